@@ -1,0 +1,3 @@
+from gitops_runner.cli import run
+
+run()

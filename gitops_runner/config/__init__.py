@@ -1,0 +1,65 @@
+"""Load, validate and model deploy files. No network, no environment reads."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gitops_runner.config.build import build_stack
+from gitops_runner.config.errors import ConfigError, Problem
+from gitops_runner.config.model import Stack
+from gitops_runner.config.schema import schema_problems
+from gitops_runner.config.semantic import semantic_problems
+from gitops_runner.config.yaml_loader import load_yaml_text
+
+__all__ = ["ConfigError", "Problem", "Stack", "check_files", "load_stacks", "parse_stack"]
+
+
+def parse_stack(file: str, raw: bytes) -> tuple[Stack | None, list[Problem]]:
+    """Parse and check one file's bytes: the stack, or every problem found."""
+    doc, problems = load_yaml_text(file, raw)
+    if doc is None:
+        return None, problems
+    if not isinstance(doc.data, dict):
+        return None, [Problem(file, 1, 1, "the top level must be a mapping with version, "
+                                          "project and pods")]
+    problems = schema_problems(doc)
+    try:
+        problems += semantic_problems(doc)
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+        # The data is schema-invalid in a way the semantic checks cannot walk;
+        # the schema problems already say what to fix first.
+        if not problems:
+            raise
+    if problems:
+        return None, sorted(problems, key=lambda p: (p.line, p.col))
+    return build_stack(file, doc.data), []
+
+
+def check_files(files: Sequence[str]) -> tuple[list[Stack], list[Problem]]:
+    stacks: list[Stack] = []
+    problems: list[Problem] = []
+    for file in files:
+        try:
+            with open(file, "rb") as handle:
+                raw = handle.read()
+        except OSError as exc:
+            problems.append(Problem(file, 1, 1, f"cannot read file: {exc.strerror}"))
+            continue
+        stack, found = parse_stack(file, raw)
+        problems.extend(found)
+        if stack is not None:
+            stacks.append(stack)
+    seen: dict[str, str] = {}
+    for stack in stacks:
+        if stack.name in seen:
+            problems.append(Problem(stack.file, 1, 1, f"stack {stack.name} is also declared in "
+                                                      f"{seen[stack.name]}; one file per stack"))
+        seen.setdefault(stack.name, stack.file)
+    return stacks, sorted(problems, key=lambda p: (p.file, p.line, p.col))
+
+
+def load_stacks(files: Sequence[str]) -> list[Stack]:
+    stacks, problems = check_files(files)
+    if problems:
+        raise ConfigError(problems)
+    return stacks

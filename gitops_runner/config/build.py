@@ -1,0 +1,119 @@
+"""Turn schema-valid data into the typed model, applying defaults."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from gitops_runner.config.model import (
+    DEFAULT_CLOUD,
+    DEFAULT_ENVIRONMENT,
+    DEFAULT_LOCAL_DIR,
+    DEFAULT_PREFIX,
+    EnvValue,
+    Gpu,
+    Guardrails,
+    HealthCheck,
+    LockSettings,
+    Model,
+    NetworkVolume,
+    PodSpec,
+    Runtime,
+    SecretRef,
+    Stack,
+    StateSettings,
+    Volume,
+)
+
+
+def _scalar_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _env(raw: dict[str, Any]) -> dict[str, EnvValue]:
+    env: dict[str, EnvValue] = {}
+    for key, value in raw.items():
+        env[key] = SecretRef(value["secret"]) if isinstance(value, dict) else _scalar_text(value)
+    return env
+
+
+def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
+    gpu = raw["gpu"]
+    rt = raw["runtime"]
+    args = rt.get("args")
+    if isinstance(args, list):
+        args = tuple(_scalar_text(a) for a in args)
+    models = tuple(
+        Model(
+            id=m["id"], repo=m["repo"],
+            engine=m.get("load", {}).get("engine"),
+            quant=m.get("load", {}).get("quant"),
+            max_seq_len=m.get("load", {}).get("max_seq_len"),
+            options=dict(m.get("load", {}).get("options", {})),
+        )
+        for m in raw.get("models", [])
+    )
+    hc = raw.get("health_check")
+    vol = raw.get("volume")
+    nvol = raw.get("network_volume")
+    return PodSpec(
+        name=raw["name"],
+        replicas=raw.get("replicas", 1),
+        gpu=Gpu(gpu["type"], gpu.get("count", 1), tuple(gpu.get("fallback", [])),
+                gpu.get("min_cuda_version")),
+        cloud_type=raw.get("cloud_type", project.get("cloud_type", DEFAULT_CLOUD)),
+        data_centers=tuple(raw.get("data_centers", project.get("data_centers", []))),
+        ports=tuple(raw.get("ports", [])),
+        disk_gb=raw.get("disk_gb", 20),
+        volume=Volume(vol["size_gb"], vol["path"]) if vol else None,
+        network_volume=NetworkVolume(nvol["id"], nvol["path"]) if nvol else None,
+        runtime=Runtime(rt["image"], args if args not in ("", ()) else None, _env(rt.get("env", {})),
+                        rt.get("registry_auth_id")),
+        models=models,
+        health_check=HealthCheck(hc["path"], hc["port"], hc.get("timeout_seconds", 900),
+                                 hc.get("interval_seconds", 10)) if hc else None,
+        tags={str(k): str(v) for k, v in raw.get("tags", {}).items()},
+    )
+
+
+def _state(raw: dict[str, Any], file: str) -> StateSettings:
+    backend = raw.get("backend", "local")
+    lock_raw = raw.get("lock", {})
+    if backend == "local":
+        lock = LockSettings("file", None, lock_raw.get("wait_seconds", 0))
+    else:
+        lock = LockSettings(lock_raw.get("backend", "dynamodb" if "table" in lock_raw else "s3"),
+                            lock_raw.get("table"), lock_raw.get("wait_seconds", 0))
+    base = os.path.dirname(os.path.abspath(file))
+    path = raw.get("path", DEFAULT_LOCAL_DIR)
+    return StateSettings(
+        backend=backend, bucket=raw.get("bucket"), prefix=raw.get("prefix", DEFAULT_PREFIX),
+        region=raw.get("region"), kms_key_id=raw.get("kms_key_id"),
+        path=os.path.normpath(os.path.join(base, path)), lock=lock,
+    )
+
+
+def _guardrails(raw: dict[str, Any]) -> Guardrails:
+    return Guardrails(
+        max_hourly_cost=raw.get("max_hourly_cost"), max_gpus=raw.get("max_gpus"),
+        max_pods=raw.get("max_pods"), allowed_gpu_types=tuple(raw.get("allowed_gpu_types", [])),
+        allow_gpu_fallback=raw.get("allow_gpu_fallback", True),
+        allow_delete=raw.get("allow_delete", False), max_deletes=raw.get("max_deletes"),
+        ttl_hours=raw.get("ttl_hours", 0),
+    )
+
+
+def build_stack(file: str, data: dict[str, Any]) -> Stack:
+    project = data["project"]
+    return Stack(
+        file=file,
+        project=project["name"],
+        environment=project.get("environment", DEFAULT_ENVIRONMENT),
+        pods=tuple(_pod(p, project) for p in data["pods"]),
+        state=_state(data.get("state", {}), file),
+        guardrails=_guardrails(data.get("guardrails", {})),
+    )

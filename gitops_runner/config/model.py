@@ -1,0 +1,144 @@
+"""The typed deploy-file model, with defaults applied (project defaults flow into pods)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NewType
+
+StackName = NewType("StackName", str)
+
+DEFAULT_ENVIRONMENT = "dev"
+DEFAULT_CLOUD = "SECURE"
+DEFAULT_DISK_GB = 20
+DEFAULT_HEALTH_TIMEOUT = 900
+DEFAULT_HEALTH_INTERVAL = 10
+DEFAULT_PREFIX = "gitops-runner"
+DEFAULT_LOCAL_DIR = ".gitops-runner"
+
+
+@dataclass(frozen=True)
+class SecretRef:
+    """An env value read from the runner's environment at plan/apply time."""
+
+    name: str
+
+
+EnvValue = str | SecretRef
+
+
+@dataclass(frozen=True)
+class Gpu:
+    type: str
+    count: int = 1
+    fallback: tuple[str, ...] = ()
+    min_cuda_version: str | None = None
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        return (self.type, *self.fallback)
+
+
+@dataclass(frozen=True)
+class Volume:
+    size_gb: int
+    path: str
+
+
+@dataclass(frozen=True)
+class NetworkVolume:
+    id: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Runtime:
+    image: str
+    args: tuple[str, ...] | str | None = None
+    env: Mapping[str, EnvValue] = field(default_factory=dict)
+    registry_auth_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    id: str
+    repo: str
+    engine: str | None = None
+    quant: str | None = None
+    max_seq_len: int | None = None
+    options: Mapping[str, str | int | float | bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    path: str
+    port: int
+    timeout_seconds: int = DEFAULT_HEALTH_TIMEOUT
+    interval_seconds: int = DEFAULT_HEALTH_INTERVAL
+
+
+@dataclass(frozen=True)
+class PodSpec:
+    name: str
+    gpu: Gpu
+    runtime: Runtime
+    replicas: int = 1
+    cloud_type: str = DEFAULT_CLOUD
+    data_centers: tuple[str, ...] = ()
+    ports: tuple[str, ...] = ()
+    disk_gb: int = DEFAULT_DISK_GB
+    volume: Volume | None = None
+    network_volume: NetworkVolume | None = None
+    models: tuple[Model, ...] = ()
+    health_check: HealthCheck | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LockSettings:
+    backend: str  # dynamodb | s3 | none | file
+    table: str | None = None
+    wait_seconds: int = 0
+
+
+@dataclass(frozen=True)
+class StateSettings:
+    backend: str = "local"
+    bucket: str | None = None
+    prefix: str = DEFAULT_PREFIX
+    region: str | None = None
+    kms_key_id: str | None = None
+    path: str = DEFAULT_LOCAL_DIR  # resolved against the deploy file's directory
+    lock: LockSettings = field(default_factory=lambda: LockSettings("file"))
+
+
+@dataclass(frozen=True)
+class Guardrails:
+    max_hourly_cost: float | None = None
+    max_gpus: int | None = None
+    max_pods: int | None = None
+    allowed_gpu_types: tuple[str, ...] = ()
+    allow_gpu_fallback: bool = True
+    allow_delete: bool = False
+    max_deletes: int | None = None
+    ttl_hours: float = 0
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One deploy file: project + environment and its pods."""
+
+    file: str
+    project: str
+    environment: str
+    pods: tuple[PodSpec, ...]
+    state: StateSettings = field(default_factory=StateSettings)
+    guardrails: Guardrails = field(default_factory=Guardrails)
+
+    @property
+    def name(self) -> StackName:
+        return StackName(f"{self.project}/{self.environment}")
+
+    def secret_names(self) -> set[str]:
+        return {v.name for p in self.pods for v in p.runtime.env.values()
+                if isinstance(v, SecretRef)}

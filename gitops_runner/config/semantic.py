@@ -1,0 +1,175 @@
+"""Checks the schema cannot express. Run only on schema-valid data."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gitops_runner.config.errors import Problem
+from gitops_runner.config.yaml_loader import LoadedYaml, Path
+
+# RunPod documents no maximum pod name length; we keep names well inside what
+# its console and proxy hostnames handle.
+MAX_POD_NAME = 100
+MARKER_PREFIX = "GITOPS_RUNNER_"
+_RUNPOD_SECRET = re.compile(r"^\{\{\s*RUNPOD_SECRET_[A-Za-z0-9_]+\s*\}\}$")
+
+
+class _Checker:
+    def __init__(self, doc: LoadedYaml) -> None:
+        self.doc = doc
+        self.problems: list[Problem] = []
+
+    def at(self, path: Path, message: str, key: bool = False) -> None:
+        pos = self.doc.positions.of_key(path) if key else self.doc.positions.of_value(path)
+        self.problems.append(Problem(self.doc.file, pos[0], pos[1], message))
+
+
+def runpod_names(project: str, environment: str, pod: str, replicas: int) -> list[str]:
+    base = f"{project}-{environment}-{pod}"
+    return [base] if replicas == 1 else [f"{base}-{i}" for i in range(replicas)]
+
+
+def semantic_problems(doc: LoadedYaml) -> list[Problem]:
+    c = _Checker(doc)
+    data: dict[str, Any] = doc.data
+    project = data["project"]
+    env_name = project.get("environment", "dev")
+    _check_state(c, data.get("state", {}))
+    seen_pods: dict[str, int] = {}
+    seen_names: dict[str, int] = {}
+    total_gpus = total_pods = 0
+    for i, pod in enumerate(data["pods"]):
+        base: Path = ("pods", i)
+        if pod["name"] in seen_pods:
+            c.at((*base, "name"), f"pods[{i}].name: duplicate pod name '{pod['name']}' "
+                                  f"(also pods[{seen_pods[pod['name']]}])")
+        seen_pods.setdefault(pod["name"], i)
+        replicas = pod.get("replicas", 1)
+        for name in runpod_names(project["name"], env_name, pod["name"], replicas):
+            if len(name) > MAX_POD_NAME:
+                c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' is longer than "
+                                      f"{MAX_POD_NAME} characters; shorten the names")
+            if name in seen_names and seen_names[name] != i:
+                c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' collides with "
+                                      f"pods[{seen_names[name]}] (replica suffix); rename one")
+            seen_names.setdefault(name, i)
+        total_pods += replicas
+        total_gpus += replicas * pod["gpu"].get("count", 1)
+        _check_pod(c, base, pod, data.get("guardrails", {}))
+    guard = data.get("guardrails", {})
+    if "max_pods" in guard and total_pods > guard["max_pods"]:
+        c.at(("guardrails", "max_pods"), f"guardrails.max_pods: the stack declares {total_pods} "
+                                         f"pods, over the limit of {guard['max_pods']}")
+    if "max_gpus" in guard and total_gpus > guard["max_gpus"]:
+        c.at(("guardrails", "max_gpus"), f"guardrails.max_gpus: the stack declares {total_gpus} "
+                                         f"GPUs, over the limit of {guard['max_gpus']}")
+    return c.problems
+
+
+def _check_state(c: _Checker, state: dict[str, Any]) -> None:
+    backend = state.get("backend", "local")
+    lock = state.get("lock", {})
+    if backend == "local":
+        for key in ("bucket", "prefix", "region", "kms_key_id"):
+            if key in state:
+                c.at(("state", key), f"state.{key}: only used with backend s3; remove it or set "
+                                     "state.backend: s3", key=True)
+        for key in ("backend", "table"):
+            if key in lock:
+                c.at(("state", "lock", key), f"state.lock.{key}: local state always uses a file "
+                                             "lock; only wait_seconds may be set", key=True)
+        return
+    if "path" in state:
+        c.at(("state", "path"), "state.path: only used with backend local", key=True)
+    if "bucket" not in state:
+        c.at(("state",), "state: backend s3 needs 'bucket'", key=True)
+    lock_backend = lock.get("backend", "dynamodb" if "table" in lock else "s3")
+    if lock_backend == "dynamodb" and "table" not in lock:
+        c.at(("state", "lock"), "state.lock: backend dynamodb needs 'table'", key=True)
+    if lock_backend != "dynamodb" and "table" in lock:
+        c.at(("state", "lock", "table"), f"state.lock.table: only used with lock backend "
+                                         f"dynamodb (this one is {lock_backend})", key=True)
+
+
+def _check_pod(c: _Checker, base: Path, pod: dict[str, Any], guard: dict[str, Any]) -> None:
+    name = f"pods[{base[1]}]"
+    gpu = pod["gpu"]
+    if gpu["type"] in gpu.get("fallback", []):
+        c.at((*base, "gpu", "fallback"), f"{name}.gpu.fallback: lists the primary type "
+                                         f"'{gpu['type']}'; fallbacks must differ from it")
+    allowed = guard.get("allowed_gpu_types") or []
+    if allowed:
+        for j, gpu_id in enumerate([gpu["type"], *gpu.get("fallback", [])]):
+            if gpu_id not in allowed:
+                path = (*base, "gpu", "type") if j == 0 else (*base, "gpu", "fallback", j - 1)
+                c.at(path, f"{name}.gpu: '{gpu_id}' is not in guardrails.allowed_gpu_types")
+    if "volume" in pod and "network_volume" in pod:
+        c.at((*base, "network_volume"), f"{name}: set either volume or network_volume, not both",
+             key=True)
+    for kind in ("volume", "network_volume"):
+        if kind in pod and not pod[kind]["path"].startswith("/"):
+            c.at((*base, kind, "path"), f"{name}.{kind}.path: must be an absolute path "
+                                        f"(got '{pod[kind]['path']}')")
+    http_ports = _check_ports(c, base, pod.get("ports", []))
+    hc = pod.get("health_check")
+    if hc and hc["port"] not in http_ports:
+        c.at((*base, "health_check", "port"), f"{name}.health_check.port: {hc['port']} is not one "
+                                              f"of the pod's http ports; add '{hc['port']}/http' "
+                                              "to ports")
+    _check_env(c, base, pod["runtime"].get("env", {}))
+    _check_models(c, base, pod)
+    upper: dict[str, str] = {}
+    for key in pod.get("tags", {}):
+        env_key = re.sub(r"[^A-Z0-9_]", "_", key.upper())
+        if env_key in upper:
+            c.at((*base, "tags", key), f"{name}.tags: '{key}' and '{upper[env_key]}' both become "
+                                       f"GITOPS_RUNNER_TAG_{env_key}; rename one", key=True)
+        upper[env_key] = key
+
+
+def _check_ports(c: _Checker, base: Path, ports: list[str]) -> set[int]:
+    numbers: dict[int, int] = {}
+    http: set[int] = set()
+    for j, port in enumerate(ports):
+        number, proto = int(port.split("/")[0]), port.split("/")[1]
+        if not 1 <= number <= 65535 and not (proto == "tcp" and 70000 <= number <= 99999):
+            c.at((*base, "ports", j), f"pods[{base[1]}].ports[{j}]: port {number} is out of range "
+                                      "(1-65535, or 70000+ for symmetric tcp)")
+        if number in numbers:
+            c.at((*base, "ports", j), f"pods[{base[1]}].ports[{j}]: port {number} is already "
+                                      f"exposed by ports[{numbers[number]}]")
+        numbers.setdefault(number, j)
+        if proto == "http":
+            http.add(number)
+    return http
+
+
+def _check_env(c: _Checker, base: Path, env: dict[str, Any]) -> None:
+    for key, value in env.items():
+        path = (*base, "runtime", "env", key)
+        if key.upper().startswith(MARKER_PREFIX):
+            c.at(path, f"pods[{base[1]}].runtime.env.{key}: names starting with "
+                       f"{MARKER_PREFIX} are reserved for gitops-runner's own markers", key=True)
+        if isinstance(value, str) and "{{" in value and not _RUNPOD_SECRET.match(value.strip()):
+            c.at(path, f"pods[{base[1]}].runtime.env.{key}: looks like a RunPod secret reference "
+                       "but is malformed; write it as '{{ RUNPOD_SECRET_name }}'")
+
+
+def _check_models(c: _Checker, base: Path, pod: dict[str, Any]) -> None:
+    models = pod.get("models", [])
+    if not models:
+        return
+    name = f"pods[{base[1]}]"
+    args = pod["runtime"].get("args")
+    if args not in (None, "", []):
+        c.at((*base, "models"), f"{name}: both runtime.args and models are set, and models would "
+                                "be ignored; remove one", key=True)
+        return
+    engine = models[0].get("load", {}).get("engine")
+    if engine is None:
+        c.at((*base, "models", 0), f"{name}.models[0]: set load.engine (vllm or tgi) so serving "
+                                   "args can be derived, or set runtime.args", key=True)
+    elif engine == "ollama":
+        c.at((*base, "models", 0, "load", "engine"), f"{name}.models[0].load.engine: ollama has "
+             "no args mapping; set runtime.args (e.g. ['serve']) and remove models")

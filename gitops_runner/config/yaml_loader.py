@@ -1,0 +1,188 @@
+"""Load YAML into plain Python data plus a map of where each value sits.
+
+We compose ruamel.yaml's node graph and build the data ourselves rather than
+letting a constructor do it. That way no tag can construct an object, aliases
+cannot expand without bound (billion laughs), duplicate keys are caught, and
+every key and value keeps its 1-based line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from gitops_runner.config.errors import Problem
+
+MAX_FILE_BYTES = 1_000_000
+# Nodes visited while building the data; aliases count every time they expand.
+MAX_NODES = 100_000
+MAX_DEPTH = 64
+
+Path = tuple[str | int, ...]
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+
+@dataclass
+class Positions:
+    """Where things are: value positions by path, and key positions by path."""
+
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def of_value(self, path: Path) -> tuple[int, int]:
+        while path not in self.values and path:
+            path = path[:-1]
+        return self.values.get(path, (1, 1))
+
+    def of_key(self, path: Path) -> tuple[int, int]:
+        if path in self.keys:
+            return self.keys[path]
+        return self.of_value(path)
+
+
+@dataclass
+class LoadedYaml:
+    file: str
+    data: Any
+    positions: Positions
+
+
+class _Abort(Exception):
+    def __init__(self, problem: Problem) -> None:
+        self.problem = problem
+
+
+def _pos(node: Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Builder:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.positions = Positions()
+        self.visited = 0
+        self.problems: list[Problem] = []
+
+    def problem(self, node: Node, message: str) -> Problem:
+        line, col = _pos(node)
+        return Problem(self.file, line, col, message)
+
+    def build(self, node: Node, path: Path, depth: int = 0) -> Any:
+        self.visited += 1
+        if self.visited > MAX_NODES:
+            raise _Abort(self.problem(node, f"document expands to more than {MAX_NODES} nodes "
+                                            "(alias bomb?); simplify the file"))
+        if depth > MAX_DEPTH:
+            raise _Abort(self.problem(node, f"nesting deeper than {MAX_DEPTH} levels"))
+        if node.tag not in _PLAIN_TAGS:
+            raise _Abort(self.problem(node, f"YAML tag {node.tag!r} is not allowed; "
+                                            "use plain YAML values"))
+        self.positions.values.setdefault(path, _pos(node))
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path, depth)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        return _scalar(node)
+
+    def _mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Abort(self.problem(key_node, "merge keys ('<<') are not supported; "
+                                                    "write the keys out"))
+            if not isinstance(key_node, ScalarNode) or key_node.tag not in _PLAIN_TAGS:
+                raise _Abort(self.problem(key_node, "mapping keys must be plain strings"))
+            key = str(_scalar(key_node))
+            if key in result:
+                first = self.positions.keys[(*path, key)]
+                self.problems.append(self.problem(
+                    key_node, f"duplicate key '{key}' (first at line {first[0]}); "
+                              "remove one of them"))
+                continue
+            self.positions.keys[(*path, key)] = _pos(key_node)
+            result[key] = self.build(value_node, (*path, key), depth + 1)
+        return result
+
+
+def _scalar(node: ScalarNode) -> Any:
+    value = node.value
+    tag = node.tag
+    if tag == "tag:yaml.org,2002:int":
+        text = value.replace("_", "")
+        try:
+            if text.lower().startswith(("0x", "-0x", "+0x")):
+                return int(text, 16)
+            if text.lower().startswith(("0o", "-0o", "+0o")):
+                return int(text, 8)
+            return int(text, 10)
+        except ValueError:
+            return value
+    if tag == "tag:yaml.org,2002:float":
+        lowered = value.lower().replace("_", "")
+        if lowered in (".inf", "+.inf", "-.inf", ".nan"):
+            return value  # not a number our schema accepts; left as text to be reported
+        try:
+            return float(lowered)
+        except ValueError:
+            return value
+    if tag == "tag:yaml.org,2002:bool":
+        return value.lower() in ("true", "yes", "on")
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    return value
+
+
+def load_yaml_text(file: str, raw: bytes) -> tuple[LoadedYaml | None, list[Problem]]:
+    """Parse one deploy file. Returns the data or the problems, never raises."""
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [Problem(file, 1, 1, f"file is {len(raw)} bytes, over the "
+                                          f"{MAX_FILE_BYTES}-byte limit for a deploy file")]
+    if b"\x00" in raw:
+        return None, [Problem(file, 1, 1, "file is binary (contains NUL bytes), not YAML")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(file, line, 1, "file is not valid UTF-8; save it as UTF-8")]
+    yaml = YAML(typ="rt", pure=True)
+    try:
+        nodes = list(yaml.compose_all(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        detail = exc.problem or exc.context or "invalid YAML"
+        return None, [Problem(file, line, col, f"YAML syntax error: {detail}")]
+    except (YAMLError, RecursionError, ValueError) as exc:
+        return None, [Problem(file, 1, 1, f"YAML syntax error: {type(exc).__name__}")]
+    nodes = [n for n in nodes if n is not None]
+    if not nodes:
+        return None, [Problem(file, 1, 1, "file is empty; it needs version, project and pods")]
+    if len(nodes) > 1:
+        line, col = _pos(nodes[1])
+        return None, [Problem(file, line, col, "one YAML document per deploy file; "
+                                               "split stacks into separate files")]
+    builder = _Builder(file)
+    try:
+        data = builder.build(nodes[0], ())
+    except _Abort as abort:
+        return None, [abort.problem]
+    except RecursionError:
+        return None, [Problem(file, 1, 1, "document nests too deeply")]
+    if builder.problems:
+        return None, builder.problems
+    return LoadedYaml(file, data, builder.positions), []
