@@ -270,7 +270,7 @@ class Simulator:
 
     def start(self) -> Simulator:
         self._server = SimulatorServer(self)
-        self._thread = threading.Thread(target=self._server.serve_forever,
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
                                         name="runpod-simulator", daemon=True)
         self._thread.start()
         return self

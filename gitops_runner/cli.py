@@ -1,0 +1,212 @@
+"""Command-line entry point. Each command parses, builds adapters, calls one core
+function and maps its result to the exit codes of CONTRACT §6."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+import click
+
+from gitops_runner import __version__
+from gitops_runner.config import ConfigError, check_files, load_stacks
+from gitops_runner.config.model import Stack
+from gitops_runner.errors import GitopsError, UsageError
+from gitops_runner.output import Output
+
+EXIT_UNEXPECTED = 3
+EXIT_INTERRUPTED = 130
+
+
+class Ctx:
+    """What every command gets: the environment, the output channel, global flags."""
+
+    def __init__(self, env: dict[str, str], out: Output, sandbox: bool, debug: bool) -> None:
+        self.env = env
+        self.out = out
+        self.sandbox = sandbox
+        self.debug = debug
+
+    def config_files(self, given: Sequence[str]) -> list[str]:
+        if given:
+            return list(given)
+        if os.path.exists("deploy.yaml"):
+            return ["deploy.yaml"]
+        found = sorted(glob.glob("deploy/*.yaml") + glob.glob("deploy/*.yml"))
+        if not found:
+            raise UsageError("no deploy file found: pass -c FILE, or create deploy.yaml or "
+                             "deploy/*.yaml (gitops-runner init writes a starter)")
+        return found
+
+    def stacks(self, given: Sequence[str]) -> list[Stack]:
+        stacks = load_stacks(self.config_files(given))
+        self.out.add_secrets(self.env[name] for s in stacks for name in s.secret_names()
+                             if name in self.env)
+        return stacks
+
+
+pass_ctx = click.make_pass_decorator(Ctx)
+config_option = click.option("-c", "--config", "configs", multiple=True,
+                             metavar="FILE", help="Deploy file (repeatable).")
+
+
+def _enable_sandbox(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.find_object(Ctx).sandbox = True
+
+
+sandbox_option = click.option("--sandbox", is_flag=True, expose_value=False,
+                              callback=_enable_sandbox,
+                              help="Use the built-in RunPod simulator (no account needed).")
+
+
+def format_option(*choices: str) -> click.Option:
+    return click.option("--format", "fmt", type=click.Choice(choices), default="text",
+                        show_default=True, help="Report format.")  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gitops-runner")
+@click.option("--sandbox", is_flag=True, help="Use the built-in RunPod simulator (no account).")
+@click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
+@click.pass_context
+def cli(ctx: click.Context, sandbox: bool, debug: bool) -> None:
+    """GitOps for RunPod GPU pods."""
+    obj: Ctx = ctx.obj
+    obj.sandbox = obj.sandbox or sandbox
+    obj.debug = obj.debug or debug
+
+
+@cli.command()
+@config_option
+@format_option("text", "json")
+@pass_ctx
+def validate(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
+    """Check deploy files against the schema and semantic rules (no network)."""
+    files = c.config_files(configs)
+    stacks, problems = check_files(files)
+    if fmt == "json":
+        c.out.report(json.dumps({"valid": not problems, "files": files,
+                                 "stacks": [s.name for s in stacks],
+                                 "errors": [vars(p) for p in problems]}, indent=2))
+    else:
+        for problem in problems:
+            c.out.report(str(problem))
+        if not problems:
+            c.out.report(f"{len(files)} file(s) valid: {', '.join(s.name for s in stacks)}")
+    if c.env.get("GITHUB_ACTIONS") == "true":
+        from gitops_runner.github.annotations import error_annotation
+
+        for problem in problems:
+            c.out.report(error_annotation(problem.file, problem.line, problem.col,
+                                          problem.message))
+    return 1 if problems else 0
+
+
+@cli.command()
+@click.option("--dir", "directory", default=".", show_default=True, help="Repository root.")
+@click.option("--project", default="my-project", show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite existing files.")
+@pass_ctx
+def init(c: Ctx, directory: str, project: str, force: bool) -> int:
+    """Write a commented starter deploy/dev.yaml."""
+    from gitops_runner.init import write_starter
+
+    for path in write_starter(directory, project, force):
+        c.out.report(f"wrote {path}")
+    c.out.report("next: gitops-runner validate && gitops-runner plan --sandbox")
+    return 0
+
+
+@cli.command()
+@config_option
+@format_option("text", "json", "markdown")
+@sandbox_option
+@click.option("--out", "out_file", metavar="FILE", help="Write the plan file (JSON) here.")
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes.")
+@pass_ctx
+def plan(c: Ctx, configs: tuple[str, ...], fmt: str, out_file: str | None,
+         detailed_exitcode: bool) -> int:
+    """Show what apply would change, its cost, and guardrail violations."""
+    from gitops_runner.operations import plan_stacks
+    from gitops_runner.plan.planfile import render_plan_file
+    from gitops_runner.reports import print_plans
+    from gitops_runner.wiring import runpod_access, secret_values
+
+    stacks = c.stacks(configs)
+    secrets = secret_values(stacks, c.env)
+    with runpod_access(c.env, stacks, c.sandbox) as access:
+        results = plan_stacks(stacks, c.env, access.client, secrets)
+    plans = [r.plan for r in results]
+    print_plans(c.out, plans, fmt, access.sandbox)
+    if out_file:
+        from gitops_runner.state.local import atomic_write
+
+        atomic_write(out_file, c.out.redact(render_plan_file(plans)).encode())
+        c.out.log(f"plan written to {out_file}")
+    if any(p.violations for p in plans):
+        return 1
+    return 2 if detailed_exitcode and any(p.has_changes for p in plans) else 0
+
+
+@cli.command()
+@config_option
+@format_option("text", "json", "markdown")
+@sandbox_option
+@pass_ctx
+def drift(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
+    """Compare the deploy files, the state and RunPod (read-only)."""
+    from gitops_runner.operations import drift_stacks
+    from gitops_runner.reports import print_drift
+    from gitops_runner.wiring import runpod_access, secret_values
+
+    stacks = c.stacks(configs)
+    secrets = secret_values(stacks, c.env, required=False)
+    with runpod_access(c.env, stacks, c.sandbox) as access:
+        results = drift_stacks(stacks, c.env, access.client, secrets)
+    print_drift(c.out, results, fmt, access.sandbox)
+    return 2 if any(r.findings for r in results) else 0
+
+
+def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None,
+         out: Output | None = None) -> int:
+    env = dict(os.environ if env is None else env)
+    out = out or Output(color=sys.stdout.isatty() and "NO_COLOR" not in env)
+    out.add_secrets([env.get("RUNPOD_API_KEY", "")])
+    sandbox = env.get("GITOPS_RUNNER_SANDBOX") == "1"
+    ctx = Ctx(env, out, sandbox, debug=False)
+    try:
+        result = cli.main(args=list(argv) if argv is not None else None,
+                          prog_name="gitops-runner", standalone_mode=False, obj=ctx)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.ClickException as exc:
+        out.log(f"error: {exc.format_message()}")
+        return 2 if isinstance(exc, click.UsageError) else 1
+    except click.exceptions.Abort:
+        out.log("aborted")
+        return EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        out.log("interrupted")
+        return EXIT_INTERRUPTED
+    except ConfigError as exc:
+        out.log(str(exc))
+        return exc.exit_code
+    except GitopsError as exc:
+        out.log(f"error: {exc}")
+        return exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a line
+        if ctx.debug:
+            import traceback
+
+            out.log(traceback.format_exc())
+        out.log(f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)")
+        return EXIT_UNEXPECTED
+    return int(result or 0)
+
+
+def run() -> None:
+    sys.exit(main())

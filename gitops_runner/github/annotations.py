@@ -1,0 +1,16 @@
+"""GitHub workflow-command annotations (::error file=..::message)."""
+
+from __future__ import annotations
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def error_annotation(file: str, line: int, col: int, message: str) -> str:
+    return (f"::error file={_escape_property(file)},line={line},col={col}::"
+            f"{_escape_data(message)}")

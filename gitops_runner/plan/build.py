@@ -1,0 +1,51 @@
+"""make_plan: the one entry point of the pure core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from gitops_runner.config.model import Stack
+from gitops_runner.plan import guardrails
+from gitops_runner.plan.cost import PriceBook
+from gitops_runner.plan.desired import DesiredPod, desired_pods
+from gitops_runner.plan.diff import diff
+from gitops_runner.plan.model import Plan
+from gitops_runner.plan.observed import (
+    Ownership,
+    observed_fingerprint,
+    parse_pod,
+    split_ownership,
+)
+from gitops_runner.plan.statefile import StateDoc
+
+
+def ownership_of(stack: Stack, desired: list[DesiredPod],
+                 observed: Iterable[Mapping[str, Any]]) -> Ownership:
+    return split_ownership(stack.name, (parse_pod(p) for p in observed),
+                           (d.runpod_name for d in desired))
+
+
+def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any]],
+              catalog: Iterable[Mapping[str, Any]], secrets: Mapping[str, str],
+              now: datetime) -> Plan:
+    desired = desired_pods(stack)
+    ownership = ownership_of(stack, desired, observed)
+    prices = PriceBook.from_catalog(catalog)
+    result = diff(desired, state, ownership, secrets, prices, now, stack.guardrails.ttl_hours)
+    cost_before = sum(p.cost for group in ownership.ours.values() for p in group)
+    cost_after = result.unchanged_cost + sum(a.cost_after for a in result.actions)
+    warnings = [
+        f"pod {p.id} is named {p.name!r} like a pod of this stack but has no gitops-runner "
+        "markers; it is left alone (delete or rename it, or import it with "
+        f"'state import')" for p in ownership.unmarked_name_matches
+    ]
+    return Plan(
+        project=stack.project, environment=stack.environment, lineage=state.lineage,
+        serial=state.serial, observed_fingerprint=observed_fingerprint(ownership.ours),
+        actions=tuple(result.actions), unchanged=tuple(result.unchanged),
+        cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
+        violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices)),
+        warnings=tuple(warnings), notes=tuple(result.notes),
+    )

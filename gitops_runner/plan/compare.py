@@ -1,0 +1,155 @@
+"""Field-by-field comparison of one observed pod with its desired spec.
+
+Returns what PATCH can fix in place and what needs a new pod, each as reasons
+that name the field and its old -> new values. Secret values never appear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitops_runner.plan.desired import DesiredPod
+from gitops_runner.plan.identity import MARKER_SPEC
+from gitops_runner.plan.observed import ObservedPod
+
+SENSITIVE = "(sensitive)"
+
+
+@dataclass
+class Differences:
+    patch: list[str] = field(default_factory=list)  # body fields to PATCH
+    update: list[str] = field(default_factory=list)  # reasons fixable in place
+    replace: list[str] = field(default_factory=list)  # reasons needing a new pod
+
+
+def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "(none)"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _mount_kind(mounts: Mapping[str, Any] | None) -> str:
+    if mounts and mounts.get("persistent"):
+        return "persistent"
+    if mounts and mounts.get("network"):
+        return "network"
+    return "none"
+
+
+def _version(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in text.split("."))
+    except ValueError:
+        return (0,)
+
+
+def compare(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
+            was_secret: set[str]) -> Differences:
+    d = Differences()
+    body = want.public_body
+    for key, label in (("name", "name"), ("image", "image"), ("args", "args"),
+                       ("disk", "disk")):
+        old = getattr(obs, key)
+        if old != body.get(key):
+            d.patch.append(key)
+            d.update.append(f"{label}: {_show(old)} -> {_show(body.get(key))}")
+    if sorted(obs.ports) != sorted(body["ports"]):
+        d.patch.append("ports")
+        d.update.append(f"ports: {_show(sorted(obs.ports))} -> {_show(sorted(body['ports']))}")
+    if (obs.registry or None) != body.get("registry"):
+        d.patch.append("registry")
+        d.update.append(f"registry: {_show(obs.registry)} -> {_show(body.get('registry'))}")
+    env_reasons = _env_reasons(obs, want, secrets, was_secret)
+    if env_reasons:
+        d.patch.append("env")
+        d.update.extend(env_reasons)
+    _compare_placement(obs, want, d)
+    _compare_mounts(obs, body.get("mounts") or {}, d)
+    return d
+
+
+def _env_reasons(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
+                 was_secret: set[str]) -> list[str]:
+    reasons = []
+    current = {k: v for k, v in obs.env.items() if k != MARKER_SPEC}
+    desired = want.public_body["env"]
+    for key in sorted(set(current) | set(desired)):
+        if key not in desired:
+            reasons.append(f"env.{key}: removed")
+            continue
+        value = desired[key]
+        if isinstance(value, dict):
+            if key not in current:
+                reasons.append(f"env.{key}: added {SENSITIVE}")
+            elif current[key] != secrets.get(value["secret"]):
+                reasons.append(f"env.{key}: (sensitive value changed)")
+        elif key not in current:
+            reasons.append(f"env.{key}: added {_show(value)}")
+        elif current[key] != value:
+            old = SENSITIVE if key in was_secret else _show(current[key])
+            reasons.append(f"env.{key}: {old} -> {_show(value)}")
+    return reasons
+
+
+def _compare_placement(obs: ObservedPod, want: DesiredPod, d: Differences) -> None:
+    body = want.public_body
+    if obs.gpu_count != body["gpu"]["count"]:
+        d.replace.append(f"gpu.count: {obs.gpu_count} -> {body['gpu']['count']}")
+    if obs.gpu_id not in want.candidates:
+        d.replace.append(f"gpu: {_show(obs.gpu_id)} -> {_show(want.candidates[0])}"
+                         + (f" (or fallback {_show(list(want.candidates[1:]))})"
+                            if len(want.candidates) > 1 else ""))
+    if obs.cloud != body["cloud"]:
+        d.replace.append(f"cloud_type: {obs.cloud} -> {body['cloud']}")
+    dcs = body.get("dataCenterIds") or []
+    if dcs and obs.data_center and obs.data_center not in dcs:
+        d.replace.append(f"data_centers: pod is in {obs.data_center}, allowed now "
+                         f"{_show(dcs)}")
+    floor = body["gpu"].get("minCudaVersion")
+    if floor and obs.cuda_version and _version(obs.cuda_version) < _version(floor):
+        d.replace.append(f"gpu.min_cuda_version: host has CUDA {obs.cuda_version}, "
+                         f"below {floor}")
+
+
+def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences) -> None:
+    old_kind, new_kind = _mount_kind(obs.mounts), _mount_kind(want)
+    if old_kind != new_kind:
+        d.replace.append(f"storage: {old_kind} volume -> {new_kind} volume")
+        return
+    if new_kind == "persistent":
+        old, new = obs.mounts["persistent"], want["persistent"]
+        if old.get("size") != new["size"]:
+            d.replace.append(f"volume.size_gb: {old.get('size')} -> {new['size']}")
+        if old.get("path") != new["path"]:
+            d.patch.append("mounts")
+            d.update.append(f"volume.path: {_show(old.get('path'))} -> {_show(new['path'])}")
+    elif new_kind == "network":
+        old, new = obs.mounts["network"][0], want["network"][0]
+        if old.get("volumeId") != new["volumeId"]:
+            d.replace.append(f"network_volume.id: {_show(old.get('volumeId'))} -> "
+                             f"{_show(new['volumeId'])}")
+        elif old.get("path") != new["path"]:
+            d.patch.append("mounts")
+            d.update.append(f"network_volume.path: {_show(old.get('path'))} -> "
+                            f"{_show(new['path'])}")
+
+
+def spec_changes(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Differences between two public specs (as stored in state), env values hidden."""
+    out = []
+    for key in sorted(set(old) | set(new)):
+        path = f"{prefix}{key}"
+        a, b = old.get(key), new.get(key)
+        if a == b:
+            continue
+        if isinstance(a, dict) and isinstance(b, dict) and key != "env":
+            out.extend(spec_changes(a, b, path + "."))
+        elif key == "env":
+            out.append("env: changed")
+        else:
+            out.append(f"{path}: {_show(a)} -> {_show(b)}")
+    return out

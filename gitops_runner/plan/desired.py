@@ -1,0 +1,145 @@
+"""Desired pods: what the deploy file asks RunPod for, one entry per replica.
+
+Secret values never live here. A `{secret: NAME}` env value stays a reference
+(and enters the spec hash as its name); `create_body` fills values in only at
+the moment a request is sent.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_runner.config.model import PodSpec, SecretRef, Stack
+from gitops_runner.plan.identity import (
+    MARKER_SPEC,
+    logical_names,
+    marker_env,
+    runpod_name,
+    sha256_of,
+)
+
+
+@dataclass(frozen=True)
+class DesiredPod:
+    logical: str  # "api" or "api-0"
+    runpod_name: str
+    spec: PodSpec | None  # None for a view rebuilt from state
+    candidates: tuple[str, ...]  # GPU ids to try in order
+    # The create body without gpu id and with secret references as {"secret": NAME}.
+    public_body: Mapping[str, Any]
+    spec_hash: str
+
+    @property
+    def secret_env(self) -> dict[str, str]:
+        """env key -> secret name."""
+        return {k: v["secret"] for k, v in self.public_body["env"].items() if isinstance(v, dict)}
+
+
+def model_args(spec: PodSpec) -> str | None:
+    """Serving args derived from `models` when runtime.args is empty (CONTRACT §4)."""
+    if spec.runtime.args or not spec.models:
+        return None
+    model = spec.models[0]
+    http = [int(p.split("/")[0]) for p in spec.ports if p.endswith("/http")]
+    port = str(http[0] if http else 8000)
+    if model.engine == "vllm":
+        argv = ["--model", model.repo]
+        if model.quant:
+            argv += ["--quantization", model.quant]
+        if model.max_seq_len:
+            argv += ["--max-model-len", str(model.max_seq_len)]
+        argv += ["--host", "0.0.0.0", "--port", port]  # noqa: S104 - inside the pod
+    elif model.engine == "tgi":
+        argv = ["--model-id", model.repo]
+        if model.quant:
+            argv += ["--quantize", model.quant]
+        if model.max_seq_len:
+            argv += ["--max-input-length", str(model.max_seq_len)]
+        argv += ["--hostname", "0.0.0.0", "--port", port]  # noqa: S104 - inside the pod
+    else:
+        return None
+    for key, value in model.options.items():
+        if value is True:
+            argv.append(f"--{key}")
+        elif value is not False:
+            argv += [f"--{key}", _text(value)]
+    return shlex.join(argv)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def args_string(spec: PodSpec) -> str:
+    args = spec.runtime.args
+    if isinstance(args, tuple):
+        return shlex.join(args)
+    if isinstance(args, str):
+        return args
+    return model_args(spec) or ""
+
+
+def _public_body(stack: Stack, spec: PodSpec, logical: str) -> dict[str, Any]:
+    env: dict[str, Any] = {}
+    for key, value in spec.runtime.env.items():
+        env[key] = {"secret": value.name} if isinstance(value, SecretRef) else value
+    env.update(marker_env(stack.name, logical, dict(spec.tags)))
+    body: dict[str, Any] = {
+        "name": runpod_name(stack.project, stack.environment, logical),
+        "image": spec.runtime.image,
+        "gpu": {"count": spec.gpu.count},
+        "cloud": spec.cloud_type,
+        "disk": spec.disk_gb,
+        "ports": list(spec.ports),
+        "env": env,
+        "args": args_string(spec),
+    }
+    if spec.gpu.min_cuda_version:
+        body["gpu"]["minCudaVersion"] = spec.gpu.min_cuda_version
+    if spec.data_centers:
+        body["dataCenterIds"] = list(spec.data_centers)
+    if spec.volume:
+        body["mounts"] = {"persistent": {"size": spec.volume.size_gb, "path": spec.volume.path}}
+    elif spec.network_volume:
+        body["mounts"] = {"network": [{"volumeId": spec.network_volume.id,
+                                       "path": spec.network_volume.path}]}
+    if spec.runtime.registry_auth_id:
+        body["registry"] = spec.runtime.registry_auth_id
+    return body
+
+
+def desired_pods(stack: Stack) -> list[DesiredPod]:
+    pods = []
+    fallback_allowed = stack.guardrails.allow_gpu_fallback
+    for spec in stack.pods:
+        candidates = spec.gpu.candidates if fallback_allowed else (spec.gpu.type,)
+        for logical in logical_names(spec.name, spec.replicas):
+            body = _public_body(stack, spec, logical)
+            # The hash covers everything sent plus the GPU candidate list, so a
+            # change to the fallback list is a change of spec too.
+            spec_hash = sha256_of({**body, "gpu": {**body["gpu"], "candidates": list(candidates)}})
+            pods.append(DesiredPod(logical, body["name"], spec, candidates, body, spec_hash))
+    return pods
+
+
+def create_body(pod: DesiredPod, gpu_id: str, secrets: Mapping[str, str]) -> dict[str, Any]:
+    """The real POST /v2/pods body: secret values filled in, markers complete."""
+    body = dict(pod.public_body)
+    body["gpu"] = {"id": gpu_id, **pod.public_body["gpu"]}
+    body["env"] = resolved_env(pod, secrets)
+    if not body["args"]:
+        del body["args"]
+    return body
+
+
+def resolved_env(pod: DesiredPod, secrets: Mapping[str, str]) -> dict[str, str]:
+    env = {}
+    for key, value in pod.public_body["env"].items():
+        env[key] = secrets[value["secret"]] if isinstance(value, dict) else value
+    env[MARKER_SPEC] = pod.spec_hash
+    return env

@@ -1,0 +1,149 @@
+"""Desired vs state vs observed -> actions. Pure: no I/O, the clock is an argument."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from gitops_runner.plan.compare import compare, spec_changes
+from gitops_runner.plan.cost import PriceBook
+from gitops_runner.plan.desired import DesiredPod
+from gitops_runner.plan.model import PlanAction
+from gitops_runner.plan.observed import ObservedPod, Ownership
+from gitops_runner.plan.statefile import PodRecord, StateDoc
+from gitops_runner.plan.views import after_view, before_view
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    actions: list[PlanAction]
+    unchanged: list[str]
+    unchanged_cost: float
+    notes: list[str]
+
+
+def _primary(group: list[ObservedPod], record: PodRecord | None) -> ObservedPod | None:
+    if not group:
+        return None
+    if record is not None:
+        for pod in group:
+            if pod.id == record.id:
+                return pod
+    alive = [p for p in group if p.status in ("RUNNING", "STARTING", "PROVISIONING")]
+    return (alive or group)[0]
+
+
+def _age_hours(pod: ObservedPod, now: datetime) -> float | None:
+    if pod.created_at is None:
+        return None
+    return (now - pod.created_at).total_seconds() / 3600
+
+
+def _secret_keys(record: PodRecord | None) -> set[str]:
+    if record is None:
+        return set()
+    return {k for k, v in record.spec.get("env", {}).items() if isinstance(v, dict)}
+
+
+def record_spec(want: DesiredPod) -> dict[str, object]:
+    """What state keeps of a desired pod: the public body plus its GPU candidates."""
+    body = dict(want.public_body)
+    body["gpu"] = {**want.public_body["gpu"], "candidates": list(want.candidates)}
+    return body
+
+
+def diff(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
+         secrets: Mapping[str, str], prices: PriceBook, now: datetime,
+         ttl_hours: float = 0) -> DiffResult:
+    actions: list[PlanAction] = []
+    unchanged: list[str] = []
+    unchanged_cost = 0.0
+    notes: list[str] = []
+    wanted = {d.logical for d in desired}
+    for want in desired:
+        record = state.pods.get(want.logical)
+        group = ownership.ours.get(want.logical, [])
+        obs = _primary(group, record)
+        for extra in group:
+            if obs is not None and extra.id != obs.id:
+                actions.append(PlanAction(
+                    want.logical, "delete", (f"duplicate of pod {obs.id} (left by an "
+                                             f"interrupted run); terminating {extra.id}",),
+                    before=before_view(extra, want), pod_id=extra.id, cost_before=extra.cost))
+        action = _pod_action(want, record, obs, secrets, prices, now, ttl_hours)
+        if action is None:
+            unchanged.append(want.logical)
+            unchanged_cost += obs.cost if obs is not None else 0.0
+            if obs is not None and obs.gpu_id != want.candidates[0]:
+                notes.append(f"{want.logical}: running on fallback GPU {obs.gpu_id} "
+                             f"(first choice {want.candidates[0]})")
+        else:
+            actions.append(action)
+    for logical, group in sorted(ownership.ours.items()):
+        if logical in wanted:
+            continue
+        for pod in group:
+            actions.append(PlanAction(
+                logical, "delete", ("not in the deploy file any more",),
+                before=before_view(pod, None), pod_id=pod.id, cost_before=pod.cost))
+    for logical, record in sorted(state.pods.items()):
+        if logical not in wanted and logical not in ownership.ours:
+            actions.append(PlanAction(
+                logical, "delete", (f"pod {record.id} is already gone from RunPod; "
+                                    "removing it from state",)))
+    return DiffResult(actions, unchanged, round(unchanged_cost, 4), notes)
+
+
+def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | None,
+                secrets: Mapping[str, str], prices: PriceBook, now: datetime,
+                ttl_hours: float) -> PlanAction | None:
+    first_price = prices.pod_price(want.candidates[0], want.public_body["gpu"]["count"],
+                                   want.public_body["cloud"])
+    if obs is None:
+        reason = (f"pod {record.id} recorded in state is gone from RunPod"
+                  if record is not None else "new pod")
+        return PlanAction(want.logical, "create", (reason,),
+                          after=after_view(want, want.candidates[0], first_price),
+                          desired=want, cost_after=first_price or 0.0)
+    d = compare(obs, want, secrets, _secret_keys(record))
+    replace = list(d.replace)
+    if obs.status == "ERROR":
+        replace.insert(0, "status: ERROR (the pod failed on RunPod)")
+    age = _age_hours(obs, now)
+    if ttl_hours and age is not None and age > ttl_hours:
+        replace.append(f"expired: {age:.1f}h old, over ttl_hours {ttl_hours:g}")
+    adopting = record is None or record.id != obs.id
+    prefix = (f"adopting pod {obs.id} found by its markers (not in state)",) if adopting else ()
+    before = before_view(obs, want)
+    if replace:
+        return PlanAction(want.logical, "replace", (*prefix, *replace, *d.update),
+                          before=before, after=after_view(want, want.candidates[0], first_price),
+                          pod_id=obs.id, desired=want, cost_before=obs.cost,
+                          cost_after=first_price or 0.0)
+    kept_price = obs.cost if obs.cost else (
+        prices.pod_price(obs.gpu_id or "", obs.gpu_count, obs.cloud) or 0.0)
+    reasons = list(d.update)
+    patch = list(d.patch)
+    start = obs.status == "EXITED"
+    if start:
+        reasons.insert(0, "status: EXITED (stopped outside gitops-runner) -> start")
+    if obs.spec_marker != want.spec_hash and not patch:
+        patch.append("env")
+        changed = spec_changes(record.spec, record_spec(want)) if record else []
+        reasons.append("spec marker refresh: " + ("; ".join(changed) if changed else
+                                                  "placement settings changed") +
+                       " (the pod already satisfies them)")
+    if record is not None and not record.healthy and not adopting and not reasons:
+        reasons.append("health check did not pass at the last apply; waiting for it again")
+    if reasons:
+        return PlanAction(want.logical, "update", (*prefix, *reasons), before=before,
+                          after=after_view(want, obs.gpu_id or want.candidates[0], kept_price),
+                          pod_id=obs.id, patch_fields=tuple(dict.fromkeys(patch)), start=start,
+                          desired=want, cost_before=obs.cost, cost_after=kept_price)
+    if adopting:
+        return PlanAction(want.logical, "adopt", prefix, before=before,
+                          after=after_view(want, obs.gpu_id or want.candidates[0], kept_price),
+                          pod_id=obs.id, desired=want, cost_before=obs.cost,
+                          cost_after=kept_price)
+    return None

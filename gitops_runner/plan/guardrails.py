@@ -1,0 +1,50 @@
+"""Guardrails (CONTRACT §4): limits a plan must respect, each violation a sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gitops_runner.config.model import Guardrails
+from gitops_runner.plan.cost import PriceBook
+from gitops_runner.plan.desired import DesiredPod
+from gitops_runner.plan.model import PlanAction
+
+
+def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[PlanAction],
+          prices: PriceBook) -> list[str]:
+    violations: list[str] = []
+    gpus = sum(d.public_body["gpu"]["count"] for d in desired)
+    if guard.max_pods is not None and len(desired) > guard.max_pods:
+        violations.append(f"max_pods: the stack wants {len(desired)} pods, over the limit of "
+                          f"{guard.max_pods}")
+    if guard.max_gpus is not None and gpus > guard.max_gpus:
+        violations.append(f"max_gpus: the stack wants {gpus} GPUs, over the limit of "
+                          f"{guard.max_gpus}")
+    unknown = sorted({g for d in desired for g in d.candidates if not prices.knows(g)})
+    for gpu in unknown:
+        violations.append(f"gpu '{gpu}' is not in RunPod's GPU catalog; check the id against "
+                          "GET /v2/catalog/gpus (ids look like 'NVIDIA GeForce RTX 4090')")
+    if guard.allowed_gpu_types:
+        bad = sorted({g for d in desired for g in d.candidates
+                      if g not in guard.allowed_gpu_types})
+        for gpu in bad:
+            violations.append(f"allowed_gpu_types: '{gpu}' is not allowed")
+    if guard.max_hourly_cost is not None:
+        worst = 0.0
+        for d in desired:
+            price = prices.worst_case(d.candidates, d.public_body["gpu"]["count"],
+                                      d.public_body["cloud"])
+            worst += price or 0.0
+        if worst > guard.max_hourly_cost + 1e-9:
+            violations.append(f"max_hourly_cost: the stack may cost up to ${worst:.2f}/h "
+                              "(dearest candidate GPU for each pod), over the limit of "
+                              f"${guard.max_hourly_cost:.2f}/h")
+    terminating = [a for a in actions if a.terminates]
+    if terminating and not guard.allow_delete:
+        names = ", ".join(f"{a.pod} ({a.action})" for a in terminating)
+        violations.append(f"allow_delete is false, but this plan terminates pods: {names}. "
+                          "Set guardrails.allow_delete: true to allow it")
+    if guard.max_deletes is not None and len(terminating) > guard.max_deletes:
+        violations.append(f"max_deletes: this plan terminates {len(terminating)} pods, over "
+                          f"the limit of {guard.max_deletes}")
+    return violations

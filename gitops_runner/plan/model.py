@@ -1,0 +1,86 @@
+"""A plan: the actions that take RunPod from observed to desired, with cost and guardrails."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitops_runner.plan.desired import DesiredPod
+from gitops_runner.plan.identity import sha256_of
+
+ACTION_KINDS = ("create", "update", "replace", "delete", "adopt")
+# Fields that change without anyone changing anything; kept out of the fingerprint.
+VOLATILE_VIEW_KEYS = ("status", "cost_per_hour")
+
+
+@dataclass(frozen=True)
+class PlanAction:
+    pod: str
+    action: str
+    reasons: tuple[str, ...]
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+    # How to carry it out; not part of the plan file.
+    pod_id: str | None = field(default=None, compare=False)
+    patch_fields: tuple[str, ...] = field(default=(), compare=False)
+    start: bool = field(default=False, compare=False)
+    desired: DesiredPod | None = field(default=None, compare=False, repr=False)
+    cost_before: float = field(default=0.0, compare=False)
+    cost_after: float = field(default=0.0, compare=False)
+
+    @property
+    def terminates(self) -> bool:
+        """True when RunPod loses a pod: a delete of a live pod, or a replace."""
+        return self.action == "replace" or (self.action == "delete" and self.pod_id is not None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pod": self.pod, "action": self.action, "reasons": list(self.reasons),
+                "before": dict(self.before) if self.before is not None else None,
+                "after": dict(self.after) if self.after is not None else None}
+
+
+def _stable(view: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if view is None:
+        return None
+    return {k: v for k, v in view.items() if k not in VOLATILE_VIEW_KEYS}
+
+
+def actions_fingerprint(actions: tuple[PlanAction, ...] | list[PlanAction]) -> str:
+    return sha256_of([{**a.to_json(), "before": _stable(a.before), "after": _stable(a.after)}
+                      for a in actions])
+
+
+@dataclass(frozen=True)
+class Plan:
+    project: str
+    environment: str
+    lineage: str
+    serial: int
+    observed_fingerprint: str
+    actions: tuple[PlanAction, ...]
+    unchanged: tuple[str, ...] = ()
+    cost_before: float = 0.0
+    cost_after: float = 0.0
+    violations: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def stack(self) -> str:
+        return f"{self.project}/{self.environment}"
+
+    @property
+    def fingerprint(self) -> str:
+        return actions_fingerprint(self.actions)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actions)
+
+    @property
+    def cost_delta(self) -> float:
+        return round(self.cost_after - self.cost_before, 4)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for a in self.actions if a.action == kind)

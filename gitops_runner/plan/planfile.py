@@ -1,0 +1,77 @@
+"""The plan file (CONTRACT §7): render a Plan to JSON and read one back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gitops_runner.errors import GitopsError
+from gitops_runner.plan.model import ACTION_KINDS, Plan, PlanAction
+
+PLAN_FORMAT_VERSION = 1
+
+
+class PlanFileError(GitopsError):
+    pass
+
+
+def plan_to_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "format_version": PLAN_FORMAT_VERSION,
+        "stack": {"project": plan.project, "environment": plan.environment},
+        "state": {"lineage": plan.lineage, "serial": plan.serial},
+        "observed_fingerprint": plan.observed_fingerprint,
+        "fingerprint": plan.fingerprint,
+        "actions": [a.to_json() for a in plan.actions],
+        "unchanged": list(plan.unchanged),
+        "cost": {"before": plan.cost_before, "after": plan.cost_after, "delta": plan.cost_delta},
+        "guardrail_violations": list(plan.violations),
+        "warnings": list(plan.warnings),
+        "notes": list(plan.notes),
+    }
+
+
+def render_plan_file(plans: list[Plan]) -> str:
+    """One stack: the plan object itself; several: {"plans": [...]}."""
+    if len(plans) == 1:
+        return json.dumps(plan_to_json(plans[0]), indent=2) + "\n"
+    return json.dumps({"format_version": PLAN_FORMAT_VERSION,
+                       "plans": [plan_to_json(p) for p in plans]}, indent=2) + "\n"
+
+
+def parse_plan_file(text: str, source: str = "plan file") -> list[Plan]:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise PlanFileError(f"{source}: not a gitops-runner plan file (invalid JSON)") from None
+    if not isinstance(data, dict):
+        raise PlanFileError(f"{source}: not a gitops-runner plan file")
+    if data.get("format_version") != PLAN_FORMAT_VERSION:
+        raise PlanFileError(f"{source}: plan format {data.get('format_version')!r} is not "
+                            f"{PLAN_FORMAT_VERSION}; re-run plan with this version")
+    items = data["plans"] if "plans" in data else [data]
+    try:
+        return [_plan_from(item) for item in items]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlanFileError(f"{source}: malformed plan file ({type(exc).__name__}: {exc})") from None
+
+
+def _plan_from(item: dict[str, Any]) -> Plan:
+    actions = []
+    for raw in item["actions"]:
+        if raw["action"] not in ACTION_KINDS:
+            raise ValueError(f"unknown action {raw['action']!r}")
+        actions.append(PlanAction(raw["pod"], raw["action"], tuple(raw["reasons"]),
+                                  raw.get("before"), raw.get("after")))
+    plan = Plan(
+        project=item["stack"]["project"], environment=item["stack"]["environment"],
+        lineage=item["state"]["lineage"], serial=int(item["state"]["serial"]),
+        observed_fingerprint=item["observed_fingerprint"], actions=tuple(actions),
+        unchanged=tuple(item.get("unchanged", [])),
+        cost_before=float(item["cost"]["before"]), cost_after=float(item["cost"]["after"]),
+        violations=tuple(item["guardrail_violations"]), warnings=tuple(item["warnings"]),
+        notes=tuple(item.get("notes", [])),
+    )
+    if plan.fingerprint != item["fingerprint"]:
+        raise ValueError("fingerprint does not match the actions (edited by hand?)")
+    return plan

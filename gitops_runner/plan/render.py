@@ -1,0 +1,108 @@
+"""Plans as text (Terraform-like) and markdown (for pull-request comments)."""
+
+from __future__ import annotations
+
+from gitops_runner.plan.model import Plan, PlanAction
+
+SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "adopt": "<="}
+COLORS = {"create": "32", "update": "33", "replace": "35", "delete": "31", "adopt": "36"}
+
+
+def money(value: float) -> str:
+    return f"${value:,.2f}/h"
+
+
+def signed_money(value: float) -> str:
+    sign = "+" if value > 0 else ("-" if value < 0 else "±")
+    return f"{sign}${abs(value):,.2f}/h"
+
+
+def summary_line(plan: Plan) -> str:
+    if not plan.actions:
+        return f"No changes. {len(plan.unchanged)} pod(s) up to date."
+    parts = [f"{plan.count('create')} to create", f"{plan.count('update')} to update",
+             f"{plan.count('replace')} to replace", f"{plan.count('delete')} to delete"]
+    if plan.count("adopt"):
+        parts.append(f"{plan.count('adopt')} to adopt")
+    return f"Plan: {', '.join(parts)}, {len(plan.unchanged)} unchanged."
+
+
+def _headline(a: PlanAction, symbol: bool = True) -> str:
+    view = a.after or a.before or {}
+    gpu = view.get("gpu")
+    parts = [f"{SYMBOLS[a.action]} {a.pod}" if symbol else a.pod, a.action]
+    if gpu:
+        parts.append(f"{gpu} x{view.get('gpu_count', 1)}")
+    if a.action in ("create", "replace", "update", "adopt") and a.after:
+        parts.append(money(a.after.get("cost_per_hour") or 0.0))
+    if a.before and a.before.get("id"):
+        parts.append(f"(pod {a.before['id']})")
+    return "  ".join(parts)
+
+
+def render_text(plan: Plan, color: bool = False, sandbox: bool = False) -> str:
+    def paint(code: str, text: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if color else text
+
+    lines = [f"Stack {plan.stack}" + ("  [sandbox: simulated RunPod]" if sandbox else "")]
+    for a in plan.actions:
+        lines.append("  " + paint(COLORS[a.action], _headline(a)))
+        for reason in a.reasons:
+            lines.append(f"      {reason}")
+    for name in plan.unchanged:
+        lines.append(f"    {name}  unchanged")
+    lines.append(summary_line(plan))
+    lines.append(f"Cost: {money(plan.cost_before)} -> {money(plan.cost_after)} "
+                 f"({signed_money(plan.cost_delta)})")
+    for note in plan.notes:
+        lines.append(f"Note: {note}")
+    for warning in plan.warnings:
+        lines.append(paint("33", f"Warning: {warning}"))
+    if plan.violations:
+        lines.append(paint("31", "Guardrail violations (this plan will not be applied):"))
+        lines.extend(paint("31", f"  x {v}") for v in plan.violations)
+    return "\n".join(lines) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_markdown(plan: Plan, sandbox: bool = False) -> str:
+    deletes = plan.count("delete")
+    delete_cell = f"**{deletes}**" if deletes else "0"
+    replaces = plan.count("replace")
+    replace_cell = f"**{replaces}**" if replaces else "0"
+    out = [f"### Stack `{plan.stack}`" + (" (sandbox)" if sandbox else ""), ""]
+    out.append("| create | update | replace | delete | adopt | unchanged | $/h before | "
+               "$/h after | $/h change |")
+    out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    out.append(f"| {plan.count('create')} | {plan.count('update')} | {replace_cell} | "
+               f"{delete_cell} | {plan.count('adopt')} | {len(plan.unchanged)} | "
+               f"{plan.cost_before:,.2f} | {plan.cost_after:,.2f} | "
+               f"{signed_money(plan.cost_delta)} |")
+    out.append("")
+    if plan.violations:
+        out.append("> [!CAUTION]")
+        out.append("> **Guardrail violations** — this plan will not be applied:")
+        out.extend(f"> - {_md_escape(v)}" for v in plan.violations)
+        out.append("")
+    for warning in plan.warnings:
+        out.append(f"> [!WARNING]\n> {_md_escape(warning)}\n")
+    if not plan.actions:
+        out.append(summary_line(plan))
+        return "\n".join(out) + "\n"
+    out.append(f"<details><summary>{summary_line(plan)}</summary>")
+    out.append("")
+    out.append("```diff")
+    for a in plan.actions:
+        symbol = {"create": "+", "delete": "-", "replace": "!", "update": "!",
+                  "adopt": "#"}[a.action]
+        out.append(f"{symbol} {_headline(a, symbol=False).replace('```', '')}")
+        out.extend(f"#     {r.replace('```', '')}" for r in a.reasons)
+    out.append("```")
+    out.append("")
+    out.append("</details>")
+    for note in plan.notes:
+        out.append(f"\n_Note: {_md_escape(note)}_")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,147 @@
+"""The state document (CONTRACT §7): what was last applied, and its render/parse pair.
+
+Pure data and JSON; backends in gitops_runner/state/ only move the text around.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from gitops_runner.errors import GitopsError
+
+FORMAT_VERSION = 1
+HISTORY_LIMIT = 100
+
+
+class StateFormatError(GitopsError):
+    """The stored state cannot be read (corrupt, or written by a newer version)."""
+
+
+class StateConflictError(GitopsError):
+    """A write would lose an update: stale serial, other lineage, or changed since read."""
+
+
+@dataclass(frozen=True)
+class PodRecord:
+    id: str
+    runpod_name: str
+    spec_hash: str
+    gpu: str
+    gpu_count: int
+    cost: float
+    created_at: str
+    updated_at: str
+    # The public create body (secret values as {"secret": NAME}) that was applied.
+    spec: Mapping[str, Any] = field(default_factory=dict)
+    healthy: bool = True
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: str
+    who: str
+    operation: str
+    fingerprint: str
+    result: str
+
+
+@dataclass(frozen=True)
+class StateDoc:
+    stack: str
+    lineage: str
+    serial: int = 0
+    pods: Mapping[str, PodRecord] = field(default_factory=dict)
+    history: tuple[HistoryEntry, ...] = ()
+    format_version: int = FORMAT_VERSION
+
+    @classmethod
+    def empty(cls, stack: str, lineage: str | None = None) -> StateDoc:
+        return cls(stack=stack, lineage=lineage or str(uuid.uuid4()), serial=0)
+
+    def with_pod(self, logical: str, record: PodRecord | None) -> StateDoc:
+        pods = dict(self.pods)
+        if record is None:
+            pods.pop(logical, None)
+        else:
+            pods[logical] = record
+        return replace(self, pods=pods)
+
+    def with_history(self, entry: HistoryEntry) -> StateDoc:
+        return replace(self, history=(*self.history, entry)[-HISTORY_LIMIT:])
+
+    def next_serial(self) -> StateDoc:
+        return replace(self, serial=self.serial + 1)
+
+
+def render_state(doc: StateDoc) -> str:
+    data = {
+        "format_version": doc.format_version,
+        "lineage": doc.lineage,
+        "serial": doc.serial,
+        "stack": doc.stack,
+        "pods": {name: _record_dict(rec) for name, rec in sorted(doc.pods.items())},
+        "history": [vars(h) for h in doc.history],
+    }
+    return json.dumps(data, indent=2, sort_keys=False) + "\n"
+
+
+def _record_dict(rec: PodRecord) -> dict[str, Any]:
+    return {"id": rec.id, "runpod_name": rec.runpod_name, "spec_hash": rec.spec_hash,
+            "gpu": rec.gpu, "gpu_count": rec.gpu_count, "cost": rec.cost,
+            "created_at": rec.created_at, "updated_at": rec.updated_at,
+            "healthy": rec.healthy, "spec": dict(rec.spec)}
+
+
+def parse_state(text: str, source: str = "state") -> StateDoc:
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise StateFormatError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno}); "
+                               "restore an earlier version from the bucket's versioning or "
+                               "the local backup") from None
+    if not isinstance(data, dict):
+        raise StateFormatError(f"{source}: the state must be a JSON object")
+    version = data.get("format_version", 0)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise StateFormatError(f"{source}: written by a newer gitops-runner (state format "
+                               f"{version}, this version reads up to {FORMAT_VERSION}); "
+                               "upgrade gitops-runner")
+    data = _migrate(data, version)
+    try:
+        pods = {str(name): PodRecord(**{**rec, "spec": rec.get("spec", {})})
+                for name, rec in data["pods"].items()}
+        history = tuple(HistoryEntry(**h) for h in data.get("history", []))
+        return StateDoc(stack=str(data["stack"]), lineage=str(data["lineage"]),
+                        serial=int(data["serial"]), pods=pods, history=history,
+                        format_version=FORMAT_VERSION)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise StateFormatError(f"{source}: malformed state ({type(exc).__name__}: {exc})") from None
+
+
+def _migrate(data: dict[str, Any], version: int) -> dict[str, Any]:
+    if version == 0:
+        # Pre-release documents had no format_version, history or health flag.
+        data = {**data, "history": data.get("history", [])}
+        for rec in data.get("pods", {}).values():
+            rec.setdefault("healthy", True)
+            rec.setdefault("runpod_name", "")
+    return data
+
+
+def check_successor(current: StateDoc | None, new: StateDoc) -> None:
+    """Refuse a write that would not raise serial or that belongs to another lineage."""
+    if current is None:
+        return
+    if new.lineage != current.lineage:
+        raise StateConflictError(
+            f"refusing to write state for {new.stack}: lineage {new.lineage} differs from the "
+            f"stored lineage {current.lineage} (a state of another stack's life?)")
+    if new.serial <= current.serial:
+        raise StateConflictError(
+            f"refusing to write state for {new.stack}: serial {new.serial} does not exceed the "
+            f"stored serial {current.serial}; someone else wrote state since it was read — "
+            "run again")

@@ -1,0 +1,39 @@
+"""The before/after views shown in plans: public fields only, secret values hidden."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gitops_runner.plan.compare import SENSITIVE
+from gitops_runner.plan.desired import DesiredPod
+from gitops_runner.plan.identity import MARKER_PREFIX
+from gitops_runner.plan.observed import ObservedPod
+
+
+def before_view(obs: ObservedPod, want: DesiredPod | None) -> dict[str, Any]:
+    plain = {}
+    if want is not None:
+        plain = {k: v for k, v in want.public_body["env"].items() if not isinstance(v, dict)}
+    env = {}
+    for key, value in sorted(obs.env.items()):
+        # Show a value only when the file declares it in plain text (or it is
+        # our own marker); anything else may have been a secret.
+        env[key] = value if key in plain or key.startswith(MARKER_PREFIX) else SENSITIVE
+    return {
+        "id": obs.id, "name": obs.name, "status": obs.status, "image": obs.image,
+        "args": obs.args, "gpu": obs.gpu_id, "gpu_count": obs.gpu_count, "cloud": obs.cloud,
+        "data_center": obs.data_center, "ports": sorted(obs.ports), "disk": obs.disk,
+        "mounts": dict(obs.mounts), "env": env, "cost_per_hour": obs.cost,
+    }
+
+
+def after_view(want: DesiredPod, gpu: str, cost: float | None) -> dict[str, Any]:
+    body = want.public_body
+    env = {k: (SENSITIVE if isinstance(v, dict) else v) for k, v in sorted(body["env"].items())}
+    return {
+        "name": body["name"], "image": body["image"], "args": body["args"], "gpu": gpu,
+        "gpu_candidates": list(want.candidates), "gpu_count": body["gpu"]["count"],
+        "cloud": body["cloud"], "data_centers": list(body.get("dataCenterIds", [])),
+        "ports": sorted(body["ports"]), "disk": body["disk"], "mounts": body.get("mounts", {}),
+        "env": env, "cost_per_hour": cost,
+    }

@@ -1,0 +1,138 @@
+"""The state backend contract: read, conditional write, lock, refresh, unlock.
+
+Every backend (local file, S3, and the locks: file, DynamoDB, S3 lockfile)
+promises the same things, and tests/state/contract.py holds it to them:
+
+- read() returns the document and an opaque version token (None when empty).
+- write(doc, token) succeeds only if the stored version still matches token
+  (None = "must not exist yet"); otherwise StateConflictError. It also refuses
+  a doc whose serial does not exceed the stored one or whose lineage differs.
+- lock(info, deadline) is atomic: of two callers exactly one wins; the loser
+  waits until `deadline` (time.time() seconds) then raises LockHeldError
+  carrying the holder's LockInfo. Lock ids are unique per acquisition.
+- unlock(lock_id) removes the lock only when lock_id matches the holder's.
+- A lock whose lease expired may be taken over; refresh(info) extends the lease.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import socket
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from gitops_runner.errors import GitopsError
+from gitops_runner.plan.statefile import StateDoc
+
+LEASE_SECONDS = 600
+
+
+def rfc3339(ts: datetime) -> str:
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    id: str
+    operation: str
+    who: str
+    created: str
+    expires: str
+    path: str = ""
+    commit: str = ""
+    pull_request: str = ""
+    run_url: str = ""
+    pid: int = 0
+
+    @classmethod
+    def new(cls, operation: str, path: str, env: Mapping[str, str],
+            now: datetime | None = None, lease: int = LEASE_SECONDS) -> LockInfo:
+        now = now or datetime.now(UTC)
+        actor = env.get("GITHUB_ACTOR") or f"{_user()}@{socket.gethostname()}"
+        run_url = ""
+        if env.get("GITHUB_RUN_ID") and env.get("GITHUB_REPOSITORY"):
+            server = env.get("GITHUB_SERVER_URL", "https://github.com")
+            run_url = f"{server}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
+        return cls(id=str(uuid.uuid4()), operation=operation, who=actor, created=rfc3339(now),
+                   expires=rfc3339(now + timedelta(seconds=lease)), path=path,
+                   commit=env.get("GITHUB_SHA", ""), pull_request=env.get("GITOPS_RUNNER_PR", ""),
+                   run_url=run_url, pid=os.getpid())
+
+    def renewed(self, now: datetime | None = None, lease: int = LEASE_SECONDS) -> LockInfo:
+        now = now or datetime.now(UTC)
+        return replace(self, expires=rfc3339(now + timedelta(seconds=lease)))
+
+    @property
+    def expires_epoch(self) -> int:
+        return int(datetime.strptime(self.expires, "%Y-%m-%dT%H:%M:%SZ")
+                   .replace(tzinfo=UTC).timestamp())
+
+    def to_json(self) -> str:
+        """Terraform-style keys, so its tooling can read our lock items."""
+        return json.dumps({"ID": self.id, "Operation": self.operation, "Who": self.who,
+                           "Created": self.created, "Expires": self.expires, "Path": self.path,
+                           "Commit": self.commit, "PullRequest": self.pull_request,
+                           "RunURL": self.run_url, "PID": self.pid}, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> LockInfo:
+        data = json.loads(text)
+        return cls(id=str(data["ID"]), operation=str(data.get("Operation", "")),
+                   who=str(data.get("Who", "")), created=str(data.get("Created", "")),
+                   expires=str(data.get("Expires", "")), path=str(data.get("Path", "")),
+                   commit=str(data.get("Commit", "")),
+                   pull_request=str(data.get("PullRequest", "")),
+                   run_url=str(data.get("RunURL", "")), pid=int(data.get("PID", 0) or 0))
+
+    def describe(self) -> str:
+        parts = [f"lock {self.id}", f"held by {self.who}", f"for {self.operation}",
+                 f"since {self.created}", f"expires {self.expires}"]
+        if self.run_url:
+            parts.append(f"run {self.run_url}")
+        if self.commit:
+            parts.append(f"commit {self.commit[:12]}")
+        return ", ".join(parts)
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+class LockHeldError(GitopsError):
+    def __init__(self, holder: LockInfo, stack: str) -> None:
+        self.holder = holder
+        super().__init__(
+            f"state of {stack} is locked: {holder.describe()}. Wait for that run to finish, "
+            f"or if it is dead: gitops-runner force-unlock {holder.id}")
+
+
+class LockError(GitopsError):
+    """A lock could not be taken, refreshed or released for a reason other than a holder."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    doc: StateDoc | None
+    token: str | None
+
+
+class StateStore(Protocol):
+    def read(self) -> Snapshot: ...
+    def write(self, doc: StateDoc, token: str | None) -> str: ...
+    def describe(self) -> str: ...
+
+
+class Locker(Protocol):
+    def lock(self, info: LockInfo, deadline: float) -> None: ...
+    def refresh(self, info: LockInfo) -> None: ...
+    def unlock(self, lock_id: str) -> None: ...
+    def holder(self) -> LockInfo | None: ...
+    def force_unlock(self, lock_id: str) -> None: ...
