@@ -171,6 +171,47 @@ def drift(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
     return 2 if any(r.findings for r in results) else 0
 
 
+def _confirm(c: Ctx, question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise UsageError("refusing to continue without --auto-approve: stdin is not a terminal")
+    return click.confirm(question, default=False)
+
+
+@cli.command()
+@click.argument("planfile", required=False, type=click.Path(dir_okay=False))
+@config_option
+@sandbox_option
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--parallelism", default=8, show_default=True, type=click.IntRange(1, 64))
+@click.option("--max-attempts", default=3, show_default=True, type=click.IntRange(1, 10))
+@pass_ctx
+def apply(c: Ctx, planfile: str | None, configs: tuple[str, ...], auto_approve: bool,
+          parallelism: int, max_attempts: int) -> int:
+    """Make RunPod match the deploy files (or a saved plan)."""
+    from gitops_runner.apply import ApplyOptions
+    from gitops_runner.commands import run_apply
+
+    options = ApplyOptions(parallelism=parallelism, max_attempts=max_attempts)
+    ask = None if auto_approve or planfile else (lambda q: _confirm(c, q))
+    return run_apply(c.env, c.out, c.stacks(configs), c.sandbox, options, planfile, ask)
+
+
+@cli.command()
+@config_option
+@sandbox_option
+@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@pass_ctx
+def destroy(c: Ctx, configs: tuple[str, ...], auto_approve: bool) -> int:
+    """Terminate every managed pod of the stacks and empty their state."""
+    from gitops_runner.commands import run_destroy
+
+    stacks = c.stacks(configs)
+    names = ", ".join(s.name for s in stacks)
+    if not auto_approve and not _confirm(c, f"Terminate every pod of {names}?"):
+        return 1
+    return run_destroy(c.env, c.out, stacks, c.sandbox)
+
+
 def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None,
          out: Output | None = None) -> int:
     env = dict(os.environ if env is None else env)

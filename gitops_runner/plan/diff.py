@@ -23,14 +23,22 @@ class DiffResult:
     notes: list[str]
 
 
-def _primary(group: list[ObservedPod], record: PodRecord | None) -> ObservedPod | None:
+ALIVE = ("RUNNING", "STARTING", "PROVISIONING")
+
+
+def _primary(group: list[ObservedPod], record: PodRecord | None,
+             want: DesiredPod) -> ObservedPod | None:
+    """The pod that is this logical pod; the rest of the group are to be terminated."""
     if not group:
         return None
-    if record is not None:
-        for pod in group:
-            if pod.id == record.id:
-                return pod
-    alive = [p for p in group if p.status in ("RUNNING", "STARTING", "PROVISIONING")]
+    recorded = next((p for p in group if record is not None and p.id == record.id), None)
+    current = [p for p in group if p.spec_marker == want.spec_hash and p.status in ALIVE]
+    if recorded is not None and (recorded.spec_marker == want.spec_hash or not current):
+        return recorded
+    if current:
+        # A replacement created by a run that died before journaling it.
+        return current[0]
+    alive = [p for p in group if p.status in ALIVE]
     return (alive or group)[0]
 
 
@@ -64,13 +72,23 @@ def diff(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
     for want in desired:
         record = state.pods.get(want.logical)
         group = ownership.ours.get(want.logical, [])
-        obs = _primary(group, record)
+        obs = _primary(group, record, want)
+        superseded = set(record.superseded) if record else set()
         for extra in group:
-            if obs is not None and extra.id != obs.id:
-                actions.append(PlanAction(
-                    want.logical, "delete", (f"duplicate of pod {obs.id} (left by an "
-                                             f"interrupted run); terminating {extra.id}",),
-                    before=before_view(extra, want), pod_id=extra.id, cost_before=extra.cost))
+            if obs is None or extra.id == obs.id:
+                continue
+            reason = (f"replaced by pod {obs.id}; terminating {extra.id} once that is ready"
+                      if extra.id in superseded or (record and extra.id == record.id) else
+                      f"duplicate of pod {obs.id} (left by an interrupted run); "
+                      f"terminating {extra.id} once that is ready")
+            actions.append(PlanAction(
+                want.logical, "delete", (reason,), before=before_view(extra, want),
+                pod_id=extra.id, cost_before=extra.cost, wait_for=want.logical))
+        observed_ids = {p.id for p in group}
+        for gone in sorted(superseded - observed_ids):
+            actions.append(PlanAction(want.logical, "delete", (
+                f"replaced pod {gone} is already gone from RunPod; removing it from state",),
+                before={"id": gone, "status": "GONE"}, wait_for=want.logical))
         action = _pod_action(want, record, obs, secrets, prices, now, ttl_hours)
         if action is None:
             unchanged.append(want.logical)

@@ -25,6 +25,8 @@ class PlanAction:
     pod_id: str | None = field(default=None, compare=False)
     patch_fields: tuple[str, ...] = field(default=(), compare=False)
     start: bool = field(default=False, compare=False)
+    # Run only after this logical pod is ready (deletes of replaced pods).
+    wait_for: str | None = field(default=None, compare=False)
     desired: DesiredPod | None = field(default=None, compare=False, repr=False)
     cost_before: float = field(default=0.0, compare=False)
     cost_after: float = field(default=0.0, compare=False)

@@ -38,6 +38,8 @@ class PodRecord:
     # The public create body (secret values as {"secret": NAME}) that was applied.
     spec: Mapping[str, Any] = field(default_factory=dict)
     healthy: bool = True
+    # Pods this one replaced that are still to be terminated once it is ready.
+    superseded: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,8 @@ def _record_dict(rec: PodRecord) -> dict[str, Any]:
     return {"id": rec.id, "runpod_name": rec.runpod_name, "spec_hash": rec.spec_hash,
             "gpu": rec.gpu, "gpu_count": rec.gpu_count, "cost": rec.cost,
             "created_at": rec.created_at, "updated_at": rec.updated_at,
-            "healthy": rec.healthy, "spec": dict(rec.spec)}
+            "healthy": rec.healthy, "superseded": list(rec.superseded),
+            "spec": dict(rec.spec)}
 
 
 def parse_state(text: str, source: str = "state") -> StateDoc:
@@ -112,7 +115,8 @@ def parse_state(text: str, source: str = "state") -> StateDoc:
                                "upgrade gitops-runner")
     data = _migrate(data, version)
     try:
-        pods = {str(name): PodRecord(**{**rec, "spec": rec.get("spec", {})})
+        pods = {str(name): PodRecord(**{**rec, "spec": rec.get("spec", {}),
+                                        "superseded": tuple(rec.get("superseded", ()))})
                 for name, rec in data["pods"].items()}
         history = tuple(HistoryEntry(**h) for h in data.get("history", []))
         return StateDoc(stack=str(data["stack"]), lineage=str(data["lineage"]),

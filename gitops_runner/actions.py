@@ -1,0 +1,251 @@
+"""Carry out one logical pod's actions against RunPod, journaling each change."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from gitops_runner.journal import Journal, now_text
+from gitops_runner.plan.desired import DesiredPod, create_body, resolved_env
+from gitops_runner.plan.diff import record_spec
+from gitops_runner.plan.identity import MARKER_POD, MARKER_STACK
+from gitops_runner.plan.model import PlanAction
+from gitops_runner.plan.observed import parse_pod
+from gitops_runner.plan.statefile import PodRecord
+from gitops_runner.readiness import wait_ready
+from gitops_runner.runpod.client import RunPodClient
+from gitops_runner.runpod.errors import (
+    AuthError,
+    CapacityError,
+    CreateOutcomeUnknownError,
+    InvalidTransitionError,
+    NotFoundError,
+    RunPodError,
+)
+
+
+class ActionFailed(Exception):
+    def __init__(self, message: str, retry: bool) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+@dataclass
+class Outcome:
+    pod: str
+    action: str
+    ok: bool
+    detail: str = ""
+    retry: bool = False
+    gpu: str | None = None
+
+
+@dataclass
+class Executor:
+    client: RunPodClient
+    journal: Journal
+    stack: str
+    secrets: Mapping[str, str]
+    proxy_url: str
+    log: Callable[[str], None]
+    poll_seconds: float = 5.0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    # -- entry -----------------------------------------------------------------
+    def run_group(self, actions: list[PlanAction]) -> list[Outcome]:
+        """Actions of one logical pod: the main one first, then deletes that wait for it."""
+        results: list[Outcome] = []
+        main = [a for a in actions if a.wait_for is None]
+        after = [a for a in actions if a.wait_for is not None]
+        ready = True
+        for action in main:
+            outcome = self._run(action)
+            results.append(outcome)
+            ready = ready and outcome.ok
+        for action in after:
+            if not ready:
+                results.append(Outcome(action.pod, action.action, False,
+                                       "kept until its replacement is ready", retry=False))
+                continue
+            results.append(self._run(action))
+        return results
+
+    def _run(self, action: PlanAction) -> Outcome:
+        handler = {"create": self._create, "update": self._update, "replace": self._replace,
+                   "delete": self._delete, "adopt": self._adopt}[action.action]
+        try:
+            detail, gpu = handler(action)
+        except ActionFailed as exc:
+            self.log(f"{action.pod}: {action.action} failed: {exc}")
+            return Outcome(action.pod, action.action, False, str(exc), exc.retry)
+        except RunPodError as exc:
+            self.log(f"{action.pod}: {action.action} failed: {exc}")
+            return Outcome(action.pod, action.action, False, str(exc), exc.retryable)
+        return Outcome(action.pod, action.action, True, detail, gpu=gpu)
+
+    # -- actions ------------------------------------------------------------------
+    def _create(self, action: PlanAction) -> tuple[str, str | None]:
+        want = _desired(action)
+        started = time.monotonic()
+        pod = self._place(want)
+        self._record(want, pod, healthy=False)
+        self._await(want, pod["id"], started)
+        return f"created pod {pod['id']} on {pod['gpu']['id']}", pod["gpu"]["id"]
+
+    def _replace(self, action: PlanAction) -> tuple[str, str | None]:
+        want = _desired(action)
+        old = action.pod_id
+        started = time.monotonic()
+        pod = self._place(want)
+        self._record(want, pod, healthy=False, superseded=(old,) if old else ())
+        self._await(want, pod["id"], started)
+        if old:
+            self._terminate(old)
+            self.journal.drop_superseded(want.logical, old)
+        return f"replaced pod {old} with {pod['id']} on {pod['gpu']['id']}", pod["gpu"]["id"]
+
+    def _update(self, action: PlanAction) -> tuple[str, str | None]:
+        want = _desired(action)
+        pod_id = action.pod_id or ""
+        started = time.monotonic()
+        if action.start:
+            try:
+                self.client.pod_action(pod_id, "start")
+            except InvalidTransitionError:
+                pass  # started meanwhile; readiness below tells the truth
+        pod: dict[str, Any]
+        if action.patch_fields:
+            pod = self.client.update_pod(pod_id, self._patch_body(want, action.patch_fields))
+        else:
+            pod = self.client.get_pod(pod_id)
+        self._record(want, pod, healthy=False)
+        self._await(want, pod_id, started)
+        return f"updated pod {pod_id} in place", pod.get("gpu", {}).get("id")
+
+    def _delete(self, action: PlanAction) -> tuple[str, str | None]:
+        if action.pod_id is not None:
+            self._terminate(action.pod_id)
+        doc = self.journal.doc
+        record = doc.pods.get(action.pod)
+        if action.wait_for is not None:
+            gone = action.pod_id or str((action.before or {}).get("id", ""))
+            self.journal.drop_superseded(action.pod, gone)
+        elif record is not None and (action.pod_id is None or record.id == action.pod_id):
+            self.journal.set_pod(action.pod, None)
+        return f"terminated pod {action.pod_id}" if action.pod_id else "removed from state", None
+
+    def _adopt(self, action: PlanAction) -> tuple[str, str | None]:
+        want = _desired(action)
+        pod = self.client.get_pod(action.pod_id or "")
+        self._record(want, pod, healthy=True)
+        return f"adopted pod {action.pod_id}", pod.get("gpu", {}).get("id")
+
+    # -- helpers ---------------------------------------------------------------------
+    def _terminate(self, pod_id: str) -> None:
+        try:
+            self.client.delete_pod(pod_id)
+        except NotFoundError:
+            pass  # already gone: the goal is met
+
+    def _patch_body(self, want: DesiredPod, fields: tuple[str, ...]) -> dict[str, Any]:
+        body = create_body(want, "unused", self.secrets)
+        patch: dict[str, Any] = {}
+        for name in fields:
+            if name == "env":
+                patch["env"] = resolved_env(want, self.secrets)
+            elif name == "args":
+                patch["args"] = want.public_body["args"]
+            elif name == "registry":
+                patch["registry"] = want.public_body.get("registry")
+            elif name in body:
+                patch[name] = body[name]
+        if "env" not in patch:
+            # The spec marker lives in env; any PATCH also refreshes it.
+            patch["env"] = resolved_env(want, self.secrets)
+        return patch
+
+    def _place(self, want: DesiredPod) -> dict[str, Any]:
+        """Create on the first candidate with capacity: GPU types in order x data centers."""
+        dcs = list(want.public_body.get("dataCenterIds") or [None])
+        last = ""
+        for gpu in want.candidates:
+            for dc in dcs:
+                body = create_body(want, gpu, self.secrets)
+                if dc is not None:
+                    body["dataCenterIds"] = [dc]
+                try:
+                    pod = self._create_once(want, body)
+                except CapacityError as exc:
+                    last = exc.detail or str(exc)
+                    self.log(f"{want.logical}: no capacity for {gpu}"
+                             + (f" in {dc}" if dc else "") + ", trying the next candidate")
+                    continue
+                except AuthError as exc:
+                    if exc.status != 403:
+                        raise
+                    last = exc.detail or str(exc)
+                    continue
+                if gpu != want.candidates[0]:
+                    self.log(f"{want.logical}: placed on fallback GPU {gpu}")
+                return pod
+        raise ActionFailed(f"no candidate had capacity ({', '.join(want.candidates)}"
+                           + (f" in {', '.join(d for d in dcs if d)}" if dcs[0] else "")
+                           + f"); RunPod said: {last}", retry=True)
+
+    def _create_once(self, want: DesiredPod, body: dict[str, Any]) -> dict[str, Any]:
+        for _ in range(3):
+            try:
+                return self.client.create_pod(body)
+            except CreateOutcomeUnknownError:
+                found = self._find_created(want)
+                if found is not None:
+                    self.log(f"{want.logical}: create reported an error but pod {found['id']} "
+                             "exists; adopting it")
+                    return found
+        raise ActionFailed(f"creating {want.runpod_name} kept failing with server errors",
+                           retry=True)
+
+    def _find_created(self, want: DesiredPod) -> dict[str, Any] | None:
+        known = {r.id for r in self.journal.doc.pods.values()}
+        known |= {i for r in self.journal.doc.pods.values() for i in r.superseded}
+        for raw in self.client.list_pods():
+            env = raw.get("env") or {}
+            if (env.get(MARKER_STACK) == self.stack and env.get(MARKER_POD) == want.logical
+                    and raw.get("id") not in known and raw.get("status") != "TERMINATED"):
+                return raw
+        return None
+
+    def _record(self, want: DesiredPod, raw: dict[str, Any], healthy: bool,
+                superseded: tuple[str, ...] | None = None) -> None:
+        pod = parse_pod(raw)
+        previous = self.journal.doc.pods.get(want.logical)
+        keep = previous.superseded if previous is not None else ()
+        created = previous.created_at if previous is not None and previous.id == pod.id else (
+            pod.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if pod.created_at else now_text())
+        self.journal.set_pod(want.logical, PodRecord(
+            id=pod.id, runpod_name=want.runpod_name, spec_hash=want.spec_hash,
+            gpu=pod.gpu_id or want.candidates[0], gpu_count=pod.gpu_count or 1,
+            cost=pod.cost, created_at=created, updated_at=now_text(), spec=record_spec(want),
+            healthy=healthy,
+            superseded=tuple(i for i in dict.fromkeys((*(superseded or ()), *keep)) if i != pod.id)))
+
+    def _await(self, want: DesiredPod, pod_id: str, started: float) -> None:
+        health = want.spec.health_check if want.spec is not None else None
+        result = wait_ready(self.client, pod_id, health, self.proxy_url,
+                            bool(want.public_body["ports"]), started,
+                            lambda text: self.log(f"{want.logical}: {text}"),
+                            poll=self.poll_seconds)
+        if not result.ready:
+            raise ActionFailed(f"pod {pod_id} {result.detail}; it is kept, and the next apply "
+                               "waits for it again", retry=False)
+        pod = parse_pod(self.client.get_pod(pod_id))
+        self.journal.edit_pod(want.logical, healthy=True, cost=pod.cost)
+        self.log(f"{want.logical}: ready ({result.detail})")
+
+
+def _desired(action: PlanAction) -> DesiredPod:
+    if action.desired is None:
+        raise ActionFailed(f"{action.action} of {action.pod} has no desired spec", retry=False)
+    return action.desired

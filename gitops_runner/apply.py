@@ -1,0 +1,188 @@
+"""apply: lock, re-observe, re-plan, execute with bounded parallelism, journal,
+retry failed actions after a fresh observation, unlock."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from gitops_runner.actions import Executor, Outcome
+from gitops_runner.config.model import Stack
+from gitops_runner.errors import GitopsError
+from gitops_runner.journal import Journal
+from gitops_runner.operations import observe
+from gitops_runner.plan.build import make_plan
+from gitops_runner.plan.model import Plan, PlanAction
+from gitops_runner.plan.render import money
+from gitops_runner.plan.statefile import StateDoc
+from gitops_runner.runpod.client import RunPodClient
+from gitops_runner.state.base import LockInfo, Locker, StateStore
+
+HEARTBEAT_SECONDS = 120.0
+
+
+class StalePlanError(GitopsError):
+    pass
+
+
+@dataclass
+class ApplyOptions:
+    parallelism: int = 8
+    max_attempts: int = 3
+    poll_seconds: float = 5.0
+    wait_seconds: int = 0
+    operation: str = "apply"
+
+
+@dataclass
+class ApplyResult:
+    stack: str
+    converged: bool
+    outcomes: list[Outcome] = field(default_factory=list)
+    unchanged: int = 0
+    cost_now: float = 0.0
+    violations: tuple[str, ...] = ()
+    refused: bool = False
+    fingerprint: str = ""
+
+    def count(self, action: str) -> int:
+        return sum(1 for o in self.outcomes if o.ok and o.action == action)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.ok]
+
+    def summary(self) -> str:
+        return (f"{self.stack}: {self.count('create')} created, {self.count('update')} updated, "
+                f"{self.count('replace')} replaced, {self.count('delete')} deleted, "
+                f"{self.count('adopt')} adopted, {self.unchanged} unchanged, "
+                f"{len(self.failed)} failed; now {money(self.cost_now)}"
+                + ("" if self.converged else " — NOT converged"))
+
+
+@contextlib.contextmanager
+def held_lock(locker: Locker, info: LockInfo, wait_seconds: int,
+              log: Callable[[str], None]) -> Iterator[LockInfo]:
+    """Hold the stack's lock, refreshing its lease, and always release it."""
+    locker.lock(info, deadline=time.time() + wait_seconds)
+    stop = threading.Event()
+    current = [info]
+
+    def heartbeat() -> None:
+        while not stop.wait(HEARTBEAT_SECONDS):
+            try:
+                current[0] = current[0].renewed()
+                locker.refresh(current[0])
+            except GitopsError as exc:
+                log(f"warning: could not refresh the lock: {exc}")
+
+    thread = threading.Thread(target=heartbeat, name="lock-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield info
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        locker.unlock(info.id)
+
+
+def _check_stale(saved: Plan, fresh: Plan) -> None:
+    problems = []
+    if saved.stack != fresh.stack:
+        problems.append(f"the plan is for {saved.stack}, not {fresh.stack}")
+    if saved.serial != 0 and (saved.lineage, saved.serial) != (fresh.lineage, fresh.serial):
+        problems.append(f"state moved from serial {saved.serial} to {fresh.serial}")
+    if saved.serial == 0 and fresh.serial != 0:
+        problems.append(f"state was written since the plan (serial now {fresh.serial})")
+    if saved.observed_fingerprint != fresh.observed_fingerprint:
+        problems.append("the pods on RunPod changed")
+    if saved.fingerprint != fresh.fingerprint:
+        problems.append(f"the actions differ (plan {saved.fingerprint[:12]}, now "
+                        f"{fresh.fingerprint[:12]})")
+    if problems:
+        raise StalePlanError(f"stale plan for {fresh.stack}: " + "; ".join(problems)
+                             + ". Run plan again and apply the new plan")
+
+
+def _groups(actions: tuple[PlanAction, ...]) -> list[list[PlanAction]]:
+    groups: dict[str, list[PlanAction]] = {}
+    for action in actions:
+        groups.setdefault(action.pod, []).append(action)
+    return list(groups.values())
+
+
+def apply_stack(stack: Stack, store: StateStore, locker: Locker, client: RunPodClient,
+                secrets: Mapping[str, str], proxy_url: str, env: Mapping[str, str],
+                log: Callable[[str], None], options: ApplyOptions,
+                saved: Plan | None = None,
+                confirm: Callable[[Plan], bool] | None = None) -> ApplyResult:
+    info = LockInfo.new(options.operation, stack.name, env)
+    with held_lock(locker, info, options.wait_seconds, log):
+        return _apply_locked(stack, store, client, secrets, proxy_url, env, log, options,
+                             saved, confirm)
+
+
+def _apply_locked(stack: Stack, store: StateStore, client: RunPodClient,
+                  secrets: Mapping[str, str], proxy_url: str, env: Mapping[str, str],
+                  log: Callable[[str], None], options: ApplyOptions, saved: Plan | None,
+                  confirm: Callable[[Plan], bool] | None) -> ApplyResult:
+    snapshot = store.read()
+    doc = snapshot.doc or StateDoc.empty(stack.name, saved.lineage if saved else None)
+    journal = Journal(store, doc, snapshot.token)
+    result = ApplyResult(stack.name, converged=False)
+    executor = Executor(client, journal, stack.name, secrets, proxy_url, log,
+                        poll_seconds=options.poll_seconds)
+    who = env.get("GITHUB_ACTOR") or "local"
+    for attempt in range(1, options.max_attempts + 2):
+        seen = observe(client)
+        plan = make_plan(stack, journal.doc, seen.pods, seen.catalog, secrets,
+                         datetime.now(UTC))
+        if attempt == 1:
+            result.fingerprint = plan.fingerprint
+            if saved is not None:
+                _check_stale(saved, plan)
+        result.unchanged, result.cost_now = len(plan.unchanged), plan.cost_after
+        if plan.violations:
+            result.violations = plan.violations
+            log(f"{stack.name}: refusing to apply, guardrails violated:")
+            for violation in plan.violations:
+                log(f"  x {violation}")
+            break
+        if not plan.actions:
+            result.converged = True
+            break
+        if attempt == 1 and confirm is not None and not confirm(plan):
+            result.refused = True
+            break
+        if attempt > options.max_attempts:
+            break
+        if attempt > 1:
+            log(f"{stack.name}: attempt {attempt} of {options.max_attempts}, "
+                f"{len(plan.actions)} action(s) left after a fresh look at RunPod")
+        outcomes = _execute(executor, plan, options.parallelism)
+        result.outcomes.extend(outcomes)
+        if any(not o.ok and not o.retry for o in outcomes):
+            break
+    result.cost_now = sum(r.cost for r in journal.doc.pods.values())
+    status = "converged" if result.converged else ("refused" if result.refused or
+                                                   result.violations else "failed")
+    if journal.writes:
+        # A run that changed nothing writes nothing, so saved plans stay valid.
+        journal.history(who, options.operation, result.fingerprint, status)
+    return result
+
+
+def _execute(executor: Executor, plan: Plan, parallelism: int) -> list[Outcome]:
+    groups = _groups(plan.actions)
+    with ThreadPoolExecutor(max_workers=max(1, parallelism),
+                            thread_name_prefix="apply") as pool:
+        futures = [pool.submit(executor.run_group, group) for group in groups]
+        outcomes: list[Outcome] = []
+        for future in futures:
+            outcomes.extend(future.result())
+    return outcomes

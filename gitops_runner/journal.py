@@ -1,0 +1,66 @@
+"""Write state after every change on RunPod, so a crash at any point leaves a
+state the next run continues from."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from gitops_runner.plan.statefile import HistoryEntry, PodRecord, StateDoc
+from gitops_runner.state.base import StateStore
+
+
+def now_text() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Journal:
+    """Thread-safe: apply workers record their changes here one at a time."""
+
+    def __init__(self, store: StateStore, doc: StateDoc, token: str | None) -> None:
+        self._store = store
+        self._doc = doc
+        self._token = token
+        self._lock = threading.Lock()
+        self.writes = 0
+
+    @property
+    def doc(self) -> StateDoc:
+        with self._lock:
+            return self._doc
+
+    def update(self, change: Callable[[StateDoc], StateDoc]) -> StateDoc:
+        with self._lock:
+            new = change(self._doc).next_serial()
+            self._token = self._store.write(new, self._token)
+            self._doc = new
+            self.writes += 1
+            return new
+
+    def set_pod(self, logical: str, record: PodRecord | None) -> None:
+        self.update(lambda doc: doc.with_pod(logical, record))
+
+    def edit_pod(self, logical: str, **changes: object) -> None:
+        def change(doc: StateDoc) -> StateDoc:
+            record = doc.pods.get(logical)
+            if record is None:
+                return doc
+            return doc.with_pod(logical, replace(record, **changes))  # type: ignore[arg-type]
+
+        self.update(change)
+
+    def drop_superseded(self, logical: str, pod_id: str) -> None:
+        def change(doc: StateDoc) -> StateDoc:
+            record = doc.pods.get(logical)
+            if record is None or pod_id not in record.superseded:
+                return doc
+            left = tuple(i for i in record.superseded if i != pod_id)
+            return doc.with_pod(logical, replace(record, superseded=left))
+
+        self.update(change)
+
+    def history(self, who: str, operation: str, fingerprint: str, result: str) -> None:
+        self.update(lambda doc: doc.with_history(
+            HistoryEntry(now_text(), who, operation, fingerprint, result)))

@@ -1,0 +1,86 @@
+"""Wait until a pod is ready: RUNNING, its ports mapped, its health check 2xx.
+
+The health check goes to the pod through RUNPOD_PROXY_URL with a plain session:
+the RunPod API key is never sent to a pod.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import requests
+
+from gitops_runner.config.model import HealthCheck
+from gitops_runner.plan.observed import parse_pod
+from gitops_runner.runpod.client import RunPodClient
+from gitops_runner.runpod.errors import NotFoundError, TransientError
+
+DEFAULT_TIMEOUT = 900
+POLL_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Readiness:
+    ready: bool
+    status: str
+    detail: str
+
+
+def proxy_url(template: str, pod_id: str, port: int) -> str:
+    return template.replace("{pod_id}", pod_id).replace("{port}", str(port))
+
+
+def health_ok(session: requests.Session, url: str) -> tuple[bool, str]:
+    try:
+        resp = session.get(url, timeout=10, allow_redirects=True)
+    except requests.RequestException as exc:
+        return False, type(exc).__name__
+    return 200 <= resp.status_code < 300, f"HTTP {resp.status_code}"
+
+
+def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
+               proxy_template: str, expect_ports: bool, started: float,
+               progress: Callable[[str], None], poll: float = POLL_SECONDS,
+               clock: Callable[[], float] = time.monotonic,
+               sleep: Callable[[float], None] = time.sleep) -> Readiness:
+    """Poll until ready or the timeout (counted from `started`, the request time) passes."""
+    timeout = health.timeout_seconds if health else DEFAULT_TIMEOUT
+    interval = min(poll, health.interval_seconds) if health else poll
+    session = requests.Session()
+    last = ""
+    last_print = -1e9
+    status = "UNKNOWN"
+    while True:
+        elapsed = clock() - started
+        try:
+            pod = parse_pod(client.get_pod(pod_id))
+            status = pod.status
+        except NotFoundError:
+            return Readiness(False, "GONE", f"pod {pod_id} disappeared while starting")
+        except TransientError as exc:
+            pod, detail = None, str(exc)
+        if pod is not None:
+            if status == "ERROR":
+                return Readiness(False, status, "the pod went to ERROR on RunPod; see "
+                                                f"gitops-runner logs for its output")
+            if status in ("EXITED", "TERMINATED"):
+                return Readiness(False, status, f"the pod is {status} instead of starting")
+            detail = status
+            if status == "RUNNING" and expect_ports and not pod.has_runtime_ports:
+                detail = "RUNNING, waiting for port mappings"
+            elif status == "RUNNING" and health is not None:
+                ok, said = health_ok(session, proxy_url(proxy_template, pod_id, health.port)
+                                     + health.path)
+                if ok:
+                    return Readiness(True, status, f"healthy ({said})")
+                detail = f"RUNNING, health check {health.path}: {said}"
+            elif status == "RUNNING":
+                return Readiness(True, status, "running")
+        if detail != last or elapsed - last_print >= 30:
+            progress(f"{detail} ({int(elapsed)}s)")
+            last, last_print = detail, elapsed
+        if elapsed >= timeout:
+            return Readiness(False, status, f"not ready after {timeout}s: {detail}")
+        sleep(max(0.05, min(interval, timeout - elapsed)))
