@@ -49,6 +49,12 @@ class Ctx:
 
 
 pass_ctx = click.make_pass_decorator(Ctx)
+
+
+def _print_version(ctx: click.Context, value: bool) -> None:
+    if value:
+        ctx.find_object(Ctx).out.report(f"gitops-runner, version {__version__}")
+        ctx.exit(0)
 config_option = click.option("-c", "--config", "configs", multiple=True,
                              metavar="FILE", help="Deploy file (repeatable).")
 
@@ -69,7 +75,8 @@ def format_option(*choices: str) -> click.Option:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="gitops-runner")
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True,
+              callback=lambda ctx, _p, v: _print_version(ctx, v), help="Show the version.")
 @click.option("--sandbox", is_flag=True, help="Use the built-in RunPod simulator (no account).")
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
 @click.pass_context

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import pytest
+
+from gitops_runner.config import parse_stack
+from gitops_runner.starter import STARTER_DEPLOY
+
+SEVERAL_MISTAKES = b"""\
+version: 1
+project:
+  name: LLM
+  environment: prod
+  colour: blue
+state:
+  backend: s3
+pods:
+  - name: api
+    replicas: 2
+    gpu:
+      type: NVIDIA GeForce RTX 4090
+      count: 0
+      fallback: [NVIDIA GeForce RTX 4090]
+    ports: ["8000/http", "8000/tcp"]
+    volume: {size_gb: 20, path: workspace}
+    runtime:
+      image: vllm/vllm-openai:v0.6.3
+      env:
+        BAD: [1, 2]
+        GITOPS_RUNNER_STACK: mine
+    health_check: {path: /health, port: 9000}
+  - name: api
+    gpu: {type: NVIDIA L4}
+    runtime: {image: nginx}
+"""
+
+
+def test_validate_reports_every_mistake_with_line_and_column() -> None:
+    _, problems = parse_stack("deploy/prod.yaml", SEVERAL_MISTAKES)
+    assert [str(p) for p in problems] == [
+        "deploy/prod.yaml:3:9: project.name: 'LLM' is not a valid name: lowercase letters, "
+        "digits and '-', starting with a letter, at most 32 characters, no '--'",
+        "deploy/prod.yaml:5:3: project.colour: unknown key 'colour'; allowed keys here: "
+        "cloud_type, data_centers, environment, name",
+        "deploy/prod.yaml:6:1: state: backend s3 needs 'bucket'",
+        "deploy/prod.yaml:13:14: pods[0].gpu.count: must be >= 1 (got 0)",
+        "deploy/prod.yaml:14:17: pods[0].gpu.fallback: lists the primary type "
+        "'NVIDIA GeForce RTX 4090'; fallbacks must differ from it",
+        "deploy/prod.yaml:15:26: pods[0].ports[1]: port 8000 is already exposed by ports[0]",
+        "deploy/prod.yaml:16:33: pods[0].volume.path: must be an absolute path (got 'workspace')",
+        "deploy/prod.yaml:20:14: pods[0].runtime.env.BAD: must be a string, number, true/false, "
+        "or {secret: NAME} (got a list)",
+        "deploy/prod.yaml:21:9: pods[0].runtime.env.GITOPS_RUNNER_STACK: names starting with "
+        "GITOPS_RUNNER_ are reserved for gitops-runner's own markers",
+        "deploy/prod.yaml:22:41: pods[0].health_check.port: 9000 is not one of the pod's http "
+        "ports; add '9000/http' to ports",
+        "deploy/prod.yaml:23:11: pods[1].name: duplicate pod name 'api' (also pods[0])",
+    ]
+
+
+def pod_doc(pod: str, extra: str = "") -> bytes:
+    return (f"version: 1\nproject: {{name: demo}}\n{extra}pods:\n{pod}").encode()
+
+
+BASE_POD = "  - name: api\n    gpu: {type: NVIDIA L4}\n    runtime: {image: nginx}\n"
+
+
+@pytest.mark.parametrize("doc, fragment", [
+    (pod_doc(BASE_POD + "    volume: {size_gb: 20, path: /w}\n"
+             "    network_volume: {id: v1, path: /n}\n"), "set either volume or network_volume"),
+    (pod_doc(BASE_POD + "    models: [{id: m, repo: org/m, load: {engine: ollama}}]\n"),
+     "ollama has no args mapping; set runtime.args"),
+    (pod_doc("  - name: api\n    gpu: {type: NVIDIA L4}\n    runtime: {image: x, args: [serve]}\n"
+             "    models: [{id: m, repo: org/m, load: {engine: vllm}}]\n"),
+     "both runtime.args and models are set"),
+    (pod_doc(BASE_POD, "guardrails: {max_gpus: 0}\n"), "declares 1 GPUs, over the limit of 0"),
+    (pod_doc(BASE_POD, "guardrails: {max_pods: 0}\n"), "declares 1 pods, over the limit of 0"),
+    (pod_doc(BASE_POD, "guardrails: {allowed_gpu_types: [NVIDIA A40]}\n"),
+     "'NVIDIA L4' is not in guardrails.allowed_gpu_types"),
+    (pod_doc(BASE_POD, "state: {backend: local, bucket: b-1}\n"), "state.bucket: only used with backend s3"),
+    (pod_doc(BASE_POD, "state: {backend: local, lock: {backend: dynamodb}}\n"),
+     "local state always uses a file lock"),
+    (pod_doc(BASE_POD, "state: {backend: s3, bucket: bkt, lock: {backend: dynamodb}}\n"),
+     "backend dynamodb needs 'table'"),
+    (pod_doc(BASE_POD + "    tags: {team: a, TEAM: b}\n"), "both become GITOPS_RUNNER_TAG_TEAM"),
+    (pod_doc(BASE_POD + "  - name: api-0\n    gpu: {type: NVIDIA L4}\n    runtime: {image: x}\n"
+             .replace("api-0", "web")), None),
+    (pod_doc("  - name: api\n    replicas: 2\n    gpu: {type: NVIDIA L4}\n    runtime: {image: x}\n"
+             "  - name: api-1\n    gpu: {type: NVIDIA L4}\n    runtime: {image: x}\n"),
+     "collides with pods[0]"),
+    (pod_doc("  - name: api\n    gpu: {type: NVIDIA L4}\n    runtime:\n      image: x\n"
+             "      env: {K: '{{ RUNPOD_SECRET_x'}\n"), "malformed"),
+    (pod_doc(BASE_POD + "    ports: ['70000/http']\n"), "out of range"),
+])
+def test_validate_semantic_rules(doc: bytes, fragment: str | None) -> None:
+    _, problems = parse_stack("d.yaml", doc)
+    if fragment is None:
+        assert problems == []
+    else:
+        assert any(fragment in str(p) for p in problems), [str(p) for p in problems]
+
+
+def test_validate_starter_file_is_valid() -> None:
+    stack, problems = parse_stack("deploy/dev.yaml", STARTER_DEPLOY.format(project="demo").encode())
+    assert problems == [] and stack is not None
+    assert stack.pods[0].health_check is not None
+
+
+def test_validate_project_defaults_flow_into_pods() -> None:
+    stack, _ = parse_stack("d.yaml", b"version: 1\nproject: {name: p, cloud_type: COMMUNITY, "
+                                     b"data_centers: [EU-RO-1]}\npods:\n" + BASE_POD.encode())
+    assert stack is not None
+    assert stack.pods[0].cloud_type == "COMMUNITY"
+    assert stack.pods[0].data_centers == ("EU-RO-1",)
+    assert stack.environment == "dev"

@@ -1,0 +1,85 @@
+"""Shared fixtures and the always-on guards: no traffic leaves the machine, and
+no real RunPod key or AWS credential is ever used by a test."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gitops_runner.runpod.client import RunPodClient
+from gitops_runner.runpod.simulator.server import Simulator
+from gitops_runner.runpod.simulator.world import Settings, World
+from tests.fakes.clock import FakeClock
+
+
+class NonLoopbackConnectionError(RuntimeError):
+    """A test tried to reach a host that is not on this machine."""
+
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    if self.family in (socket.AF_INET, socket.AF_INET6) and isinstance(address, tuple):
+        host = str(address[0])
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise NonLoopbackConnectionError(f"test tried to connect to {host}; tests stay on "
+                                             "127.0.0.1")
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _no_real_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("RUNPOD_API_KEY", "RUNPOD_API_URL", "RUNPOD_PROXY_URL", "GITOPS_RUNNER_SANDBOX",
+                 "GITHUB_ACTIONS", "GITHUB_TOKEN", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def world(clock: FakeClock) -> World:
+    return World(clock=clock, settings=Settings(provisioning_seconds=2, starting_seconds=5))
+
+
+@pytest.fixture
+def sim(world: World) -> Iterator[Simulator]:
+    with Simulator(world, log_stream_seconds=1.0) as simulator:
+        yield simulator
+
+
+@pytest.fixture
+def client(sim: Simulator) -> RunPodClient:
+    return RunPodClient(sim.url, "test-key-0000", max_retry_seconds=5, backoff_base=0.01)
+
+
+@pytest.fixture
+def fast_world() -> World:
+    """Real time, boots in a fraction of a second: for end-to-end runs."""
+    return World(settings=Settings(provisioning_seconds=0.05, starting_seconds=0.1))
+
+
+@pytest.fixture
+def fast_sim(fast_world: World) -> Iterator[Simulator]:
+    with Simulator(fast_world, log_stream_seconds=0.5) as simulator:
+        yield simulator

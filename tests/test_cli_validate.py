@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import run_cli
+
+GOOD = "version: 1\nproject: {name: demo}\npods:\n  - name: api\n    gpu: {type: NVIDIA L4}\n" \
+       "    runtime: {image: nginx}\n"
+BAD = GOOD.replace("nginx}", "nginx, colour: red}")
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_cli_validate_valid_file_exits_0(repo: Path) -> None:
+    (repo / "deploy.yaml").write_text(GOOD)
+    result = run_cli(["validate"])
+    assert (result.code, result.out) == (0, "1 file(s) valid: demo/dev\n")
+
+
+def test_cli_validate_invalid_file_prints_location_and_exits_1(repo: Path) -> None:
+    (repo / "deploy").mkdir()
+    (repo / "deploy" / "a.yaml").write_text(BAD)
+    result = run_cli(["validate"])
+    assert result.code == 1
+    assert result.out == ("deploy/a.yaml:6:29: pods[0].runtime.colour: unknown key 'colour'; "
+                          "allowed keys here: args, env, image, registry_auth_id\n")
+
+
+def test_cli_validate_in_github_actions_adds_annotations(repo: Path) -> None:
+    (repo / "deploy.yaml").write_text(BAD)
+    result = run_cli(["validate"], env={"GITHUB_ACTIONS": "true"})
+    assert "::error file=deploy.yaml,line=6,col=29::pods[0].runtime.colour%3A" not in result.out
+    assert "::error file=deploy.yaml,line=6,col=29::pods[0].runtime.colour: unknown key" \
+        in result.out
+
+
+def test_cli_validate_json_format(repo: Path) -> None:
+    (repo / "deploy.yaml").write_text(BAD)
+    result = run_cli(["validate", "--format", "json"])
+    data = json.loads(result.out)
+    assert data["valid"] is False
+    assert data["errors"][0]["line"] == 6 and data["errors"][0]["col"] == 29
+
+
+def test_cli_validate_no_config_is_a_clear_error(repo: Path) -> None:
+    result = run_cli(["validate"])
+    assert result.code == 1
+    assert "no deploy file found" in result.err
+
+
+def test_cli_validate_missing_file_is_reported(repo: Path) -> None:
+    result = run_cli(["validate", "-c", "nope.yaml"])
+    assert result.code == 1
+    assert result.out.startswith("nope.yaml:1:1: cannot read file")
+
+
+def test_cli_validate_two_files_same_stack(repo: Path) -> None:
+    (repo / "a.yaml").write_text(GOOD)
+    (repo / "b.yaml").write_text(GOOD)
+    result = run_cli(["validate", "-c", "a.yaml", "-c", "b.yaml"])
+    assert result.code == 1
+    assert "stack demo/dev is also declared in a.yaml" in result.out
+
+
+def test_cli_init_writes_valid_starter_and_refuses_overwrite(repo: Path) -> None:
+    first = run_cli(["init", "--project", "demo"])
+    assert first.code == 0 and "wrote ./deploy/dev.yaml" in first.out
+    assert run_cli(["validate"]).code == 0
+    again = run_cli(["init"])
+    assert again.code == 1 and "already exists; pass --force" in again.err
+    assert run_cli(["init", "--force"]).code == 0
+
+
+def test_cli_init_rejects_bad_project_name(repo: Path) -> None:
+    result = run_cli(["init", "--project", "Bad_Name"])
+    assert result.code == 1 and "not a valid project name" in result.err
+
+
+def test_cli_version() -> None:
+    result = run_cli(["--version"])
+    assert result.code == 0 and result.out.startswith("gitops-runner, version ")
+
+
+def test_cli_unknown_command_exits_2() -> None:
+    assert run_cli(["frobnicate"]).code == 2
