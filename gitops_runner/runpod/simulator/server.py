@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -137,6 +138,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = self._route(sim.world, method, path, query, body)
         if fault is not None and status == 201:
             status, payload = problem(500, "internal error")
+        if sim.exchanges is not None:
+            sim.exchanges.append(Exchange(method, path, body, status, payload))
         self._send(status, payload, headers)
 
     def _fault(self, fault: Any, headers: dict[str, str]) -> None:
@@ -229,6 +232,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(status, body)
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One request/response pair, recorded for the spec-fidelity tests."""
+
+    method: str
+    path: str
+    request: Any
+    status: int
+    response: Any
+
+
 class SimulatorServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -247,6 +261,7 @@ class Simulator:
         self.host = host
         self.port = port
         self.log_stream_seconds = log_stream_seconds
+        self.exchanges: list[Exchange] | None = None  # set to [] to record
         self._server: SimulatorServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.plan.test_diff import POD, applied, plan
+
+PODS = """
+pods:
+  - name: api
+    replicas: 2
+    gpu: {type: NVIDIA GeForce RTX 4090, count: 2, fallback: [NVIDIA H100 80GB HBM3]}
+    runtime: {image: img}
+"""
+
+
+@pytest.mark.parametrize("guard, expected", [
+    ("max_hourly_cost: 5", "max_hourly_cost: the stack may cost up to $11.96/h (dearest "
+                           "candidate GPU for each pod), over the limit of $5.00/h"),
+    ("max_gpus: 4, max_pods: 5", None),
+    ("allowed_gpu_types: [NVIDIA GeForce RTX 4090, NVIDIA H100 80GB HBM3]", None),
+])
+def test_guardrails_desired_stack_limits(guard: str, expected: str | None) -> None:
+    p = plan(PODS, extra=f"guardrails: {{{guard}}}\n")
+    assert list(p.violations) == ([expected] if expected else [])
+
+
+def test_guardrails_max_hourly_cost_uses_only_primary_without_fallback() -> None:
+    p = plan(PODS, extra="guardrails: {max_hourly_cost: 3, allow_gpu_fallback: false}\n")
+    assert p.violations == ()
+
+
+def test_guardrails_unknown_gpu_is_a_violation() -> None:
+    p = plan(PODS.replace("NVIDIA GeForce RTX 4090", "RTX 4090"), extra="")
+    assert p.violations == ("gpu 'RTX 4090' is not in RunPod's GPU catalog; check the id "
+                            "against GET /v2/catalog/gpus (ids look like "
+                            "'NVIDIA GeForce RTX 4090')",)
+
+
+def test_guardrails_allow_delete_false_refuses_replace() -> None:
+    raw, state = applied(extra="")
+    p = plan(observed=[raw], state=state, extra="",
+             pods=POD.replace(
+                 "fallback: [NVIDIA RTX A6000]", "fallback: [NVIDIA RTX A6000], count: 2"))
+    assert p.violations == ("allow_delete is false, but this plan terminates pods: api "
+                            "(replace). Set guardrails.allow_delete: true to allow it",)
+
+
+def test_guardrails_max_deletes_counts_terminations() -> None:
+    raw, state = applied()
+    p = plan("pods:\n  - name: web\n    gpu: {type: NVIDIA L4}\n    runtime: {image: x}\n",
+             [raw], state, extra="guardrails: {allow_delete: true, max_deletes: 0}\n")
+    assert p.violations == ("max_deletes: this plan terminates 1 pods, over the limit of 0",)
+
+
+def test_guardrails_left_out_mean_no_limit_but_no_deletes() -> None:
+    raw, state = applied()
+    p = plan("pods:\n  - name: web\n    gpu: {type: NVIDIA L4}\n    runtime: {image: x}\n",
+             [raw], state, extra="")
+    assert len(p.violations) == 1 and p.violations[0].startswith("allow_delete is false")
