@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -111,10 +112,9 @@ class Executor:
         pod_id = action.pod_id or ""
         started = time.monotonic()
         if action.start:
-            try:
+            # Started meanwhile (409)? Readiness below tells the truth either way.
+            with contextlib.suppress(InvalidTransitionError):
                 self.client.pod_action(pod_id, "start")
-            except InvalidTransitionError:
-                pass  # started meanwhile; readiness below tells the truth
         pod: dict[str, Any]
         if action.patch_fields:
             pod = self.client.update_pod(pod_id, self._patch_body(want, action.patch_fields))
@@ -144,10 +144,8 @@ class Executor:
 
     # -- helpers ---------------------------------------------------------------------
     def _terminate(self, pod_id: str) -> None:
-        try:
+        with contextlib.suppress(NotFoundError):  # already gone: the goal is met
             self.client.delete_pod(pod_id)
-        except NotFoundError:
-            pass  # already gone: the goal is met
 
     def _patch_body(self, want: DesiredPod, fields: tuple[str, ...]) -> dict[str, Any]:
         body = create_body(want, "unused", self.secrets)

@@ -21,7 +21,7 @@ from gitops_runner.plan.model import Plan, PlanAction
 from gitops_runner.plan.render import money
 from gitops_runner.plan.statefile import StateDoc
 from gitops_runner.runpod.client import RunPodClient
-from gitops_runner.state.base import LockInfo, Locker, StateStore
+from gitops_runner.state.base import Locker, LockInfo, StateStore
 
 HEARTBEAT_SECONDS = 120.0
 

@@ -13,7 +13,7 @@ from gitops_runner.plan.observed import parse_pod
 from gitops_runner.plan.statefile import StateDoc
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError, RunPodError
-from gitops_runner.state.base import LockInfo, Locker, StateStore
+from gitops_runner.state.base import Locker, LockInfo, StateStore
 
 
 def destroy_stack(stack: Stack, store: StateStore, locker: Locker, client: RunPodClient,

@@ -8,7 +8,6 @@ import re
 from gitops_runner.errors import UsageError
 from gitops_runner.starter import STARTER_DEPLOY
 
-
 NAME = re.compile(r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$")
 
 

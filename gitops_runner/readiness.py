@@ -64,7 +64,7 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
         if pod is not None:
             if status == "ERROR":
                 return Readiness(False, status, "the pod went to ERROR on RunPod; see "
-                                                f"gitops-runner logs for its output")
+                                                "gitops-runner logs for its output")
             if status in ("EXITED", "TERMINATED"):
                 return Readiness(False, status, f"the pod is {status} instead of starting")
             detail = status

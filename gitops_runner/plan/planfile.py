@@ -49,7 +49,7 @@ def parse_plan_file(text: str, source: str = "plan file") -> list[Plan]:
     if data.get("format_version") != PLAN_FORMAT_VERSION:
         raise PlanFileError(f"{source}: plan format {data.get('format_version')!r} is not "
                             f"{PLAN_FORMAT_VERSION}; re-run plan with this version")
-    items = data["plans"] if "plans" in data else [data]
+    items = data.get("plans", [data])
     try:
         return [_plan_from(item) for item in items]
     except (KeyError, TypeError, ValueError) as exc:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from gitops_runner.plan.desired import create_body, desired_pods
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import RunPodError
 from gitops_runner.runpod.simulator.server import Exchange, Simulator
 from gitops_runner.runpod.simulator.spec import openapi, validator
 from tests.fakes.clock import FakeClock
 from tests.plan.factories import stack_from_yaml
-from gitops_runner.plan.desired import create_body, desired_pods
 
 SHARED_SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / \
     "runpod-openapi-v2.json"

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gitops_runner.plan.statefile import StateConflictError, StateDoc
-from gitops_runner.state.base import LockError, LockHeldError, LockInfo, Locker, StateStore
+from gitops_runner.state.base import Locker, LockError, LockHeldError, LockInfo, StateStore
 
 STACK = "demo/prod"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -23,7 +23,7 @@ def openapi() -> dict[str, Any]:
     return doc
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(schema_name: str) -> Draft202012Validator:
     resource = Resource.from_contents(openapi(), default_specification=DRAFT202012)
     registry: Registry = Registry().with_resource(SPEC_URI, resource)

@@ -1,0 +1,95 @@
+"""The RunPod key and secret env values appear in no output, file or error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_runner.runpod.simulator.server import Simulator
+from gitops_runner.runpod.simulator.world import World
+from tests.helpers import CliResult, run_cli
+
+API_KEY = "rpa_TOPSECRETAPIKEY0123456789"
+HF_TOKEN = "hf_TOPSECRETTOKENVALUE42"
+ROTATED = "hf_ROTATEDSECRETVALUE77"
+DEPLOY = """\
+version: 1
+project: {name: sec, environment: prod}
+state: {path: .state}
+guardrails: {allow_delete: true}
+pods:
+  - name: api
+    gpu: {type: NVIDIA L4}
+    ports: ["8000/http"]
+    runtime:
+      image: "img:1"
+      env: {HF_TOKEN: {secret: HF_TOKEN}, PLAIN: visible}
+    health_check: {path: /, port: 8000, timeout_seconds: 20, interval_seconds: 1}
+"""
+
+
+def no_secret_in(*texts: str) -> None:
+    for text in texts:
+        for secret in (API_KEY, HF_TOKEN, ROTATED):
+            assert secret not in text
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deploy.yaml").write_text(DEPLOY)
+    return tmp_path
+
+
+def test_secrets_never_leak_through_any_command(repo: Path, fast_sim: Simulator,
+                                                fast_world: World) -> None:
+    fast_sim.exchanges = []
+    env = {"RUNPOD_API_KEY": API_KEY, "RUNPOD_API_URL": fast_sim.url,
+           "RUNPOD_PROXY_URL": fast_sim.proxy_url, "HF_TOKEN": HF_TOKEN}
+    results: list[CliResult] = []
+    for fmt in ("text", "json", "markdown"):
+        results.append(run_cli(["plan", "--format", fmt, "--out", f"plan-{fmt}.json"], env))
+    results.append(run_cli(["apply", "--auto-approve"], env))
+    assert results[-1].code == 0, results[-1].err
+    rotated = {**env, "HF_TOKEN": ROTATED}
+    for fmt in ("text", "json", "markdown"):
+        results.append(run_cli(["plan", "--format", fmt], rotated))
+        results.append(run_cli(["drift", "--format", fmt], rotated))
+    assert "(sensitive value changed)" in results[-6].out
+    results.append(run_cli(["apply", "--auto-approve"], rotated))
+    results.append(run_cli(["validate"], rotated))
+    results.append(run_cli(["destroy", "--auto-approve"], rotated))
+    for r in results:
+        no_secret_in(r.out, r.err)
+    for path in repo.rglob("*"):
+        if path.is_file():
+            no_secret_in(path.read_text(errors="replace"))
+    # The secret did reach RunPod, where it belongs, and only there.
+    sent = [ex.request for ex in fast_sim.exchanges if ex.method in ("POST", "PATCH")]
+    assert any(isinstance(b, dict) and b.get("env", {}).get("HF_TOKEN") == ROTATED for b in sent)
+
+
+def test_secrets_missing_secret_is_named_not_leaked(repo: Path, fast_sim: Simulator) -> None:
+    result = run_cli(["plan"], {"RUNPOD_API_KEY": API_KEY, "RUNPOD_API_URL": fast_sim.url})
+    assert result.code == 1
+    assert "secret values are not set in the environment: HF_TOKEN (pod api, env HF_TOKEN" \
+        in result.err
+
+
+def test_secrets_bad_key_error_does_not_echo_key(repo: Path, fast_sim: Simulator,
+                                                 fast_world: World) -> None:
+    fast_world.settings.api_key = "the-right-key"
+    result = run_cli(["plan"], {"RUNPOD_API_KEY": API_KEY, "RUNPOD_API_URL": fast_sim.url,
+                                "HF_TOKEN": HF_TOKEN})
+    assert result.code == 1 and "Check RUNPOD_API_KEY" in result.err
+    no_secret_in(result.out, result.err)
+
+
+def test_secrets_redaction_is_a_last_defence() -> None:
+    from gitops_runner.output import Output, redact_text
+
+    out = Output()
+    out.add_secrets([HF_TOKEN, "ab"])
+    assert out.redact(f"x{HF_TOKEN}y ab") == "x***y ab"
+    assert redact_text(f"k={API_KEY}", [API_KEY]) == "k=***"
