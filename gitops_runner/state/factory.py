@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from gitops_runner.config.model import Stack
 from gitops_runner.errors import GitopsError
@@ -29,11 +29,12 @@ class NoLocker:
         raise GitopsError("this stack's state has no lock (state.lock.backend: none)")
 
 
-def open_backend(stack: Stack, env: Mapping[str, str]) -> tuple[StateStore, Locker]:
+def open_backend(stack: Stack, env: Mapping[str, str],
+                 warn: Callable[[str], None] | None = None) -> tuple[StateStore, Locker]:
     settings = stack.state
     if settings.backend == "local":
         return (LocalStateStore(settings.path, stack.project, stack.environment),
                 FileLocker(settings.path, stack.project, stack.environment))
     from gitops_runner.state.remote import open_remote  # boto3 only when needed
 
-    return open_remote(stack, env)
+    return open_remote(stack, env, warn)
