@@ -219,6 +219,151 @@ def destroy(c: Ctx, configs: tuple[str, ...], auto_approve: bool) -> int:
     return run_destroy(c.env, c.out, stacks, c.sandbox)
 
 
+@cli.command()
+@config_option
+@format_option("text", "json")
+@sandbox_option
+@pass_ctx
+def status(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
+    """Show the stacks' pods: status, GPU, $/h, endpoints and health."""
+    from gitops_runner.commands import run_status
+
+    return run_status(c.env, c.out, c.stacks(configs), c.sandbox, fmt)
+
+
+@cli.command()
+@click.argument("pod")
+@config_option
+@sandbox_option
+@click.option("--follow", "-f", is_flag=True, help="Keep streaming new lines.")
+@click.option("--tail", default=100, show_default=True, type=click.IntRange(0, 5000))
+@pass_ctx
+def logs(c: Ctx, pod: str, configs: tuple[str, ...], follow: bool, tail: int) -> int:
+    """Print a pod's container logs (POD is its name in the deploy file, or a pod id)."""
+    from gitops_runner.commands import run_logs
+
+    return run_logs(c.env, c.out, c.stacks(configs), c.sandbox, pod, follow, tail)
+
+
+@cli.group()
+def state() -> None:
+    """Inspect and repair the stack's state."""
+
+
+@state.command("show")
+@config_option
+@pass_ctx
+def state_show(c: Ctx, configs: tuple[str, ...]) -> int:
+    """Print the state document."""
+    from gitops_runner.commands import run_state_read
+
+    return run_state_read(c.env, c.out, c.stacks(configs), "show")
+
+
+@state.command("list")
+@config_option
+@pass_ctx
+def state_list(c: Ctx, configs: tuple[str, ...]) -> int:
+    """One line per pod in state."""
+    from gitops_runner.commands import run_state_read
+
+    return run_state_read(c.env, c.out, c.stacks(configs), "list")
+
+
+@state.command("pull")
+@config_option
+@pass_ctx
+def state_pull(c: Ctx, configs: tuple[str, ...]) -> int:
+    """Print the raw state (for backups and `state push`)."""
+    from gitops_runner.commands import run_state_read
+
+    return run_state_read(c.env, c.out, c.stacks(configs), "pull")
+
+
+@state.command("history")
+@config_option
+@pass_ctx
+def state_history(c: Ctx, configs: tuple[str, ...]) -> int:
+    """The last 100 operations on the state."""
+    from gitops_runner.commands import run_state_read
+
+    return run_state_read(c.env, c.out, c.stacks(configs), "history")
+
+
+@state.command("push")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@config_option
+@pass_ctx
+def state_push_cmd(c: Ctx, file: str, configs: tuple[str, ...]) -> int:
+    """Store FILE as the state (serial must exceed the stored one; same lineage)."""
+    from gitops_runner.commands import run_state_change
+
+    return run_state_change(c.env, c.out, c.stacks(configs), c.sandbox, "push", file)
+
+
+@state.command("rm")
+@click.argument("pod")
+@config_option
+@pass_ctx
+def state_rm_cmd(c: Ctx, pod: str, configs: tuple[str, ...]) -> int:
+    """Forget POD (RunPod is not touched)."""
+    from gitops_runner.commands import run_state_change
+
+    return run_state_change(c.env, c.out, c.stacks(configs), c.sandbox, "rm", pod)
+
+
+@state.command("import")
+@click.argument("pod")
+@click.argument("pod_id")
+@config_option
+@sandbox_option
+@pass_ctx
+def state_import_cmd(c: Ctx, pod: str, pod_id: str, configs: tuple[str, ...]) -> int:
+    """Record existing RunPod pod POD_ID as POD of the deploy file."""
+    from gitops_runner.commands import run_state_change
+
+    return run_state_change(c.env, c.out, c.stacks(configs), c.sandbox, "import", pod, pod_id)
+
+
+@cli.group()
+def lock() -> None:
+    """Who holds the stacks' locks."""
+
+
+@lock.command("list")
+@config_option
+@pass_ctx
+def lock_list(c: Ctx, configs: tuple[str, ...]) -> int:
+    """One line per stack: its lock holder, if any."""
+    from gitops_runner.commands import run_lock_read
+
+    return run_lock_read(c.env, c.out, c.stacks(configs), detailed=False)
+
+
+@lock.command("show")
+@config_option
+@pass_ctx
+def lock_show(c: Ctx, configs: tuple[str, ...]) -> int:
+    """Every detail of the stacks' locks."""
+    from gitops_runner.commands import run_lock_read
+
+    return run_lock_read(c.env, c.out, c.stacks(configs), detailed=True)
+
+
+@cli.command("force-unlock")
+@click.argument("lock_id")
+@config_option
+@click.option("--if-run-finished", is_flag=True,
+              help="Only if the GitHub Actions run holding the lock has finished.")
+@pass_ctx
+def force_unlock_cmd(c: Ctx, lock_id: str, configs: tuple[str, ...],
+                     if_run_finished: bool) -> int:
+    """Remove a stale lock, only if LOCK_ID matches its holder."""
+    from gitops_runner.commands import run_force_unlock
+
+    return run_force_unlock(c.env, c.out, c.stacks(configs), lock_id, if_run_finished)
+
+
 def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None,
          out: Output | None = None) -> int:
     env = dict(os.environ if env is None else env)

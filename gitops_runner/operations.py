@@ -3,7 +3,7 @@ catalog call per run, whatever the number of stacks and pods."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,8 +30,9 @@ def observe(client: RunPodClient, with_catalog: bool = True) -> Observation:
     return Observation(pods, client.list_gpu_types() if with_catalog else [])
 
 
-def read_state(stack: Stack, env: Mapping[str, str]) -> tuple[StateDoc, Snapshot]:
-    store, _ = open_backend(stack, env)
+def read_state(stack: Stack, env: Mapping[str, str],
+               warn: Callable[[str], None] | None = None) -> tuple[StateDoc, Snapshot]:
+    store, _ = open_backend(stack, env, warn)
     snapshot = store.read()
     doc = snapshot.doc or StateDoc.empty(stack.name)
     return doc, snapshot
@@ -66,7 +67,7 @@ def drift_stacks(stacks: Sequence[Stack], env: Mapping[str, str], client: RunPod
     out = []
     for stack, state in zip(stacks, states, strict=True):
         desired = desired_pods(stack)
-        ownership = ownership_of(stack, desired, seen.pods)
+        ownership = ownership_of(stack, desired, seen.pods, state)
         out.append(StackDrift(stack, find_drift(desired, state, ownership, secrets, now,
                                                 stack.guardrails.ttl_hours)))
     return out

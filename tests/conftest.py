@@ -14,6 +14,7 @@ from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import Settings, World
 from tests.fakes.clock import FakeClock
+from tests.state import servers
 
 
 class NonLoopbackConnectionError(RuntimeError):
@@ -83,3 +84,21 @@ def fast_world() -> World:
 def fast_sim(fast_world: World) -> Iterator[Simulator]:
     with Simulator(fast_world, log_stream_seconds=0.5) as simulator:
         yield simulator
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    with servers.moto_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local_endpoint() -> Iterator[str]:
+    with servers.dynamodb_local() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def seaweedfs_endpoint() -> Iterator[str]:
+    with servers.seaweedfs() as url:
+        yield url

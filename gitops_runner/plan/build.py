@@ -21,17 +21,18 @@ from gitops_runner.plan.observed import (
 from gitops_runner.plan.statefile import StateDoc
 
 
-def ownership_of(stack: Stack, desired: list[DesiredPod],
-                 observed: Iterable[Mapping[str, Any]]) -> Ownership:
+def ownership_of(stack: Stack, desired: list[DesiredPod], observed: Iterable[Mapping[str, Any]],
+                 state: StateDoc | None = None) -> Ownership:
+    recorded = {r.id: name for name, r in state.pods.items()} if state else {}
     return split_ownership(stack.name, (parse_pod(p) for p in observed),
-                           (d.runpod_name for d in desired))
+                           (d.runpod_name for d in desired), recorded)
 
 
 def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any]],
               catalog: Iterable[Mapping[str, Any]], secrets: Mapping[str, str],
               now: datetime) -> Plan:
     desired = desired_pods(stack)
-    ownership = ownership_of(stack, desired, observed)
+    ownership = ownership_of(stack, desired, observed, state)
     prices = PriceBook.from_catalog(catalog)
     result = diff(desired, state, ownership, secrets, prices, now, stack.guardrails.ttl_hours)
     cost_before = sum(p.cost for group in ownership.ours.values() for p in group)

@@ -96,9 +96,12 @@ class Ownership:
     unmarked_name_matches: list[ObservedPod]
 
 
-def split_ownership(stack: str, pods: Iterable[ObservedPod],
-                    managed_names: Iterable[str]) -> Ownership:
+def split_ownership(stack: str, pods: Iterable[ObservedPod], managed_names: Iterable[str],
+                    recorded: Mapping[str, str] | None = None) -> Ownership:
+    """Ours: pods with this stack's markers, and pods whose id state records
+    (`recorded`: pod id -> logical name, e.g. after `state import`)."""
     names = set(managed_names)
+    recorded = recorded or {}
     ours: dict[str, list[ObservedPod]] = {}
     unmarked: list[ObservedPod] = []
     for pod in pods:
@@ -106,6 +109,8 @@ def split_ownership(stack: str, pods: Iterable[ObservedPod],
             continue
         if pod.stack == stack and pod.logical:
             ours.setdefault(pod.logical, []).append(pod)
+        elif pod.id in recorded:
+            ours.setdefault(recorded[pod.id], []).append(pod)
         elif pod.name in names and pod.stack is None:
             unmarked.append(pod)
     for group in ours.values():

@@ -1,0 +1,66 @@
+"""status: the stack's pods with status, GPU, cost, endpoints and health."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import requests
+
+from gitops_runner.config.model import Stack
+from gitops_runner.plan.build import ownership_of
+from gitops_runner.plan.desired import desired_pods
+from gitops_runner.plan.statefile import StateDoc
+from gitops_runner.readiness import health_ok, proxy_url
+
+
+def endpoints(raw: Mapping[str, Any], template: str) -> list[str]:
+    out = []
+    runtime = raw.get("runtime") or {}
+    for port in runtime.get("ports") or []:
+        if port.get("type") == "http":
+            out.append(proxy_url(template, str(raw.get("id")), int(port.get("private", 0))))
+        elif port.get("public"):
+            out.append(f"{port.get('ip')}:{port.get('public')} (tcp {port.get('private')})")
+    return out
+
+
+def status_rows(stack: Stack, state: StateDoc, observed: list[dict[str, Any]],
+                template: str) -> list[dict[str, Any]]:
+    desired = {d.logical: d for d in desired_pods(stack)}
+    ownership = ownership_of(stack, list(desired.values()), observed, state)
+    raw_by_id = {str(p.get("id")): p for p in observed}
+    session = requests.Session()
+    rows = []
+    names = sorted(set(desired) | set(state.pods) | set(ownership.ours))
+    for name in names:
+        pods = ownership.ours.get(name, [])
+        record = state.pods.get(name)
+        if not pods:
+            rows.append({"pod": name, "id": record.id if record else None,
+                         "status": "MISSING" if record else "NOT CREATED", "gpu": None,
+                         "cost_per_hour": 0.0, "endpoints": [], "health": "-"})
+            continue
+        for pod in pods:
+            want = desired.get(name)
+            health = "-"
+            check = want.spec.health_check if want and want.spec else None
+            if check is not None and pod.status == "RUNNING":
+                ok, said = health_ok(session, proxy_url(template, pod.id, check.port) + check.path)
+                health = "healthy" if ok else f"unhealthy ({said})"
+            rows.append({"pod": name, "id": pod.id, "status": pod.status,
+                         "gpu": f"{pod.gpu_id} x{pod.gpu_count}", "cost_per_hour": pod.cost,
+                         "endpoints": endpoints(raw_by_id.get(pod.id, {}), template),
+                         "health": health})
+    return rows
+
+
+def status_text(stack: Stack, rows: list[dict[str, Any]]) -> str:
+    lines = [f"Stack {stack.name}"]
+    for r in rows:
+        lines.append(f"  {r['pod']:<16} {r['status']:<12} {r['id'] or '-':<16} "
+                     f"{r['gpu'] or '-':<28} ${r['cost_per_hour']:.2f}/h  {r['health']}")
+        lines.extend(f"      {e}" for e in r["endpoints"])
+    total = sum(r["cost_per_hour"] for r in rows)
+    lines.append(f"  total ${total:.2f}/h")
+    return "\n".join(lines)
