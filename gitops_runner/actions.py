@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ class Executor:
     proxy_url: str
     log: Callable[[str], None]
     poll_seconds: float = 5.0
-    outcomes: list[Outcome] = field(default_factory=list)
+    cancel: threading.Event = field(default_factory=threading.Event)
 
     # -- entry -----------------------------------------------------------------
     def run_group(self, actions: list[PlanAction]) -> list[Outcome]:
@@ -62,6 +63,8 @@ class Executor:
         after = [a for a in actions if a.wait_for is not None]
         ready = True
         for action in main:
+            if self.cancel.is_set():
+                break
             outcome = self._run(action)
             results.append(outcome)
             ready = ready and outcome.ok
@@ -234,7 +237,7 @@ class Executor:
         result = wait_ready(self.client, pod_id, health, self.proxy_url,
                             bool(want.public_body["ports"]), started,
                             lambda text: self.log(f"{want.logical}: {text}"),
-                            poll=self.poll_seconds)
+                            poll=self.poll_seconds, cancel=self.cancel)
         if not result.ready:
             raise ActionFailed(f"pod {pod_id} {result.detail}; it is kept, and the next apply "
                                "waits for it again", retry=False)

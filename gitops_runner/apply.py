@@ -179,10 +179,16 @@ def _apply_locked(stack: Stack, store: StateStore, client: RunPodClient,
 
 def _execute(executor: Executor, plan: Plan, parallelism: int) -> list[Outcome]:
     groups = _groups(plan.actions)
-    with ThreadPoolExecutor(max_workers=max(1, parallelism),
-                            thread_name_prefix="apply") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply")
+    outcomes: list[Outcome] = []
+    try:
         futures = [pool.submit(executor.run_group, group) for group in groups]
-        outcomes: list[Outcome] = []
         for future in futures:
             outcomes.extend(future.result())
+    except BaseException:
+        # ^C or SIGTERM: workers stop waiting at their next poll, so the lock can go.
+        executor.cancel.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
     return outcomes

@@ -3,9 +3,11 @@ function and maps its result to the exit codes of CONTRACT §6."""
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -364,6 +366,16 @@ def force_unlock_cmd(c: Ctx, lock_id: str, configs: tuple[str, ...],
     return run_force_unlock(c.env, c.out, c.stacks(configs), lock_id, if_run_finished)
 
 
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (a cancelled CI job) unwinds like ^C, so held locks are released."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None,
          out: Output | None = None) -> int:
     env = dict(os.environ if env is None else env)
@@ -402,4 +414,5 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None,
 
 
 def run() -> None:
+    _interrupt_on_sigterm()
     sys.exit(main())

@@ -6,6 +6,7 @@ the RunPod API key is never sent to a pod.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -44,10 +45,11 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
                proxy_template: str, expect_ports: bool, started: float,
                progress: Callable[[str], None], poll: float = POLL_SECONDS,
                clock: Callable[[], float] = time.monotonic,
-               sleep: Callable[[float], None] = time.sleep) -> Readiness:
+               cancel: threading.Event | None = None) -> Readiness:
     """Poll until ready or the timeout (counted from `started`, the request time) passes."""
     timeout = health.timeout_seconds if health else DEFAULT_TIMEOUT
     interval = min(poll, health.interval_seconds) if health else poll
+    cancel = cancel or threading.Event()
     session = requests.Session()
     last = ""
     last_print = -1e9
@@ -83,4 +85,5 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
             last, last_print = detail, elapsed
         if elapsed >= timeout:
             return Readiness(False, status, f"not ready after {timeout}s: {detail}")
-        sleep(max(0.05, min(interval, timeout - elapsed)))
+        if cancel.wait(max(0.05, min(interval, timeout - elapsed))):
+            return Readiness(False, status, "interrupted while waiting")
