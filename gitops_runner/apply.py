@@ -30,6 +30,16 @@ class StalePlanError(GitopsError):
     pass
 
 
+class PlanChangedError(GitopsError):
+    """The plan made under the lock is not the one reviewed in the pull request."""
+
+    def __init__(self, stack: str, reviewed: str, now: str) -> None:
+        self.reviewed, self.now = reviewed, now
+        super().__init__(f"{stack}: plan changed since review (reviewed {reviewed[:12]}, now "
+                         f"{now[:12]}); refusing to apply it. Re-run the pull request's plan "
+                         "and review it again")
+
+
 @dataclass
 class ApplyOptions:
     parallelism: int = 8
@@ -37,6 +47,8 @@ class ApplyOptions:
     poll_seconds: float = 5.0
     wait_seconds: int = 0
     operation: str = "apply"
+    # The fingerprint reviewed in the pull request; apply refuses any other plan.
+    expected_fingerprint: str | None = None
 
 
 @dataclass
@@ -146,6 +158,9 @@ def _apply_locked(stack: Stack, store: StateStore, client: RunPodClient,
             result.fingerprint = plan.fingerprint
             if saved is not None:
                 _check_stale(saved, plan)
+            expected = options.expected_fingerprint
+            if expected is not None and expected != plan.fingerprint:
+                raise PlanChangedError(stack.name, expected, plan.fingerprint)
         result.unchanged, result.cost_now = len(plan.unchanged), plan.cost_after
         if plan.violations:
             result.violations = plan.violations

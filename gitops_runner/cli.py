@@ -366,6 +366,16 @@ def force_unlock_cmd(c: Ctx, lock_id: str, configs: tuple[str, ...],
     return run_force_unlock(c.env, c.out, c.stacks(configs), lock_id, if_run_finished)
 
 
+@cli.command()
+@pass_ctx
+def action(c: Ctx) -> int:
+    """The GitHub Action entrypoint: acts on GITHUB_EVENT_NAME and the INPUT_* values."""
+    from gitops_runner.action import run_action
+    from gitops_runner.github.context import read_context
+
+    return run_action(read_context(c.env), c.out, c.sandbox)
+
+
 def _interrupt_on_sigterm() -> None:
     """SIGTERM (a cancelled CI job) unwinds like ^C, so held locks are released."""
 

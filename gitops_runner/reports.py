@@ -31,14 +31,27 @@ def print_drift(out: Output, results: Sequence[StackDrift], fmt: str, sandbox: b
     if fmt == "json":
         out.report(json.dumps(drift_json(results), indent=2))
         return
-    markdown = fmt == "markdown"
+    if fmt == "markdown":
+        out.report(drift_markdown(results))
+        return
     for result in results:
-        title = f"### Stack `{result.stack.name}`" if markdown else f"Stack {result.stack.name}"
-        out.report(title)
+        out.report(f"Stack {result.stack.name}")
         if not result.findings:
             out.report("No drift: RunPod, state and the deploy file agree.")
         for finding in result.findings:
-            bullet = "- " if markdown else "  "
-            out.report(f"{bullet}{finding.pod}: {finding.kind}")
+            out.report(f"  {finding.pod}: {finding.kind}")
             for reason in finding.reasons:
-                out.report(f"{'  - ' if markdown else '      '}{reason}")
+                out.report(f"      {reason}")
+
+
+def drift_markdown(results: Sequence[StackDrift]) -> str:
+    out = []
+    for result in results:
+        out.append(f"### Stack `{result.stack.name}`\n")
+        if not result.findings:
+            out.append("No drift: RunPod, state and the deploy file agree.\n")
+        for finding in result.findings:
+            out.append(f"- **{finding.pod}**: {finding.kind}")
+            out.extend(f"  - {reason}" for reason in finding.reasons)
+        out.append("")
+    return "\n".join(out)

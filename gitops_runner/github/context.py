@@ -1,0 +1,90 @@
+"""Everything the action needs from GitHub's environment, read in one place."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def _input(env: Mapping[str, str], name: str, default: str = "") -> str:
+    # GitHub upper-cases input names and keeps hyphens: INPUT_GITHUB-TOKEN.
+    for key in (f"INPUT_{name.upper()}", f"INPUT_{name.upper().replace('-', '_')}"):
+        if env.get(key, "").strip():
+            return env[key].strip()
+    return default
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in ("true", "1", "yes", "on")
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    event_name: str
+    event: Mapping[str, Any]
+    ref: str
+    sha: str
+    repository: str
+    api_url: str
+    server_url: str
+    run_id: str
+    command: str = "auto"
+    config: str = "deploy/*.yaml"
+    github_token: str = ""
+    runpod_api_key: str = ""
+    comment: bool = True
+    reconcile: bool = False
+    output_file: str = ""
+    summary_file: str = ""
+    workspace: str = "."
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def owner_repo(self) -> tuple[str, str]:
+        owner, _, repo = self.repository.partition("/")
+        return owner, repo
+
+    @property
+    def run_url(self) -> str:
+        return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+
+    @property
+    def default_branch(self) -> str:
+        repo = self.event.get("repository") or {}
+        return str(repo.get("default_branch") or "main")
+
+    @property
+    def pull_number(self) -> int | None:
+        pr = self.event.get("pull_request") or {}
+        number = pr.get("number") or self.event.get("number")
+        return int(number) if number else None
+
+
+def read_context(env: Mapping[str, str] | None = None) -> ActionContext:
+    env = dict(os.environ if env is None else env)
+    event: dict[str, Any] = {}
+    path = env.get("GITHUB_EVENT_PATH", "")
+    if path and os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            try:
+                event = json.load(handle)
+            except ValueError:
+                event = {}
+    return ActionContext(
+        event_name=env.get("GITHUB_EVENT_NAME", ""), event=event,
+        ref=env.get("GITHUB_REF", ""), sha=env.get("GITHUB_SHA", ""),
+        repository=env.get("GITHUB_REPOSITORY", ""),
+        api_url=env.get("GITHUB_API_URL", "https://api.github.com"),
+        server_url=env.get("GITHUB_SERVER_URL", "https://github.com"),
+        run_id=env.get("GITHUB_RUN_ID", ""),
+        command=_input(env, "command", "auto"), config=_input(env, "config", "deploy/*.yaml"),
+        github_token=_input(env, "github-token", env.get("GITHUB_TOKEN", "")),
+        runpod_api_key=_input(env, "runpod-api-key", env.get("RUNPOD_API_KEY", "")),
+        comment=_flag(_input(env, "comment", "true")),
+        reconcile=_flag(_input(env, "reconcile", "false")),
+        output_file=env.get("GITHUB_OUTPUT", ""), summary_file=env.get("GITHUB_STEP_SUMMARY", ""),
+        workspace=env.get("GITHUB_WORKSPACE", "."), env=env,
+    )
