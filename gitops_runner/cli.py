@@ -121,7 +121,7 @@ def validate(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 @pass_ctx
 def init(c: Ctx, directory: str, project: str, force: bool) -> int:
-    """Write a commented starter deploy/dev.yaml."""
+    """Write a commented starter deploy/dev.yaml and example workflows."""
     from gitops_runner.init import write_starter
 
     for path in write_starter(directory, project, force):

@@ -74,7 +74,8 @@ def test_cli_init_writes_valid_starter_and_refuses_overwrite(repo: Path) -> None
     assert first.code == 0 and "wrote ./deploy/dev.yaml" in first.out
     assert run_cli(["validate"]).code == 0
     again = run_cli(["init"])
-    assert again.code == 1 and "already exists; pass --force" in again.err
+    assert again.code == 1 and "already exist(s); pass --force" in again.err
+    assert (repo / ".github" / "workflows" / "gitops-runner-plan.yml").exists()
     assert run_cli(["init", "--force"]).code == 0
 
 

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import pytest
+
+from gitops_runner.github import comment as gc
+from gitops_runner.github.api import GitHubClient
+from tests.fakes.github import fake_github
+
+FP = "a" * 64
+
+
+def test_comment_stack_marker_round_trip() -> None:
+    body = gc.render_stack_marker("llm/prod", FP) + "\n" + gc.render_stack_marker("x/dev", None)
+    assert gc.parse_fingerprints([body]) == {"llm/prod": FP, "x/dev": None}
+
+
+@pytest.mark.parametrize("body", ["", "<!-- gitops-runner:stack stack=BAD fingerprint=x -->",
+                                  "<!-- gitops-runner:stack stack=a/b fingerprint=abc -->"])
+def test_comment_messy_markers_are_ignored(body: str) -> None:
+    assert gc.parse_fingerprints([body]) == {}
+
+
+def test_comment_part_marker_round_trip() -> None:
+    assert gc.parse_part_marker(gc.render_part_marker("plan", 2, 3) + "\ntext") == \
+        ("plan", 2, 3)
+    assert gc.parse_part_marker("no marker") is None
+
+
+def big_section(stack: str, lines: int) -> gc.StackSection:
+    code = "\n".join(f"+ pod-{i} create  NVIDIA L4 x1" for i in range(lines))
+    return gc.StackSection(stack, FP, f"### Stack `{stack}`\n\n```diff\n{code}\n```\n")
+
+
+def test_comment_split_never_cuts_inside_a_code_block() -> None:
+    sections = gc.render_sections("plan", [big_section("a/b", 6000), big_section("c/d", 10)],
+                                  "footer")
+    bodies = gc.finalize("plan", gc.split_parts(sections))
+    assert len(bodies) >= 3
+    for i, body in enumerate(bodies, start=1):
+        assert len(body) <= gc.MAX_BODY
+        assert body.count("```") % 2 == 0, f"part {i} leaves a code block open"
+        assert gc.parse_part_marker(body) == ("plan", i, len(bodies))
+    joined = "".join(bodies)
+    assert joined.count("+ pod-5999 create") == 1
+    assert gc.parse_fingerprints(bodies) == {"a/b": FP, "c/d": FP}
+
+
+def test_comment_small_plan_is_one_part() -> None:
+    bodies = gc.finalize("plan", gc.split_parts(gc.render_sections(
+        "plan", [big_section("a/b", 3)], "footer")))
+    assert len(bodies) == 1 and "continued" not in bodies[0]
+
+
+def test_comment_upsert_edits_parts_and_removes_surplus() -> None:
+    with fake_github() as (api, state):
+        gh = GitHubClient(api, "t")
+        three = gc.finalize("plan", ["one", "two", "three"])
+        gc.upsert(gh, "o", "r", 5, "plan", three)
+        ids = sorted(state.comments)
+        assert len(ids) == 3
+        two = gc.finalize("plan", ["uno", "dos"])
+        gc.upsert(gh, "o", "r", 5, "plan", two)
+        assert sorted(state.comments) == ids[:2]
+        assert [state.comments[i]["body"] for i in ids[:2]] == two
+        gc.upsert(gh, "o", "r", 5, "plan", two)
+        patches = [r for r in state.requests if r[0] == "PATCH"]
+        assert len(patches) == 2, "an unchanged comment is not edited again"
+
+
+def test_comment_pagination_finds_comments_on_later_pages() -> None:
+    with fake_github() as (api, state):
+        gh = GitHubClient(api, "t")
+        for i in range(5):
+            gh.post("/repos/o/r/issues/5/comments", {"body": f"someone else {i}"})
+        gc.upsert(gh, "o", "r", 5, "plan", gc.finalize("plan", ["mine"]))
+        gc.upsert(gh, "o", "r", 5, "plan", gc.finalize("plan", ["mine again"]))
+        ours = [c for c in state.comments.values() if "kind=plan" in c["body"]]
+        assert len(ours) == 1 and "mine again" in ours[0]["body"]
