@@ -241,8 +241,7 @@ class Executor:
         if not result.ready:
             raise ActionFailed(f"pod {pod_id} {result.detail}; it is kept, and the next apply "
                                "waits for it again", retry=False)
-        pod = parse_pod(self.client.get_pod(pod_id))
-        self.journal.edit_pod(want.logical, healthy=True, cost=pod.cost)
+        self.journal.edit_pod(want.logical, healthy=True, cost=result.cost)
         self.log(f"{want.logical}: ready ({result.detail})")
 
 

@@ -10,14 +10,17 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import click
 
 from gitops_runner import __version__
-from gitops_runner.config import ConfigError, check_files, load_stacks
-from gitops_runner.config.model import Stack
+from gitops_runner.config.errors import ConfigError
 from gitops_runner.errors import GitopsError, UsageError
 from gitops_runner.output import Output
+
+if TYPE_CHECKING:
+    from gitops_runner.config.model import Stack
 
 EXIT_UNEXPECTED = 3
 EXIT_INTERRUPTED = 130
@@ -44,6 +47,8 @@ class Ctx:
         return found
 
     def stacks(self, given: Sequence[str]) -> list[Stack]:
+        from gitops_runner.config import load_stacks
+
         stacks = load_stacks(self.config_files(given))
         self.out.add_secrets(self.env[name] for s in stacks for name in s.secret_names()
                              if name in self.env)
@@ -95,6 +100,8 @@ def cli(ctx: click.Context, sandbox: bool, debug: bool) -> None:
 @pass_ctx
 def validate(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
     """Check deploy files against the schema and semantic rules (no network)."""
+    from gitops_runner.config import check_files
+
     files = c.config_files(configs)
     stacks, problems = check_files(files)
     if fmt == "json":

@@ -27,6 +27,7 @@ class Readiness:
     ready: bool
     status: str
     detail: str
+    cost: float = 0.0  # RunPod's $/h for the pod at the last look
 
 
 def proxy_url(template: str, pod_id: str, port: int) -> str:
@@ -76,10 +77,10 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
                 ok, said = health_ok(session, proxy_url(proxy_template, pod_id, health.port)
                                      + health.path)
                 if ok:
-                    return Readiness(True, status, f"healthy ({said})")
+                    return Readiness(True, status, f"healthy ({said})", pod.cost)
                 detail = f"RUNNING, health check {health.path}: {said}"
             elif status == "RUNNING":
-                return Readiness(True, status, "running")
+                return Readiness(True, status, "running", pod.cost)
         if detail != last or elapsed - last_print >= 30:
             progress(f"{detail} ({int(elapsed)}s)")
             last, last_print = detail, elapsed

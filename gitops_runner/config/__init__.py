@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gitops_runner.config.build import build_stack
 from gitops_runner.config.errors import ConfigError, Problem
 from gitops_runner.config.model import Stack
-from gitops_runner.config.schema import schema_problems
-from gitops_runner.config.semantic import semantic_problems
-from gitops_runner.config.yaml_loader import load_yaml_text
 
 __all__ = ["ConfigError", "Problem", "Stack", "check_files", "load_stacks", "parse_stack"]
 
 
 def parse_stack(file: str, raw: bytes) -> tuple[Stack | None, list[Problem]]:
     """Parse and check one file's bytes: the stack, or every problem found."""
+    # Imported here so commands that never read a deploy file start fast.
+    from gitops_runner.config.build import build_stack
+    from gitops_runner.config.schema import schema_problems
+    from gitops_runner.config.semantic import semantic_problems
+    from gitops_runner.config.yaml_loader import load_yaml_text
+
     doc, problems = load_yaml_text(file, raw)
     if doc is None:
         return None, problems
