@@ -12,6 +12,7 @@ from gitops_runner.config.yaml_loader import LoadedYaml, Path
 # its console and proxy hostnames handle.
 MAX_POD_NAME = 100
 MARKER_PREFIX = "GITOPS_RUNNER_"
+MAX_REPLICAS = 100  # as in the schema
 _RUNPOD_SECRET = re.compile(r"^\{\{\s*RUNPOD_SECRET_[A-Za-z0-9_]+\s*\}\}$")
 
 
@@ -46,6 +47,8 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
                                   f"(also pods[{seen_pods[pod['name']]}])")
         seen_pods.setdefault(pod["name"], i)
         replicas = pod.get("replicas", 1)
+        if not isinstance(replicas, int) or not 1 <= replicas <= MAX_REPLICAS:
+            replicas = 1  # the schema already reports it; never expand a hostile count
         for name in runpod_names(project["name"], env_name, pod["name"], replicas):
             if len(name) > MAX_POD_NAME:
                 c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' is longer than "
