@@ -9,8 +9,8 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -55,12 +55,13 @@ class Ctx:
         return stacks
 
 
+F = TypeVar("F", bound=Callable[..., Any])
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
 def _print_version(ctx: click.Context, value: bool) -> None:
     if value:
-        ctx.find_object(Ctx).out.report(f"gitops-runner, version {__version__}")
+        ctx.ensure_object(Ctx).out.report(f"gitops-runner, version {__version__}")
         ctx.exit(0)
 config_option = click.option("-c", "--config", "configs", multiple=True,
                              metavar="FILE", help="Deploy file (repeatable).")
@@ -68,7 +69,7 @@ config_option = click.option("-c", "--config", "configs", multiple=True,
 
 def _enable_sandbox(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value:
-        ctx.find_object(Ctx).sandbox = True
+        ctx.ensure_object(Ctx).sandbox = True
 
 
 sandbox_option = click.option("--sandbox", is_flag=True, expose_value=False,
@@ -76,9 +77,9 @@ sandbox_option = click.option("--sandbox", is_flag=True, expose_value=False,
                               help="Use the built-in RunPod simulator (no account needed).")
 
 
-def format_option(*choices: str) -> click.Option:
+def format_option(*choices: str) -> Callable[[F], F]:
     return click.option("--format", "fmt", type=click.Choice(choices), default="text",
-                        show_default=True, help="Report format.")  # type: ignore[return-value]
+                        show_default=True, help="Report format.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

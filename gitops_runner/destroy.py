@@ -26,7 +26,8 @@ def destroy_stack(stack: Stack, store: StateStore, locker: Locker, client: RunPo
         doc = snapshot.doc or StateDoc.empty(stack.name)
         journal = Journal(store, doc, snapshot.token)
         observed = [parse_pod(p) for p in client.list_pods()]
-        ids = {p.id for p in observed if p.stack == stack.name and p.status != "TERMINATED"}
+        ids: set[str] = {p.id for p in observed
+                         if p.stack == stack.name and p.status != "TERMINATED"}
         ids |= {r.id for r in doc.pods.values()} | {i for r in doc.pods.values()
                                                     for i in r.superseded}
         failures: list[str] = []

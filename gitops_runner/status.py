@@ -31,7 +31,7 @@ def status_rows(stack: Stack, state: StateDoc, observed: list[dict[str, Any]],
     ownership = ownership_of(stack, list(desired.values()), observed, state)
     raw_by_id = {str(p.get("id")): p for p in observed}
     session = requests.Session()
-    rows = []
+    rows: list[dict[str, Any]] = []
     names = sorted(set(desired) | set(state.pods) | set(ownership.ours))
     for name in names:
         pods = ownership.ours.get(name, [])

@@ -4,6 +4,7 @@ no real RunPod key or AWS credential is ever used by a test."""
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,12 +38,20 @@ def _guarded_connect(self: socket.socket, address: object) -> None:
     _real_connect(self, address)  # type: ignore[arg-type]
 
 
+LIVE = os.environ.get("RUNPOD_LIVE_TESTS") == "1"
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    config.addinivalue_line("markers", "live: talks to the real RunPod API (RUNPOD_LIVE_TESTS=1)")
+    if not LIVE:
+        socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
-def _no_real_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _no_real_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                         request: pytest.FixtureRequest) -> None:
+    if LIVE and request.node.get_closest_marker("live"):
+        return  # the opt-in live check is the one place a real key is used
     for name in ("RUNPOD_API_KEY", "RUNPOD_API_URL", "RUNPOD_PROXY_URL", "GITOPS_RUNNER_SANDBOX",
                  "GITHUB_ACTIONS", "GITHUB_TOKEN", "AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)

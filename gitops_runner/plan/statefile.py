@@ -102,7 +102,7 @@ def _record_dict(rec: PodRecord) -> dict[str, Any]:
 def parse_state(text: str, source: str = "state") -> StateDoc:
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise StateFormatError(f"{source}: not valid JSON ({exc.msg} at line {exc.lineno}); "
                                "restore an earlier version from the bucket's versioning or "
                                "the local backup") from None
