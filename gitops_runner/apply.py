@@ -156,12 +156,13 @@ def _apply_locked(stack: Stack, store: StateStore, client: RunPodClient,
                          datetime.now(UTC))
         if attempt == 1:
             result.fingerprint = plan.fingerprint
+            result.unchanged = len(plan.unchanged)
             if saved is not None:
                 _check_stale(saved, plan)
             expected = options.expected_fingerprint
             if expected is not None and expected != plan.fingerprint:
                 raise PlanChangedError(stack.name, expected, plan.fingerprint)
-        result.unchanged, result.cost_now = len(plan.unchanged), plan.cost_after
+        result.cost_now = plan.cost_after
         if plan.violations:
             result.violations = plan.violations
             log(f"{stack.name}: refusing to apply, guardrails violated:")

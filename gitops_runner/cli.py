@@ -260,44 +260,21 @@ def state() -> None:
     """Inspect and repair the stack's state."""
 
 
-@state.command("show")
-@config_option
-@pass_ctx
-def state_show(c: Ctx, configs: tuple[str, ...]) -> int:
-    """Print the state document."""
-    from gitops_runner.commands import run_state_read
+def _state_reader(what: str, doc: str) -> None:
+    @state.command(what, help=doc)
+    @config_option
+    @pass_ctx
+    def command(c: Ctx, configs: tuple[str, ...]) -> int:
+        from gitops_runner.commands import run_state_read
 
-    return run_state_read(c.env, c.out, c.stacks(configs), "show")
-
-
-@state.command("list")
-@config_option
-@pass_ctx
-def state_list(c: Ctx, configs: tuple[str, ...]) -> int:
-    """One line per pod in state."""
-    from gitops_runner.commands import run_state_read
-
-    return run_state_read(c.env, c.out, c.stacks(configs), "list")
+        return run_state_read(c.env, c.out, c.stacks(configs), what)
 
 
-@state.command("pull")
-@config_option
-@pass_ctx
-def state_pull(c: Ctx, configs: tuple[str, ...]) -> int:
-    """Print the raw state (for backups and `state push`)."""
-    from gitops_runner.commands import run_state_read
-
-    return run_state_read(c.env, c.out, c.stacks(configs), "pull")
-
-
-@state.command("history")
-@config_option
-@pass_ctx
-def state_history(c: Ctx, configs: tuple[str, ...]) -> int:
-    """The last 100 operations on the state."""
-    from gitops_runner.commands import run_state_read
-
-    return run_state_read(c.env, c.out, c.stacks(configs), "history")
+for _what, _doc in (("show", "Print the state document."),
+                    ("list", "One line per pod in state."),
+                    ("pull", "Print the raw state (for backups and `state push`)."),
+                    ("history", "The last 100 operations on the state.")):
+    _state_reader(_what, _doc)
 
 
 @state.command("push")
