@@ -184,6 +184,8 @@ def _reviewed(run: Run) -> tuple[int | None, dict[str, str | None]]:
 
 def _apply(run: Run, stacks: list[Stack]) -> None:
     number, reviewed = _reviewed(run) if run.ctx.event_name == "push" else (None, {})
+    if number:
+        run.env["GITOPS_RUNNER_PR"] = str(number)  # recorded in the lock's info
     secrets = secret_values(stacks, run.env)
     lines = []
     with runpod_access(run.env, stacks, run.sandbox) as access:

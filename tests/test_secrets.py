@@ -59,6 +59,11 @@ def test_secrets_never_leak_through_any_command(repo: Path, fast_sim: Simulator,
     assert "(sensitive value changed)" in results[-6].out
     results.append(run_cli(["apply", "--auto-approve"], rotated))
     results.append(run_cli(["validate"], rotated))
+    for command in (["status"], ["status", "--format", "json"], ["logs", "api", "--tail", "5"],
+                    ["state", "show"], ["state", "pull"], ["state", "list"],
+                    ["state", "history"], ["lock", "list"], ["lock", "show"]):
+        results.append(run_cli(command, rotated))
+        assert results[-1].code == 0, (command, results[-1].err)
     results.append(run_cli(["destroy", "--auto-approve"], rotated))
     for r in results:
         no_secret_in(r.out, r.err)
@@ -93,3 +98,20 @@ def test_secrets_redaction_is_a_last_defence() -> None:
     out.add_secrets([HF_TOKEN, "ab"])
     assert out.redact(f"x{HF_TOKEN}y ab") == "x***y ab"
     assert redact_text(f"k={API_KEY}", [API_KEY]) == "k=***"
+
+
+def test_secrets_never_leak_in_sandbox_mode(repo: Path) -> None:
+    env = {"GITOPS_RUNNER_SANDBOX": "1", "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.3",
+           "RUNPOD_API_KEY": API_KEY, "HF_TOKEN": HF_TOKEN}
+    results = [run_cli(cmd, env) for cmd in (
+        ["plan", "--format", "json", "--out", "p.json"], ["apply", "--auto-approve"],
+        ["status"], ["drift", "--format", "markdown"], ["state", "pull"])]
+    rotated = {**env, "HF_TOKEN": ROTATED}
+    results += [run_cli(cmd, rotated) for cmd in (["plan"], ["apply", "--auto-approve"],
+                                                 ["destroy", "--auto-approve"])]
+    assert all(r.code == 0 for r in results), [r.err for r in results if r.code]
+    for r in results:
+        no_secret_in(r.out, r.err)
+    for path in repo.rglob("*"):
+        if path.is_file() and "sandbox" not in path.parts:  # the simulated RunPod keeps env
+            no_secret_in(path.read_text(errors="replace"))

@@ -173,3 +173,24 @@ def check_heartbeat_keeps_a_lock_alive(p: Pair) -> None:
     with pytest.raises(LockHeldError):
         p.locker_b.lock(info("apply-2"), deadline=time.time())
     p.locker_a.unlock(short.id)
+
+
+STATE_CHECKS = [
+    check_read_empty_then_round_trip,
+    check_create_refused_when_state_exists,
+    check_zombie_writer_with_stale_token_is_refused,
+    check_serial_must_increase_and_lineage_match,
+]
+RACE_CHECKS = [check_racing_writers_exactly_one_wins]
+BASIC_LOCK_CHECKS = [
+    check_second_locker_fails_naming_the_holder,
+    check_unlock_needs_matching_id,
+    check_waiter_gets_the_lock_when_released,
+]
+# Leased locks (DynamoDB, S3 lockfile, memory) can also be forced, expire and be refreshed;
+# a file lock cannot, as it dies with its process instead.
+LEASE_CHECKS = [
+    check_force_unlock_by_id,
+    check_expired_lock_is_taken_over,
+    check_heartbeat_keeps_a_lock_alive,
+]

@@ -22,16 +22,8 @@ def pair(tmp_path: Path) -> contract.Pair:
                          FileLocker(str(tmp_path), "demo", "prod", poll_seconds=0.05))
 
 
-@pytest.mark.parametrize("check", [
-    contract.check_read_empty_then_round_trip,
-    contract.check_create_refused_when_state_exists,
-    contract.check_zombie_writer_with_stale_token_is_refused,
-    contract.check_serial_must_increase_and_lineage_match,
-    contract.check_racing_writers_exactly_one_wins,
-    contract.check_second_locker_fails_naming_the_holder,
-    contract.check_unlock_needs_matching_id,
-    contract.check_waiter_gets_the_lock_when_released,
-])
+@pytest.mark.parametrize("check", contract.STATE_CHECKS + contract.RACE_CHECKS
+                         + contract.BASIC_LOCK_CHECKS)
 def test_local_backend_conformance(pair: contract.Pair, check) -> None:  # type: ignore[no-untyped-def]
     check(pair)
 

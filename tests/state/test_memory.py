@@ -15,19 +15,8 @@ def pair() -> contract.Pair:
                          MemoryLocker(shared))
 
 
-@pytest.mark.parametrize("check", [
-    contract.check_read_empty_then_round_trip,
-    contract.check_create_refused_when_state_exists,
-    contract.check_zombie_writer_with_stale_token_is_refused,
-    contract.check_serial_must_increase_and_lineage_match,
-    contract.check_racing_writers_exactly_one_wins,
-    contract.check_second_locker_fails_naming_the_holder,
-    contract.check_unlock_needs_matching_id,
-    contract.check_waiter_gets_the_lock_when_released,
-    contract.check_force_unlock_by_id,
-    contract.check_expired_lock_is_taken_over,
-    contract.check_heartbeat_keeps_a_lock_alive,
-])
+@pytest.mark.parametrize("check", contract.STATE_CHECKS + contract.RACE_CHECKS
+                         + contract.BASIC_LOCK_CHECKS + contract.LEASE_CHECKS)
 def test_memory_backend_conformance(pair: contract.Pair, check) -> None:  # type: ignore[no-untyped-def]
     check(pair)
 

@@ -15,20 +15,8 @@ from tests.state import contract
 
 _names = itertools.count()
 
-STATE_CHECKS = [
-    contract.check_read_empty_then_round_trip,
-    contract.check_create_refused_when_state_exists,
-    contract.check_zombie_writer_with_stale_token_is_refused,
-    contract.check_serial_must_increase_and_lineage_match,
-]
-LOCK_CHECKS = [
-    contract.check_second_locker_fails_naming_the_holder,
-    contract.check_unlock_needs_matching_id,
-    contract.check_waiter_gets_the_lock_when_released,
-    contract.check_force_unlock_by_id,
-    contract.check_expired_lock_is_taken_over,
-    contract.check_heartbeat_keeps_a_lock_alive,
-]
+STATE_CHECKS = contract.STATE_CHECKS
+LOCK_CHECKS = contract.BASIC_LOCK_CHECKS + contract.LEASE_CHECKS
 
 
 def s3_client(endpoint: str) -> Any:
