@@ -37,6 +37,7 @@ class Run:
     exit_code: int = 0
     summary: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
+    invalid: str = ""  # markdown list of validation problems, for the PR comment
 
     def fail(self, code: int = 1) -> None:
         """1 (error) outranks 2 (drift remains), which outranks 0."""
@@ -107,8 +108,9 @@ def _load(run: Run, files: list[str]) -> list[Stack]:
     for p in problems:
         run.out.report(error_annotation(p.file, p.line, p.col, p.message))
     if problems:
-        run.summary.append("### Invalid deploy files\n\n" + "\n".join(
-            f"- `{p.file}:{p.line}:{p.col}` {p.message}" for p in problems) + "\n")
+        run.invalid = "### Invalid deploy files\n\n" + "\n".join(
+            f"- `{p.file}:{p.line}:{p.col}` {p.message}" for p in problems) + "\n"
+        run.summary.append(run.invalid)
         run.fail()
     return stacks
 
@@ -155,7 +157,7 @@ def _plan(run: Run, stacks: list[Stack]) -> None:
     if run.ctx.event_name == "pull_request" and run.ctx.comment and gh and number:
         footer = f"_Planned at {run.ctx.sha[:12]} by [this run]({run.ctx.run_url})._"
         bodies = gc.finalize("plan", gc.split_parts(gc.render_sections(
-            "gitops-runner plan", sections, footer)))
+            "gitops-runner plan", sections, footer, run.invalid)))
         owner, repo = run.ctx.owner_repo
         try:
             gc.upsert(gh, owner, repo, number, "plan", [run.out.redact(b) for b in bodies])

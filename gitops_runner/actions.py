@@ -116,8 +116,14 @@ class Executor:
         started = time.monotonic()
         if action.start:
             # Started meanwhile (409)? Readiness below tells the truth either way.
-            with contextlib.suppress(InvalidTransitionError):
-                self.client.pod_action(pod_id, "start")
+            try:
+                with contextlib.suppress(InvalidTransitionError):
+                    self.client.pod_action(pod_id, "start")
+            except CapacityError as exc:
+                raise ActionFailed(
+                    f"pod {pod_id} cannot start: its host has no free GPU ({exc.detail}). A "
+                    "stopped pod resumes only on its own host; to move it, terminate it on "
+                    "RunPod and apply again, which creates it elsewhere", retry=False) from None
         pod: dict[str, Any]
         if action.patch_fields:
             pod = self.client.update_pod(pod_id, self._patch_body(want, action.patch_fields))

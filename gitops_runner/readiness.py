@@ -52,6 +52,8 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
     interval = min(poll, health.interval_seconds) if health else poll
     cancel = cancel or threading.Event()
     session = requests.Session()
+    last_health = -1e9
+    said = "not checked yet"
     last = ""
     last_print = -1e9
     status = "UNKNOWN"
@@ -74,10 +76,13 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
             if status == "RUNNING" and expect_ports and not pod.has_runtime_ports:
                 detail = "RUNNING, waiting for port mappings"
             elif status == "RUNNING" and health is not None:
-                ok, said = health_ok(session, proxy_url(proxy_template, pod_id, health.port)
-                                     + health.path)
-                if ok:
-                    return Readiness(True, status, f"healthy ({said})", pod.cost)
+                # RunPod is polled every `poll`; the pod itself every interval_seconds.
+                if elapsed - last_health >= health.interval_seconds:
+                    last_health = elapsed
+                    ok, said = health_ok(session, proxy_url(proxy_template, pod_id, health.port)
+                                         + health.path)
+                    if ok:
+                        return Readiness(True, status, f"healthy ({said})", pod.cost)
                 detail = f"RUNNING, health check {health.path}: {said}"
             elif status == "RUNNING":
                 return Readiness(True, status, "running", pod.cost)

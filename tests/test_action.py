@@ -185,6 +185,9 @@ def test_action_invalid_config_is_annotated(repo: ActionRepo) -> None:
     assert result.code == 1
     assert "::error file=deploy/bad.yaml,line=2,col=17::project.name" in result.out
     assert "Invalid deploy files" in repo.summary()
+    (comment,) = plan_comments(repo.gh)
+    assert "`deploy/bad.yaml:2:17` project.name" in comment["body"]
+    assert "### Stack `app/prod`" in comment["body"], "valid stacks are still planned"
 
 
 def test_action_other_events_do_nothing(repo: ActionRepo) -> None:

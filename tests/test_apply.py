@@ -199,3 +199,30 @@ def test_apply_stopped_pod_is_started(h: Harness) -> None:
     result = h.apply(h.stack())
     assert result.converged and result.count("update") == 1
     assert h.live()[pod_id]["status"] == "RUNNING"
+
+
+def test_apply_waits_for_port_mappings_after_running(h: Harness) -> None:
+    h.world.settings.ports_after = 0.5  # RUNNING is reported before the ports are mapped
+    result = h.apply(h.stack())
+    assert result.converged
+    assert any("RUNNING, waiting for port mappings" in line for line in h.logs)
+
+
+def test_apply_health_check_is_polled_at_its_interval(h: Harness) -> None:
+    h.world.settings.healthy_after = 2.2
+    result = h.apply(h.stack())  # RunPod is polled every 0.05 s, the pod every 1 s
+    assert result.converged
+    assert any("health check /health: HTTP 502" in line for line in h.logs)
+    hits = [r for r in h.world.requests if r[0] == "PROXY"]
+    assert 2 <= len(hits) <= 5
+
+
+def test_apply_stopped_pod_whose_host_is_full_says_how_to_move_it(h: Harness) -> None:
+    h.apply(h.stack())
+    (pod_id,) = h.live()
+    h.client.pod_action(pod_id, "stop")
+    h.world.faults.append(Fault(f"POST /v2/pods/{pod_id}/action", "capacity", times=5))
+    result = h.apply(h.stack())
+    assert not result.converged
+    assert "cannot start: its host has no free GPU" in result.failed[0].detail
+    assert list(h.live()) == [pod_id]

@@ -60,11 +60,13 @@ def parse_part_marker(body: str) -> tuple[str, int, int] | None:
     return (m.group("kind"), int(m.group("part")), int(m.group("total"))) if m else None
 
 
-def render_sections(title: str, sections: Sequence[StackSection], footer: str) -> list[str]:
-    """The text of each stack's section, marker first; the title opens the first."""
-    out = []
+def render_sections(title: str, sections: Sequence[StackSection], footer: str,
+                    preamble: str = "") -> list[str]:
+    """The text of each stack's section, marker first; the title (and any preamble,
+    such as validation errors) opens the first."""
+    out = [f"## {title}\n\n{preamble.strip()}\n"] if preamble.strip() else []
     for i, s in enumerate(sections):
-        head = f"## {title}\n\n" if i == 0 else ""
+        head = f"## {title}\n\n" if i == 0 and not out else ""
         out.append(f"{head}{render_stack_marker(s.stack, s.fingerprint)}\n{s.markdown.strip()}\n")
     if out:
         out[-1] += f"\n{footer}\n"
@@ -109,7 +111,13 @@ def split_parts(sections: Sequence[str], budget: int = _BUDGET) -> list[str]:
     return parts
 
 
+_MENTION = re.compile(r"@(?=[A-Za-z0-9_-])")
+
+
 def finalize(kind: str, parts: Sequence[str]) -> list[str]:
+    """Number the parts; neutralise @mentions, so text from a deploy file cannot make
+    the bot ping people."""
+    parts = [_MENTION.sub("@\u200b", p) for p in parts]
     total = len(parts)
     out = []
     for i, part in enumerate(parts, start=1):

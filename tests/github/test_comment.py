@@ -76,3 +76,9 @@ def test_comment_pagination_finds_comments_on_later_pages() -> None:
         gc.upsert(gh, "o", "r", 5, "plan", gc.finalize("plan", ["mine again"]))
         ours = [c for c in state.comments.values() if "kind=plan" in c["body"]]
         assert len(ours) == 1 and "mine again" in ours[0]["body"]
+
+
+def test_comment_mentions_from_deploy_files_do_not_ping() -> None:
+    (body,) = gc.finalize("plan", ["image: '@octocat/evil' by @someone"])
+    assert "@octocat" not in body and "@someone" not in body
+    assert "@\u200bsomeone" in body

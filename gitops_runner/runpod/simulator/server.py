@@ -227,6 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"detail": "bad proxy path"})
             return
         with self.server.sim.transaction():
+            self.server.sim.world.requests.append(("PROXY", path))
             status = self.server.sim.world.proxy_status(parts[2], int(parts[3]))
         body = {"status": "ok"} if status == 200 else {"detail": "bad gateway"}
         self._send(status, body)

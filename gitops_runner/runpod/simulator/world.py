@@ -102,6 +102,8 @@ class Settings:
     read_only_keys: list[str] = field(default_factory=list)
     healthy_after: float = 0.0
     latency_seconds: float = 0.0
+    # RUNNING is reported this long before runtime and port mappings appear (RUNPOD.md §8.4).
+    ports_after: float = 0.0
 
 
 class World:
@@ -153,7 +155,8 @@ class World:
 
     def render(self, pod: SimPod) -> dict[str, Any]:
         status = self.status(pod)
-        running = status == "RUNNING"
+        running = status == "RUNNING" and \
+            self.clock() >= self.running_since(pod) + self.settings.ports_after
         ip = f"203.0.113.{sum(map(ord, pod.id)) % 250 + 1}"
         ports_rt = []
         for spec in pod.ports:
@@ -185,7 +188,7 @@ class World:
                         "cpu": {"util": 3}, "memory": {"util": 10},
                         "ports": ports_rt} if running else None,
             "createdAt": iso(pod.created_at),
-            "startedAt": iso(self.running_since(pod)) if running else None,
+            "startedAt": iso(self.running_since(pod)) if status == "RUNNING" else None,
             "globalNetworking": {"enabled": False},
         }
         return body
@@ -368,7 +371,8 @@ class World:
             return 404
         if self.status(pod) != "RUNNING" or pod.healthy_after is None:
             return 502
-        if self.clock() < self.running_since(pod) + pod.healthy_after:
+        ready_at = self.running_since(pod) + self.settings.ports_after + pod.healthy_after
+        if self.clock() < ready_at:
             return 502
         return 200
 
