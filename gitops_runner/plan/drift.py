@@ -83,7 +83,7 @@ def _observed_findings(logical: str, record: PodRecord, obs: ObservedPod | None,
     # A secret the runner does not have cannot be compared; say nothing about it.
     changed = [r for r in d.update + d.replace if "(sensitive" not in r]
     if changed:
-        reasons.append("changed outside gitops-runner: " + "; ".join(changed))
+        reasons.append("changed outside gitops-runner (RunPod -> applied): " + "; ".join(changed))
     if obs.spec_marker != record.spec_hash:
         reasons.append("the pod's spec marker differs from the applied spec")
     if reasons:

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from gitops_runner.plan.render import render_markdown, render_text, signed_money
+from tests.plan.test_diff import POD, applied, plan
+
+
+def test_render_text_terraform_like() -> None:
+    raw, state = applied()
+    text = render_text(plan(POD.replace("info", "debug"), [raw], state))
+    assert text == (
+        "Stack demo/prod\n"
+        "  ~ api  update  NVIDIA GeForce RTX 4090 x1  $0.69/h  (pod pod1)\n"
+        "      env.LOG_LEVEL: 'info' -> 'debug'\n"
+        "Plan: 0 to create, 1 to update, 0 to replace, 0 to delete, 0 unchanged.\n"
+        "Cost: $0.69/h -> $0.69/h (±$0.00/h)\n")
+
+
+def test_render_text_colours_only_when_asked() -> None:
+    p = plan()
+    assert "\x1b[" not in render_text(p)
+    assert "\x1b[32m+ api  create" in render_text(p, color=True)
+
+
+def test_render_text_shows_violations_and_warnings() -> None:
+    raw, _ = applied()
+    raw["env"] = {}
+    text = render_text(plan(observed=[raw], extra="guardrails: {max_hourly_cost: 0.1}\n"))
+    assert "Warning: pod pod1 is named 'demo-prod-api'" in text
+    assert "Guardrail violations (this plan will not be applied):\n  x max_hourly_cost:" in text
+
+
+def test_render_markdown_summary_table_first_and_deletes_bold() -> None:
+    raw, state = applied()
+    other = "pods:\n  - name: web\n    gpu: {type: NVIDIA L4}\n    runtime: {image: x}\n"
+    md = render_markdown(plan(other, [raw], state))
+    lines = md.splitlines()
+    assert lines[0] == "### Stack `demo/prod`"
+    assert lines[2].startswith("| create | update | replace | delete |")
+    assert lines[4] == "| 1 | 0 | 0 | **1** | 0 | 0 | 0.69 | 0.49 | -$0.20/h |"
+    assert "<details><summary>Plan: 1 to create" in md
+    assert "```diff\n+ web  create" in md and "- api  delete" in md
+
+
+def test_render_markdown_violations_are_a_caution_block() -> None:
+    md = render_markdown(plan(extra="guardrails: {max_hourly_cost: 0.1}\n"))
+    assert "> [!CAUTION]\n> **Guardrail violations**" in md
+
+
+def test_render_markdown_no_changes() -> None:
+    raw, state = applied()
+    md = render_markdown(plan(observed=[raw], state=state))
+    assert md.rstrip().endswith("No changes. 1 pod(s) up to date.")
+
+
+def test_render_signed_money() -> None:
+    assert [signed_money(v) for v in (1.5, -0.25, 0)] == ["+$1.50/h", "-$0.25/h", "±$0.00/h"]
