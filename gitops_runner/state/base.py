@@ -30,6 +30,7 @@ from gitops_runner.errors import GitopsError
 from gitops_runner.plan.statefile import StateDoc
 
 LEASE_SECONDS = 600
+NEVER = 2**62
 
 
 def rfc3339(ts: datetime) -> str:
@@ -69,8 +70,12 @@ class LockInfo:
 
     @property
     def expires_epoch(self) -> int:
-        return int(datetime.strptime(self.expires, "%Y-%m-%dT%H:%M:%SZ")
-                   .replace(tzinfo=UTC).timestamp())
+        """Epoch seconds; a lock with no readable expiry (e.g. Terraform's) never expires."""
+        try:
+            return int(datetime.strptime(self.expires, "%Y-%m-%dT%H:%M:%SZ")
+                       .replace(tzinfo=UTC).timestamp())
+        except ValueError:
+            return NEVER
 
     def to_json(self) -> str:
         """Terraform-style keys, so its tooling can read our lock items."""

@@ -140,8 +140,8 @@ class S3Locker:
         try:
             return LockInfo.from_json(obj["Body"].read().decode()), str(obj["ETag"])
         except (ValueError, KeyError):
-            return LockInfo("unreadable", "unknown", "unknown", "", "1970-01-01T00:00:00Z"), \
-                str(obj["ETag"])
+            # Unreadable: treat as held and never expiring; force-unlock is the way out.
+            return LockInfo("unreadable", "unknown", "unknown", "", ""), str(obj["ETag"])
 
     def _put(self, info: LockInfo, **condition: str) -> str | None:
         try:
