@@ -69,7 +69,7 @@ class Executor:
             results.append(outcome)
             ready = ready and outcome.ok
         for action in after:
-            if not ready:
+            if not ready or self.cancel.is_set():
                 results.append(Outcome(action.pod, action.action, False,
                                        "kept until its replacement is ready", retry=False))
                 continue
@@ -148,7 +148,10 @@ class Executor:
     def _adopt(self, action: PlanAction) -> tuple[str, str | None]:
         want = _desired(action)
         pod = self.client.get_pod(action.pod_id or "")
-        self._record(want, pod, healthy=True)
+        self._record(want, pod, healthy=False)
+        # An adopted pod may still be booting (a replacement left by a crashed run); the
+        # pods waiting to be terminated after it must not go before it is ready.
+        self._await(want, str(pod["id"]), time.monotonic())
         return f"adopted pod {action.pod_id}", pod.get("gpu", {}).get("id")
 
     # -- helpers ---------------------------------------------------------------------
