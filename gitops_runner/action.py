@@ -180,18 +180,26 @@ def _reviewed(run: Run) -> tuple[int | None, dict[str, str | None]]:
         comments = gc.find_comments(gh, owner, repo, number, "plan")
         return number, gc.parse_fingerprints([c.body for c in comments])
     except GitHubError as exc:
-        run.warn_github("finding the reviewed plan", exc)
-        return None, {}
+        # Fail closed: without the reviewed plan there is nothing to hold the apply to.
+        raise GitopsError(f"cannot read the reviewed plan, so nothing is applied: {exc}. "
+                          "Re-run when GitHub answers, or run the action with command: apply "
+                          "to apply without the review check") from None
 
 
 def _apply(run: Run, stacks: list[Stack]) -> None:
-    number, reviewed = _reviewed(run) if run.ctx.event_name == "push" else (None, {})
+    review = run.ctx.event_name == "push" and run.ctx.command == "auto"
+    number, reviewed = _reviewed(run) if review else (None, {})
     if number:
         run.env["GITOPS_RUNNER_PR"] = str(number)  # recorded in the lock's info
     secrets = secret_values(stacks, run.env)
     lines = []
     with runpod_access(run.env, stacks, run.sandbox) as access:
         for stack in stacks:
+            if stack.name in reviewed and reviewed[stack.name] is None:
+                lines.append(f"- :no_entry: **{stack.name}**: the pull request had no valid "
+                             "plan for it (see its comment). Not applied.")
+                run.fail()
+                continue
             store, locker = open_backend(stack, run.env, run.out.log)
             options = ApplyOptions(wait_seconds=stack.state.lock.wait_seconds,
                                    expected_fingerprint=reviewed.get(stack.name),

@@ -193,3 +193,28 @@ def test_action_invalid_config_is_annotated(repo: ActionRepo) -> None:
 def test_action_other_events_do_nothing(repo: ActionRepo) -> None:
     result = repo.run("issues", {})
     assert result.code == 0 and "nothing to do" in result.err
+
+
+def test_action_push_fails_closed_when_github_cannot_be_read(repo: ActionRepo) -> None:
+    repo.gh.broken = True
+    result = repo.run("push", PUSH)
+    assert result.code == 1
+    assert "cannot read the reviewed plan, so nothing is applied" in result.err
+    assert not (repo.root / ".state" / "sandbox").exists() or repo.pods() == []
+
+
+def test_action_push_refuses_a_stack_without_a_valid_reviewed_plan(repo: ActionRepo) -> None:
+    repo.gh.comments[1] = {"id": 1, "issue": 12, "html_url": "u", "body": (
+        "<!-- gitops-runner:comment kind=plan part=1/1 v=0.1.0 -->\n"
+        "<!-- gitops-runner:stack stack=app/prod fingerprint=none -->\n")}
+    repo.gh.commit_pulls["abc123def456"] = [{"number": 12, "merged_at": "2026-11-27T10:00:00Z"}]
+    result = repo.run("push", PUSH)
+    assert result.code == 1
+    assert "had no valid plan for it" in repo.summary()
+
+
+def test_action_explicit_apply_skips_the_review_check(repo: ActionRepo) -> None:
+    repo.gh.broken = True
+    result = repo.run("push", PUSH, command="apply")
+    assert result.code == 0, result.err
+    assert [p["image"] for p in repo.pods()] == ["img:1"]

@@ -23,6 +23,7 @@ class GitHubState:
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, body
     read_only: bool = False
+    broken: bool = False  # every request answers 502
     page_size: int = 2
     next_id: int = 1000
 
@@ -85,6 +86,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if self.headers.get("X-GitHub-Api-Version") != "2022-11-28":
                 self._send(400, {"message": "missing API version header"})
+                return
+            if st.broken:
+                self._send(502, {"message": "Bad Gateway"})
                 return
             if st.read_only and method != "GET":
                 self._send(403, {"message": "Resource not accessible by integration"})
