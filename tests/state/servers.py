@@ -75,8 +75,11 @@ def dynamodb_local() -> Iterator[str]:
     assert jar is not None and java is not None
     port = free_port()
     lib = os.path.join(os.path.dirname(jar), "DynamoDBLocal_lib")
-    proc = subprocess.Popen([java, f"-Djava.library.path={lib}", "-jar", jar, "-inMemory",
-                             "-sharedDb", "-disableTelemetry", "-port", str(port)],
+    # It writes a metadata file into its working directory: keep that out of the checkout.
+    workdir = tempfile.mkdtemp(prefix="dynamodb-local-")
+    proc = subprocess.Popen([java, f"-Djava.library.path={os.path.abspath(lib)}", "-jar",
+                             os.path.abspath(jar), "-inMemory", "-sharedDb", "-disableTelemetry",
+                             "-port", str(port)], cwd=workdir,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for_port(port, proc)
@@ -84,6 +87,7 @@ def dynamodb_local() -> Iterator[str]:
     finally:
         proc.kill()
         proc.wait()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @contextmanager
