@@ -42,8 +42,7 @@ def run_apply(env: Mapping[str, str], out: Output, stacks: Sequence[Stack], sand
     with runpod_access(env, stacks, sandbox) as access:
         if access.sandbox:
             out.log(SANDBOX_BANNER)
-        if access.sandbox:
-            options.poll_seconds = min(options.poll_seconds, 0.5)
+            options.poll_seconds = min(options.poll_seconds, 0.5)  # simulated pods boot fast
         for stack in stacks:
             store, locker = open_backend(stack, env, out.log)
             options.wait_seconds = stack.state.lock.wait_seconds
