@@ -11,6 +11,7 @@ from gitops_runner.apply import ApplyOptions, ApplyResult, PlanChangedError, app
 from gitops_runner.config import check_files
 from gitops_runner.config.model import Stack
 from gitops_runner.errors import GitopsError
+from gitops_runner.fsutil import atomic_write
 from gitops_runner.github import comment as gc
 from gitops_runner.github.annotations import error_annotation
 from gitops_runner.github.api import GitHubClient, GitHubError
@@ -140,8 +141,7 @@ def _plan(run: Run, stacks: list[Stack]) -> None:
     sections = [gc.StackSection(p.stack, p.fingerprint, render_markdown(p, run.sandbox))
                 for p in plans]
     path = os.path.join(run.env.get("RUNNER_TEMP") or ".", "gitops-runner-plan.json")
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(run.out.redact(render_plan_file(plans)))
+    atomic_write(path, run.out.redact(render_plan_file(plans)).encode())
     changes = any(p.has_changes for p in plans)
     violations = [v for p in plans for v in p.violations]
     run.outputs.update({"has-changes": str(changes).lower(), "plan-json": path,

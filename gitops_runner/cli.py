@@ -160,7 +160,7 @@ def plan(c: Ctx, configs: tuple[str, ...], fmt: str, out_file: str | None,
     plans = [r.plan for r in results]
     print_plans(c.out, plans, fmt, access.sandbox)
     if out_file:
-        from gitops_runner.state.local import atomic_write
+        from gitops_runner.fsutil import atomic_write
 
         atomic_write(out_file, c.out.redact(render_plan_file(plans)).encode())
         c.out.log(f"plan written to {out_file}")

@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import IO
 
+from gitops_runner.fsutil import atomic_write
 from gitops_runner.plan.statefile import (
     StateConflictError,
     StateDoc,
@@ -26,23 +27,6 @@ from gitops_runner.state.base import LockError, LockHeldError, LockInfo, Snapsho
 
 def _token(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
-
-
-def atomic_write(path: str, data: bytes) -> None:
-    """Temp file in the same directory, fsync, rename, fsync the directory."""
-    directory = os.path.dirname(path) or "."
-    os.makedirs(directory, exist_ok=True)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class LocalStateStore:

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from gitops_runner.fsutil import atomic_write
 from gitops_runner.runpod.simulator.world import CAPACITY_DETAIL, World, iso, problem
 
 
@@ -38,12 +39,7 @@ class FileStore:
                     with open(self.path, encoding="utf-8") as handle:
                         world.load_dict(json.load(handle))
                 yield
-                tmp = f"{self.path}.{os.getpid()}.tmp"
-                with open(tmp, "w", encoding="utf-8") as handle:
-                    json.dump(world.to_dict(), handle)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self.path)
+                atomic_write(self.path, json.dumps(world.to_dict()).encode())
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
 
