@@ -54,6 +54,9 @@ class S3StateStore:
         self.kms_key_id = kms_key_id
         self._warn = warn
         self._checked_versioning = False
+        # The version this store last read or wrote: a write based on it needs no GET
+        # first, since If-Match already proves the stored object is still that version.
+        self._known: tuple[str, StateDoc] | None = None
 
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.key}"
@@ -75,15 +78,26 @@ class S3StateStore:
         if got is None:
             return Snapshot(None, None)
         raw, etag = got
-        return Snapshot(parse_state(raw.decode("utf-8", "replace"), self.describe()), etag)
+        doc = parse_state(raw.decode("utf-8", "replace"), self.describe())
+        self._known = (etag, doc)
+        return Snapshot(doc, etag)
 
-    def write(self, doc: StateDoc, token: str | None) -> str:
+    def _current(self, token: str | None) -> StateDoc | None:
+        """The stored document `token` names; raises if the store moved past it."""
+        if token is None:
+            return None  # If-None-Match: * refuses the write if anything exists
+        if self._known is not None and self._known[0] == token:
+            return self._known[1]
         got = self._get()
-        if (got[1] if got else None) != token:
+        if got is None or got[1] != token:
             raise StateConflictError(f"state {self.describe()} changed since it was read; "
                                      "someone else wrote it meanwhile — run again")
-        if got is not None:
-            check_successor(parse_state(got[0].decode("utf-8", "replace"), self.describe()), doc)
+        return parse_state(got[0].decode("utf-8", "replace"), self.describe())
+
+    def write(self, doc: StateDoc, token: str | None) -> str:
+        current = self._current(token)
+        if current is not None:
+            check_successor(current, doc)
         args: dict[str, Any] = {"Bucket": self.bucket, "Key": self.key,
                                 "Body": render_state(doc).encode(),
                                 "ContentType": "application/json"}
@@ -96,7 +110,7 @@ class S3StateStore:
         else:
             args["IfMatch"] = token
         try:
-            return str(self.s3.put_object(**args)["ETag"])
+            etag = str(self.s3.put_object(**args)["ETag"])
         except ClientError as exc:
             if error_code(exc) in CONFLICT_CODES:
                 raise StateConflictError(
@@ -105,6 +119,8 @@ class S3StateStore:
             raise aws_error("writing state", self.describe(), exc) from None
         except BotoCoreError as exc:
             raise aws_error("writing state", self.describe(), exc) from None
+        self._known = (etag, doc)
+        return etag
 
     def _check_versioning(self) -> None:
         if self._checked_versioning or self._warn is None:
