@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from gitops_runner.actions import Executor, Outcome
 from gitops_runner.config.model import Stack
@@ -150,10 +151,11 @@ def _apply_locked(stack: Stack, store: StateStore, client: RunPodClient,
     executor = Executor(client, journal, stack.name, secrets, proxy_url, log,
                         poll_seconds=options.poll_seconds)
     who = env.get("GITHUB_ACTOR") or "local"
+    catalog: list[dict[str, Any]] | None = None  # prices do not move within one run
     for attempt in range(1, options.max_attempts + 2):
-        seen = observe(client)
-        plan = make_plan(stack, journal.doc, seen.pods, seen.catalog, secrets,
-                         datetime.now(UTC))
+        seen = observe(client, with_catalog=catalog is None)
+        catalog = seen.catalog if catalog is None else catalog
+        plan = make_plan(stack, journal.doc, seen.pods, catalog, secrets, datetime.now(UTC))
         if attempt == 1:
             result.fingerprint = plan.fingerprint
             result.unchanged = len(plan.unchanged)
