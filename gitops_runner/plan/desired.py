@@ -38,29 +38,29 @@ class DesiredPod:
         return {k: v["secret"] for k, v in self.public_body["env"].items() if isinstance(v, dict)}
 
 
+# Per engine: flags for the model, quantisation, context length and listen host.
+ENGINE_FLAGS = {
+    "vllm": ("--model", "--quantization", "--max-model-len", "--host"),
+    "tgi": ("--model-id", "--quantize", "--max-input-length", "--hostname"),
+}
+
+
 def model_args(spec: PodSpec) -> str | None:
     """Serving args derived from `models` when runtime.args is empty (CONTRACT §4)."""
     if spec.runtime.args or not spec.models:
         return None
     model = spec.models[0]
-    http = [int(p.split("/")[0]) for p in spec.ports if p.endswith("/http")]
-    port = str(http[0] if http else 8000)
-    if model.engine == "vllm":
-        argv = ["--model", model.repo]
-        if model.quant:
-            argv += ["--quantization", model.quant]
-        if model.max_seq_len:
-            argv += ["--max-model-len", str(model.max_seq_len)]
-        argv += ["--host", "0.0.0.0", "--port", port]  # noqa: S104 - inside the pod
-    elif model.engine == "tgi":
-        argv = ["--model-id", model.repo]
-        if model.quant:
-            argv += ["--quantize", model.quant]
-        if model.max_seq_len:
-            argv += ["--max-input-length", str(model.max_seq_len)]
-        argv += ["--hostname", "0.0.0.0", "--port", port]  # noqa: S104 - inside the pod
-    else:
+    flags = ENGINE_FLAGS.get(model.engine or "")
+    if flags is None:
         return None
+    model_flag, quant_flag, length_flag, host_flag = flags
+    http = [int(p.split("/")[0]) for p in spec.ports if p.endswith("/http")]
+    argv = [model_flag, model.repo]
+    if model.quant:
+        argv += [quant_flag, model.quant]
+    if model.max_seq_len:
+        argv += [length_flag, str(model.max_seq_len)]
+    argv += [host_flag, "0.0.0.0", "--port", str(http[0] if http else 8000)]  # noqa: S104
     for key, value in model.options.items():
         if value is True:
             argv.append(f"--{key}")
