@@ -12,7 +12,6 @@ from typing import Any
 from gitops_runner.journal import Journal, now_text
 from gitops_runner.plan.desired import DesiredPod, create_body, resolved_env
 from gitops_runner.plan.diff import record_spec
-from gitops_runner.plan.identity import MARKER_POD, MARKER_STACK
 from gitops_runner.plan.model import PlanAction
 from gitops_runner.plan.observed import parse_pod
 from gitops_runner.plan.statefile import PodRecord
@@ -221,9 +220,9 @@ class Executor:
         known = {r.id for r in self.journal.doc.pods.values()}
         known |= {i for r in self.journal.doc.pods.values() for i in r.superseded}
         for raw in self.client.list_pods():
-            env = raw.get("env") or {}
-            if (env.get(MARKER_STACK) == self.stack and env.get(MARKER_POD) == want.logical
-                    and raw.get("id") not in known and raw.get("status") != "TERMINATED"):
+            pod = parse_pod(raw)
+            if (pod.stack == self.stack and pod.logical == want.logical
+                    and pod.id not in known and pod.status != "TERMINATED"):
                 return raw
         return None
 

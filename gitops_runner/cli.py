@@ -188,7 +188,7 @@ def drift(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
     return 2 if any(r.findings for r in results) else 0
 
 
-def _confirm(c: Ctx, question: str) -> bool:
+def _confirm(question: str) -> bool:
     if not sys.stdin.isatty():
         raise UsageError("refusing to continue without --auto-approve: stdin is not a terminal")
     return click.confirm(question, default=False)
@@ -209,7 +209,7 @@ def apply(c: Ctx, planfile: str | None, configs: tuple[str, ...], auto_approve: 
     from gitops_runner.commands import run_apply
 
     options = ApplyOptions(parallelism=parallelism, max_attempts=max_attempts)
-    ask = None if auto_approve or planfile else (lambda q: _confirm(c, q))
+    ask = None if auto_approve or planfile else _confirm
     return run_apply(c.env, c.out, c.stacks(configs), c.sandbox, options, planfile, ask)
 
 
@@ -224,7 +224,7 @@ def destroy(c: Ctx, configs: tuple[str, ...], auto_approve: bool) -> int:
 
     stacks = c.stacks(configs)
     names = ", ".join(s.name for s in stacks)
-    if not auto_approve and not _confirm(c, f"Terminate every pod of {names}?"):
+    if not auto_approve and not _confirm(f"Terminate every pod of {names}?"):
         return 1
     return run_destroy(c.env, c.out, stacks, c.sandbox)
 

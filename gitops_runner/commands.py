@@ -103,7 +103,7 @@ def run_status(env: Mapping[str, str], out: Output, stacks: Sequence[Stack], san
 def run_logs(env: Mapping[str, str], out: Output, stacks: Sequence[Stack], sandbox: bool,
              pod: str, follow: bool, tail: int) -> int:
     from gitops_runner.operations import read_state
-    from gitops_runner.plan.identity import MARKER_POD, MARKER_STACK
+    from gitops_runner.plan.observed import parse_pod
 
     with runpod_access(env, stacks, sandbox) as access:
         pod_id = None
@@ -113,11 +113,10 @@ def run_logs(env: Mapping[str, str], out: Output, stacks: Sequence[Stack], sandb
                 pod_id = record.id
                 break
         if pod_id is None:
-            for raw in access.client.list_pods():
-                e = raw.get("env") or {}
-                if raw.get("id") == pod or (e.get(MARKER_POD) == pod and e.get(MARKER_STACK) in
-                                            {s.name for s in stacks}):
-                    pod_id = str(raw["id"])
+            names = {s.name for s in stacks}
+            for observed in map(parse_pod, access.client.list_pods()):
+                if observed.id == pod or (observed.logical == pod and observed.stack in names):
+                    pod_id = observed.id
                     break
         if pod_id is None:
             raise UsageError(f"no pod {pod!r} in the state or on RunPod for "
