@@ -17,21 +17,25 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gitops_runner.apply import ApplyOptions, apply_stack  # noqa: E402
 from gitops_runner.config import parse_stack  # noqa: E402
 from gitops_runner.config.model import Stack  # noqa: E402
-from gitops_runner.operations import plan_stacks  # noqa: E402
+from gitops_runner.engine.apply import ApplyOptions, apply_stack  # noqa: E402
+from gitops_runner.engine.observe import plan_stacks  # noqa: E402
+from gitops_runner.engine.session import RunPodAccess, Session  # noqa: E402
+from gitops_runner.output import Output  # noqa: E402
 from gitops_runner.plan.desired import create_body, desired_pods  # noqa: E402
 from gitops_runner.runpod.client import RunPodClient  # noqa: E402
 from gitops_runner.runpod.simulator.server import Simulator  # noqa: E402
 from gitops_runner.runpod.simulator.world import Settings, World  # noqa: E402
-from gitops_runner.state.local import FileLocker, LocalStateStore  # noqa: E402
+
+
+def quiet_session() -> Session:
+    return Session(out=Output(out=open(os.devnull, "w"), err=open(os.devnull, "w")))  # noqa: SIM115
 
 
 def deploy_text(pods: int, state_dir: str) -> str:
@@ -86,7 +90,7 @@ def bench_plan(pods: int, existing: bool) -> tuple[int, float, float]:
         for _ in range(5):
             client = TimedClient(sim.url, "k")
             start = time.perf_counter()
-            plan_stacks([stack], {}, client, {}, datetime.now(UTC))
+            plan_stacks(quiet_session(), [stack], client, {})
             wall = time.perf_counter() - start
             runs.append((client.request_count, wall, wall - client.http_seconds))
         return runs[0][0], statistics.median(r[1] for r in runs), \
@@ -100,10 +104,9 @@ def bench_apply(creates: int, parallelism: int, latency: float) -> float:
         stack = stack_of(creates, tmp)
         client = RunPodClient(sim.url, "k")
         start = time.perf_counter()
-        result = apply_stack(stack, LocalStateStore(tmp, "bench", "prod"),
-                             FileLocker(tmp, "bench", "prod"), client, {}, sim.proxy_url, {},
-                             lambda _line: None,
-                             ApplyOptions(parallelism=parallelism, poll_seconds=0.05))
+        access = RunPodAccess(client, sim.proxy_url, False, 0.05)
+        result = apply_stack(quiet_session(), stack, access, {},
+                             ApplyOptions(parallelism=parallelism))
         assert result.converged and result.count("create") == creates
         return time.perf_counter() - start
 

@@ -1,11 +1,10 @@
-"""Command-line entry point. Each command parses, builds adapters, calls one core
-function and maps its result to the exit codes of CONTRACT §6."""
+"""Command-line entry point: click only. Each command parses its flags, builds the
+run's Session, calls one command module and returns its exit status (CONTRACT §6);
+`main` is the one place errors become a line and an exit code."""
 
 from __future__ import annotations
 
 import contextlib
-import glob
-import json
 import os
 import signal
 import sys
@@ -20,51 +19,35 @@ from gitops_runner.errors import GitopsError, UsageError
 from gitops_runner.output import Output
 
 if TYPE_CHECKING:
-    from gitops_runner.config.model import Stack
+    from gitops_runner.engine.clock import Clock
+    from gitops_runner.engine.session import Session
 
 EXIT_UNEXPECTED = 3
 EXIT_INTERRUPTED = 130
 
 
 class Ctx:
-    """What every command gets: the environment, the output channel, global flags."""
+    """What `main` hands every command: the environment, the output, global flags."""
 
-    def __init__(self, env: dict[str, str], out: Output, sandbox: bool, debug: bool) -> None:
-        self.env = env
-        self.out = out
-        self.sandbox = sandbox
-        self.debug = debug
+    def __init__(self, env: dict[str, str], out: Output, clock: Clock | None) -> None:
+        self.env, self.out, self.clock = env, out, clock
+        self.sandbox = False
+        self.debug = False
 
-    def config_files(self, given: Sequence[str]) -> list[str]:
-        if given:
-            return list(given)
-        if os.path.exists("deploy.yaml"):
-            return ["deploy.yaml"]
-        found = sorted(glob.glob("deploy/*.yaml") + glob.glob("deploy/*.yml"))
-        if not found:
-            raise UsageError("no deploy file found: pass -c FILE, or create deploy.yaml or "
-                             "deploy/*.yaml (gitops-runner init writes a starter)")
-        return found
+    def session(self) -> Session:
+        from gitops_runner.engine.session import Session
 
-    def stacks(self, given: Sequence[str]) -> list[Stack]:
-        from gitops_runner.config import load_stacks
-
-        stacks = load_stacks(self.config_files(given))
-        self.out.add_secrets(self.env[name] for s in stacks for name in s.secret_names()
-                             if name in self.env)
-        return stacks
+        return Session.from_environ(self.env, self.out, self.sandbox, self.clock)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
 pass_ctx = click.make_pass_decorator(Ctx)
 
 
-def _print_version(ctx: click.Context, value: bool) -> None:
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value:
         ctx.ensure_object(Ctx).out.report(f"gitops-runner, version {__version__}")
         ctx.exit(0)
-config_option = click.option("-c", "--config", "configs", multiple=True,
-                             metavar="FILE", help="Deploy file (repeatable).")
 
 
 def _enable_sandbox(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -72,9 +55,14 @@ def _enable_sandbox(ctx: click.Context, _param: click.Parameter, value: bool) ->
         ctx.ensure_object(Ctx).sandbox = True
 
 
+config_option = click.option("-c", "--config", "configs", multiple=True, metavar="FILE",
+                             help="Deploy file (repeatable; default deploy.yaml, else "
+                                  "deploy/*.yaml).")
 sandbox_option = click.option("--sandbox", is_flag=True, expose_value=False,
                               callback=_enable_sandbox,
                               help="Use the built-in RunPod simulator (no account needed).")
+auto_approve_option = click.option("--auto-approve", is_flag=True,
+                                   help="Do not ask for confirmation.")
 
 
 def format_option(*choices: str) -> Callable[[F], F]:
@@ -82,17 +70,21 @@ def format_option(*choices: str) -> Callable[[F], F]:
                         show_default=True, help="Report format.")
 
 
+def _confirm(question: str) -> bool:
+    if not sys.stdin.isatty():
+        raise UsageError("refusing to continue without --auto-approve: stdin is not a terminal")
+    return click.confirm(question, default=False)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True,
-              callback=lambda ctx, _p, v: _print_version(ctx, v), help="Show the version.")
-@click.option("--sandbox", is_flag=True, help="Use the built-in RunPod simulator (no account).")
+              callback=_print_version, help="Show the version.")
+@sandbox_option
 @click.option("--debug", is_flag=True, help="Show tracebacks for unexpected errors.")
-@click.pass_context
-def cli(ctx: click.Context, sandbox: bool, debug: bool) -> None:
+@pass_ctx
+def cli(c: Ctx, debug: bool) -> None:
     """GitOps for RunPod GPU pods."""
-    obj: Ctx = ctx.obj
-    obj.sandbox = obj.sandbox or sandbox
-    obj.debug = obj.debug or debug
+    c.debug = c.debug or debug
 
 
 @cli.command()
@@ -101,41 +93,21 @@ def cli(ctx: click.Context, sandbox: bool, debug: bool) -> None:
 @pass_ctx
 def validate(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
     """Check deploy files against the schema and semantic rules (no network)."""
-    from gitops_runner.config import check_files
+    from gitops_runner.commands import validate
 
-    files = c.config_files(configs)
-    stacks, problems = check_files(files)
-    if fmt == "json":
-        c.out.report(json.dumps({"valid": not problems, "files": files,
-                                 "stacks": [s.name for s in stacks],
-                                 "errors": [vars(p) for p in problems]}, indent=2))
-    else:
-        for problem in problems:
-            c.out.report(str(problem))
-        if not problems:
-            c.out.report(f"{len(files)} file(s) valid: {', '.join(s.name for s in stacks)}")
-    if c.env.get("GITHUB_ACTIONS") == "true":
-        from gitops_runner.github.annotations import error_annotation
-
-        for problem in problems:
-            c.out.report(error_annotation(problem.file, problem.line, problem.col,
-                                          problem.message))
-    return 1 if problems else 0
+    return validate.run(c.session(), configs, fmt)
 
 
 @cli.command()
 @click.option("--dir", "directory", default=".", show_default=True, help="Repository root.")
-@click.option("--project", default="my-project", show_default=True)
+@click.option("--project", default="my-project", show_default=True, help="Project name.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
 @pass_ctx
 def init(c: Ctx, directory: str, project: str, force: bool) -> int:
     """Write a commented starter deploy/dev.yaml and example workflows."""
-    from gitops_runner.init import write_starter
+    from gitops_runner.commands import init
 
-    for path in write_starter(directory, project, force):
-        c.out.report(f"wrote {path}")
-    c.out.report("next: gitops-runner validate && gitops-runner plan --sandbox")
-    return 0
+    return init.run(c.session(), directory, project, force)
 
 
 @cli.command()
@@ -148,25 +120,9 @@ def init(c: Ctx, directory: str, project: str, force: bool) -> int:
 def plan(c: Ctx, configs: tuple[str, ...], fmt: str, out_file: str | None,
          detailed_exitcode: bool) -> int:
     """Show what apply would change, its cost, and guardrail violations."""
-    from gitops_runner.operations import plan_stacks
-    from gitops_runner.plan.planfile import render_plan_file
-    from gitops_runner.reports import print_plans
-    from gitops_runner.wiring import runpod_access, secret_values
+    from gitops_runner.commands import plan
 
-    stacks = c.stacks(configs)
-    secrets = secret_values(stacks, c.env)
-    with runpod_access(c.env, stacks, c.sandbox) as access:
-        results = plan_stacks(stacks, c.env, access.client, secrets)
-    plans = [r.plan for r in results]
-    print_plans(c.out, plans, fmt, access.sandbox)
-    if out_file:
-        from gitops_runner.fsutil import atomic_write
-
-        atomic_write(out_file, c.out.redact(render_plan_file(plans)).encode())
-        c.out.log(f"plan written to {out_file}")
-    if any(p.violations for p in plans):
-        return 1
-    return 2 if detailed_exitcode and any(p.has_changes for p in plans) else 0
+    return plan.run(c.session(), configs, fmt, out_file, detailed_exitcode)
 
 
 @cli.command()
@@ -176,57 +132,42 @@ def plan(c: Ctx, configs: tuple[str, ...], fmt: str, out_file: str | None,
 @pass_ctx
 def drift(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
     """Compare the deploy files, the state and RunPod (read-only)."""
-    from gitops_runner.operations import drift_stacks
-    from gitops_runner.reports import print_drift
-    from gitops_runner.wiring import runpod_access, secret_values
+    from gitops_runner.commands import drift
 
-    stacks = c.stacks(configs)
-    secrets = secret_values(stacks, c.env, required=False)
-    with runpod_access(c.env, stacks, c.sandbox) as access:
-        results = drift_stacks(stacks, c.env, access.client, secrets)
-    print_drift(c.out, results, fmt, access.sandbox)
-    return 2 if any(r.findings for r in results) else 0
-
-
-def _confirm(question: str) -> bool:
-    if not sys.stdin.isatty():
-        raise UsageError("refusing to continue without --auto-approve: stdin is not a terminal")
-    return click.confirm(question, default=False)
+    return drift.run(c.session(), configs, fmt)
 
 
 @cli.command()
 @click.argument("planfile", required=False, type=click.Path(dir_okay=False))
 @config_option
 @sandbox_option
-@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
-@click.option("--parallelism", default=8, show_default=True, type=click.IntRange(1, 64))
-@click.option("--max-attempts", default=3, show_default=True, type=click.IntRange(1, 10))
+@auto_approve_option
+@click.option("--parallelism", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="RunPod writes (creates, updates, deletes) at most this many at a time.")
+@click.option("--max-attempts", default=3, show_default=True, type=click.IntRange(1, 10),
+              help="Rounds of retrying failed actions, each after a fresh look at RunPod.")
 @pass_ctx
 def apply(c: Ctx, planfile: str | None, configs: tuple[str, ...], auto_approve: bool,
           parallelism: int, max_attempts: int) -> int:
     """Make RunPod match the deploy files (or a saved plan)."""
-    from gitops_runner.apply import ApplyOptions
-    from gitops_runner.commands import run_apply
+    from gitops_runner.commands import apply
+    from gitops_runner.engine.apply import ApplyOptions
 
     options = ApplyOptions(parallelism=parallelism, max_attempts=max_attempts)
     ask = None if auto_approve or planfile else _confirm
-    return run_apply(c.env, c.out, c.stacks(configs), c.sandbox, options, planfile, ask)
+    return apply.run(c.session(), configs, options, planfile, ask)
 
 
 @cli.command()
 @config_option
 @sandbox_option
-@click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation.")
+@auto_approve_option
 @pass_ctx
 def destroy(c: Ctx, configs: tuple[str, ...], auto_approve: bool) -> int:
     """Terminate every managed pod of the stacks and empty their state."""
-    from gitops_runner.commands import run_destroy
+    from gitops_runner.commands import destroy
 
-    stacks = c.stacks(configs)
-    names = ", ".join(s.name for s in stacks)
-    if not auto_approve and not _confirm(f"Terminate every pod of {names}?"):
-        return 1
-    return run_destroy(c.env, c.out, stacks, c.sandbox)
+    return destroy.run(c.session(), configs, None if auto_approve else _confirm)
 
 
 @cli.command()
@@ -236,9 +177,9 @@ def destroy(c: Ctx, configs: tuple[str, ...], auto_approve: bool) -> int:
 @pass_ctx
 def status(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
     """Show the stacks' pods: status, GPU, $/h, endpoints and health."""
-    from gitops_runner.commands import run_status
+    from gitops_runner.commands import status
 
-    return run_status(c.env, c.out, c.stacks(configs), c.sandbox, fmt)
+    return status.run(c.session(), configs, fmt)
 
 
 @cli.command()
@@ -246,13 +187,14 @@ def status(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
 @config_option
 @sandbox_option
 @click.option("--follow", "-f", is_flag=True, help="Keep streaming new lines.")
-@click.option("--tail", default=100, show_default=True, type=click.IntRange(0, 5000))
+@click.option("--tail", default=100, show_default=True, type=click.IntRange(0, 5000),
+              help="How many earlier lines to print first.")
 @pass_ctx
 def logs(c: Ctx, pod: str, configs: tuple[str, ...], follow: bool, tail: int) -> int:
     """Print a pod's container logs (POD is its name in the deploy file, or a pod id)."""
-    from gitops_runner.commands import run_logs
+    from gitops_runner.commands import logs
 
-    return run_logs(c.env, c.out, c.stacks(configs), c.sandbox, pod, follow, tail)
+    return logs.run(c.session(), configs, pod, follow, tail)
 
 
 @cli.group()
@@ -265,9 +207,9 @@ def _state_reader(what: str, doc: str) -> None:
     @config_option
     @pass_ctx
     def command(c: Ctx, configs: tuple[str, ...]) -> int:
-        from gitops_runner.commands import run_state_read
+        from gitops_runner.commands import state
 
-        return run_state_read(c.env, c.out, c.stacks(configs), what)
+        return state.read(c.session(), configs, what)
 
 
 for _what, _doc in (("show", "Print the state document."),
@@ -281,22 +223,22 @@ for _what, _doc in (("show", "Print the state document."),
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @config_option
 @pass_ctx
-def state_push_cmd(c: Ctx, file: str, configs: tuple[str, ...]) -> int:
+def state_push(c: Ctx, file: str, configs: tuple[str, ...]) -> int:
     """Store FILE as the state (serial must exceed the stored one; same lineage)."""
-    from gitops_runner.commands import run_state_change
+    from gitops_runner.commands import state
 
-    return run_state_change(c.env, c.out, c.stacks(configs), c.sandbox, "push", file)
+    return state.push(c.session(), configs, file)
 
 
 @state.command("rm")
 @click.argument("pod")
 @config_option
 @pass_ctx
-def state_rm_cmd(c: Ctx, pod: str, configs: tuple[str, ...]) -> int:
+def state_rm(c: Ctx, pod: str, configs: tuple[str, ...]) -> int:
     """Forget POD (RunPod is not touched)."""
-    from gitops_runner.commands import run_state_change
+    from gitops_runner.commands import state
 
-    return run_state_change(c.env, c.out, c.stacks(configs), c.sandbox, "rm", pod)
+    return state.rm(c.session(), configs, pod)
 
 
 @state.command("import")
@@ -305,11 +247,11 @@ def state_rm_cmd(c: Ctx, pod: str, configs: tuple[str, ...]) -> int:
 @config_option
 @sandbox_option
 @pass_ctx
-def state_import_cmd(c: Ctx, pod: str, pod_id: str, configs: tuple[str, ...]) -> int:
+def state_import(c: Ctx, pod: str, pod_id: str, configs: tuple[str, ...]) -> int:
     """Record existing RunPod pod POD_ID as POD of the deploy file."""
-    from gitops_runner.commands import run_state_change
+    from gitops_runner.commands import state
 
-    return run_state_change(c.env, c.out, c.stacks(configs), c.sandbox, "import", pod, pod_id)
+    return state.import_pod(c.session(), configs, pod, pod_id)
 
 
 @cli.group()
@@ -322,9 +264,9 @@ def lock() -> None:
 @pass_ctx
 def lock_list(c: Ctx, configs: tuple[str, ...]) -> int:
     """One line per stack: its lock holder, if any."""
-    from gitops_runner.commands import run_lock_read
+    from gitops_runner.commands import lock
 
-    return run_lock_read(c.env, c.out, c.stacks(configs), detailed=False)
+    return lock.show(c.session(), configs, detailed=False)
 
 
 @lock.command("show")
@@ -332,9 +274,9 @@ def lock_list(c: Ctx, configs: tuple[str, ...]) -> int:
 @pass_ctx
 def lock_show(c: Ctx, configs: tuple[str, ...]) -> int:
     """Every detail of the stacks' locks."""
-    from gitops_runner.commands import run_lock_read
+    from gitops_runner.commands import lock
 
-    return run_lock_read(c.env, c.out, c.stacks(configs), detailed=True)
+    return lock.show(c.session(), configs, detailed=True)
 
 
 @cli.command("force-unlock")
@@ -343,22 +285,21 @@ def lock_show(c: Ctx, configs: tuple[str, ...]) -> int:
 @click.option("--if-run-finished", is_flag=True,
               help="Only if the GitHub Actions run holding the lock has finished.")
 @pass_ctx
-def force_unlock_cmd(c: Ctx, lock_id: str, configs: tuple[str, ...],
-                     if_run_finished: bool) -> int:
+def force_unlock(c: Ctx, lock_id: str, configs: tuple[str, ...], if_run_finished: bool) -> int:
     """Remove a stale lock, only if LOCK_ID matches its holder."""
-    from gitops_runner.commands import run_force_unlock
+    from gitops_runner.commands import lock
 
-    return run_force_unlock(c.env, c.out, c.stacks(configs), lock_id, if_run_finished)
+    return lock.force_unlock(c.session(), configs, lock_id, if_run_finished)
 
 
 @cli.command()
 @pass_ctx
 def action(c: Ctx) -> int:
     """The GitHub Action entrypoint: acts on GITHUB_EVENT_NAME and the INPUT_* values."""
-    from gitops_runner.action import run_action
+    from gitops_runner.commands import action
     from gitops_runner.github.context import read_context
 
-    return run_action(read_context(c.env), c.out, c.sandbox)
+    return action.run(c.session(), read_context(c.env))
 
 
 def _interrupt_on_sigterm() -> None:
@@ -372,24 +313,21 @@ def _interrupt_on_sigterm() -> None:
 
 
 def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None,
-         out: Output | None = None) -> int:
+         out: Output | None = None, clock: Clock | None = None) -> int:
     env = dict(os.environ if env is None else env)
     out = out or Output(color=sys.stdout.isatty() and "NO_COLOR" not in env)
     out.add_secrets([env.get("RUNPOD_API_KEY", "")])
-    sandbox = env.get("GITOPS_RUNNER_SANDBOX") == "1"
-    ctx = Ctx(env, out, sandbox, debug=False)
+    ctx = Ctx(env, out, clock)
     try:
         result = cli.main(args=list(argv) if argv is not None else None,
                           prog_name="gitops-runner", standalone_mode=False, obj=ctx)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
+        # A usage error is 1, like any error: 2 means "changes" or "drift".
         out.log(f"error: {exc.format_message()}")
-        return 2 if isinstance(exc, click.UsageError) else 1
-    except click.exceptions.Abort:
-        out.log("aborted")
-        return EXIT_INTERRUPTED
-    except KeyboardInterrupt:
+        return 1
+    except (click.exceptions.Abort, KeyboardInterrupt):
         out.log("interrupted")
         return EXIT_INTERRUPTED
     except ConfigError as exc:

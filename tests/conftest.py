@@ -14,7 +14,7 @@ import pytest
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import Settings, World
-from tests.fakes.clock import FakeClock
+from tests.fakes.clock import FakeClock, ScaledClock
 from tests.state import servers
 
 
@@ -84,9 +84,15 @@ def client(sim: Simulator) -> RunPodClient:
 
 
 @pytest.fixture
-def fast_world() -> World:
-    """Real time, boots in a fraction of a second: for end-to-end runs."""
-    return World(settings=Settings(provisioning_seconds=0.05, starting_seconds=0.1))
+def vclock() -> ScaledClock:
+    """Virtual time for end-to-end runs: the engine and the simulator share it."""
+    return ScaledClock()
+
+
+@pytest.fixture
+def fast_world(vclock: ScaledClock) -> World:
+    """Boots of a few virtual seconds, a fraction of a real one: for end-to-end runs."""
+    return World(clock=vclock, settings=Settings(provisioning_seconds=1, starting_seconds=2))
 
 
 @pytest.fixture

@@ -1,12 +1,20 @@
-"""Run the CLI in-process and capture exactly what a user would see."""
+"""Run the CLI in-process and capture exactly what a user would see; build the
+Session and RunPod access the engine takes."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gitops_runner.cli import main
+from gitops_runner.engine.clock import Clock
+from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.output import Output
+from gitops_runner.runpod.client import RunPodClient
+from gitops_runner.runpod.simulator.server import Simulator
+from gitops_runner.state.base import RunIdentity
+from tests.fakes.clock import VIRTUAL
 
 
 @dataclass
@@ -16,7 +24,35 @@ class CliResult:
     err: str
 
 
-def run_cli(argv: list[str], env: dict[str, str] | None = None) -> CliResult:
+def run_cli(argv: list[str], env: dict[str, str] | None = None,
+            clock: Clock | None = VIRTUAL) -> CliResult:
+    """In virtual time by default: sandbox boots and health intervals pass 20x faster."""
     out, err = io.StringIO(), io.StringIO()
-    code = main(argv, env=env or {}, out=Output(out=out, err=err))
+    code = main(argv, env=env or {}, out=Output(out=out, err=err), clock=clock)
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+class LogOutput(Output):
+    """An Output whose log lines land in a list (and whose reports are dropped)."""
+
+    def __init__(self, sink: Callable[[str], None]) -> None:
+        super().__init__(out=io.StringIO(), err=io.StringIO())
+        self._sink = sink
+
+    def log(self, text: str, end: str = "\n") -> None:
+        self._sink(self.redact(text))
+
+
+def make_session(log: Callable[[str], None] | None = None, clock: Clock | None = None,
+                 secrets: dict[str, str] | None = None, actor: str = "tester") -> Session:
+    session = Session(out=LogOutput(log or (lambda _line: None)), identity=RunIdentity(actor),
+                      secret_source=secrets or {})
+    if clock is not None:
+        session.clock = clock
+    return session
+
+
+def sim_access(sim: Simulator, client: RunPodClient | None = None,
+               poll_seconds: float = 0.5) -> RunPodAccess:
+    client = client or RunPodClient(sim.url, "k", max_retry_seconds=5, backoff_base=0.01)
+    return RunPodAccess(client, sim.proxy_url, False, poll_seconds)

@@ -6,15 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from gitops_runner.apply import ApplyOptions, ApplyResult, StalePlanError, apply_stack
 from gitops_runner.config.model import Stack
-from gitops_runner.operations import plan_stacks
+from gitops_runner.engine.apply import ApplyOptions, ApplyResult, StalePlanError, apply_stack
+from gitops_runner.engine.observe import plan_stacks
 from gitops_runner.plan.identity import MARKER_POD, MARKER_STACK
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator import catalog
 from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import Fault, World
 from gitops_runner.state.local import FileLocker, LocalStateStore
+from tests.fakes.clock import ScaledClock
+from tests.helpers import make_session, sim_access
 from tests.plan.factories import stack_from_yaml
 
 BASE = """
@@ -28,18 +30,18 @@ pods:
 
 
 class Harness:
-    def __init__(self, sim: Simulator, world: World, state_dir: Path) -> None:
+    def __init__(self, sim: Simulator, world: World, state_dir: Path, clock: ScaledClock) -> None:
         self.sim, self.world, self.dir = sim, world, str(state_dir)
         self.client = RunPodClient(sim.url, "k", max_retry_seconds=5, backoff_base=0.01)
         self.logs: list[str] = []
+        self.session = make_session(self.logs.append, clock, {"TOKEN": "tok-1"})
 
     def stack(self, pods: str = BASE, guard: str = "{allow_delete: true}") -> Stack:
         return stack_from_yaml(pods, f"guardrails: {guard}\nstate: {{path: {self.dir}}}\n")
 
     def apply(self, stack: Stack, saved=None, **opts) -> ApplyResult:  # type: ignore[no-untyped-def]
-        options = ApplyOptions(poll_seconds=0.05, **opts)
-        return apply_stack(stack, self.store(), self.locker(), self.client, {"TOKEN": "tok-1"},
-                           self.sim.proxy_url, {}, self.logs.append, options, saved)
+        return apply_stack(self.session, stack, sim_access(self.sim, self.client),
+                           {"TOKEN": "tok-1"}, ApplyOptions(**opts), saved)
 
     def store(self) -> LocalStateStore:
         return LocalStateStore(self.dir, "demo", "prod")
@@ -56,8 +58,8 @@ class Harness:
 
 
 @pytest.fixture
-def h(fast_sim: Simulator, fast_world: World, tmp_path: Path) -> Harness:
-    return Harness(fast_sim, fast_world, tmp_path)
+def h(fast_sim: Simulator, fast_world: World, tmp_path: Path, vclock: ScaledClock) -> Harness:
+    return Harness(fast_sim, fast_world, tmp_path, vclock)
 
 
 def test_apply_creates_pod_and_records_state(h: Harness) -> None:
@@ -117,7 +119,7 @@ def test_apply_falls_back_when_primary_gpu_has_no_capacity(h: Harness) -> None:
     result = h.apply(h.stack())
     assert result.converged
     assert [o.gpu for o in result.outcomes] == ["NVIDIA RTX A6000"]
-    (replan,) = [r.plan for r in plan_stacks([h.stack()], {}, h.client, {})]
+    (replan,) = [r.plan for r in plan_stacks(h.session, [h.stack()], h.client, {})]
     assert replan.actions == ()
     assert replan.notes == ("api: running on fallback GPU NVIDIA RTX A6000 (first choice "
                             "NVIDIA GeForce RTX 4090)",)
@@ -179,7 +181,7 @@ def test_apply_refuses_guardrail_violations(h: Harness) -> None:
 
 def test_apply_stale_plan_is_refused(h: Harness) -> None:
     stack = h.stack()
-    (saved,) = [r.plan for r in plan_stacks([stack], {}, h.client, {})]
+    (saved,) = [r.plan for r in plan_stacks(h.session, [stack], h.client, {})]
     assert h.apply(stack).converged
     with pytest.raises(StalePlanError, match="stale plan for demo/prod"):
         h.apply(stack, saved=saved)
@@ -202,7 +204,7 @@ def test_apply_stopped_pod_is_started(h: Harness) -> None:
 
 
 def test_apply_waits_for_port_mappings_after_running(h: Harness) -> None:
-    h.world.settings.ports_after = 0.5  # RUNNING is reported before the ports are mapped
+    h.world.settings.ports_after = 5  # RUNNING is reported before the ports are mapped
     result = h.apply(h.stack())
     assert result.converged
     assert any("RUNNING, waiting for port mappings" in line for line in h.logs)

@@ -9,9 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from gitops_runner.operations import plan_stacks
+from gitops_runner.engine.observe import plan_stacks
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator.server import Simulator
+from tests.helpers import make_session
 from tests.plan.factories import stack_from_yaml
 
 DEPLOY = """\
@@ -68,5 +69,5 @@ def test_plan_makes_two_requests_whatever_the_number_of_pods(fast_sim: Simulator
                                 "    gpu: {type: NVIDIA L4}\n    runtime: {image: x}\n",
                                 f"state: {{path: {tmp_path}}}\n")
         client = RunPodClient(fast_sim.url, "k")
-        plan_stacks([stack], {}, client, {})
+        plan_stacks(make_session(), [stack], client, {})
         assert client.request_count == 2

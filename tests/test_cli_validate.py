@@ -89,5 +89,8 @@ def test_cli_version() -> None:
     assert result.code == 0 and result.out.startswith("gitops-runner, version ")
 
 
-def test_cli_unknown_command_exits_2() -> None:
-    assert run_cli(["frobnicate"]).code == 2
+@pytest.mark.parametrize("argv", [["frobnicate"], ["drift", "--bogus"], ["apply", "--parallelism", "0"]])
+def test_cli_usage_error_exits_1_not_2(argv: list[str]) -> None:
+    # 2 means "changes" (plan) or "drift": a typo must never look like either.
+    result = run_cli(argv)
+    assert result.code == 1 and result.err.startswith("error: ")

@@ -8,13 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from gitops_runner.apply import ApplyOptions, apply_stack
+from gitops_runner.engine.apply import ApplyOptions, apply_stack
 from gitops_runner.errors import GitopsError
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator import catalog
 from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import Fault, World
-from gitops_runner.state.local import FileLocker, LocalStateStore
+from gitops_runner.state.local import LocalStateStore
+from tests.fakes.clock import ScaledClock
+from tests.helpers import make_session, sim_access
 from tests.plan.factories import stack_from_yaml
 
 PODS = """
@@ -33,7 +35,7 @@ KINDS = ["5xx", "429", "create_then_500", "capacity", "latency"]
 
 @pytest.mark.parametrize("seed", range(6))
 def test_reliability_random_faults(seed: int, tmp_path: Path, fast_sim: Simulator,
-                                   fast_world: World) -> None:
+                                   fast_world: World, vclock: ScaledClock) -> None:
     rng = random.Random(seed)
     for _ in range(6):
         kind = rng.choice(KINDS)
@@ -47,11 +49,11 @@ def test_reliability_random_faults(seed: int, tmp_path: Path, fast_sim: Simulato
     client = RunPodClient(fast_sim.url, "k", max_retry_seconds=10, backoff_base=0.01, timeout=5)
     store = LocalStateStore(str(tmp_path), "demo", "prod")
     logs: list[str] = []
+    session = make_session(logs.append, vclock)
     for _ in range(3):  # the operator re-runs apply until it converges
         try:
-            result = apply_stack(stack, store, FileLocker(str(tmp_path), "demo", "prod"), client,
-                                 {}, fast_sim.proxy_url, {}, logs.append,
-                                 ApplyOptions(poll_seconds=0.05, max_attempts=3))
+            result = apply_stack(session, stack, sim_access(fast_sim, client), {},
+                                 ApplyOptions(max_attempts=3))
         except GitopsError as exc:
             assert str(exc), "a failure says what went wrong"
             continue

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import glob
+import os
 from collections.abc import Sequence
 
 from gitops_runner.config.errors import ConfigError, Problem
 from gitops_runner.config.model import Stack
+from gitops_runner.errors import UsageError
 
-__all__ = ["ConfigError", "Problem", "Stack", "check_files", "load_stacks", "parse_stack"]
+__all__ = ["ConfigError", "Problem", "Stack", "check_files", "deploy_files", "load_stacks",
+           "parse_stack"]
+
+
+def deploy_files(given: Sequence[str]) -> list[str]:
+    """The files a command works on: those given, else deploy.yaml, else deploy/*.y*ml."""
+    if given:
+        return list(given)
+    if os.path.exists("deploy.yaml"):
+        return ["deploy.yaml"]
+    found = sorted(glob.glob("deploy/*.yaml") + glob.glob("deploy/*.yml"))
+    if not found:
+        raise UsageError("no deploy file found: pass -c FILE, or create deploy.yaml or "
+                         "deploy/*.yaml (gitops-runner init writes a starter)")
+    return found
 
 
 def parse_stack(file: str, raw: bytes) -> tuple[Stack | None, list[Problem]]:

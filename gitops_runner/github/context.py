@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -40,7 +40,7 @@ class ActionContext:
     output_file: str = ""
     summary_file: str = ""
     workspace: str = "."
-    env: Mapping[str, str] = field(default_factory=dict)
+    runner_temp: str = ""
 
     @property
     def owner_repo(self) -> tuple[str, str]:
@@ -63,8 +63,8 @@ class ActionContext:
         return int(number) if number else None
 
 
-def read_context(env: Mapping[str, str] | None = None) -> ActionContext:
-    env = dict(os.environ if env is None else env)
+def read_context(env: Mapping[str, str]) -> ActionContext:
+    """The action's inputs and event, from the environment GitHub Actions sets."""
     event: dict[str, Any] = {}
     path = env.get("GITHUB_EVENT_PATH", "")
     if path and os.path.exists(path):
@@ -86,5 +86,5 @@ def read_context(env: Mapping[str, str] | None = None) -> ActionContext:
         comment=_flag(_input(env, "comment", "true")),
         reconcile=_flag(_input(env, "reconcile", "false")),
         output_file=env.get("GITHUB_OUTPUT", ""), summary_file=env.get("GITHUB_STEP_SUMMARY", ""),
-        workspace=env.get("GITHUB_WORKSPACE", "."), env=env,
+        workspace=env.get("GITHUB_WORKSPACE", "."), runner_temp=env.get("RUNNER_TEMP", ""),
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from gitops_runner.config.model import Stack
 from gitops_runner.plan.compare import compare, spec_changes
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.diff import record_spec
@@ -22,6 +23,12 @@ class Finding:
 
     def to_json(self) -> dict[str, Any]:
         return {"pod": self.pod, "class": self.kind, "reasons": list(self.reasons)}
+
+
+@dataclass(frozen=True)
+class StackDrift:
+    stack: Stack
+    findings: list[Finding]
 
 
 def _applied(logical: str, record: PodRecord) -> DesiredPod:

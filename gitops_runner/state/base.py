@@ -21,7 +21,6 @@ import json
 import os
 import socket
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -38,6 +37,20 @@ def rfc3339(ts: datetime) -> str:
 
 
 @dataclass(frozen=True)
+class RunIdentity:
+    """Who runs this command: recorded in lock records and the state's history."""
+
+    actor: str
+    commit: str = ""
+    pull_request: str = ""
+    run_url: str = ""
+
+    @classmethod
+    def local(cls) -> RunIdentity:
+        return cls(actor=f"{_user()}@{socket.gethostname()}")
+
+
+@dataclass(frozen=True)
 class LockInfo:
     id: str
     operation: str
@@ -51,18 +64,13 @@ class LockInfo:
     pid: int = 0
 
     @classmethod
-    def new(cls, operation: str, path: str, env: Mapping[str, str],
+    def new(cls, operation: str, path: str, identity: RunIdentity,
             now: datetime | None = None, lease: int = LEASE_SECONDS) -> LockInfo:
         now = now or datetime.now(UTC)
-        actor = env.get("GITHUB_ACTOR") or f"{_user()}@{socket.gethostname()}"
-        run_url = ""
-        if env.get("GITHUB_RUN_ID") and env.get("GITHUB_REPOSITORY"):
-            server = env.get("GITHUB_SERVER_URL", "https://github.com")
-            run_url = f"{server}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
-        return cls(id=str(uuid.uuid4()), operation=operation, who=actor, created=rfc3339(now),
-                   expires=rfc3339(now + timedelta(seconds=lease)), path=path,
-                   commit=env.get("GITHUB_SHA", ""), pull_request=env.get("GITOPS_RUNNER_PR", ""),
-                   run_url=run_url, pid=os.getpid())
+        return cls(id=str(uuid.uuid4()), operation=operation, who=identity.actor,
+                   created=rfc3339(now), expires=rfc3339(now + timedelta(seconds=lease)),
+                   path=path, commit=identity.commit, pull_request=identity.pull_request,
+                   run_url=identity.run_url, pid=os.getpid())
 
     def renewed(self, now: datetime | None = None, lease: int = LEASE_SECONDS) -> LockInfo:
         now = now or datetime.now(UTC)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import boto3
@@ -11,6 +11,7 @@ from botocore.config import Config
 from gitops_runner.config.model import Stack
 from gitops_runner.state.base import Locker, StateStore
 from gitops_runner.state.dynamodb import DynamoLocker
+from gitops_runner.state.nolock import NoLocker
 from gitops_runner.state.s3 import S3Locker, S3StateStore
 
 _RETRIES = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=10,
@@ -27,10 +28,8 @@ def clients(stack: Stack) -> tuple[Any, Any]:
     return session.client("s3", config=_RETRIES), session.client("dynamodb", config=_RETRIES)
 
 
-def open_remote(stack: Stack, env: Mapping[str, str],
+def open_remote(stack: Stack,
                 warn: Callable[[str], None] | None = None) -> tuple[StateStore, Locker]:
-    from gitops_runner.state.factory import NoLocker
-
     s3, dynamodb = clients(stack)
     bucket = stack.state.bucket or ""
     key = state_key(stack)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from gitops_runner.config import parse_stack
-from gitops_runner.starter import STARTER_DEPLOY
+from gitops_runner.config.starter import STARTER_DEPLOY
 
 SEVERAL_MISTAKES = b"""\
 version: 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 
 class FakeClock:
@@ -20,3 +21,38 @@ class FakeClock:
 
     def sleep(self, seconds: float) -> None:
         self.advance(seconds)
+
+
+class ScaledClock:
+    """Virtual time running `factor` times faster than the wall clock.
+
+    Unlike a clock moved by hand, threads that wait at once stay consistent with
+    each other and with the simulator (which reads the same clock), so end-to-end
+    applies with boots, health intervals and timeouts run in a fraction of the time.
+    """
+
+    def __init__(self, factor: float = 20.0, start: float | None = None) -> None:
+        self.factor = factor
+        self._start = time.time() if start is None else start
+        self._real0 = time.monotonic()
+
+    def time(self) -> float:
+        return self._start + (time.monotonic() - self._real0) * self.factor
+
+    def monotonic(self) -> float:
+        return self.time()
+
+    def __call__(self) -> float:
+        return self.time()
+
+    def sleep(self, seconds: float, cancel: threading.Event | None = None) -> bool:
+        real = max(0.0, seconds) / self.factor
+        if cancel is None:
+            time.sleep(real)
+            return False
+        return cancel.wait(real)
+
+
+# One virtual timeline for every in-process CLI run of the test session: sandbox pods
+# persist between commands, so time must never run backwards from one run to the next.
+VIRTUAL = ScaledClock()

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gitops_runner.plan.statefile import StateConflictError, StateDoc
-from gitops_runner.state.base import Locker, LockError, LockHeldError, LockInfo, StateStore
+from gitops_runner.state.base import Locker, LockError, LockHeldError, LockInfo, RunIdentity, StateStore
 
 STACK = "demo/prod"
 
@@ -29,7 +29,7 @@ class Pair:
 
 def info(operation: str = "apply", lease: int = 600, age: int = 0) -> LockInfo:
     now = datetime.now(UTC) - timedelta(seconds=age)
-    return LockInfo.new(operation, STACK, {"GITHUB_ACTOR": f"tester-{operation}"}, now=now,
+    return LockInfo.new(operation, STACK, RunIdentity(f"tester-{operation}"), now=now,
                         lease=lease)
 
 

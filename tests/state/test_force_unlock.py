@@ -6,7 +6,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from gitops_runner.state.base import LockInfo
+from gitops_runner.state.base import LockInfo, RunIdentity
 from gitops_runner.state.s3 import S3Locker
 from tests.fakes.github import fake_github
 from tests.helpers import run_cli
@@ -29,9 +29,8 @@ def test_force_unlock_if_run_finished(tmp_path: Path, moto_endpoint: str,
     (tmp_path / "deploy.yaml").write_text(DEPLOY)
     s3 = boto3.client("s3", region_name="us-east-1")
     s3.create_bucket(Bucket="fu-state")
-    held = LockInfo.new("apply", "fu/prod", {"GITHUB_ACTOR": "ci-bot", "GITHUB_RUN_ID": "77",
-                                             "GITHUB_REPOSITORY": "acme/models",
-                                             "GITHUB_SHA": "abc123"})
+    held = LockInfo.new("apply", "fu/prod", RunIdentity(
+        "ci-bot", commit="abc123", run_url="https://github.com/acme/models/actions/runs/77"))
     S3Locker(s3, "fu-state", "gitops-runner/fu/prod.json", "fu/prod").lock(held, time.time())
     with fake_github() as (api, gh):
         gh.runs["77"] = {"status": "in_progress"}

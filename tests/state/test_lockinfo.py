@@ -5,13 +5,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from gitops_runner.state.base import LockInfo
+from gitops_runner.state.base import LockInfo, RunIdentity
 
 
 def test_lockinfo_round_trip_and_terraform_keys() -> None:
-    env = {"GITHUB_ACTOR": "octo", "GITHUB_RUN_ID": "9", "GITHUB_REPOSITORY": "a/b",
-           "GITHUB_SERVER_URL": "https://ghe.test", "GITHUB_SHA": "abc", "GITOPS_RUNNER_PR": "4"}
-    info = LockInfo.new("apply", "bucket/key", env, now=datetime(2026, 11, 27, tzinfo=UTC))
+    who = RunIdentity("octo", commit="abc", pull_request="4",
+                      run_url="https://ghe.test/a/b/actions/runs/9")
+    info = LockInfo.new("apply", "bucket/key", who, now=datetime(2026, 11, 27, tzinfo=UTC))
     assert LockInfo.from_json(info.to_json()) == info
     data = json.loads(info.to_json())
     assert {"ID", "Operation", "Who", "Created", "Expires", "Commit", "PullRequest",
@@ -35,7 +35,7 @@ def test_lockinfo_messy_inputs_raise(text: str) -> None:
 
 
 def test_lockinfo_renewed_extends_expiry() -> None:
-    info = LockInfo.new("apply", "p", {}, now=datetime(2026, 1, 1, tzinfo=UTC))
+    info = LockInfo.new("apply", "p", RunIdentity.local(), now=datetime(2026, 1, 1, tzinfo=UTC))
     later = info.renewed(now=datetime(2026, 1, 1, 0, 5, tzinfo=UTC))
     assert later.id == info.id and later.expires_epoch - info.expires_epoch == 300
 

@@ -1,22 +1,22 @@
-"""state show|list|pull|push|rm|import|history, lock list|show and force-unlock."""
+"""Repair state under the stack's lock: push, rm, import; and force-unlock."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
-from gitops_runner.apply import held_lock
 from gitops_runner.config.model import Stack
+from gitops_runner.engine.clock import utc_text
+from gitops_runner.engine.journal import open_journal
+from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.session import Session
 from gitops_runner.errors import GitopsError, UsageError
-from gitops_runner.journal import Journal, now_text
 from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.diff import record_spec
 from gitops_runner.plan.observed import parse_pod
-from gitops_runner.plan.statefile import PodRecord, StateDoc, parse_state, render_state
+from gitops_runner.plan.statefile import PodRecord, StateDoc, parse_state
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError
-from gitops_runner.state.base import Locker, LockInfo, StateStore
+from gitops_runner.state.base import Locker, LockInfo
 
 
 def one_stack(stacks: Sequence[Stack]) -> Stack:
@@ -26,54 +26,37 @@ def one_stack(stacks: Sequence[Stack]) -> Stack:
     return stacks[0]
 
 
-def state_lines(doc: StateDoc | None, what: str) -> list[str]:
-    if doc is None:
-        return ["(no state yet)"] if what != "pull" else []
-    if what in ("show", "pull"):
-        return [render_state(doc).rstrip("\n")]
-    if what == "list":
-        return [f"{name}\t{rec.id}\t{rec.gpu} x{rec.gpu_count}\t${rec.cost:.2f}/h\t"
-                + ("healthy" if rec.healthy else "unhealthy")
-                for name, rec in sorted(doc.pods.items())]
-    return [f"{h.when}\t{h.who}\t{h.operation}\t{h.result}\t{h.fingerprint[:12]}"
-            for h in doc.history]
-
-
-def _locked_change(stack: Stack, store: StateStore, locker: Locker, env: Mapping[str, str],
-                   log: Callable[[str], None], operation: str,
+def _locked_change(session: Session, stack: Stack, operation: str,
                    change: Callable[[StateDoc], StateDoc]) -> StateDoc:
-    info = LockInfo.new(operation, stack.name, env)
-    with held_lock(locker, info, stack.state.lock.wait_seconds, log):
-        snap = store.read()
-        journal = Journal(store, snap.doc or StateDoc.empty(stack.name), snap.token)
-        return journal.update(change)
+    store, locker = session.backend(stack)
+    info = LockInfo.new(operation, stack.name, session.identity)
+    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log):
+        return open_journal(store, stack, session.clock).update(change)
 
 
-def state_push(stack: Stack, store: StateStore, locker: Locker, env: Mapping[str, str],
-               log: Callable[[str], None], text: str, source: str) -> StateDoc:
+def state_push(session: Session, stack: Stack, text: str, source: str) -> StateDoc:
     """Store the file as given; the lineage/serial rules still apply."""
     pushed = parse_state(text, source)
     if pushed.stack != stack.name:
         raise UsageError(f"{source} is the state of {pushed.stack}, not {stack.name}")
-    info = LockInfo.new("state push", stack.name, env)
-    with held_lock(locker, info, stack.state.lock.wait_seconds, log):
+    store, locker = session.backend(stack)
+    info = LockInfo.new("state push", stack.name, session.identity)
+    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log):
         store.write(pushed, store.read().token)
     return pushed
 
 
-def state_rm(stack: Stack, store: StateStore, locker: Locker, env: Mapping[str, str],
-             log: Callable[[str], None], pod: str) -> None:
+def state_rm(session: Session, stack: Stack, pod: str) -> None:
     def change(doc: StateDoc) -> StateDoc:
         if pod not in doc.pods:
             raise UsageError(f"{pod} is not in the state of {stack.name} "
                              f"(it has: {', '.join(sorted(doc.pods)) or 'nothing'})")
         return doc.with_pod(pod, None)
 
-    _locked_change(stack, store, locker, env, log, "state rm", change)
+    _locked_change(session, stack, "state rm", change)
 
 
-def state_import(stack: Stack, store: StateStore, locker: Locker, env: Mapping[str, str],
-                 log: Callable[[str], None], client: RunPodClient, pod: str,
+def state_import(session: Session, stack: Stack, client: RunPodClient, pod: str,
                  pod_id: str) -> PodRecord:
     wanted = {d.logical: d for d in desired_pods(stack)}
     if pod not in wanted:
@@ -83,24 +66,15 @@ def state_import(stack: Stack, store: StateStore, locker: Locker, env: Mapping[s
     except NotFoundError:
         raise UsageError(f"RunPod has no pod {pod_id}") from None
     want = wanted[pod]
+    stamp = utc_text(session.clock)
     # The spec hash is the pod's own marker (or none): the next plan shows every
     # difference from the deploy file, markers included, as an update to review.
     record = PodRecord(id=observed.id, runpod_name=observed.name,
                        spec_hash=observed.spec_marker or "imported", gpu=observed.gpu_id or "",
-                       gpu_count=observed.gpu_count, cost=observed.cost, created_at=now_text(),
-                       updated_at=now_text(), spec=record_spec(want))
-    _locked_change(stack, store, locker, env, log, "state import",
-                   lambda doc: doc.with_pod(pod, record))
+                       gpu_count=observed.gpu_count, cost=observed.cost, created_at=stamp,
+                       updated_at=stamp, spec=record_spec(want))
+    _locked_change(session, stack, "state import", lambda doc: doc.with_pod(pod, record))
     return record
-
-
-def lock_lines(stack: Stack, holder: LockInfo | None, detailed: bool) -> list[str]:
-    if holder is None:
-        return [f"{stack.name}: not locked"]
-    if not detailed:
-        return [f"{stack.name}: {holder.describe()}"]
-    data: dict[str, Any] = json.loads(holder.to_json())
-    return [f"{stack.name}:"] + [f"  {k}: {v}" for k, v in data.items() if v not in ("", 0)]
 
 
 def force_unlock(stacks: Sequence[Stack], lockers: Sequence[Locker], lock_id: str,
@@ -119,4 +93,3 @@ def force_unlock(stacks: Sequence[Stack], lockers: Sequence[Locker], lock_id: st
         locker.force_unlock(lock_id)
         return f"{stack.name}: lock {lock_id} removed"
     raise GitopsError(f"no stack is locked with id {lock_id}; see gitops-runner lock list")
-

@@ -7,9 +7,12 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from gitops_runner.apply import ApplyOptions, ApplyResult, PlanChangedError, apply_stack
 from gitops_runner.config import check_files
 from gitops_runner.config.model import Stack
+from gitops_runner.engine.apply import ApplyOptions, ApplyResult, PlanChangedError, apply_stack
+from gitops_runner.engine.destroy import destroy_stack
+from gitops_runner.engine.observe import drift_stacks, plan_stacks
+from gitops_runner.engine.session import Session
 from gitops_runner.errors import GitopsError
 from gitops_runner.fsutil import atomic_write
 from gitops_runner.github import comment as gc
@@ -18,13 +21,10 @@ from gitops_runner.github.api import GitHubClient, GitHubError
 from gitops_runner.github.context import ActionContext
 from gitops_runner.github.issues import open_drift_issues, sync_drift_issue
 from gitops_runner.github.outputs import append_summary, mask_lines, write_outputs
-from gitops_runner.operations import drift_stacks, plan_stacks
 from gitops_runner.output import Output
 from gitops_runner.plan.planfile import render_plan_file
-from gitops_runner.plan.render import render_markdown
-from gitops_runner.reports import drift_markdown
-from gitops_runner.state.factory import open_backend
-from gitops_runner.wiring import runpod_access, secret_values
+from gitops_runner.report.drift import drift_markdown
+from gitops_runner.report.plan import render_markdown
 
 
 @dataclass
@@ -32,13 +32,15 @@ class Run:
     """What one action run collects on its way to outputs, summary and exit code."""
 
     ctx: ActionContext
-    out: Output
-    env: dict[str, str]
-    sandbox: bool
+    session: Session
     exit_code: int = 0
     summary: list[str] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     invalid: str = ""  # markdown list of validation problems, for the PR comment
+
+    @property
+    def out(self) -> Output:
+        return self.session.out
 
     def fail(self, code: int = 1) -> None:
         """1 (error) outranks 2 (drift remains), which outranks 0."""
@@ -54,17 +56,15 @@ class Run:
         self.summary.append(f"> [!WARNING]\n> {what} failed: {exc}\n")
 
 
-def run_action(ctx: ActionContext, out: Output, sandbox: bool) -> int:
-    env = dict(ctx.env)
-    if ctx.runpod_api_key:
-        env["RUNPOD_API_KEY"] = ctx.runpod_api_key
-    run = Run(ctx, out, env, sandbox)
+def run(session: Session, ctx: ActionContext) -> int:
+    out = session.out
+    session.with_api_key(ctx.runpod_api_key)
+    run = Run(ctx, session)
     files = sorted(glob.glob(ctx.config))
     stacks = _load(run, files)
     # Mask before anything else is printed; these lines bypass redaction on purpose.
-    secrets = [env.get("RUNPOD_API_KEY", "")] + [env[n] for s in stacks
-                                                 for n in s.secret_names() if n in env]
-    out.add_secrets(secrets)
+    secrets = [session.runpod_settings.api_key,
+               *session.secret_values(stacks, required=False).values()]
     for line in mask_lines(secrets):
         out.out.write(line + "\n")
     command = ctx.command
@@ -135,12 +135,12 @@ def _auto_command(run: Run) -> str:
 
 
 def _plan(run: Run, stacks: list[Stack]) -> None:
-    secrets = secret_values(stacks, run.env)
-    with runpod_access(run.env, stacks, run.sandbox) as access:
-        plans = [r.plan for r in plan_stacks(stacks, run.env, access.client, secrets)]
-    sections = [gc.StackSection(p.stack, p.fingerprint, render_markdown(p, run.sandbox))
+    secrets = run.session.secret_values(stacks)
+    with run.session.runpod(stacks) as access:
+        plans = [r.plan for r in plan_stacks(run.session, stacks, access.client, secrets)]
+    sections = [gc.StackSection(p.stack, p.fingerprint, render_markdown(p, access.sandbox))
                 for p in plans]
-    path = os.path.join(run.env.get("RUNNER_TEMP") or ".", "gitops-runner-plan.json")
+    path = os.path.join(run.ctx.runner_temp or ".", "gitops-runner-plan.json")
     atomic_write(path, run.out.redact(render_plan_file(plans)).encode())
     changes = any(p.has_changes for p in plans)
     violations = [v for p in plans for v in p.violations]
@@ -190,24 +190,20 @@ def _apply(run: Run, stacks: list[Stack]) -> None:
     review = run.ctx.event_name == "push" and run.ctx.command == "auto"
     number, reviewed = _reviewed(run) if review else (None, {})
     if number:
-        run.env["GITOPS_RUNNER_PR"] = str(number)  # recorded in the lock's info
-    secrets = secret_values(stacks, run.env)
+        run.session.for_pull_request(number)
+    secrets = run.session.secret_values(stacks)
     lines = []
-    with runpod_access(run.env, stacks, run.sandbox) as access:
+    with run.session.runpod(stacks) as access:
         for stack in stacks:
             if stack.name in reviewed and reviewed[stack.name] is None:
                 lines.append(f"- :no_entry: **{stack.name}**: the pull request had no valid "
                              "plan for it (see its comment). Not applied.")
                 run.fail()
                 continue
-            store, locker = open_backend(stack, run.env, run.out.log)
-            options = ApplyOptions(wait_seconds=stack.state.lock.wait_seconds,
-                                   expected_fingerprint=reviewed.get(stack.name),
-                                   poll_seconds=0.5 if access.sandbox else 5.0)
             try:
-                result: ApplyResult = apply_stack(stack, store, locker, access.client, secrets,
-                                                  access.proxy_url, run.env, run.out.log,
-                                                  options)
+                result: ApplyResult = apply_stack(run.session, stack, access, secrets,
+                                                  ApplyOptions(),
+                                                  reviewed=reviewed.get(stack.name))
             except PlanChangedError as exc:
                 lines.append(f"- :no_entry: **{stack.name}**: plan changed since review — "
                              f"reviewed `{exc.reviewed}`, now `{exc.now}`. Not applied.")
@@ -233,14 +229,14 @@ def _apply(run: Run, stacks: list[Stack]) -> None:
 
 
 def _drift(run: Run, stacks: list[Stack]) -> None:
-    secrets = secret_values(stacks, run.env, required=run.ctx.reconcile)
-    with runpod_access(run.env, stacks, run.sandbox) as access:
-        results = drift_stacks(stacks, run.env, access.client, secrets)
+    secrets = run.session.secret_values(stacks, required=run.ctx.reconcile)
+    with run.session.runpod(stacks) as access:
+        results = drift_stacks(run.session, stacks, access.client, secrets)
     if run.ctx.reconcile and any(r.findings for r in results):
         drifted = [r.stack for r in results if r.findings]
         _apply(run, drifted)
-        with runpod_access(run.env, stacks, run.sandbox) as access:
-            results = drift_stacks(stacks, run.env, access.client, secrets)
+        with run.session.runpod(stacks) as access:
+            results = drift_stacks(run.session, stacks, access.client, secrets)
     has_drift = any(r.findings for r in results)
     run.outputs.update({"has-drift": str(has_drift).lower(),
                         "summary": f"{sum(1 for r in results if r.findings)} of {len(results)} "
@@ -263,13 +259,9 @@ def _drift(run: Run, stacks: list[Stack]) -> None:
 
 
 def _destroy(run: Run, stacks: list[Stack]) -> None:
-    from gitops_runner.destroy import destroy_stack
-
-    with runpod_access(run.env, stacks, run.sandbox) as access:
+    with run.session.runpod(stacks) as access:
         for stack in stacks:
-            store, locker = open_backend(stack, run.env, run.out.log)
-            count, failures = destroy_stack(stack, store, locker, access.client, run.env,
-                                            run.out.log, ApplyOptions())
+            count, failures = destroy_stack(run.session, stack, access)
             run.summary.append(f"- {stack.name}: {count} pod(s) terminated"
                                + (f", {len(failures)} failed" if failures else ""))
             if failures:

@@ -1,4 +1,4 @@
-"""`init`: write the starter deploy file (and, later, example workflows)."""
+"""init: write the starter deploy file and the example workflows."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import re
 from importlib import resources
 from pathlib import Path
 
+from gitops_runner.config.starter import STARTER_DEPLOY
+from gitops_runner.engine.session import Session
 from gitops_runner.errors import UsageError
-from gitops_runner.starter import STARTER_DEPLOY
 
 NAME = re.compile(r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$")
 
@@ -22,7 +23,7 @@ def workflow_text(name: str) -> str:
     packaged = resources.files("gitops_runner").joinpath(f"templates/workflows/{name}")
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    return (Path(__file__).resolve().parents[1] / "examples" / "workflows" / name).read_text(
+    return (Path(__file__).resolve().parents[2] / "examples" / "workflows" / name).read_text(
         encoding="utf-8")
 
 
@@ -42,3 +43,10 @@ def write_starter(directory: str, project: str, force: bool) -> list[str]:
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
     return list(files)
+
+
+def run(session: Session, directory: str, project: str, force: bool) -> int:
+    for path in write_starter(directory, project, force):
+        session.out.report(f"wrote {path}")
+    session.out.report("next: gitops-runner validate && gitops-runner plan --sandbox")
+    return 0

@@ -1,8 +1,12 @@
-"""Plans as text (Terraform-like) and markdown (for pull-request comments)."""
+"""Plans as text (Terraform-like), markdown (for pull-request comments) and JSON
+(the plan file format)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from gitops_runner.plan.model import Plan, PlanAction
+from gitops_runner.plan.planfile import render_plan_file
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "adopt": "<="}
 COLORS = {"create": "32", "update": "33", "replace": "35", "delete": "31", "adopt": "36"}
@@ -106,3 +110,12 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
     for note in plan.notes:
         out.append(f"\n_Note: {_md_escape(note)}_")
     return "\n".join(out) + "\n"
+
+
+def render_plans(plans: Sequence[Plan], fmt: str, color: bool = False,
+                 sandbox: bool = False) -> str:
+    if fmt == "json":
+        return render_plan_file(list(plans))
+    if fmt == "markdown":
+        return "\n".join(render_markdown(p, sandbox) for p in plans)
+    return "\n".join(render_text(p, color, sandbox) for p in plans)

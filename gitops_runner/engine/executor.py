@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_runner.journal import Journal, now_text
+from gitops_runner.engine.clock import Clock, SystemClock
+from gitops_runner.engine.journal import Journal
+from gitops_runner.engine.readiness import wait_ready
 from gitops_runner.plan.desired import DesiredPod, create_body, resolved_env
 from gitops_runner.plan.diff import record_spec
 from gitops_runner.plan.model import PlanAction
 from gitops_runner.plan.observed import parse_pod
 from gitops_runner.plan.statefile import PodRecord
-from gitops_runner.readiness import wait_ready
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
     AuthError,
@@ -52,6 +52,7 @@ class Executor:
     proxy_url: str
     log: Callable[[str], None]
     poll_seconds: float = 5.0
+    clock: Clock = field(default_factory=SystemClock)
     cancel: threading.Event = field(default_factory=threading.Event)
 
     # -- entry -----------------------------------------------------------------
@@ -91,7 +92,7 @@ class Executor:
     # -- actions ------------------------------------------------------------------
     def _create(self, action: PlanAction) -> tuple[str, str | None]:
         want = _desired(action)
-        started = time.monotonic()
+        started = self.clock.monotonic()
         pod = self._place(want)
         self._record(want, pod, healthy=False)
         self._await(want, pod["id"], started)
@@ -100,7 +101,7 @@ class Executor:
     def _replace(self, action: PlanAction) -> tuple[str, str | None]:
         want = _desired(action)
         old = action.pod_id
-        started = time.monotonic()
+        started = self.clock.monotonic()
         pod = self._place(want)
         self._record(want, pod, healthy=False, superseded=(old,) if old else ())
         self._await(want, pod["id"], started)
@@ -112,7 +113,7 @@ class Executor:
     def _update(self, action: PlanAction) -> tuple[str, str | None]:
         want = _desired(action)
         pod_id = action.pod_id or ""
-        started = time.monotonic()
+        started = self.clock.monotonic()
         if action.start:
             # Started meanwhile (409)? Readiness below tells the truth either way.
             try:
@@ -150,7 +151,7 @@ class Executor:
         self._record(want, pod, healthy=False)
         # An adopted pod may still be booting (a replacement left by a crashed run); the
         # pods waiting to be terminated after it must not go before it is ready.
-        self._await(want, str(pod["id"]), time.monotonic())
+        self._await(want, str(pod["id"]), self.clock.monotonic())
         return f"adopted pod {action.pod_id}", pod.get("gpu", {}).get("id")
 
     # -- helpers ---------------------------------------------------------------------
@@ -232,11 +233,11 @@ class Executor:
         previous = self.journal.doc.pods.get(want.logical)
         keep = previous.superseded if previous is not None else ()
         created = previous.created_at if previous is not None and previous.id == pod.id else (
-            pod.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if pod.created_at else now_text())
+            pod.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if pod.created_at else self.journal.now_text())
         self.journal.set_pod(want.logical, PodRecord(
             id=pod.id, runpod_name=want.runpod_name, spec_hash=want.spec_hash,
             gpu=pod.gpu_id or want.candidates[0], gpu_count=pod.gpu_count or 1,
-            cost=pod.cost, created_at=created, updated_at=now_text(), spec=record_spec(want),
+            cost=pod.cost, created_at=created, updated_at=self.journal.now_text(), spec=record_spec(want),
             healthy=healthy,
             superseded=tuple(i for i in dict.fromkeys((*(superseded or ()), *keep)) if i != pod.id)))
 
@@ -245,7 +246,7 @@ class Executor:
         result = wait_ready(self.client, pod_id, health, self.proxy_url,
                             bool(want.public_body["ports"]), started,
                             lambda text: self.log(f"{want.logical}: {text}"),
-                            poll=self.poll_seconds, cancel=self.cancel)
+                            poll=self.poll_seconds, clock=self.clock, cancel=self.cancel)
         if not result.ready:
             raise ActionFailed(f"pod {pod_id} {result.detail}; it is kept, and the next apply "
                                "waits for it again", retry=False)

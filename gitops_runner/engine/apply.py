@@ -3,28 +3,23 @@ retry failed actions after a fresh observation, unlock."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from gitops_runner.actions import Executor, Outcome
 from gitops_runner.config.model import Stack
+from gitops_runner.engine.clock import utcnow
+from gitops_runner.engine.executor import Executor, Outcome
+from gitops_runner.engine.journal import Journal, open_journal
+from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.observe import observe
+from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.errors import GitopsError
-from gitops_runner.journal import Journal
-from gitops_runner.operations import observe
 from gitops_runner.plan.build import make_plan
 from gitops_runner.plan.model import Plan, PlanAction
-from gitops_runner.plan.render import money
-from gitops_runner.plan.statefile import StateDoc
-from gitops_runner.runpod.client import RunPodClient
-from gitops_runner.state.base import Locker, LockInfo, StateStore
-
-HEARTBEAT_SECONDS = 120.0
+from gitops_runner.report.plan import money
+from gitops_runner.state.base import LockInfo
 
 
 class StalePlanError(GitopsError):
@@ -41,15 +36,12 @@ class PlanChangedError(GitopsError):
                          "and review it again")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ApplyOptions:
     parallelism: int = 8
     max_attempts: int = 3
-    poll_seconds: float = 5.0
-    wait_seconds: int = 0
+    poll_seconds: float | None = None  # None: as often as the RunPod access suggests
     operation: str = "apply"
-    # The fingerprint reviewed in the pull request; apply refuses any other plan.
-    expected_fingerprint: str | None = None
 
 
 @dataclass
@@ -78,32 +70,6 @@ class ApplyResult:
                 + ("" if self.converged else " — NOT converged"))
 
 
-@contextlib.contextmanager
-def held_lock(locker: Locker, info: LockInfo, wait_seconds: int,
-              log: Callable[[str], None]) -> Iterator[LockInfo]:
-    """Hold the stack's lock, refreshing its lease, and always release it."""
-    locker.lock(info, deadline=time.time() + wait_seconds)
-    stop = threading.Event()
-    current = [info]
-
-    def heartbeat() -> None:
-        while not stop.wait(HEARTBEAT_SECONDS):
-            try:
-                current[0] = current[0].renewed()
-                locker.refresh(current[0])
-            except GitopsError as exc:
-                log(f"warning: could not refresh the lock: {exc}")
-
-    thread = threading.Thread(target=heartbeat, name="lock-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield info
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        locker.unlock(info.id)
-
-
 def _check_stale(saved: Plan, fresh: Plan) -> None:
     problems = []
     if saved.stack != fresh.stack:
@@ -129,41 +95,42 @@ def _groups(actions: tuple[PlanAction, ...]) -> list[list[PlanAction]]:
     return list(groups.values())
 
 
-def apply_stack(stack: Stack, store: StateStore, locker: Locker, client: RunPodClient,
-                secrets: Mapping[str, str], proxy_url: str, env: Mapping[str, str],
-                log: Callable[[str], None], options: ApplyOptions,
+def apply_stack(session: Session, stack: Stack, access: RunPodAccess,
+                secrets: Mapping[str, str], options: ApplyOptions,
                 saved: Plan | None = None,
-                confirm: Callable[[Plan], bool] | None = None) -> ApplyResult:
-    info = LockInfo.new(options.operation, stack.name, env)
-    with held_lock(locker, info, options.wait_seconds, log):
-        return _apply_locked(stack, store, client, secrets, proxy_url, env, log, options,
-                             saved, confirm)
+                confirm: Callable[[Plan], bool] | None = None,
+                reviewed: str | None = None) -> ApplyResult:
+    """Under the stack's lock: re-plan, check it against `saved` (a plan file) or
+    `reviewed` (the fingerprint a pull request showed), execute, journal, retry."""
+    store, locker = session.backend(stack)
+    info = LockInfo.new(options.operation, stack.name, session.identity)
+    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log):
+        journal = open_journal(store, stack, session.clock, saved.lineage if saved else None)
+        return _apply_locked(session, stack, journal, access, secrets, options, saved,
+                             confirm, reviewed)
 
 
-def _apply_locked(stack: Stack, store: StateStore, client: RunPodClient,
-                  secrets: Mapping[str, str], proxy_url: str, env: Mapping[str, str],
-                  log: Callable[[str], None], options: ApplyOptions, saved: Plan | None,
-                  confirm: Callable[[Plan], bool] | None) -> ApplyResult:
-    snapshot = store.read()
-    doc = snapshot.doc or StateDoc.empty(stack.name, saved.lineage if saved else None)
-    journal = Journal(store, doc, snapshot.token)
+def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunPodAccess,
+                  secrets: Mapping[str, str], options: ApplyOptions, saved: Plan | None,
+                  confirm: Callable[[Plan], bool] | None, reviewed: str | None) -> ApplyResult:
+    client, log = access.client, session.log
     result = ApplyResult(stack.name, converged=False)
-    executor = Executor(client, journal, stack.name, secrets, proxy_url, log,
-                        poll_seconds=options.poll_seconds)
-    who = env.get("GITHUB_ACTOR") or "local"
+    poll = options.poll_seconds if options.poll_seconds is not None else access.poll_seconds
+    executor = Executor(client, journal, stack.name, secrets, access.proxy_url, log,
+                        poll_seconds=poll, clock=session.clock)
     catalog: list[dict[str, Any]] | None = None  # prices do not move within one run
     for attempt in range(1, options.max_attempts + 2):
         seen = observe(client, with_catalog=catalog is None)
         catalog = seen.catalog if catalog is None else catalog
-        plan = make_plan(stack, journal.doc, seen.pods, catalog, secrets, datetime.now(UTC))
+        plan = make_plan(stack, journal.doc, seen.pods, catalog, secrets,
+                         utcnow(session.clock))
         if attempt == 1:
             result.fingerprint = plan.fingerprint
             result.unchanged = len(plan.unchanged)
             if saved is not None:
                 _check_stale(saved, plan)
-            expected = options.expected_fingerprint
-            if expected is not None and expected != plan.fingerprint:
-                raise PlanChangedError(stack.name, expected, plan.fingerprint)
+            if reviewed is not None and reviewed != plan.fingerprint:
+                raise PlanChangedError(stack.name, reviewed, plan.fingerprint)
         result.cost_now = plan.cost_after
         if plan.violations:
             result.violations = plan.violations
@@ -191,7 +158,7 @@ def _apply_locked(stack: Stack, store: StateStore, client: RunPodClient,
                                                    result.violations else "failed")
     if journal.writes:
         # A run that changed nothing writes nothing, so saved plans stay valid.
-        journal.history(who, options.operation, result.fingerprint, status)
+        journal.history(session.identity.actor, options.operation, result.fingerprint, status)
     return result
 
 

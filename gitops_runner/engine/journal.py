@@ -6,25 +6,28 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
 
+from gitops_runner.config.model import Stack
+from gitops_runner.engine.clock import Clock, SystemClock, utc_text
 from gitops_runner.plan.statefile import HistoryEntry, PodRecord, StateDoc
 from gitops_runner.state.base import StateStore
-
-
-def now_text() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Journal:
     """Thread-safe: apply workers record their changes here one at a time."""
 
-    def __init__(self, store: StateStore, doc: StateDoc, token: str | None) -> None:
+    def __init__(self, store: StateStore, doc: StateDoc, token: str | None,
+                 clock: Clock | None = None) -> None:
         self._store = store
         self._doc = doc
         self._token = token
         self._lock = threading.Lock()
+        self.clock = clock or SystemClock()
         self.writes = 0
+        self.existed = False  # whether state was stored before this run
+
+    def now_text(self) -> str:
+        return utc_text(self.clock)
 
     @property
     def doc(self) -> StateDoc:
@@ -63,4 +66,14 @@ class Journal:
 
     def history(self, who: str, operation: str, fingerprint: str, result: str) -> None:
         self.update(lambda doc: doc.with_history(
-            HistoryEntry(now_text(), who, operation, fingerprint, result)))
+            HistoryEntry(self.now_text(), who, operation, fingerprint, result)))
+
+
+def open_journal(store: StateStore, stack: Stack, clock: Clock,
+                 lineage: str | None = None) -> Journal:
+    """Read the stack's state (or start an empty one, with `lineage` if a plan named it)."""
+    snapshot = store.read()
+    doc = snapshot.doc or StateDoc.empty(stack.name, lineage)
+    journal = Journal(store, doc, snapshot.token, clock)
+    journal.existed = snapshot.doc is not None
+    return journal

@@ -7,13 +7,13 @@ the RunPod API key is never sent to a pod.
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
 
 from gitops_runner.config.model import HealthCheck
+from gitops_runner.engine.clock import Clock, SystemClock
 from gitops_runner.plan.observed import parse_pod
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError, TransientError
@@ -45,12 +45,13 @@ def health_ok(session: requests.Session, url: str) -> tuple[bool, str]:
 def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
                proxy_template: str, expect_ports: bool, started: float,
                progress: Callable[[str], None], poll: float = POLL_SECONDS,
-               clock: Callable[[], float] = time.monotonic,
+               clock: Clock | None = None,
                cancel: threading.Event | None = None) -> Readiness:
     """Poll until ready or the timeout (counted from `started`, the request time) passes."""
     timeout = health.timeout_seconds if health else DEFAULT_TIMEOUT
     interval = min(poll, health.interval_seconds) if health else poll
     cancel = cancel or threading.Event()
+    clock = clock or SystemClock()
     session = requests.Session()
     last_health = -1e9
     said = "not checked yet"
@@ -58,7 +59,7 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
     last_print = -1e9
     status = "UNKNOWN"
     while True:
-        elapsed = clock() - started
+        elapsed = clock.monotonic() - started
         try:
             pod = parse_pod(client.get_pod(pod_id))
             status = pod.status
@@ -91,5 +92,5 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
             last, last_print = detail, elapsed
         if elapsed >= timeout:
             return Readiness(False, status, f"not ready after {timeout}s: {detail}")
-        if cancel.wait(max(0.05, min(interval, timeout - elapsed))):
+        if clock.sleep(max(0.05, min(interval, timeout - elapsed)), cancel):
             return Readiness(False, status, "interrupted while waiting")

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from gitops_runner.plan.render import render_markdown, render_text, signed_money
+from gitops_runner.report.plan import render_markdown, render_text, signed_money
 from tests.plan.test_diff import POD, applied, plan
 
 

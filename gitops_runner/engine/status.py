@@ -8,10 +8,10 @@ from typing import Any
 import requests
 
 from gitops_runner.config.model import Stack
+from gitops_runner.engine.readiness import health_ok, proxy_url
 from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.statefile import StateDoc
-from gitops_runner.readiness import health_ok, proxy_url
 
 
 def endpoints(raw: Mapping[str, Any], template: str) -> list[str]:
@@ -53,14 +53,3 @@ def status_rows(stack: Stack, state: StateDoc, observed: list[dict[str, Any]],
                          "endpoints": endpoints(raw_by_id.get(pod.id, {}), template),
                          "health": health})
     return rows
-
-
-def status_text(stack: Stack, rows: list[dict[str, Any]]) -> str:
-    lines = [f"Stack {stack.name}"]
-    for r in rows:
-        lines.append(f"  {r['pod']:<16} {r['status']:<12} {r['id'] or '-':<16} "
-                     f"{r['gpu'] or '-':<28} ${r['cost_per_hour']:.2f}/h  {r['health']}")
-        lines.extend(f"      {e}" for e in r["endpoints"])
-    total = sum(r["cost_per_hour"] for r in rows)
-    lines.append(f"  total ${total:.2f}/h")
-    return "\n".join(lines)

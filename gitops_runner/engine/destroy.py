@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from gitops_runner.apply import ApplyOptions, held_lock
 from gitops_runner.config.model import Stack
-from gitops_runner.journal import Journal
+from gitops_runner.engine.journal import open_journal
+from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.plan.observed import parse_pod
-from gitops_runner.plan.statefile import StateDoc
-from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError, RunPodError
-from gitops_runner.state.base import Locker, LockInfo, StateStore
+from gitops_runner.state.base import LockInfo
 
 
-def destroy_stack(stack: Stack, store: StateStore, locker: Locker, client: RunPodClient,
-                  env: Mapping[str, str], log: Callable[[str], None],
-                  options: ApplyOptions) -> tuple[int, list[str]]:
+def destroy_stack(session: Session, stack: Stack, access: RunPodAccess,
+                  parallelism: int = 8) -> tuple[int, list[str]]:
     """Returns (pods terminated, failures)."""
-    info = LockInfo.new("destroy", stack.name, env)
-    with held_lock(locker, info, options.wait_seconds, log):
-        snapshot = store.read()
-        doc = snapshot.doc or StateDoc.empty(stack.name)
-        journal = Journal(store, doc, snapshot.token)
+    store, locker = session.backend(stack)
+    client = access.client
+    info = LockInfo.new("destroy", stack.name, session.identity)
+    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log):
+        journal = open_journal(store, stack, session.clock)
+        doc = journal.doc
         observed = [parse_pod(p) for p in client.list_pods()]
         ids: set[str] = {p.id for p in observed
                          if p.stack == stack.name and p.status != "TERMINATED"}
@@ -35,18 +33,18 @@ def destroy_stack(stack: Stack, store: StateStore, locker: Locker, client: RunPo
         def terminate(pod_id: str) -> None:
             try:
                 client.delete_pod(pod_id)
-                log(f"terminated pod {pod_id}")
+                session.log(f"terminated pod {pod_id}")
             except NotFoundError:
                 pass
             except RunPodError as exc:
                 failures.append(f"{pod_id}: {exc}")
 
-        with ThreadPoolExecutor(max_workers=max(1, options.parallelism)) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
             list(pool.map(terminate, sorted(ids)))
         failed_ids = {f.split(":", 1)[0] for f in failures}
-        if doc.pods or journal.writes or snapshot.doc is not None:
+        if doc.pods or journal.existed:
             journal.update(lambda d: replace(d, pods={
                 name: rec for name, rec in d.pods.items() if rec.id in failed_ids}))
-            journal.history(env.get("GITHUB_ACTOR") or "local", "destroy", "",
+            journal.history(session.identity.actor, "destroy", "",
                             "failed" if failures else "destroyed")
         return len(ids) - len(failed_ids), failures

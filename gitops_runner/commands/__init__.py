@@ -1,0 +1,1 @@
+"""One module per user command, each `run(session, ...) -> int` (the exit status)."""

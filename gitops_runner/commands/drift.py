@@ -1,0 +1,18 @@
+"""drift: compare the deploy files, the state and RunPod (read-only)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gitops_runner.engine.observe import drift_stacks
+from gitops_runner.engine.session import Session
+from gitops_runner.report.drift import render_drift
+
+
+def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
+    stacks = session.stacks(configs)
+    secrets = session.secret_values(stacks, required=False)
+    with session.runpod(stacks) as access:
+        results = drift_stacks(session, stacks, access.client, secrets)
+    session.out.report(render_drift(results, fmt))
+    return 2 if any(r.findings for r in results) else 0

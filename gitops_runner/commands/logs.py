@@ -1,0 +1,35 @@
+"""logs: a pod's container logs through the v2 logs endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gitops_runner.engine.observe import read_state
+from gitops_runner.engine.session import Session
+from gitops_runner.errors import UsageError
+from gitops_runner.plan.observed import parse_pod
+
+
+def run(session: Session, configs: Sequence[str], pod: str, follow: bool = False,
+        tail: int = 100) -> int:
+    """POD is its name in the deploy file (found in state, else by markers) or a pod id."""
+    stacks = session.stacks(configs)
+    with session.runpod(stacks) as access:
+        pod_id = None
+        for stack in stacks:
+            record = read_state(session, stack)[0].pods.get(pod)
+            if record is not None:
+                pod_id = record.id
+                break
+        if pod_id is None:
+            names = {s.name for s in stacks}
+            for observed in map(parse_pod, access.client.list_pods()):
+                if observed.id == pod or (observed.logical == pod and observed.stack in names):
+                    pod_id = observed.id
+                    break
+        if pod_id is None:
+            raise UsageError(f"no pod {pod!r} in the state or on RunPod for "
+                             f"{', '.join(s.name for s in stacks)}")
+        for event in access.client.stream_logs(pod_id, tail=tail, follow=follow):
+            session.out.report(f"{event.get('ts', '')} {event.get('line', '')}")
+    return 0

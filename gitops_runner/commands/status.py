@@ -1,0 +1,26 @@
+"""status: the stacks' pods with status, GPU, $/h, endpoints and health."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from gitops_runner.engine.observe import read_state
+from gitops_runner.engine.session import Session
+from gitops_runner.engine.status import status_rows
+from gitops_runner.report.status import status_text
+
+
+def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
+    stacks = session.stacks(configs)
+    states = [read_state(session, s)[0] for s in stacks]
+    with session.runpod(stacks) as access:
+        observed = access.client.list_pods()
+        tables = [(s, status_rows(s, st, observed, access.proxy_url))
+                  for s, st in zip(stacks, states, strict=True)]
+    if fmt == "json":
+        session.out.report(json.dumps({"stacks": [{"stack": s.name, "pods": rows}
+                                                  for s, rows in tables]}, indent=2))
+    else:
+        session.out.report("\n".join(status_text(s, rows) for s, rows in tables))
+    return 0

@@ -1,0 +1,30 @@
+"""validate: schema and semantic checks, no network (CONTRACT §4)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from gitops_runner.config import check_files, deploy_files
+from gitops_runner.engine.session import Session
+from gitops_runner.github.annotations import error_annotation
+
+
+def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
+    out = session.out
+    files = deploy_files(configs)
+    stacks, problems = check_files(files)
+    if fmt == "json":
+        out.report(json.dumps({"valid": not problems, "files": files,
+                               "stacks": [s.name for s in stacks],
+                               "errors": [vars(p) for p in problems]}, indent=2))
+    else:
+        for problem in problems:
+            out.report(str(problem))
+        if not problems:
+            out.report(f"{len(files)} file(s) valid: {', '.join(s.name for s in stacks)}")
+    if session.in_actions:
+        for problem in problems:
+            out.report(error_annotation(problem.file, problem.line, problem.col,
+                                        problem.message))
+    return 1 if problems else 0

@@ -1,0 +1,1 @@
+"""Stateful flows over a Session: observe, apply, destroy, status, state operations."""

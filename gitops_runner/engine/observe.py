@@ -1,0 +1,66 @@
+"""Read-only flows across stacks: observe RunPod, read state, plan and drift.
+One RunPod list and one catalog call per run, whatever the number of stacks and pods."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_runner.config.model import Stack
+from gitops_runner.engine.clock import utcnow
+from gitops_runner.engine.session import Session
+from gitops_runner.plan.build import make_plan, ownership_of
+from gitops_runner.plan.desired import desired_pods
+from gitops_runner.plan.drift import StackDrift, find_drift
+from gitops_runner.plan.model import Plan
+from gitops_runner.plan.statefile import StateDoc
+from gitops_runner.runpod.client import RunPodClient
+from gitops_runner.state.base import Snapshot
+
+
+@dataclass(frozen=True)
+class Observation:
+    pods: list[dict[str, Any]]
+    catalog: list[dict[str, Any]]
+
+
+def observe(client: RunPodClient, with_catalog: bool = True) -> Observation:
+    pods = client.list_pods()
+    return Observation(pods, client.list_gpu_types() if with_catalog else [])
+
+
+def read_state(session: Session, stack: Stack) -> tuple[StateDoc, Snapshot]:
+    """The stack's state, or an empty one (never written) when there is none yet."""
+    store, _ = session.backend(stack)
+    snapshot = store.read()
+    return snapshot.doc or StateDoc.empty(stack.name), snapshot
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    stack: Stack
+    plan: Plan
+
+
+def plan_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
+                secrets: Mapping[str, str]) -> list[StackPlan]:
+    states = [read_state(session, stack)[0] for stack in stacks]
+    seen = observe(client)
+    now = utcnow(session.clock)
+    return [StackPlan(stack, make_plan(stack, state, seen.pods, seen.catalog, secrets, now))
+            for stack, state in zip(stacks, states, strict=True)]
+
+
+def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
+                 secrets: Mapping[str, str]) -> list[StackDrift]:
+    states = [read_state(session, stack)[0] for stack in stacks]
+    seen = observe(client, with_catalog=False)
+    now = utcnow(session.clock)
+    out = []
+    for stack, state in zip(stacks, states, strict=True):
+        desired = desired_pods(stack)
+        ownership = ownership_of(stack, desired, seen.pods, state)
+        out.append(StackDrift(stack, find_drift(desired, state, ownership, secrets, now,
+                                                stack.guardrails.ttl_hours)))
+    return out

@@ -1,0 +1,164 @@
+"""One Session per run: everything a command needs from the outside world, built once.
+
+The process environment is read here and in cli.py, nowhere below: the engine gets
+the RunPod client, the secret values, the run's identity, a clock, a logger and the
+state backends from the Session.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from gitops_runner.config.model import SecretRef, Stack
+from gitops_runner.engine.clock import Clock, SystemClock
+from gitops_runner.errors import GitopsError
+from gitops_runner.output import Output
+from gitops_runner.runpod.client import DEFAULT_API_URL, RunPodClient
+from gitops_runner.state.base import Locker, RunIdentity, StateStore
+from gitops_runner.state.factory import open_backend
+
+DEFAULT_PROXY_URL = "https://{pod_id}-{port}.proxy.runpod.net"
+SANDBOX_KEY = "sandbox-key"
+SANDBOX_BANNER = "SANDBOX: talking to the built-in RunPod simulator, not RunPod."
+
+
+@dataclass(frozen=True)
+class RunPodSettings:
+    api_url: str = DEFAULT_API_URL
+    api_key: str = ""
+    proxy_url: str = DEFAULT_PROXY_URL
+    sandbox_boot_seconds: float = 3.0
+
+
+@dataclass(frozen=True)
+class RunPodAccess:
+    client: RunPodClient
+    proxy_url: str
+    sandbox: bool
+    poll_seconds: float  # how often waits look at RunPod
+
+
+def identity_from(env: Mapping[str, str]) -> RunIdentity:
+    """The actor, commit and run URL GitHub Actions sets; user@host elsewhere."""
+    if not env.get("GITHUB_ACTOR"):
+        return RunIdentity.local()
+    run_url = ""
+    if env.get("GITHUB_RUN_ID") and env.get("GITHUB_REPOSITORY"):
+        server = env.get("GITHUB_SERVER_URL") or "https://github.com"
+        run_url = f"{server}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
+    return RunIdentity(env["GITHUB_ACTOR"], env.get("GITHUB_SHA", ""), "", run_url)
+
+
+@dataclass
+class Session:
+    out: Output
+    sandbox: bool = False
+    runpod_settings: RunPodSettings = field(default_factory=RunPodSettings)
+    identity: RunIdentity = field(default_factory=RunIdentity.local)
+    clock: Clock = field(default_factory=SystemClock)
+    # Where {secret: NAME} values come from: the runner's environment.
+    secret_source: Mapping[str, str] = field(default_factory=dict)
+    github_api_url: str = "https://api.github.com"
+    github_token: str = ""
+    in_actions: bool = False
+    backends: Callable[[Stack, Callable[[str], None]], tuple[StateStore, Locker]] = open_backend
+
+    @classmethod
+    def from_environ(cls, env: Mapping[str, str] | None = None, out: Output | None = None,
+                     sandbox: bool = False, clock: Clock | None = None) -> Session:
+        env = dict(os.environ if env is None else env)
+        out = out or Output()
+        settings = RunPodSettings(
+            api_url=env.get("RUNPOD_API_URL") or DEFAULT_API_URL,
+            api_key=env.get("RUNPOD_API_KEY", "").strip(),
+            proxy_url=env.get("RUNPOD_PROXY_URL") or DEFAULT_PROXY_URL,
+            sandbox_boot_seconds=float(env.get("GITOPS_RUNNER_SANDBOX_BOOT_SECONDS") or 3))
+        out.add_secrets([settings.api_key])
+        return cls(out=out, sandbox=sandbox or env.get("GITOPS_RUNNER_SANDBOX") == "1",
+                   runpod_settings=settings, identity=identity_from(env),
+                   clock=clock or SystemClock(), secret_source=env,
+                   github_api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
+                   github_token=env.get("GITHUB_TOKEN", ""),
+                   in_actions=env.get("GITHUB_ACTIONS") == "true")
+
+    # -- channels -------------------------------------------------------------------
+    def log(self, text: str) -> None:
+        self.out.log(text)
+
+    def for_pull_request(self, number: int) -> None:
+        """Lock records and history name the pull request whose merge is applied."""
+        self.identity = replace(self.identity, pull_request=str(number))
+
+    def with_api_key(self, key: str) -> None:
+        if key:
+            self.runpod_settings = replace(self.runpod_settings, api_key=key.strip())
+            self.out.add_secrets([key.strip()])
+
+    def stacks(self, given: Sequence[str]) -> list[Stack]:
+        """Load the deploy files; the secret values they name are redacted from then on."""
+        from gitops_runner.config import deploy_files, load_stacks
+
+        stacks = load_stacks(deploy_files(given))
+        self.secret_values(stacks, required=False)
+        return stacks
+
+    # -- secrets: the one place {secret: NAME} values are looked up ---------------------
+    def secret_values(self, stacks: Sequence[Stack], required: bool = True) -> dict[str, str]:
+        """Values of every {secret: NAME} the stacks use; each is redacted from all output."""
+        values: dict[str, str] = {}
+        missing: list[str] = []
+        for stack in stacks:
+            for pod in stack.pods:
+                for key, value in pod.runtime.env.items():
+                    if not isinstance(value, SecretRef):
+                        continue
+                    if value.name in self.secret_source:
+                        values[value.name] = self.secret_source[value.name]
+                    elif required:
+                        missing.append(f"{value.name} (pod {pod.name}, env {key}, {stack.file})")
+        self.out.add_secrets(values.values())
+        if missing:
+            raise GitopsError("secret values are not set in the environment: "
+                              + "; ".join(sorted(set(missing)))
+                              + ". Export them (in Actions: from repository secrets)")
+        return values
+
+    # -- adapters -------------------------------------------------------------------
+    def backend(self, stack: Stack) -> tuple[StateStore, Locker]:
+        return self.backends(stack, self.log)
+
+    @contextlib.contextmanager
+    def runpod(self, stacks: Sequence[Stack]) -> Iterator[RunPodAccess]:
+        """The RunPod API, or in the sandbox the built-in simulator for the run's length."""
+        settings = self.runpod_settings
+        if not self.sandbox:
+            if not settings.api_key:
+                raise GitopsError("RUNPOD_API_KEY is not set. Create an API key in the RunPod "
+                                  "console (Settings > API Keys) and export it, or try the "
+                                  "offline sandbox with --sandbox")
+            yield RunPodAccess(RunPodClient(settings.api_url, settings.api_key),
+                               settings.proxy_url, False, 5.0)
+            return
+        from gitops_runner.runpod.simulator.server import FileStore, Simulator
+        from gitops_runner.runpod.simulator.world import Settings, World
+
+        self.log(SANDBOX_BANNER)
+        boot = settings.sandbox_boot_seconds
+        world = World(clock=self.clock.time,
+                      settings=Settings(provisioning_seconds=boot / 3,
+                                        starting_seconds=boot * 2 / 3))
+        store = FileStore(os.path.join(sandbox_dir(stacks), "sandbox", "runpod.json"))
+        with Simulator(world, store) as sim:
+            # Simulated pods boot in seconds: look often.
+            yield RunPodAccess(RunPodClient(sim.url, SANDBOX_KEY, max_retry_seconds=10),
+                               sim.proxy_url, True, 0.5)
+
+
+def sandbox_dir(stacks: Sequence[Stack]) -> str:
+    for stack in stacks:
+        if stack.state.backend == "local":
+            return stack.state.path
+    return os.path.abspath(".gitops-runner")

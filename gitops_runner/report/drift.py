@@ -1,0 +1,50 @@
+"""Drift findings as text, markdown (for issues) and JSON (CONTRACT §7)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from gitops_runner.plan.drift import StackDrift
+
+CONVERGED = "No drift: RunPod, state and the deploy file agree."
+
+
+def drift_json(results: Sequence[StackDrift]) -> dict[str, Any]:
+    return {"has_drift": any(r.findings for r in results),
+            "stacks": [{"stack": r.stack.name, "findings": [f.to_json() for f in r.findings]}
+                       for r in results]}
+
+
+def drift_text(results: Sequence[StackDrift]) -> str:
+    lines = []
+    for result in results:
+        lines.append(f"Stack {result.stack.name}")
+        if not result.findings:
+            lines.append(CONVERGED)
+        for finding in result.findings:
+            lines.append(f"  {finding.pod}: {finding.kind}")
+            lines.extend(f"      {reason}" for reason in finding.reasons)
+    return "\n".join(lines)
+
+
+def drift_markdown(results: Sequence[StackDrift]) -> str:
+    out = []
+    for result in results:
+        out.append(f"### Stack `{result.stack.name}`\n")
+        if not result.findings:
+            out.append(CONVERGED + "\n")
+        for finding in result.findings:
+            out.append(f"- **{finding.pod}**: {finding.kind}")
+            out.extend(f"  - {reason}" for reason in finding.reasons)
+        out.append("")
+    return "\n".join(out)
+
+
+def render_drift(results: Sequence[StackDrift], fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(drift_json(results), indent=2)
+    if fmt == "markdown":
+        return drift_markdown(results)
+    return drift_text(results)
