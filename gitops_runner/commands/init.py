@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 from importlib import resources
 from pathlib import Path
 
+from gitops_runner.config.naming import valid_name
 from gitops_runner.config.starter import STARTER_DEPLOY
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import UsageError
-
-NAME = re.compile(r"^[a-z]([a-z0-9-]{0,30}[a-z0-9])?$")
-
 
 WORKFLOWS = ("plan.yml", "apply.yml", "drift.yml")
 
@@ -28,7 +25,7 @@ def workflow_text(name: str) -> str:
 
 
 def write_starter(directory: str, project: str, force: bool) -> list[str]:
-    if not NAME.match(project) or "--" in project:
+    if not valid_name(project):
         raise UsageError(f"{project!r} is not a valid project name: lowercase letters, digits "
                          "and '-', starting with a letter, at most 32 characters")
     files = {os.path.join(directory, "deploy", "dev.yaml"): STARTER_DEPLOY.format(project=project)}

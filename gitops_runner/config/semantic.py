@@ -6,12 +6,12 @@ import re
 from typing import Any
 
 from gitops_runner.config.errors import Problem
+from gitops_runner.config.naming import MARKER_PREFIX, logical_names, runpod_name
 from gitops_runner.config.yaml_loader import LoadedYaml, Path
 
 # RunPod documents no maximum pod name length; we keep names well inside what
 # its console and proxy hostnames handle.
 MAX_POD_NAME = 100
-MARKER_PREFIX = "GITOPS_RUNNER_"
 MAX_REPLICAS = 100  # as in the schema
 _RUNPOD_SECRET = re.compile(r"^\{\{\s*RUNPOD_SECRET_[A-Za-z0-9_]+\s*\}\}$")
 
@@ -24,11 +24,6 @@ class _Checker:
     def at(self, path: Path, message: str, key: bool = False) -> None:
         pos = self.doc.positions.of_key(path) if key else self.doc.positions.of_value(path)
         self.problems.append(Problem(self.doc.file, pos[0], pos[1], message))
-
-
-def runpod_names(project: str, environment: str, pod: str, replicas: int) -> list[str]:
-    base = f"{project}-{environment}-{pod}"
-    return [base] if replicas == 1 else [f"{base}-{i}" for i in range(replicas)]
 
 
 def semantic_problems(doc: LoadedYaml) -> list[Problem]:
@@ -49,7 +44,8 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
         replicas = pod.get("replicas", 1)
         if not isinstance(replicas, int) or not 1 <= replicas <= MAX_REPLICAS:
             replicas = 1  # the schema already reports it; never expand a hostile count
-        for name in runpod_names(project["name"], env_name, pod["name"], replicas):
+        for name in (runpod_name(project["name"], env_name, logical)
+                     for logical in logical_names(pod["name"], replicas)):
             if len(name) > MAX_POD_NAME:
                 c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' is longer than "
                                       f"{MAX_POD_NAME} characters; shorten the names")

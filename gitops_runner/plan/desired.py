@@ -13,13 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_runner.config.model import PodSpec, SecretRef, Stack
-from gitops_runner.plan.identity import (
-    MARKER_SPEC,
-    logical_names,
-    marker_env,
-    runpod_name,
-    sha256_of,
-)
+from gitops_runner.config.naming import logical_names, runpod_name
+from gitops_runner.plan.identity import MARKER_SPEC, marker_env, sha256_of
 
 
 @dataclass(frozen=True)

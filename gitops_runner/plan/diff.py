@@ -10,7 +10,7 @@ from gitops_runner.plan.compare import compare, spec_changes
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.model import PlanAction
-from gitops_runner.plan.observed import ObservedPod, Ownership
+from gitops_runner.plan.observed import ALIVE, ObservedPod, Ownership
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 from gitops_runner.plan.views import after_view, before_view
 
@@ -23,7 +23,6 @@ class DiffResult:
     notes: list[str]
 
 
-ALIVE = ("RUNNING", "STARTING", "PROVISIONING")
 
 
 def _primary(group: list[ObservedPod], record: PodRecord | None,

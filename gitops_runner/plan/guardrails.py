@@ -1,4 +1,9 @@
-"""Guardrails (CONTRACT §4): limits a plan must respect, each violation a sentence."""
+"""Guardrails (CONTRACT §4): limits a plan must respect, each violation a sentence.
+
+Limits a deploy file can break by itself (max_pods, max_gpus, allowed_gpu_types)
+are checked once, by config.semantic, with the file's line and column; the ones
+here need the catalog or the plan's actions.
+"""
 
 from __future__ import annotations
 
@@ -13,22 +18,10 @@ from gitops_runner.plan.model import PlanAction
 def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[PlanAction],
           prices: PriceBook) -> list[str]:
     violations: list[str] = []
-    gpus = sum(d.public_body["gpu"]["count"] for d in desired)
-    if guard.max_pods is not None and len(desired) > guard.max_pods:
-        violations.append(f"max_pods: the stack wants {len(desired)} pods, over the limit of "
-                          f"{guard.max_pods}")
-    if guard.max_gpus is not None and gpus > guard.max_gpus:
-        violations.append(f"max_gpus: the stack wants {gpus} GPUs, over the limit of "
-                          f"{guard.max_gpus}")
     unknown = sorted({g for d in desired for g in d.candidates if not prices.knows(g)})
     for gpu in unknown:
         violations.append(f"gpu '{gpu}' is not in RunPod's GPU catalog; check the id against "
                           "GET /v2/catalog/gpus (ids look like 'NVIDIA GeForce RTX 4090')")
-    if guard.allowed_gpu_types:
-        bad = sorted({g for d in desired for g in d.candidates
-                      if g not in guard.allowed_gpu_types})
-        for gpu in bad:
-            violations.append(f"allowed_gpu_types: '{gpu}' is not allowed")
     if guard.max_hourly_cost is not None:
         worst = 0.0
         for d in desired:

@@ -7,11 +7,12 @@ import json
 import re
 from typing import Any
 
-MARKER_STACK = "GITOPS_RUNNER_STACK"
-MARKER_POD = "GITOPS_RUNNER_POD"
-MARKER_SPEC = "GITOPS_RUNNER_SPEC"
-MARKER_TAG_PREFIX = "GITOPS_RUNNER_TAG_"
-MARKER_PREFIX = "GITOPS_RUNNER_"
+from gitops_runner.config.naming import MARKER_PREFIX
+
+MARKER_STACK = MARKER_PREFIX + "STACK"
+MARKER_POD = MARKER_PREFIX + "POD"
+MARKER_SPEC = MARKER_PREFIX + "SPEC"
+MARKER_TAG_PREFIX = MARKER_PREFIX + "TAG_"
 
 
 def canonical_json(value: Any) -> str:
@@ -20,14 +21,6 @@ def canonical_json(value: Any) -> str:
 
 def sha256_of(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()
-
-
-def logical_names(pod: str, replicas: int) -> list[str]:
-    return [pod] if replicas == 1 else [f"{pod}-{i}" for i in range(replicas)]
-
-
-def runpod_name(project: str, environment: str, logical: str) -> str:
-    return f"{project}-{environment}-{logical}"
 
 
 def tag_env_key(tag: str) -> str:
