@@ -228,3 +228,14 @@ def test_apply_stopped_pod_whose_host_is_full_says_how_to_move_it(h: Harness) ->
     assert not result.converged
     assert "cannot start: its host has no free GPU" in result.failed[0].detail
     assert list(h.live()) == [pod_id]
+
+
+def test_apply_scaling_1_3_1_keeps_replica_0(h: Harness) -> None:
+    h.apply(h.stack())
+    (first,) = h.state_ids().values()
+    three = h.apply(h.stack(BASE.replace("  - name: api\n", "  - name: api\n    replicas: 3\n")))
+    assert three.converged and three.count("create") == 2 and three.count("replace") == 0
+    assert h.state_ids()["api"] == first and set(h.state_ids()) == {"api", "api-1", "api-2"}
+    one = h.apply(h.stack())
+    assert one.converged and one.count("delete") == 2
+    assert h.state_ids() == {"api": first}

@@ -37,7 +37,7 @@ def test_cli_sandbox_loop_plan_apply_drift_destroy(repo: Path) -> None:
     plan = run_cli(["plan", "--detailed-exitcode", "--out", "plan.json"], SANDBOX)
     assert plan.code == 2
     assert "SANDBOX: talking to the built-in RunPod simulator" in plan.err
-    assert "+ web-0  create  NVIDIA L4 x1  $0.49/h" in plan.out
+    assert "+ web  create  NVIDIA L4 x1  $0.49/h" in plan.out
     assert "Plan: 2 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged." in plan.out
     applied = run_cli(["apply", "plan.json"], SANDBOX)
     assert applied.code == 0, applied.err
@@ -75,13 +75,13 @@ def test_cli_status_logs_state_and_lock(repo: Path) -> None:
     status = run_cli(["status", "--format", "json"], SANDBOX)
     pods = json.loads(status.out)["stacks"][0]["pods"]
     assert [(p["pod"], p["status"], p["health"]) for p in pods] == [
-        ("web-0", "RUNNING", "healthy"), ("web-1", "RUNNING", "healthy")]
+        ("web", "RUNNING", "healthy"), ("web-1", "RUNNING", "healthy")]
     assert any("/proxy/" in e for e in pods[0]["endpoints"])
     assert any("(tcp 22)" in e for e in pods[0]["endpoints"])
-    logs = run_cli(["logs", "web-0", "--tail", "1"], SANDBOX)
+    logs = run_cli(["logs", "web", "--tail", "1"], SANDBOX)
     assert logs.code == 0 and logs.out.rstrip().endswith("Serving on ports 8000/http, 22/tcp")
     listed = run_cli(["state", "list"], SANDBOX)
-    assert [line.split("\t")[0] for line in listed.out.splitlines()] == ["web-0", "web-1"]
+    assert [line.split("\t")[0] for line in listed.out.splitlines()] == ["web", "web-1"]
     pulled = run_cli(["state", "pull"], SANDBOX)
     doc = json.loads(pulled.out)
     assert doc["serial"] >= 2 and doc["stack"] == "ops/dev"
@@ -108,12 +108,12 @@ def test_cli_state_import_records_an_unmarked_pod(repo: Path) -> None:
         made = RunPodClient(sim.url, "k").create_pod(
             {"name": "hand-made", "image": "img:1", "gpu": {"id": "NVIDIA L4", "count": 1},
              "ports": ["8000/http", "22/tcp"]})
-    imported = run_cli(["state", "import", "web-0", made["id"]], SANDBOX)
+    imported = run_cli(["state", "import", "web", made["id"]], SANDBOX)
     assert imported.code == 0, imported.err
     plan = run_cli(["plan"], SANDBOX)
-    assert "~ web-0  update" in plan.out
+    assert "~ web  update" in plan.out
     assert "env.GITOPS_RUNNER_STACK: added 'ops/dev'" in plan.out
-    assert "name: 'hand-made' -> 'ops-dev-web-0'" in plan.out
+    assert "name: 'hand-made' -> 'ops-dev-web'" in plan.out
     assert run_cli(["apply", "--auto-approve"], SANDBOX).code == 0
     assert run_cli(["plan", "--detailed-exitcode"], SANDBOX).code == 0
 
@@ -145,6 +145,6 @@ def test_cli_apply_with_s3_state_and_dynamodb_lock(repo: Path, moto_endpoint: st
     assert applied.code == 0, applied.err
     assert "warning: bucket ops-state has no versioning" in applied.err
     body = s3.get_object(Bucket="ops-state", Key="runpod/ops/dev.json")["Body"].read()
-    assert sorted(json.loads(body)["pods"]) == ["web-0", "web-1"]
+    assert sorted(json.loads(body)["pods"]) == ["web", "web-1"]
     assert db.scan(TableName="gitops-locks")["Items"] == []
     assert run_cli(["plan", "--detailed-exitcode"], SANDBOX).code == 0

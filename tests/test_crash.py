@@ -66,7 +66,7 @@ def test_crash_kill_9_then_next_apply_converges(tmp_path: Path, seed: int) -> No
         assert len(pods) == 3, f"round {round_}: {sorted(pods)}"
         assert set(pods) == state_ids(tmp_path), "every managed pod is in state, no leak"
         names = sorted(str(p["env"]["GITOPS_RUNNER_POD"]) for p in pods.values())  # type: ignore[index]
-        assert names == ["api-0", "api-1", "api-2"]
+        assert names == ["api", "api-1", "api-2"]
         expected_count = 2 if round_ == 2 else 1
         assert {p["gpu_count"] for p in pods.values()} == {expected_count}
     plan = cli(tmp_path, "plan", "--detailed-exitcode")

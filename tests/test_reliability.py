@@ -68,4 +68,4 @@ def test_reliability_random_faults(seed: int, tmp_path: Path, fast_sim: Simulato
     assert doc is not None
     assert set(live) == {r.id for r in doc.pods.values()}, "no orphan: every live pod is in state"
     assert sorted(p.env["GITOPS_RUNNER_POD"] for p in live.values()) == \
-        ["api-0", "api-1", "api-2", "api-3"], "no duplicate"
+        ["api", "api-1", "api-2", "api-3"], "no duplicate"

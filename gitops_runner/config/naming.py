@@ -17,8 +17,8 @@ def valid_name(text: str) -> bool:
 
 
 def logical_names(pod: str, replicas: int) -> list[str]:
-    """The logical name of each replica of a pod entry."""
-    return [pod] if replicas == 1 else [f"{pod}-{i}" for i in range(replicas)]
+    """Replica 0 keeps the entry's bare name, so scaling 1 -> 3 -> 1 never touches it."""
+    return [pod] + [f"{pod}-{i}" for i in range(1, replicas)]
 
 
 def runpod_name(project: str, environment: str, logical: str) -> str:

@@ -37,7 +37,8 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
     total_gpus = total_pods = 0
     for i, pod in enumerate(data["pods"]):
         base: Path = ("pods", i)
-        if pod["name"] in seen_pods:
+        duplicate = pod["name"] in seen_pods
+        if duplicate:
             c.at((*base, "name"), f"pods[{i}].name: duplicate pod name '{pod['name']}' "
                                   f"(also pods[{seen_pods[pod['name']]}])")
         seen_pods.setdefault(pod["name"], i)
@@ -49,7 +50,7 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
             if len(name) > MAX_POD_NAME:
                 c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' is longer than "
                                       f"{MAX_POD_NAME} characters; shorten the names")
-            if name in seen_names and seen_names[name] != i:
+            if name in seen_names and seen_names[name] != i and not duplicate:
                 c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' collides with "
                                       f"pods[{seen_names[name]}] (replica suffix); rename one")
             seen_names.setdefault(name, i)

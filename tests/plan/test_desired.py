@@ -32,7 +32,7 @@ pods:
 def test_desired_replicas_expand_with_names_and_markers() -> None:
     pods = desired_pods(stack_from_yaml(POD))
     assert [(p.logical, p.runpod_name) for p in pods] == [
-        ("api-0", "demo-prod-api-0"), ("api-1", "demo-prod-api-1")]
+        ("api", "demo-prod-api"), ("api-1", "demo-prod-api-1")]
     env = pods[1].public_body["env"]
     assert env[MARKER_STACK] == "demo/prod" and env[MARKER_POD] == "api-1"
     assert env["GITOPS_RUNNER_TAG_TEAM"] == "ml"

@@ -69,7 +69,7 @@ def test_race_eight_applies_one_stack(tmp_path: Path, seaweedfs_endpoint: str,
 
     world = json.loads((tmp_path / ".gitops-runner" / "sandbox" / "runpod.json").read_text())
     live = [p for p in world["pods"] if not p["terminated"]]
-    assert sorted(p["name"] for p in live) == ["race-prod-api-0", "race-prod-api-1",
+    assert sorted(p["name"] for p in live) == ["race-prod-api", "race-prod-api-1",
                                                 "race-prod-api-2"]
     assert {p["id"] for p in live} == {r["id"] for r in doc["pods"].values()}
     assert len({p["image"] for p in live}) == 1
