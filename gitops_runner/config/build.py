@@ -18,6 +18,7 @@ from gitops_runner.config.model import (
     Model,
     NetworkVolume,
     PodSpec,
+    Rollout,
     Runtime,
     SecretRef,
     Stack,
@@ -77,6 +78,8 @@ def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
         health_check=HealthCheck(hc["path"], hc["port"], hc.get("timeout_seconds", 900),
                                  hc.get("interval_seconds", 10)) if hc else None,
         tags={str(k): str(v) for k, v in raw.get("tags", {}).items()},
+        rollout=Rollout(raw.get("rollout", {}).get("max_unavailable", 1),
+                        raw.get("rollout", {}).get("max_surge", 1)),
     )
 
 

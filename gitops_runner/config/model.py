@@ -78,6 +78,14 @@ class HealthCheck:
 
 
 @dataclass(frozen=True)
+class Rollout:
+    """CONTRACT §10: how an entry's replicas change."""
+
+    max_unavailable: int = 1
+    max_surge: int = 1
+
+
+@dataclass(frozen=True)
 class PodSpec:
     name: str
     gpu: Gpu
@@ -92,6 +100,7 @@ class PodSpec:
     models: tuple[Model, ...] = ()
     health_check: HealthCheck | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    rollout: Rollout = field(default_factory=Rollout)
 
 
 @dataclass(frozen=True)

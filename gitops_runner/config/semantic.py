@@ -104,6 +104,10 @@ def _check_pod(c: _Checker, base: Path, pod: dict[str, Any], guard: dict[str, An
             if gpu_id not in allowed:
                 path = (*base, "gpu", "type") if j == 0 else (*base, "gpu", "fallback", j - 1)
                 c.at(path, f"{name}.gpu: '{gpu_id}' is not in guardrails.allowed_gpu_types")
+    rollout = pod.get("rollout", {})
+    if rollout.get("max_unavailable", 1) == 0 and rollout.get("max_surge", 1) == 0:
+        c.at((*base, "rollout"), f"{name}.rollout: max_unavailable 0 needs max_surge of 1 or "
+                                 "more, or no replica could ever change", key=True)
     if "volume" in pod and "network_volume" in pod:
         c.at((*base, "network_volume"), f"{name}: set either volume or network_volume, not both",
              key=True)

@@ -3,21 +3,23 @@ retry failed actions after a fresh observation, unlock."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.config.model import Stack
+from gitops_runner.engine import rollout
 from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.executor import Executor, Outcome
 from gitops_runner.engine.journal import Journal, open_journal
 from gitops_runner.engine.lock import held_lock
 from gitops_runner.engine.observe import observe
 from gitops_runner.engine.session import RunPodAccess, Session
+from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import make_plan
-from gitops_runner.plan.model import Plan, PlanAction
+from gitops_runner.plan.model import Plan
 from gitops_runner.report.plan import money
 from gitops_runner.state.base import LockInfo
 
@@ -88,13 +90,6 @@ def _check_stale(saved: Plan, fresh: Plan) -> None:
                              + ". Run plan again and apply the new plan")
 
 
-def _groups(actions: tuple[PlanAction, ...]) -> list[list[PlanAction]]:
-    groups: dict[str, list[PlanAction]] = {}
-    for action in actions:
-        groups.setdefault(action.pod, []).append(action)
-    return list(groups.values())
-
-
 def apply_stack(session: Session, stack: Stack, access: RunPodAccess,
                 secrets: Mapping[str, str], options: ApplyOptions,
                 saved: Plan | None = None,
@@ -117,7 +112,9 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
     result = ApplyResult(stack.name, converged=False)
     poll = options.poll_seconds if options.poll_seconds is not None else access.poll_seconds
     executor = Executor(client, journal, stack.name, secrets, access.proxy_url, log,
-                        poll_seconds=poll, clock=session.clock)
+                        poll_seconds=poll, clock=session.clock,
+                        writes=threading.Semaphore(options.parallelism),
+                        watcher=PodWatcher(client, session.clock))
     catalog: list[dict[str, Any]] | None = None  # prices do not move within one run
     for attempt in range(1, options.max_attempts + 2):
         seen = observe(client, with_catalog=catalog is None)
@@ -149,7 +146,7 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
         if attempt > 1:
             log(f"{stack.name}: attempt {attempt} of {options.max_attempts}, "
                 f"{len(plan.actions)} action(s) left after a fresh look at RunPod")
-        outcomes = _execute(executor, plan, options.parallelism)
+        outcomes = rollout.execute(executor, plan.actions)
         result.outcomes.extend(outcomes)
         if any(not o.ok and not o.retry for o in outcomes):
             break
@@ -160,20 +157,3 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
         # A run that changed nothing writes nothing, so saved plans stay valid.
         journal.history(session.identity.actor, options.operation, result.fingerprint, status)
     return result
-
-
-def _execute(executor: Executor, plan: Plan, parallelism: int) -> list[Outcome]:
-    groups = _groups(plan.actions)
-    pool = ThreadPoolExecutor(max_workers=max(1, parallelism), thread_name_prefix="apply")
-    outcomes: list[Outcome] = []
-    try:
-        futures = [pool.submit(executor.run_group, group) for group in groups]
-        for future in futures:
-            outcomes.extend(future.result())
-    except BaseException:
-        # ^C or SIGTERM: workers stop waiting at their next poll, so the lock can go.
-        executor.cancel.set()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-    return outcomes

@@ -11,6 +11,7 @@ from typing import Any
 from gitops_runner.engine.clock import Clock, SystemClock
 from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.readiness import wait_ready
+from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.plan.desired import DesiredPod, create_body, resolved_env
 from gitops_runner.plan.diff import record_spec
 from gitops_runner.plan.model import PlanAction
@@ -54,6 +55,10 @@ class Executor:
     poll_seconds: float = 5.0
     clock: Clock = field(default_factory=SystemClock)
     cancel: threading.Event = field(default_factory=threading.Event)
+    # RunPod writes run at most --parallelism at a time; waits for readiness do not
+    # hold a slot, so they overlap (CONTRACT §10).
+    writes: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(8))
+    watcher: PodWatcher | None = None
 
     # -- entry -----------------------------------------------------------------
     def run_group(self, actions: list[PlanAction]) -> list[Outcome]:
@@ -117,7 +122,7 @@ class Executor:
         if action.start:
             # Started meanwhile (409)? Readiness below tells the truth either way.
             try:
-                with contextlib.suppress(InvalidTransitionError):
+                with contextlib.suppress(InvalidTransitionError), self.writes:
                     self.client.pod_action(pod_id, "start")
             except CapacityError as exc:
                 raise ActionFailed(
@@ -126,7 +131,8 @@ class Executor:
                     "RunPod and apply again, which creates it elsewhere", retry=False) from None
         pod: dict[str, Any]
         if action.patch_fields:
-            pod = self.client.update_pod(pod_id, self._patch_body(want, action.patch_fields))
+            with self.writes:
+                pod = self.client.update_pod(pod_id, self._patch_body(want, action.patch_fields))
         else:
             pod = self.client.get_pod(pod_id)
         self._record(want, pod, healthy=False)
@@ -156,7 +162,8 @@ class Executor:
 
     # -- helpers ---------------------------------------------------------------------
     def _terminate(self, pod_id: str) -> None:
-        with contextlib.suppress(NotFoundError):  # already gone: the goal is met
+        # Already gone (NotFoundError): the goal is met.
+        with contextlib.suppress(NotFoundError), self.writes:
             self.client.delete_pod(pod_id)
 
     def _patch_body(self, want: DesiredPod, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -207,7 +214,8 @@ class Executor:
     def _create_once(self, want: DesiredPod, body: dict[str, Any]) -> dict[str, Any]:
         for _ in range(3):
             try:
-                return self.client.create_pod(body)
+                with self.writes:
+                    return self.client.create_pod(body)
             except CreateOutcomeUnknownError:
                 found = self._find_created(want)
                 if found is not None:
@@ -246,7 +254,8 @@ class Executor:
         result = wait_ready(self.client, pod_id, health, self.proxy_url,
                             bool(want.public_body["ports"]), started,
                             lambda text: self.log(f"{want.logical}: {text}"),
-                            poll=self.poll_seconds, clock=self.clock, cancel=self.cancel)
+                            poll=self.poll_seconds, clock=self.clock, cancel=self.cancel,
+                            watcher=self.watcher)
         if not result.ready:
             raise ActionFailed(f"pod {pod_id} {result.detail}; it is kept, and the next apply "
                                "waits for it again", retry=False)

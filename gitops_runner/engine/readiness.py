@@ -7,13 +7,15 @@ the RunPod API key is never sent to a pod.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 
 from gitops_runner.config.model import HealthCheck
 from gitops_runner.engine.clock import Clock, SystemClock
+from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.plan.observed import parse_pod
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError, TransientError
@@ -42,36 +44,62 @@ def health_ok(session: requests.Session, url: str) -> tuple[bool, str]:
     return 200 <= resp.status_code < 300, f"HTTP {resp.status_code}"
 
 
+# RunPod's reads lag its writes (RUNPOD.md): a pod may be missing from GET/list for a
+# while after create, and report a stale EXITED just after a start or update.
+APPEAR_GRACE = 60.0
+STALE_EXITED_GRACE = 30.0
+FIRST_POLL = 1.0  # look soon after the request, then back off to `poll`
+
+
 def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
                proxy_template: str, expect_ports: bool, started: float,
                progress: Callable[[str], None], poll: float = POLL_SECONDS,
                clock: Clock | None = None,
-               cancel: threading.Event | None = None) -> Readiness:
-    """Poll until ready or the timeout (counted from `started`, the request time) passes."""
+               cancel: threading.Event | None = None,
+               watcher: PodWatcher | None = None) -> Readiness:
+    """Poll until ready or the timeout (counted from `started`, the request time) passes.
+
+    With a watcher, every waiting pod shares one pod list per round."""
     timeout = health.timeout_seconds if health else DEFAULT_TIMEOUT
-    interval = min(poll, health.interval_seconds) if health else poll
     cancel = cancel or threading.Event()
     clock = clock or SystemClock()
+
+    def look(max_age: float) -> Mapping[str, Any] | None:
+        if watcher is not None:
+            return watcher.look(pod_id, max_age)
+        try:
+            return client.get_pod(pod_id)
+        except NotFoundError:
+            return None
+
     session = requests.Session()
     last_health = -1e9
     said = "not checked yet"
     last = ""
     last_print = -1e9
     status = "UNKNOWN"
+    step = min(FIRST_POLL, poll)
     while True:
         elapsed = clock.monotonic() - started
+        pod = None
         try:
-            pod = parse_pod(client.get_pod(pod_id))
-            status = pod.status
-        except NotFoundError:
-            return Readiness(False, "GONE", f"pod {pod_id} disappeared while starting")
+            raw = look(step * 0.9)
         except TransientError as exc:
-            pod, detail = None, str(exc)
+            raw, detail = None, str(exc)
+        else:
+            if raw is None:
+                if elapsed > APPEAR_GRACE:
+                    return Readiness(False, "GONE", f"pod {pod_id} disappeared while starting")
+                detail = "not visible on RunPod yet"
+            else:
+                pod = parse_pod(raw)
+                status = pod.status
         if pod is not None:
             if status == "ERROR":
                 return Readiness(False, status, "the pod went to ERROR on RunPod; see "
                                                 "gitops-runner logs for its output")
-            if status in ("EXITED", "TERMINATED"):
+            if status == "TERMINATED" or (status == "EXITED"
+                                          and elapsed > STALE_EXITED_GRACE):
                 return Readiness(False, status, f"the pod is {status} instead of starting")
             detail = status
             if status == "RUNNING" and expect_ports and not pod.has_runtime_ports:
@@ -92,5 +120,7 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
             last, last_print = detail, elapsed
         if elapsed >= timeout:
             return Readiness(False, status, f"not ready after {timeout}s: {detail}")
-        if clock.sleep(max(0.05, min(interval, timeout - elapsed)), cancel):
+        wait = min(step, health.interval_seconds) if health else step
+        if clock.sleep(max(0.05, min(wait, timeout - elapsed)), cancel):
             return Readiness(False, status, "interrupted while waiting")
+        step = min(poll, step * 2)
