@@ -10,8 +10,8 @@ import pytest
 
 from gitops_runner.config.model import Rollout
 from gitops_runner.engine.apply import ApplyOptions, apply_stack
-from gitops_runner.engine.rollout import Batch, batches
 from gitops_runner.plan.identity import MARKER_POD
+from gitops_runner.plan.rollout import Batch, batches
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import World
@@ -125,3 +125,19 @@ def test_rollout_waits_overlap_and_share_one_list_per_round(
     gets = [ex.path for ex in fast_sim.exchanges or [] if ex.method == "GET"
             and ex.path.startswith("/v2/pods/")]
     assert gets == [], "waiting pods read the shared list, not a GET each"
+
+
+def test_rollout_plan_shows_batches_and_restarts(fast_sim: Simulator, tmp_path: Path,
+                                                 vclock: ScaledClock) -> None:
+    from gitops_runner.engine.observe import plan_stacks
+    from gitops_runner.report.plan import render_markdown, render_text
+
+    assert _apply(fast_sim, tmp_path, vclock, "img:1").converged
+    stack = stack_from_yaml(PODS.format(image="img:2", unavailable=1),
+                            f"state: {{path: {tmp_path}}}\n")
+    client = RunPodClient(fast_sim.url, "k")
+    (result,) = plan_stacks(make_session(clock=vclock), [stack], client, {})
+    text = render_text(result.plan)
+    assert "~ api  update (restarts container)" in text
+    assert "Rollout of api: 3 batches: api, then api-1, then api-2" in text
+    assert "Rollout of api: 3 batches" in render_markdown(result.plan)

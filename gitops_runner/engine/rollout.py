@@ -13,72 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 
 from gitops_runner.config.model import Rollout
 from gitops_runner.engine.executor import Executor, Outcome
 from gitops_runner.plan.model import PlanAction
-
-DISRUPTIVE = ("update", "replace")
-
-
-@dataclass(frozen=True)
-class Batch:
-    kind: str  # "update" | "replace"
-    pods: tuple[str, ...]
-
-
-def _groups(actions: Sequence[PlanAction]) -> dict[str, list[PlanAction]]:
-    groups: dict[str, list[PlanAction]] = {}
-    for action in actions:
-        groups.setdefault(action.pod, []).append(action)
-    return groups
-
-
-def _entry(group: list[PlanAction]) -> str:
-    for action in group:
-        if action.desired is not None and action.desired.spec is not None:
-            return action.desired.spec.name
-    return f"(removed) {group[0].pod}"
-
-
-def _main(group: list[PlanAction]) -> str:
-    return next((a.action for a in group if a.wait_for is None), group[0].action)
-
-
-def batches(changing: Sequence[tuple[str, str]], rollout: Rollout) -> list[Batch]:
-    """Pure: (pod, "update"|"replace") in order -> batches that respect `rollout`.
-
-    An update makes its replica unready (max_unavailable per batch); a replace surges
-    (max_surge per batch). With max_unavailable 0 an in-place update still has to
-    restart its replica: it goes alone."""
-    out: list[Batch] = []
-    for pod, kind in changing:
-        size = max(1, rollout.max_unavailable if kind == "update" else
-                   (rollout.max_surge or rollout.max_unavailable))
-        if out and out[-1].kind == kind and len(out[-1].pods) < size:
-            out[-1] = Batch(kind, (*out[-1].pods, pod))
-        else:
-            out.append(Batch(kind, (pod,)))
-    return out
-
-
-def plan_batches(actions: Sequence[PlanAction]) -> dict[str, list[Batch]]:
-    """The batches each entry's changing replicas will go in, for the plan to show."""
-    out: dict[str, list[Batch]] = {}
-    rollouts: dict[str, Rollout] = {}
-    changing: dict[str, list[tuple[str, str]]] = {}
-    for pod, group in _groups(actions).items():
-        kind = _main(group)
-        if kind not in DISRUPTIVE:
-            continue
-        entry = _entry(group)
-        spec = next(a.desired.spec for a in group if a.desired and a.desired.spec)
-        rollouts[entry] = spec.rollout
-        changing.setdefault(entry, []).append((pod, kind))
-    for entry, pods in changing.items():
-        out[entry] = batches(sorted(pods), rollouts[entry])
-    return out
+from gitops_runner.plan.rollout import DISRUPTIVE, batches, entry_of, groups_by_pod, main_kind
 
 
 def _all(run: Callable[[list[PlanAction]], list[Outcome]],
@@ -91,8 +30,8 @@ def _all(run: Callable[[list[PlanAction]], list[Outcome]],
 
 def _roll_entry(executor: Executor, groups: dict[str, list[PlanAction]],
                 rollout: Rollout) -> list[Outcome]:
-    steady = [g for g in groups.values() if _main(g) not in DISRUPTIVE]
-    changing = sorted((pod, _main(g)) for pod, g in groups.items() if _main(g) in DISRUPTIVE)
+    steady = [g for g in groups.values() if main_kind(g) not in DISRUPTIVE]
+    changing = sorted((pod, main_kind(g)) for pod, g in groups.items() if main_kind(g) in DISRUPTIVE)
     outcomes = _all(executor.run_group, steady)
     stopped: str | None = None
     for batch in batches(changing, rollout):
@@ -117,8 +56,8 @@ def execute(executor: Executor, actions: Sequence[PlanAction]) -> list[Outcome]:
     """Every entry in parallel, each as a rolling update."""
     entries: dict[str, dict[str, list[PlanAction]]] = {}
     rollouts: dict[str, Rollout] = {}
-    for pod, group in _groups(actions).items():
-        entry = _entry(group)
+    for pod, group in groups_by_pod(actions).items():
+        entry = entry_of(group)
         entries.setdefault(entry, {})[pod] = group
         spec = next((a.desired.spec for a in group if a.desired and a.desired.spec), None)
         rollouts[entry] = spec.rollout if spec is not None else Rollout()

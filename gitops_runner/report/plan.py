@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from gitops_runner.plan.model import Plan, PlanAction
 from gitops_runner.plan.planfile import render_plan_file
+from gitops_runner.plan.rollout import plan_batches
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "adopt": "<="}
 COLORS = {"create": "32", "update": "33", "replace": "35", "delete": "31", "adopt": "36"}
@@ -34,7 +35,9 @@ def summary_line(plan: Plan) -> str:
 def _headline(a: PlanAction, symbol: bool = True) -> str:
     view = a.after or a.before or {}
     gpu = view.get("gpu")
-    parts = [f"{SYMBOLS[a.action]} {a.pod}" if symbol else a.pod, a.action]
+    # On RunPod every PATCH restarts the container (CONTRACT §5): say so.
+    kind = "update (restarts container)" if a.action == "update" and a.patch_fields else a.action
+    parts = [f"{SYMBOLS[a.action]} {a.pod}" if symbol else a.pod, kind]
     if gpu:
         parts.append(f"{gpu} x{view.get('gpu_count', 1)}")
     if a.action in ("create", "replace", "update", "adopt") and a.after:
@@ -42,6 +45,16 @@ def _headline(a: PlanAction, symbol: bool = True) -> str:
     if a.before and a.before.get("id"):
         parts.append(f"(pod {a.before['id']})")
     return "  ".join(parts)
+
+
+def rollout_lines(plan: Plan) -> list[str]:
+    """One line per entry whose replicas change in more than one batch."""
+    lines = []
+    for entry, batches in sorted(plan_batches(plan.actions).items()):
+        if len(batches) > 1:
+            steps = ", then ".join(" + ".join(b.pods) for b in batches)
+            lines.append(f"Rollout of {entry}: {len(batches)} batches: {steps}")
+    return lines
 
 
 def render_text(plan: Plan, color: bool = False, sandbox: bool = False) -> str:
@@ -55,6 +68,7 @@ def render_text(plan: Plan, color: bool = False, sandbox: bool = False) -> str:
             lines.append(f"      {reason}")
     for name in plan.unchanged:
         lines.append(f"    {name}  unchanged")
+    lines.extend(rollout_lines(plan))
     lines.append(summary_line(plan))
     lines.append(f"Cost: {money(plan.cost_before)} -> {money(plan.cost_after)} "
                  f"({signed_money(plan.cost_delta)})")
@@ -105,6 +119,7 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
         out.append(f"{symbol} {_headline(a, symbol=False).replace('```', '')}")
         out.extend(f"#     {r.replace('```', '')}" for r in a.reasons)
     out.append("```")
+    out.extend(f"\n{line}" for line in rollout_lines(plan))
     out.append("")
     out.append("</details>")
     for note in plan.notes:

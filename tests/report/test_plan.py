@@ -9,7 +9,7 @@ def test_render_text_terraform_like() -> None:
     text = render_text(plan(POD.replace("info", "debug"), [raw], state))
     assert text == (
         "Stack demo/prod\n"
-        "  ~ api  update  NVIDIA GeForce RTX 4090 x1  $0.69/h  (pod pod1)\n"
+        "  ~ api  update (restarts container)  NVIDIA GeForce RTX 4090 x1  $0.69/h  (pod pod1)\n"
         "      env.LOG_LEVEL: 'info' -> 'debug'\n"
         "Plan: 0 to create, 1 to update, 0 to replace, 0 to delete, 0 unchanged.\n"
         "Cost: $0.69/h -> $0.69/h (±$0.00/h)\n")
