@@ -111,6 +111,23 @@ def bench_apply(creates: int, parallelism: int, latency: float) -> float:
         return time.perf_counter() - start
 
 
+def bench_boot_bound(creates: int, boot: float, latency: float,
+                     poll: float = 1.0) -> tuple[float, float]:
+    """Returns (apply wall time / one boot, RunPod reads per poll round while waiting)."""
+    world = World(settings=Settings(provisioning_seconds=boot * 0.4, starting_seconds=boot * 0.6,
+                                    latency_seconds=latency, rate_per_minute=10**6))
+    with tempfile.TemporaryDirectory() as tmp, Simulator(world) as sim:
+        sim.exchanges = []
+        stack = stack_of(creates, tmp)
+        access = RunPodAccess(RunPodClient(sim.url, "k"), sim.proxy_url, False, poll)
+        start = time.perf_counter()
+        result = apply_stack(quiet_session(), stack, access, {}, ApplyOptions())
+        wall = time.perf_counter() - start
+        assert result.converged and result.count("create") == creates
+        reads = sum(1 for ex in sim.exchanges if ex.method == "GET" and ex.path.startswith("/v2/pods"))
+        return wall / boot, reads / max(1.0, wall / poll)
+
+
 def cold(cmd: list[str], cwd: str) -> float:
     exe = Path(sys.executable).with_name("gitops-runner")
     runs = []
@@ -148,10 +165,14 @@ def main() -> None:
     wider = bench_apply(50, 16, latency)
     serial = bench_apply(50, 1, latency)
     rows.append(("apply 50 creates, 300 ms latency, parallelism 8",
-                 f"{parallel:.1f} s ({serial / parallel:.1f}x vs one at a time)", ">= 8x"))
+                 f"{parallel:.1f} s ({serial / parallel:.1f}x vs one at a time)", ">= 4x"))
     rows.append(("apply 50 creates, 300 ms latency, parallelism 16",
                  f"{wider:.1f} s ({serial / wider:.1f}x vs one at a time)", ">= 8x"))
     rows.append(("apply 50 creates, 300 ms latency, one at a time", f"{serial:.1f} s", ""))
+    ratio, per_round = bench_boot_bound(50, boot=6.0, latency=0.02)
+    rows.append(("apply 50 creates, 6 s boot, 20 ms latency: wall / one boot",
+                 f"{ratio:.2f}x", "<= 1.5x"))
+    rows.append(("  RunPod reads per poll round while waiting (50 pods)", f"{per_round:.2f}", "<= 2"))
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "deploy.yaml").write_text(deploy_text(200, tmp))
         rows.append(("cold start: gitops-runner --version",
