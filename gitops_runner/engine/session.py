@@ -152,9 +152,9 @@ class Session:
                                         starting_seconds=boot * 2 / 3))
         store = FileStore(os.path.join(sandbox_dir(stacks), "sandbox", "runpod.json"))
         with Simulator(world, store) as sim:
-            # Simulated pods boot in seconds: look often.
+            # Simulated pods boot in `boot` seconds: look a few times per boot.
             yield RunPodAccess(RunPodClient(sim.url, SANDBOX_KEY, max_retry_seconds=10),
-                               sim.proxy_url, True, 0.5)
+                               sim.proxy_url, True, max(0.05, min(0.5, boot / 4)))
 
 
 def sandbox_dir(stacks: Sequence[Stack]) -> str:
