@@ -136,7 +136,7 @@ class Executor:
         else:
             pod = self.client.get_pod(pod_id)
         self._record(want, pod, healthy=False)
-        self._await(want, pod_id, started)
+        self._await(want, pod_id, started, restarts=bool(action.patch_fields))
         return f"updated pod {pod_id} in place", pod.get("gpu", {}).get("id")
 
     def _delete(self, action: PlanAction) -> tuple[str, str | None]:
@@ -249,13 +249,14 @@ class Executor:
             healthy=healthy,
             superseded=tuple(i for i in dict.fromkeys((*(superseded or ()), *keep)) if i != pod.id)))
 
-    def _await(self, want: DesiredPod, pod_id: str, started: float) -> None:
+    def _await(self, want: DesiredPod, pod_id: str, started: float,
+               restarts: bool = False) -> None:
         health = want.spec.health_check if want.spec is not None else None
         result = wait_ready(self.client, pod_id, health, self.proxy_url,
                             bool(want.public_body["ports"]), started,
                             lambda text: self.log(f"{want.logical}: {text}"),
                             poll=self.poll_seconds, clock=self.clock, cancel=self.cancel,
-                            watcher=self.watcher)
+                            watcher=self.watcher, restarts=restarts)
         if not result.ready:
             raise ActionFailed(f"pod {pod_id} {result.detail}; it is kept, and the next apply "
                                "waits for it again", retry=False)

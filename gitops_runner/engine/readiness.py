@@ -49,6 +49,15 @@ def health_ok(session: requests.Session, url: str) -> tuple[bool, str]:
 APPEAR_GRACE = 60.0
 STALE_EXITED_GRACE = 30.0
 FIRST_POLL = 1.0  # look soon after the request, then back off to `poll`
+UPTIME_SLACK = 5.0  # seconds of clock difference between us and RunPod we forgive
+
+
+def _uptime(raw: Mapping[str, Any] | None) -> float:
+    runtime = (raw or {}).get("runtime") or {}
+    try:
+        return float(runtime.get("uptime") or 0)
+    except (TypeError, ValueError):
+        return 0.0
 
 
 def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
@@ -56,10 +65,13 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
                progress: Callable[[str], None], poll: float = POLL_SECONDS,
                clock: Clock | None = None,
                cancel: threading.Event | None = None,
-               watcher: PodWatcher | None = None) -> Readiness:
+               watcher: PodWatcher | None = None,
+               restarts: bool = False) -> Readiness:
     """Poll until ready or the timeout (counted from `started`, the request time) passes.
 
-    With a watcher, every waiting pod shares one pod list per round."""
+    With a watcher, every waiting pod shares one pod list per round. `restarts`: the
+    request restarts the container (a PATCH), so a RUNNING whose uptime predates the
+    request is the old container, read stale, and not ready yet."""
     timeout = health.timeout_seconds if health else DEFAULT_TIMEOUT
     cancel = cancel or threading.Event()
     clock = clock or SystemClock()
@@ -102,7 +114,9 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
                                           and elapsed > STALE_EXITED_GRACE):
                 return Readiness(False, status, f"the pod is {status} instead of starting")
             detail = status
-            if status == "RUNNING" and expect_ports and not pod.has_runtime_ports:
+            if status == "RUNNING" and restarts and _uptime(raw) > elapsed + UPTIME_SLACK:
+                detail = "RUNNING (the old container, not restarted yet)"
+            elif status == "RUNNING" and expect_ports and not pod.has_runtime_ports:
                 detail = "RUNNING, waiting for port mappings"
             elif status == "RUNNING" and health is not None:
                 # RunPod is polled every `poll`; the pod itself every interval_seconds.
