@@ -65,7 +65,7 @@ def cap_summary(markdown: str, room: int) -> str:
     raw = markdown.encode()
     if len(raw) <= room:
         return markdown
-    keep = raw[: max(0, room - len(_CUT_NOTE.encode()))].decode("utf-8", errors="ignore")
+    keep = raw[: max(0, room - len(_CUT_NOTE.encode()) - 4)].decode("utf-8", errors="ignore")
     keep = keep[: keep.rfind("\n") + 1] if "\n" in keep else keep
     if keep.count("```") % 2:
         keep += "```\n"

@@ -15,7 +15,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-
 BOT = {"login": "github-actions[bot]", "type": "Bot", "id": 41898282}
 
 
