@@ -298,7 +298,11 @@ def action(c: Ctx) -> int:
     """The GitHub Action entrypoint: acts on GITHUB_EVENT_NAME and the INPUT_* values."""
     from gitops_runner.commands import action
     from gitops_runner.github.context import read_context
+    from gitops_runner.github.runner_user import adopt_workspace_owner
 
+    became = adopt_workspace_owner(c.env)  # before anything is written
+    if became:
+        c.out.log(became)
     return action.run(c.session(), read_context(c.env))
 
 
