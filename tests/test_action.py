@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gitops_runner.runpod.simulator.server import Simulator
 from tests.action_repo import HF, KEY, ActionRepo
 from tests.fakes.github import (
     GitHubState,
@@ -169,3 +170,12 @@ def test_action_pull_request_target_runs_nothing(action_repo: ActionRepo) -> Non
 def test_action_other_events_do_nothing(action_repo: ActionRepo) -> None:
     result = action_repo.run("issues", {})
     assert result.code == 0 and "Nothing to do for the `issues` event" in result.err
+
+
+def test_action_plan_with_local_state_outside_the_sandbox_warns(action_repo: ActionRepo,
+                                                                  fast_sim: Simulator) -> None:
+    action_repo.runpod_url = fast_sim.url
+    result = action_repo.run("pull_request", PR)
+    assert result.code == 0, result.err
+    assert "::warning::app/prod keep(s) state with backend: local" in result.out
+    assert "> [!WARNING]" in action_repo.summary()

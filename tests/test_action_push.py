@@ -136,6 +136,16 @@ def test_action_explicit_apply_skips_the_review_check(action_repo: ActionRepo) -
     assert [p["image"] for p in action_repo.sandbox_pods()] == ["img:1"]
 
 
+def test_action_outputs_that_cannot_be_written_after_apply_are_a_named_error(
+        action_repo: ActionRepo) -> None:
+    missing = str(action_repo.root / "gone" / "out")  # removed mid-run, as a cleanup might
+    result = action_repo.run_with_env({"GITHUB_OUTPUT": missing}, "push", PUSH, command="apply")
+    assert result.code == 1
+    assert f"cannot write the step outputs ($GITHUB_OUTPUT) to {missing}" in result.err
+    assert "unexpected error" not in result.err
+    assert [p["image"] for p in action_repo.sandbox_pods()] == ["img:1"], "the apply was done"
+
+
 def test_action_local_backend_refuses_to_apply_outside_the_sandbox(
         action_repo: ActionRepo) -> None:
     action_repo.runpod_url = "http://127.0.0.1:9"  # never reached
