@@ -121,3 +121,14 @@ def test_validate_project_defaults_flow_into_pods() -> None:
     assert stack.pods[0].cloud_type == "COMMUNITY"
     assert stack.pods[0].data_centers == ("EU-RO-1",)
     assert stack.environment == "dev"
+
+
+@pytest.mark.parametrize("doc", [
+    b'version: 1\nproject: {name: "demo\\n"}\npods:\n' + BASE_POD.encode(),
+    b'version: 1\nproject: {name: demo, environment: "prod\\n"}\npods:\n' + BASE_POD.encode(),
+    pod_doc("  - name: \"api\\n\"\n    gpu: {type: NVIDIA L4}\n    runtime: {image: nginx}\n"),
+])
+def test_validate_a_trailing_newline_never_passes_a_pattern(doc: bytes) -> None:
+    # Python's `$` matches before a final newline; the schema's patterns mean the end.
+    _, problems = parse_stack("d.yaml", doc)
+    assert problems, "a name ending in a newline would break the plan comment's marker"
