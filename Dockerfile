@@ -1,6 +1,10 @@
-# The gitops-runner GitHub Action. GitHub runs it with the workspace as the working
-# directory; uid 1001 matches the hosted runner's user, so the workspace and the
-# $GITHUB_OUTPUT / $GITHUB_STEP_SUMMARY files stay writable without root.
+# The gitops-runner GitHub Action.
+# No USER: GitHub starts Docker actions as the image's user and documents that it must be
+# root ("Dockerfile support for GitHub Actions", USER), and the runner's uid is 1001 only on
+# GitHub-hosted runners. `gitops-runner action` starts as root and, before it writes
+# anything, becomes the owner of $GITHUB_WORKSPACE (gitops_runner/github/runner_user.py),
+# so files in the workspace and the $GITHUB_OUTPUT/$GITHUB_STEP_SUMMARY files stay the
+# runner's on hosted, self-hosted and GHES runners alike.
 FROM python:3.12.8-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -13,8 +17,6 @@ COPY pyproject.toml README.md ./
 COPY gitops_runner ./gitops_runner
 COPY schemas ./schemas
 COPY examples ./examples
-RUN pip install --no-cache-dir . \
-    && useradd --create-home --uid 1001 runner
+RUN pip install --no-cache-dir .
 
-USER 1001
 ENTRYPOINT ["gitops-runner", "action"]

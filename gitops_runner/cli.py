@@ -102,12 +102,17 @@ def validate(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
 @click.option("--dir", "directory", default=".", show_default=True, help="Repository root.")
 @click.option("--project", default="my-project", show_default=True, help="Project name.")
 @click.option("--force", is_flag=True, help="Overwrite existing files.")
+@click.option("--backend", type=click.Choice(["local", "s3"]), default="local", show_default=True,
+              help="Where the starter keeps state (s3 for GitHub Actions).")
+@click.option("--bucket", default="", help="S3 bucket for state (with --backend s3).")
+@click.option("--table", default="", help="DynamoDB lock table (with --backend s3).")
 @pass_ctx
-def init(c: Ctx, directory: str, project: str, force: bool) -> int:
+def init(c: Ctx, directory: str, project: str, force: bool, backend: str, bucket: str,
+         table: str) -> int:
     """Write a commented starter deploy/dev.yaml and example workflows."""
     from gitops_runner.commands import init
 
-    return init.run(c.session(), directory, project, force)
+    return init.run(c.session(), directory, project, force, backend, bucket, table)
 
 
 @cli.command()
@@ -298,7 +303,11 @@ def action(c: Ctx) -> int:
     """The GitHub Action entrypoint: acts on GITHUB_EVENT_NAME and the INPUT_* values."""
     from gitops_runner.commands import action
     from gitops_runner.github.context import read_context
+    from gitops_runner.github.runner_user import adopt_workspace_owner
 
+    became = adopt_workspace_owner(c.env)  # before anything is written
+    if became:
+        c.out.log(became)
     return action.run(c.session(), read_context(c.env))
 
 

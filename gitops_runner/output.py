@@ -6,6 +6,7 @@ can capture exactly what a user would see.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,9 @@ class Output:
     err: TextIO = field(default_factory=lambda: sys.stderr)
     secrets: set[str] = field(default_factory=set)
     color: bool = False
+    # In GitHub Actions, text from deploy files, RunPod or pods must not become a
+    # workflow command: report() and log() neutralise it, command() is the one way out.
+    workflow_commands: bool = False
 
     def add_secrets(self, values: Iterable[str]) -> None:
         for value in values:
@@ -36,13 +40,24 @@ class Output:
                 text = text.replace(secret, REDACTED)
         return text
 
+    def _safe(self, text: str) -> str:
+        text = self.redact(text)
+        return neutralise(text) if self.workflow_commands else text
+
     def report(self, text: str = "", end: str = "\n") -> None:
-        self.out.write(self.redact(text) + end)
+        self.out.write(self._safe(text) + end)
         self.out.flush()
 
     def log(self, text: str, end: str = "\n") -> None:
-        self.err.write(self.redact(text) + end)
+        self.err.write(self._safe(text) + end)
         self.err.flush()
+
+    def command(self, line: str, redact: bool = True) -> None:
+        """A workflow command we mean (::add-mask::, ::error ..., ::warning::), one line
+        to stdout. Its data must already be escaped (%, CR, LF); ::add-mask:: lines pass
+        redact=False, or they would mask the mask."""
+        self.out.write((self.redact(line) if redact else line) + "\n")
+        self.out.flush()
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:
@@ -50,3 +65,17 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
                          key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
+
+
+# The runner reads a command from any line whose text, leading whitespace trimmed, starts
+# with "::", and from "##[" anywhere in a line; lines end at CR or LF (actions/runner,
+# src/Runner.Common/ActionCommand.cs: TryParseV2 TrimStart + StartsWith("::"), TryParse
+# IndexOf("##[")). A zero-width space breaks both without changing what a reader sees.
+_ZWSP = "\u200b"
+_LINE_START_COMMAND = re.compile(r"(^|[\r\n])(\s*)::")
+
+
+def neutralise(text: str) -> str:
+    """Text that cannot start a workflow command, whatever its lines hold."""
+    text = text.replace("##[", "#" + _ZWSP + "#[")
+    return _LINE_START_COMMAND.sub(lambda m: f"{m.group(1)}{m.group(2)}:{_ZWSP}:", text)

@@ -14,7 +14,9 @@ import pytest
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import Settings, World
+from tests.action_repo import ActionRepo
 from tests.fakes.clock import FakeClock, ScaledClock
+from tests.fakes.github import fake_github
 from tests.state import servers
 
 
@@ -99,6 +101,14 @@ def fast_world(vclock: ScaledClock) -> World:
 def fast_sim(fast_world: World) -> Iterator[Simulator]:
     with Simulator(fast_world, log_stream_seconds=0.5) as simulator:
         yield simulator
+
+
+@pytest.fixture
+def action_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ActionRepo]:
+    """A repository for the action, with the fake GitHub API; the sandbox by default."""
+    monkeypatch.chdir(tmp_path)
+    with fake_github() as (api, gh):
+        yield ActionRepo(tmp_path, api, gh)
 
 
 @pytest.fixture(scope="session")

@@ -79,6 +79,32 @@ def test_cli_init_writes_valid_starter_and_refuses_overwrite(repo: Path) -> None
     assert run_cli(["init", "--force"]).code == 0
 
 
+def test_cli_init_s3_backend_writes_an_s3_starter(repo: Path) -> None:
+    result = run_cli(["init", "--project", "demo", "--backend", "s3", "--bucket", "acme-state",
+                      "--table", "acme-locks"])
+    assert result.code == 0, result.err
+    text = (repo / "deploy" / "dev.yaml").read_text()
+    assert "backend: s3" in text and "bucket: acme-state" in text
+    assert "{backend: dynamodb, table: acme-locks}" in text
+    assert "note: the workflows apply only with state in S3" not in result.out
+    assert run_cli(["validate"]).code == 0
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--backend", "s3", "--table", "locks"], "--backend s3 needs --bucket"),
+    (["--backend", "s3", "--bucket", "acme-state"], "--backend s3 needs --table"),
+    (["--bucket", "acme-state"], "--bucket and --table go with --backend s3")])
+def test_cli_init_s3_backend_needs_bucket_and_table(repo: Path, argv: list[str],
+                                                    message: str) -> None:
+    result = run_cli(["init", *argv])
+    assert result.code == 1 and message in result.err
+
+
+def test_cli_init_local_backend_says_actions_need_s3(repo: Path) -> None:
+    result = run_cli(["init"])
+    assert "note: the workflows apply only with state in S3" in result.out
+
+
 def test_cli_init_rejects_bad_project_name(repo: Path) -> None:
     result = run_cli(["init", "--project", "Bad_Name"])
     assert result.code == 1 and "not a valid project name" in result.err

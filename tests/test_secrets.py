@@ -78,8 +78,16 @@ def test_secrets_never_leak_through_any_command(repo: Path, fast_sim: Simulator,
 def test_secrets_missing_secret_is_named_not_leaked(repo: Path, fast_sim: Simulator) -> None:
     result = run_cli(["plan"], {"RUNPOD_API_KEY": API_KEY, "RUNPOD_API_URL": fast_sim.url})
     assert result.code == 1
-    assert "secret values are not set in the environment: HF_TOKEN (pod api, env HF_TOKEN" \
-        in result.err
+    assert "secret values are missing: HF_TOKEN is not set (pod api, env HF_TOKEN" in result.err
+
+
+def test_secrets_empty_secret_is_an_error_naming_it(repo: Path, fast_sim: Simulator) -> None:
+    # `${{ secrets.HF_TOKEN }}` of a secret nobody created arrives as "".
+    result = run_cli(["plan"], {"RUNPOD_API_KEY": API_KEY, "RUNPOD_API_URL": fast_sim.url,
+                                "HF_TOKEN": ""})
+    assert result.code == 1
+    assert "secret values are missing: HF_TOKEN is empty (pod api, env HF_TOKEN" in result.err
+    assert not fast_sim.exchanges or all(ex.method == "GET" for ex in fast_sim.exchanges)
 
 
 def test_secrets_bad_key_error_does_not_echo_key(repo: Path, fast_sim: Simulator,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from importlib import resources
 from pathlib import Path
 
 from gitops_runner.config.naming import valid_name
-from gitops_runner.config.starter import STARTER_DEPLOY
+from gitops_runner.config.starter import starter_deploy
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import UsageError
 
@@ -24,11 +25,29 @@ def workflow_text(name: str) -> str:
         encoding="utf-8")
 
 
-def write_starter(directory: str, project: str, force: bool) -> list[str]:
+BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+TABLE = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+
+
+def _check_backend(backend: str, bucket: str, table: str) -> None:
+    if backend == "local":
+        if bucket or table:
+            raise UsageError("--bucket and --table go with --backend s3")
+        return
+    if not BUCKET.match(bucket):
+        raise UsageError(f"--backend s3 needs --bucket, an S3 bucket name (got {bucket!r})")
+    if not TABLE.match(table):
+        raise UsageError(f"--backend s3 needs --table, a DynamoDB table name for the lock "
+                         f"(got {table!r})")
+
+
+def write_starter(directory: str, project: str, force: bool, backend: str = "local",
+                  bucket: str = "", table: str = "") -> list[str]:
     if not valid_name(project):
         raise UsageError(f"{project!r} is not a valid project name: lowercase letters, digits "
                          "and '-', starting with a letter, at most 32 characters")
-    files = {os.path.join(directory, "deploy", "dev.yaml"): STARTER_DEPLOY.format(project=project)}
+    _check_backend(backend, bucket, table)
+    files = {os.path.join(directory, "deploy", "dev.yaml"): starter_deploy(project, bucket, table)}
     for name in WORKFLOWS:
         files[os.path.join(directory, ".github", "workflows", f"gitops-runner-{name}")] = \
             workflow_text(name)
@@ -42,8 +61,13 @@ def write_starter(directory: str, project: str, force: bool) -> list[str]:
     return list(files)
 
 
-def run(session: Session, directory: str, project: str, force: bool) -> int:
-    for path in write_starter(directory, project, force):
+def run(session: Session, directory: str, project: str, force: bool, backend: str = "local",
+        bucket: str = "", table: str = "") -> int:
+    for path in write_starter(directory, project, force, backend, bucket, table):
         session.out.report(f"wrote {path}")
     session.out.report("next: gitops-runner validate && gitops-runner plan --sandbox")
+    if backend == "local":
+        session.out.report("note: the workflows apply only with state in S3 (local state would "
+                           "vanish with the runner); run init --backend s3 --bucket B --table T "
+                           "--force when you set them up")
     return 0

@@ -25,6 +25,6 @@ def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
             out.report(f"{len(files)} file(s) valid: {', '.join(s.name for s in stacks)}")
     if session.in_actions:
         for problem in problems:
-            out.report(error_annotation(problem.file, problem.line, problem.col,
+            out.command(error_annotation(problem.file, problem.line, problem.col,
                                         problem.message))
     return 1 if problems else 0

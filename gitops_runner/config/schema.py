@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path as FsPath
@@ -31,9 +32,20 @@ def deploy_schema() -> dict[str, Any]:
     return schema
 
 
+def _anchor_end(node: Any) -> Any:
+    """Python's `$` also matches before a final newline (ECMA's does not), so
+    `project: {name: "app\\n"}` would pass `^[a-z]...$`; `\\Z` is the end ECMA means."""
+    if isinstance(node, dict):
+        return {k: (re.sub(r"(?<!\\)\$", r"\\Z", v) if k == "pattern" and isinstance(v, str)
+                    else _anchor_end(v)) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_anchor_end(v) for v in node]
+    return node
+
+
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(deploy_schema())
+    return Draft202012Validator(_anchor_end(deploy_schema()))
 
 
 def field_name(path: Path) -> str:

@@ -77,6 +77,8 @@ class Session:
             proxy_url=env.get("RUNPOD_PROXY_URL") or DEFAULT_PROXY_URL,
             sandbox_boot_seconds=float(env.get("GITOPS_RUNNER_SANDBOX_BOOT_SECONDS") or 3))
         out.add_secrets([settings.api_key])
+        if env.get("GITHUB_ACTIONS") == "true":
+            out.workflow_commands = True  # echoed text must not become workflow commands
         return cls(out=out, sandbox=sandbox or env.get("GITOPS_RUNNER_SANDBOX") == "1",
                    runpod_settings=settings, identity=identity_from(env),
                    clock=clock or SystemClock(), secret_source=env,
@@ -115,15 +117,19 @@ class Session:
                 for key, value in pod.runtime.env.items():
                     if not isinstance(value, SecretRef):
                         continue
-                    if value.name in self.secret_source:
+                    # `${{ secrets.X }}` of a secret that does not exist is "", not unset:
+                    # an empty value is as missing as no value, never something to deploy.
+                    if self.secret_source.get(value.name, ""):
                         values[value.name] = self.secret_source[value.name]
                     elif required:
-                        missing.append(f"{value.name} (pod {pod.name}, env {key}, {stack.file})")
+                        state = "empty" if value.name in self.secret_source else "not set"
+                        missing.append(f"{value.name} is {state} (pod {pod.name}, env {key}, "
+                                       f"{stack.file})")
         self.out.add_secrets(values.values())
         if missing:
-            raise GitopsError("secret values are not set in the environment: "
-                              + "; ".join(sorted(set(missing)))
-                              + ". Export them (in Actions: from repository secrets)")
+            raise GitopsError("secret values are missing: " + "; ".join(sorted(set(missing)))
+                              + ". Export them (in Actions: create the repository secret and "
+                              "pass it as env: on the action step)")
         return values
 
     # -- adapters -------------------------------------------------------------------

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # "##[" anywhere in a line is the older command syntax: break it as output.neutralise does.
+    return (text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            .replace("##[", "#\u200b#["))
 
 
 def _escape_property(text: str) -> str:

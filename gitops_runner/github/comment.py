@@ -13,6 +13,10 @@ from gitops_runner.github.api import GitHubClient
 
 CommentUrl = NewType("CommentUrl", str)
 MAX_BODY = 65536
+# A plan past this many comments is summarised instead, with a link to the job summary:
+# a pull request's conversation is not the place for 85 comments of plan.
+MAX_PARTS = 4
+DEFAULT_AUTHOR = "github-actions[bot]"
 # Room for the part marker and the "continued" lines added around each part.
 _BUDGET = MAX_BODY - 600
 _PART = re.compile(r"<!-- gitops-runner:comment kind=(?P<kind>\w+) part=(?P<part>\d+)/"
@@ -25,7 +29,8 @@ _STACK = re.compile(r"<!-- gitops-runner:stack stack=(?P<stack>[a-z0-9-]+/[a-z0-
 class StackSection:
     stack: str
     fingerprint: str | None  # None: no plan (e.g. invalid config), nothing to compare
-    markdown: str
+    markdown: str  # already neutralised (see neutralise_markdown) and redacted
+    brief: str = ""  # one line, for a comment too long to hold the whole plan
 
 
 @dataclass(frozen=True)
@@ -42,13 +47,55 @@ def render_stack_marker(stack: str, fingerprint: str | None) -> str:
     return f"<!-- gitops-runner:stack stack={stack} fingerprint={fingerprint or 'none'} -->"
 
 
+def marker_lines(body: str) -> list[str]:
+    """Lines that may be markers: whole lines outside fenced code blocks."""
+    lines, fence = [], ""
+    for line in body.splitlines():
+        stripped = line.lstrip()
+        if fence and stripped.startswith(fence):
+            fence = ""
+        elif not fence and stripped[:3] in ("```", "~~~"):
+            fence = stripped[:3]
+        elif not fence:
+            lines.append(line)
+    return lines
+
+
 def parse_fingerprints(bodies: Sequence[str]) -> dict[str, str | None]:
+    """Each stack's reviewed fingerprint, from the bot's own marker lines only. A stack
+    marked twice with different fingerprints has none (fail closed)."""
     found: dict[str, str | None] = {}
     for body in bodies:
-        for m in _STACK.finditer(body):
-            fp = m.group("fingerprint")
-            found[m.group("stack")] = None if fp == "none" else fp
+        for line in marker_lines(body):
+            m = _STACK.fullmatch(line)
+            if not m:
+                continue
+            stack, fp = m.group("stack"), m.group("fingerprint")
+            value = None if fp == "none" else fp
+            found[stack] = value if found.get(stack, value) == value else None
     return found
+
+
+_MENTION = re.compile(r"@(?=[A-Za-z0-9_-])")
+_ZWSP = "\u200b"
+
+
+def neutralise_markdown(text: str) -> str:
+    """Text from deploy files, RunPod or pods, made safe to post: no @mentions that ping,
+    no links or autolinks that lead anywhere, no HTML comment that could pass for one of
+    our hidden markers."""
+    text = _MENTION.sub("@" + _ZWSP, text)
+    text = text.replace("<!--", "<!" + _ZWSP + "--").replace("://", ":" + _ZWSP + "//")
+    return re.sub(r"(?i)\bwww\.", lambda m: m.group(0)[:3] + _ZWSP + ".", text)
+
+
+def is_author(raw: dict[str, object], author: str) -> bool:
+    """Whether a comment or issue was written by the trusted login. A `[bot]` login must
+    also be a Bot account (a User cannot take such a login, but the check costs nothing)."""
+    user = raw.get("user")
+    if not isinstance(user, dict) or user.get("login") != author:
+        return False
+    return not author.endswith("[bot]") or user.get("type") == "Bot"
 
 
 def render_part_marker(kind: str, part: int, total: int) -> str:
@@ -111,9 +158,6 @@ def split_parts(sections: Sequence[str], budget: int = _BUDGET) -> list[str]:
     return parts
 
 
-_MENTION = re.compile(r"@(?=[A-Za-z0-9_-])")
-
-
 def finalize(kind: str, parts: Sequence[str]) -> list[str]:
     """Number the parts; neutralise @mentions, so text from a deploy file cannot make
     the bot ping people."""
@@ -131,10 +175,29 @@ def finalize(kind: str, parts: Sequence[str]) -> list[str]:
     return out
 
 
+def fit_parts(title: str, sections: Sequence[StackSection], footer: str, preamble: str,
+              summary_url: str, max_parts: int = MAX_PARTS) -> list[str]:
+    """The comment's parts; past `max_parts`, each stack's brief and a link to the job
+    summary instead of the whole plan (the markers, and so the review, are kept)."""
+    parts = split_parts(render_sections(title, sections, footer, preamble))
+    if len(parts) <= max_parts:
+        return parts
+    short = [StackSection(s.stack, s.fingerprint, (s.markdown.splitlines() or [""])[0] + "\n\n"
+                          + (s.brief or "The plan for this stack is too long for a comment.")
+                          + f" The whole plan is in the [job summary]({summary_url}).\n")
+             for s in sections]
+    note = preamble if len(preamble) < _BUDGET // 4 else "Some deploy files are invalid: " \
+        f"see the [job summary]({summary_url}).\n"
+    return split_parts(render_sections(title, short, footer, note))[:max_parts]
+
+
 def find_comments(gh: GitHubClient, owner: str, repo: str, number: int,
-                  kind: str) -> list[Comment]:
+                  kind: str, author: str = DEFAULT_AUTHOR) -> list[Comment]:
+    """Our comments of `kind`: carrying our part marker AND written by `author`."""
     found = []
     for raw in gh.paginate(f"/repos/{owner}/{repo}/issues/{number}/comments"):
+        if not is_author(raw, author):
+            continue
         parsed = parse_part_marker(str(raw.get("body") or ""))
         if parsed and parsed[0] == kind:
             found.append(Comment(int(raw["id"]), CommentUrl(str(raw.get("html_url", ""))),
@@ -143,9 +206,10 @@ def find_comments(gh: GitHubClient, owner: str, repo: str, number: int,
 
 
 def upsert(gh: GitHubClient, owner: str, repo: str, number: int, kind: str,
-           bodies: Sequence[str]) -> list[CommentUrl]:
-    """Edit our comments in place (by part), add missing parts, delete surplus ones."""
-    existing = find_comments(gh, owner, repo, number, kind)
+           bodies: Sequence[str], author: str = DEFAULT_AUTHOR) -> list[CommentUrl]:
+    """Edit our comments in place (by part), add missing parts, delete surplus ones.
+    Only comments by `author` are ours: nobody else's is ever edited or deleted."""
+    existing = find_comments(gh, owner, repo, number, kind, author)
     by_part: dict[int, Comment] = {}
     surplus = []
     for c in existing:

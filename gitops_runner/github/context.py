@@ -41,6 +41,7 @@ class ActionContext:
     summary_file: str = ""
     workspace: str = "."
     runner_temp: str = ""
+    comment_author: str = "github-actions[bot]"
 
     @property
     def owner_repo(self) -> tuple[str, str]:
@@ -55,6 +56,20 @@ class ActionContext:
     def default_branch(self) -> str:
         repo = self.event.get("repository") or {}
         return str(repo.get("default_branch") or "main")
+
+    @property
+    def is_fork(self) -> bool:
+        """A pull request whose head lives in another repository (or a deleted one):
+        GitHub gives its runs no secrets, no OIDC token and a read-only GITHUB_TOKEN."""
+        pr = self.event.get("pull_request")
+        if self.event_name not in ("pull_request", "pull_request_target") or not pr:
+            return False
+        head_repo = (pr.get("head") or {}).get("repo")
+        if head_repo is None:
+            return "head" in pr  # the fork was deleted: still not ours
+        # Not head.repo.fork: that is also true for a same-repository pull request in a
+        # repository that is itself a fork.
+        return str(head_repo.get("full_name") or "") != self.repository
 
     @property
     def pull_number(self) -> int | None:
@@ -85,6 +100,7 @@ def read_context(env: Mapping[str, str]) -> ActionContext:
         runpod_api_key=_input(env, "runpod-api-key", env.get("RUNPOD_API_KEY", "")),
         comment=_flag(_input(env, "comment", "true")),
         reconcile=_flag(_input(env, "reconcile", "false")),
+        comment_author=_input(env, "comment-author", "github-actions[bot]"),
         output_file=env.get("GITHUB_OUTPUT", ""), summary_file=env.get("GITHUB_STEP_SUMMARY", ""),
         workspace=env.get("GITHUB_WORKSPACE", "."), runner_temp=env.get("RUNNER_TEMP", ""),
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from gitops_runner.github.api import GitHubClient, GitHubError
+from gitops_runner.github.comment import DEFAULT_AUTHOR, is_author, marker_lines
 
 LABEL = "drift"
 _MARKER = re.compile(r"<!-- gitops-runner:drift stack=(?P<stack>[a-z0-9-]+/[a-z0-9-]+) -->")
@@ -16,7 +17,9 @@ def drift_marker(stack: str) -> str:
 
 
 def parse_drift_marker(body: str) -> str | None:
-    m = _MARKER.search(body or "")
+    """The stack named by the marker on the body's first marker line, if it is one."""
+    lines = marker_lines(body or "")
+    m = _MARKER.fullmatch(lines[0]) if lines else None
     return m.group("stack") if m else None
 
 
@@ -30,11 +33,14 @@ def ensure_label(gh: GitHubClient, owner: str, repo: str) -> None:
             raise
 
 
-def open_drift_issues(gh: GitHubClient, owner: str, repo: str) -> dict[str, dict[str, object]]:
+def open_drift_issues(gh: GitHubClient, owner: str, repo: str,
+                      author: str = DEFAULT_AUTHOR) -> dict[str, dict[str, object]]:
+    """Open drift issues by stack: labelled, marked, and opened by `author` (anyone can
+    open an issue with our label and marker; theirs is never adopted, edited or closed)."""
     found: dict[str, dict[str, object]] = {}
     for issue in gh.paginate(f"/repos/{owner}/{repo}/issues",
                              {"labels": LABEL, "state": "open"}):
-        if "pull_request" in issue:
+        if "pull_request" in issue or not is_author(issue, author):
             continue
         stack = parse_drift_marker(str(issue.get("body") or ""))
         if stack and stack not in found:

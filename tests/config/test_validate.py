@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from gitops_runner.config import parse_stack
-from gitops_runner.config.starter import STARTER_DEPLOY
+from gitops_runner.config.starter import starter_deploy
 
 SEVERAL_MISTAKES = b"""\
 version: 1
@@ -100,9 +100,18 @@ def test_validate_semantic_rules(doc: bytes, fragment: str | None) -> None:
 
 
 def test_validate_starter_file_is_valid() -> None:
-    stack, problems = parse_stack("deploy/dev.yaml", STARTER_DEPLOY.format(project="demo").encode())
+    stack, problems = parse_stack("deploy/dev.yaml", starter_deploy("demo").encode())
     assert problems == [] and stack is not None
     assert stack.pods[0].health_check is not None
+    assert stack.state.backend == "local"
+
+
+def test_validate_s3_starter_file_is_valid() -> None:
+    stack, problems = parse_stack("deploy/dev.yaml",
+                                  starter_deploy("demo", "acme-state", "acme-locks").encode())
+    assert problems == [] and stack is not None
+    assert (stack.state.backend, stack.state.bucket) == ("s3", "acme-state")
+    assert (stack.state.lock.backend, stack.state.lock.table) == ("dynamodb", "acme-locks")
 
 
 def test_validate_project_defaults_flow_into_pods() -> None:
@@ -112,3 +121,14 @@ def test_validate_project_defaults_flow_into_pods() -> None:
     assert stack.pods[0].cloud_type == "COMMUNITY"
     assert stack.pods[0].data_centers == ("EU-RO-1",)
     assert stack.environment == "dev"
+
+
+@pytest.mark.parametrize("doc", [
+    b'version: 1\nproject: {name: "demo\\n"}\npods:\n' + BASE_POD.encode(),
+    b'version: 1\nproject: {name: demo, environment: "prod\\n"}\npods:\n' + BASE_POD.encode(),
+    pod_doc("  - name: \"api\\n\"\n    gpu: {type: NVIDIA L4}\n    runtime: {image: nginx}\n"),
+])
+def test_validate_a_trailing_newline_never_passes_a_pattern(doc: bytes) -> None:
+    # Python's `$` matches before a final newline; the schema's patterns mean the end.
+    _, problems = parse_stack("d.yaml", doc)
+    assert problems, "a name ending in a newline would break the plan comment's marker"

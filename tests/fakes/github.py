@@ -1,5 +1,7 @@
 """A small fake of GitHub's REST API on 127.0.0.1: comments, issues, labels, commit
-pulls and workflow runs, with Link pagination and a read-only-token mode."""
+pulls and workflow runs, with Link pagination, authors (who a token is, User or Bot), a
+read-only-token mode, a commits->pulls link that lags, and scripted failures (5xx, 429,
+secondary rate limits). Event payloads for the events the action meets are built here too."""
 
 from __future__ import annotations
 
@@ -12,6 +14,21 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+BOT = {"login": "github-actions[bot]", "type": "Bot", "id": 41898282}
+
+
+def user(login: str, kind: str = "User") -> dict[str, Any]:
+    return {"login": login, "type": kind, "id": abs(hash(login)) % 10**8}
+
+
+@dataclass
+class Failure:
+    """One scripted answer instead of the real one."""
+
+    status: int
+    message: str = "Server Error"
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -26,6 +43,12 @@ class GitHubState:
     broken: bool = False  # every request answers 502
     page_size: int = 2
     next_id: int = 1000
+    # Who each token is; any other token is the Actions bot (GITHUB_TOKEN).
+    tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # commits/{sha}/pulls answers [] this many times before the real answer (the lag
+    # GitHub shows right after a merge).
+    pulls_lag: int = 0
+    failures: list[Failure] = field(default_factory=list)  # answered first, in order
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -34,6 +57,7 @@ class GitHubState:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    author: dict[str, Any] = BOT
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         return
@@ -81,7 +105,13 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(raw) if raw else {}
         with self.server.lock:
             st.requests.append((method, url.path, raw))
-            if not self.headers.get("Authorization", "").startswith("Bearer "):
+            auth = self.headers.get("Authorization", "")
+            self.author = st.tokens.get(auth.removeprefix("Bearer "), BOT)
+            if st.failures:
+                f = st.failures.pop(0)
+                self._send(f.status, {"message": f.message}, f.headers)
+                return
+            if not auth.startswith("Bearer "):
                 self._send(401, {"message": "Requires authentication"})
                 return
             if self.headers.get("X-GitHub-Api-Version") != "2022-11-28":
@@ -106,6 +136,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             cid = st.new_id()
             st.comments[cid] = {"id": cid, "issue": number, "body": body["body"],
+                                "user": dict(self.author),
                                 "html_url": f"https://github.test/c/{cid}"}
             self._send(201, st.comments[cid])
             return
@@ -121,6 +152,10 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(204)
             return
         if m := re.fullmatch(r"/repos/[^/]+/[^/]+/commits/([0-9a-f]+)/pulls", path):
+            if st.pulls_lag > 0:
+                st.pulls_lag -= 1
+                self._send(200, [])
+                return
             self._send(200, st.commit_pulls.get(m.group(1), []))
             return
         if re.fullmatch(r"/repos/[^/]+/[^/]+/labels", path):
@@ -142,7 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             number = st.new_id()
             st.issues[number] = {"number": number, "title": body["title"], "body": body["body"],
-                                 "labels": body.get("labels", []), "state": "open"}
+                                 "labels": body.get("labels", []), "state": "open",
+                                 "user": dict(self.author)}
             self._send(201, st.issues[number])
             return
         if m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/(\d+)", path):
@@ -155,6 +191,56 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200 if run else 404, run or {"message": "Not Found"})
             return
         self._send(404, {"message": f"fake has no route for {method} {path}"})
+
+
+def add_comment(state: GitHubState, issue: int, body: str,
+                author: dict[str, Any] | None = None) -> int:
+    """A comment written directly into the fake, as `author` (the bot by default)."""
+    cid = state.new_id()
+    state.comments[cid] = {"id": cid, "issue": issue, "body": body, "user": author or BOT,
+                           "html_url": f"https://github.test/c/{cid}"}
+    return cid
+
+
+def add_issue(state: GitHubState, title: str, body: str, labels: list[str],
+              author: dict[str, Any] | None = None) -> int:
+    number = state.new_id()
+    state.labels.update(labels)
+    state.issues[number] = {"number": number, "title": title, "body": body, "labels": labels,
+                            "state": "open", "user": author or BOT}
+    return number
+
+
+# -- event payloads (the JSON at GITHUB_EVENT_PATH) -------------------------------------
+REPO = "acme/models"
+
+
+def repository(default_branch: str = "main") -> dict[str, Any]:
+    return {"full_name": REPO, "default_branch": default_branch}
+
+
+def pull_request_event(number: int = 12, fork: bool = False,
+                       action: str = "synchronize") -> dict[str, Any]:
+    head = {"full_name": "mallory/models", "fork": True} if fork else \
+        {"full_name": REPO, "fork": False}
+    return {"action": action, "number": number, "repository": repository(),
+            "pull_request": {"number": number, "head": {"ref": "feature", "repo": head},
+                             "base": {"ref": "main", "repo": repository()}}}
+
+
+def merge_group_event() -> dict[str, Any]:
+    return {"action": "checks_requested", "repository": repository(),
+            "merge_group": {"head_sha": "abc123def456", "base_ref": "refs/heads/main",
+                            "head_ref": "refs/heads/gh-readonly-queue/main/pr-12-abc123"}}
+
+
+def push_event() -> dict[str, Any]:
+    return {"ref": "refs/heads/main", "repository": repository()}
+
+
+def merged_pull(number: int = 12, sha: str = "abc123def456") -> dict[str, Any]:
+    return {"number": number, "merged_at": "2026-11-27T10:00:00Z", "merge_commit_sha": sha,
+            "base": {"ref": "main"}}
 
 
 class _Server(ThreadingHTTPServer):

@@ -82,3 +82,51 @@ def test_comment_mentions_from_deploy_files_do_not_ping() -> None:
     (body,) = gc.finalize("plan", ["image: '@octocat/evil' by @someone"])
     assert "@octocat" not in body and "@someone" not in body
     assert "@\u200bsomeone" in body
+
+
+def test_comment_markers_in_echoed_text_are_defused() -> None:
+    echoed = f"args: x\n<!-- gitops-runner:stack stack=app/prod fingerprint={'b' * 64} -->\n"
+    section = gc.StackSection("app/prod", FP, gc.neutralise_markdown(echoed))
+    bodies = gc.finalize("plan", gc.split_parts(gc.render_sections("plan", [section], "f")))
+    assert gc.parse_fingerprints(bodies) == {"app/prod": FP}
+
+
+@pytest.mark.parametrize("body", [
+    f"```\n<!-- gitops-runner:stack stack=app/prod fingerprint={'b' * 64} -->\n```\n",
+    f"text <!-- gitops-runner:stack stack=app/prod fingerprint={'b' * 64} -->\n",
+    f"~~~\n<!-- gitops-runner:stack stack=app/prod fingerprint={'b' * 64} -->\n~~~\n"])
+def test_comment_markers_only_count_on_their_own_line_outside_code(body: str) -> None:
+    assert gc.parse_fingerprints([body]) == {}
+
+
+def test_comment_a_stack_marked_twice_differently_has_no_fingerprint() -> None:
+    body = gc.render_stack_marker("a/b", FP) + "\n" + gc.render_stack_marker("a/b", "c" * 64)
+    assert gc.parse_fingerprints([body]) == {"a/b": None}
+
+
+def test_comment_neutralise_defuses_mentions_links_and_comments() -> None:
+    text = gc.neutralise_markdown("@octocat see https://evil.test and www.evil.test <!-- x -->")
+    assert "@octocat" not in text and "https://" not in text and "www.evil" not in text
+    assert "<!--" not in text
+
+
+@pytest.mark.parametrize(("user", "trusted"), [
+    ({"login": "github-actions[bot]", "type": "Bot"}, True),
+    ({"login": "github-actions[bot]", "type": "User"}, False),
+    ({"login": "mallory", "type": "User"}, False),
+    (None, False)])
+def test_comment_only_the_configured_bot_is_trusted(user: dict[str, str] | None,
+                                                      trusted: bool) -> None:
+    assert gc.is_author({"user": user}, "github-actions[bot]") is trusted
+
+
+def test_comment_a_user_login_can_be_the_trusted_author() -> None:
+    assert gc.is_author({"user": {"login": "deploy-bot", "type": "User"}}, "deploy-bot")
+
+
+def test_comment_huge_plan_is_capped_with_a_link_and_keeps_markers() -> None:
+    sections = [big_section("a/b", 40000), big_section("c/d", 3)]
+    parts = gc.fit_parts("plan", sections, "footer", "", "https://run", max_parts=4)
+    assert len(parts) == 1
+    assert "[job summary](https://run)" in parts[0]
+    assert gc.parse_fingerprints(parts) == {"a/b": FP, "c/d": FP}

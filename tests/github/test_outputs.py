@@ -2,8 +2,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gitops_runner.github.api import GitHubClient, run_finished
-from gitops_runner.github.outputs import append_summary, mask_lines, write_outputs
+from gitops_runner.github.outputs import (
+    SUMMARY_LIMIT,
+    FileCommandError,
+    append_summary,
+    mask_lines,
+    write_outputs,
+)
 from tests.fakes.github import fake_github
 
 
@@ -27,7 +35,29 @@ def test_outputs_summary_appends(tmp_path: Path) -> None:
 
 
 def test_outputs_mask_lines_skip_empty_values() -> None:
-    assert mask_lines(["x1", ""]) == ["::add-mask::x1"]
+    assert mask_lines(["x1", "", "  "]) == ["::add-mask::x1"]
+
+
+def test_outputs_mask_lines_each_line_escaped() -> None:
+    assert mask_lines(["a%b\r\n  c  \n"]) == ["::add-mask::a%25b%0D%0A  c  %0A",
+                                                "::add-mask::a%25b", "::add-mask::c"]
+
+
+def test_outputs_summary_stays_under_one_mebibyte(tmp_path: Path) -> None:
+    path = tmp_path / "summary"
+    path.write_text("x" * 1000 + "\n")
+    append_summary(str(path), "```\n" + "line of plan\n" * 200_000)
+    text = path.read_text()
+    assert len(text.encode()) <= SUMMARY_LIMIT < 1024 * 1024
+    assert "The rest of this summary was cut" in text
+    assert text.count("```") % 2 == 0
+
+
+def test_outputs_unwritable_file_is_a_named_error(tmp_path: Path) -> None:
+    bad = str(tmp_path / "missing-dir" / "out")
+    with pytest.raises(FileCommandError, match=r"cannot write the step outputs "
+                                               r"\(\$GITHUB_OUTPUT\) to .*out: No such file"):
+        write_outputs(bad, {"a": "b"})
 
 
 def test_github_run_finished_reads_the_run_status() -> None:

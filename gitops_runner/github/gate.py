@@ -1,0 +1,82 @@
+"""The event gate (CONTRACT §8): which events may change RunPod, and what `auto` means.
+
+Pure: event × ref × command × reconcile × fork in, a Decision out. Only a push to the
+default branch and a schedule/workflow_dispatch run on the default branch may apply,
+destroy, schedule or reconcile, whatever the inputs say; anything else that asks is
+refused (exit 1) with the reason, and runs nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+COMMANDS = ("auto", "validate", "plan", "apply", "drift", "schedule", "destroy")
+CHANGING = frozenset({"apply", "destroy", "schedule"})
+TRUSTED_EVENTS = frozenset({"push", "schedule", "workflow_dispatch"})
+
+
+@dataclass(frozen=True)
+class Decision:
+    command: str  # validate | plan | apply | drift | destroy | schedule | nothing
+    review: bool = False  # apply only what the merged pull request's plan comment showed
+    reconcile: bool = False  # drift heals by applying
+    drift_issues: bool = False  # open/close drift issues (default branch only)
+    refusal: str = ""  # set: exit 1, nothing runs
+    note: str = ""  # said in the log and the job summary
+
+    @property
+    def may_change(self) -> bool:
+        return self.command in CHANGING or self.reconcile
+
+
+def decide(event: str, ref: str, default_branch: str, command: str, reconcile: bool,
+           fork: bool = False) -> Decision:
+    if command not in COMMANDS:
+        return Decision("nothing", refusal=f"unknown command {command!r}; use one of "
+                                           + ", ".join(COMMANDS))
+    if event == "pull_request_target":
+        return Decision("nothing", refusal=(
+            "gitops-runner does not run on pull_request_target: it would hand a pull "
+            "request's files the base repository's secrets. Use the pull_request event"))
+    default_ref = f"refs/heads/{default_branch}"
+    trusted = event in TRUSTED_EVENTS and ref == default_ref
+    if not trusted and (command in CHANGING or reconcile):
+        asked = f"command: {command}" if command in CHANGING else "reconcile: true"
+        return Decision("nothing", refusal=(
+            f"refusing {asked} on a {event or 'unknown'} event for {ref or 'no ref'}: only a "
+            f"push to {default_ref} and schedule/workflow_dispatch runs on {default_ref} may "
+            "change RunPod; pull requests are applied when they are merged"))
+    if command == "auto":
+        return _auto(event, ref, default_ref, trusted, reconcile, fork)
+    if command == "plan" and fork:
+        return _fork()
+    if command == "apply":
+        return Decision("apply")  # the explicit opt-in: no review check (direct pushes)
+    if command == "drift":
+        return Decision("drift", reconcile=reconcile, drift_issues=trusted)
+    return Decision(command)
+
+
+def _fork() -> Decision:
+    return Decision("validate", note=(
+        "Pull request from a fork: GitHub gives it no secrets and a read-only token, so "
+        "the deploy files were validated only, not planned. A maintainer can plan it by "
+        "pushing the branch to this repository."))
+
+
+def _auto(event: str, ref: str, default_ref: str, trusted: bool, reconcile: bool,
+          fork: bool) -> Decision:
+    if event == "pull_request":
+        return _fork() if fork else Decision("plan")
+    if event == "merge_group":
+        return Decision("plan")
+    if event == "push":
+        if trusted:
+            return Decision("apply", review=True)
+        return Decision("nothing", note=f"Nothing to do: the push to `{ref}` is not to "
+                                        f"`{default_ref}`.")
+    if event in ("schedule", "workflow_dispatch"):
+        note = "" if trusted else (f"`{ref}` is not `{default_ref}`: drift is reported "
+                                   "here only; drift issues are left alone.")
+        return Decision("drift", reconcile=reconcile, drift_issues=trusted, note=note)
+    return Decision("nothing", note=f"Nothing to do for the `{event}` event.")

@@ -1,0 +1,73 @@
+"""The action on schedule and workflow_dispatch: drift issues by the bot only, reconcile
+only on the default branch."""
+
+from __future__ import annotations
+
+import json
+
+from tests.action_repo import ActionRepo
+from tests.fakes.github import add_issue, push_event, user
+
+
+def applied_then_stopped(action_repo: ActionRepo) -> None:
+    assert action_repo.run("push", push_event(), command="apply").code == 0
+    world_path = action_repo.root / ".state" / "sandbox" / "runpod.json"
+    world = json.loads(world_path.read_text())
+    world["pods"][0]["stopped"] = True
+    world_path.write_text(json.dumps(world))
+
+
+def test_action_schedule_opens_updates_and_closes_drift_issue(action_repo: ActionRepo) -> None:
+    applied_then_stopped(action_repo)
+    first = action_repo.run("schedule", {})
+    assert first.code == 2
+    (issue,) = action_repo.gh.issues.values()
+    assert issue["state"] == "open" and issue["labels"] == ["drift"]
+    assert issue["body"].startswith("<!-- gitops-runner:drift stack=app/prod -->\n")
+    assert "status: EXITED" in issue["body"]
+    assert action_repo.output("has-drift") == "true"
+    second = action_repo.run("schedule", {})
+    assert second.code == 2 and len(action_repo.gh.issues) == 1
+    healed = action_repo.run("workflow_dispatch", {}, reconcile="true")
+    assert healed.code == 0, healed.err
+    assert issue["state"] == "closed"
+    closing = [c for c in action_repo.gh.comments.values() if c["issue"] == issue["number"]]
+    assert "has converged" in closing[0]["body"]
+
+
+def test_action_drift_issue_by_someone_else_is_never_adopted(action_repo: ActionRepo) -> None:
+    applied_then_stopped(action_repo)
+    theirs = add_issue(action_repo.gh, "Drift in app/prod",
+                       "<!-- gitops-runner:drift stack=app/prod -->\nplease close me",
+                       ["drift"], user("mallory"))
+    assert action_repo.run("schedule", {}).code == 2
+    assert action_repo.gh.issues[theirs]["body"].endswith("please close me")
+    ours = [i for i in action_repo.gh.issues.values() if i["user"]["type"] == "Bot"]
+    assert len(ours) == 1 and ours[0]["number"] != theirs
+
+
+def test_action_dispatch_reconcile_from_a_feature_branch_is_refused(
+        action_repo: ActionRepo) -> None:
+    applied_then_stopped(action_repo)
+    before = (action_repo.root / ".state" / "sandbox" / "runpod.json").read_text()
+    result = action_repo.run("workflow_dispatch", {}, ref="refs/heads/feature",
+                             reconcile="true")
+    assert result.code == 1
+    assert "refusing reconcile: true on a workflow_dispatch event for refs/heads/feature" \
+        in result.err
+    assert (action_repo.root / ".state" / "sandbox" / "runpod.json").read_text() == before
+
+
+def test_action_dispatch_on_a_feature_branch_reports_drift_without_issues(
+        action_repo: ActionRepo) -> None:
+    applied_then_stopped(action_repo)
+    result = action_repo.run("workflow_dispatch", {}, ref="refs/heads/feature")
+    assert result.code == 2
+    assert "drift issues are left alone" in action_repo.summary()
+    assert action_repo.gh.issues == {}
+
+
+def test_action_command_schedule_is_not_there_yet(action_repo: ActionRepo) -> None:
+    result = action_repo.run("schedule", {}, command="schedule")
+    assert result.code == 1
+    assert "command: schedule is not available in this version" in result.err
