@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.engine.clock import Clock, SystemClock
+from gitops_runner.engine.fence import Fence, LeaseLostError
 from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.readiness import wait_ready
 from gitops_runner.plan.desired import DesiredPod, create_body, resolved_env
@@ -24,7 +25,12 @@ from gitops_runner.runpod.errors import (
     InvalidTransitionError,
     NotFoundError,
     RunPodError,
+    TransientError,
 )
+
+# After a create whose answer was lost (timeout, 5xx), RunPod may still finish it, and
+# its list lags: look again after each of these delays before creating again.
+LOOKUP_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
 class ActionFailed(Exception):
@@ -54,6 +60,13 @@ class Executor:
     poll_seconds: float = 5.0
     clock: Clock = field(default_factory=SystemClock)
     cancel: threading.Event = field(default_factory=threading.Event)
+    # The run's lease: checked before every RunPod write; its event ends every wait.
+    fence: Fence | None = None
+    lookup_delays: tuple[float, ...] = LOOKUP_DELAYS
+
+    def __post_init__(self) -> None:
+        if self.fence is not None:
+            self.cancel = self.fence.event
 
     # -- entry -----------------------------------------------------------------
     def run_group(self, actions: list[PlanAction]) -> list[Outcome]:
@@ -84,6 +97,8 @@ class Executor:
         except ActionFailed as exc:
             self.log(f"{action.pod}: {action.action} failed: {exc}")
             return Outcome(action.pod, action.action, False, str(exc), exc.retry)
+        except LeaseLostError as exc:
+            return Outcome(action.pod, action.action, False, str(exc), retry=False)
         except RunPodError as exc:
             self.log(f"{action.pod}: {action.action} failed: {exc}")
             return Outcome(action.pod, action.action, False, str(exc), exc.retryable)
@@ -118,6 +133,7 @@ class Executor:
             # Started meanwhile (409)? Readiness below tells the truth either way.
             try:
                 with contextlib.suppress(InvalidTransitionError):
+                    self._guard()
                     self.client.pod_action(pod_id, "start")
             except CapacityError as exc:
                 raise ActionFailed(
@@ -126,6 +142,7 @@ class Executor:
                     "RunPod and apply again, which creates it elsewhere", retry=False) from None
         pod: dict[str, Any]
         if action.patch_fields:
+            self._guard()
             pod = self.client.update_pod(pod_id, self._patch_body(want, action.patch_fields))
         else:
             pod = self.client.get_pod(pod_id)
@@ -155,7 +172,15 @@ class Executor:
         return f"adopted pod {action.pod_id}", pod.get("gpu", {}).get("id")
 
     # -- helpers ---------------------------------------------------------------------
+    def _guard(self) -> None:
+        """Before every RunPod write: a run that lost its lock or was interrupted stops."""
+        if self.fence is not None:
+            self.fence.check()
+        if self.cancel.is_set():
+            raise LeaseLostError("interrupted: no further RunPod write is made")
+
     def _terminate(self, pod_id: str) -> None:
+        self._guard()
         with contextlib.suppress(NotFoundError):  # already gone: the goal is met
             self.client.delete_pod(pod_id)
 
@@ -206,16 +231,29 @@ class Executor:
 
     def _create_once(self, want: DesiredPod, body: dict[str, Any]) -> dict[str, Any]:
         for _ in range(3):
+            self._guard()
             try:
                 return self.client.create_pod(body)
             except CreateOutcomeUnknownError:
-                found = self._find_created(want)
+                found = self._look_for_lost_create(want)
                 if found is not None:
                     self.log(f"{want.logical}: create reported an error but pod {found['id']} "
                              "exists; adopting it")
                     return found
         raise ActionFailed(f"creating {want.runpod_name} kept failing with server errors",
                            retry=True)
+
+    def _look_for_lost_create(self, want: DesiredPod) -> dict[str, Any] | None:
+        for delay in (0.0, *self.lookup_delays):
+            if delay and self.clock.sleep(delay, self.cancel):
+                return None
+            try:
+                found = self._find_created(want)
+            except TransientError:
+                continue
+            if found is not None:
+                return found
+        return None
 
     def _find_created(self, want: DesiredPod) -> dict[str, Any] | None:
         known = {r.id for r in self.journal.doc.pods.values()}
