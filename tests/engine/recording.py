@@ -20,6 +20,7 @@ class RecordingSession(requests.Session):
         self.lost_creates = 0  # the next N creates answer 504, then complete late
         self.late_seconds = 0.5  # virtual seconds
         self.sleep: Callable[[float], Any] = lambda _s: None
+        self.after_create: Callable[[], None] | None = None  # runs once, after a create
         self._lock = threading.Lock()
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -38,7 +39,11 @@ class RecordingSession(requests.Session):
             resp.status_code = 504
             resp._content = b'{"title": "Gateway Timeout"}'
             return resp
-        return super().request(method, url, *args, **kwargs)
+        resp = super().request(method, url, *args, **kwargs)
+        if method.upper() == "POST" and url.endswith("/v2/pods") and self.after_create:
+            hook, self.after_create = self.after_create, None
+            hook()
+        return resp
 
     def writes(self) -> list[tuple[float, str, str]]:
         return [c for c in self.calls if c[1] in WRITES]
