@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 
 from gitops_runner.engine.clock import Clock, SystemClock, utcnow
@@ -34,9 +35,10 @@ def held_lock(locker: Locker, info: LockInfo, wait_seconds: int,
     clock = clock or SystemClock()
     fence = fence or Fence(clock)
     fence.stack = fence.stack or info.path
-    # Lock deadlines are wall-clock time: other runners judge our lease by it.
+    # The lease is stamped on the run's clock (the fence judges it by the same clock);
+    # the wait for a held lock is wall-clock time, as the lockers poll in it.
     info = info.renewed(now=utcnow(clock), lease=lease)
-    locker.lock(info, deadline=clock.time() + wait_seconds)
+    locker.lock(info, deadline=time.time() + wait_seconds)
     fence.extend(info.expires_epoch)
     stop = threading.Event()
     thread = threading.Thread(target=_heartbeat,
