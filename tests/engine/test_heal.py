@@ -15,8 +15,8 @@ from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import Fault, World
 from tests.engine.recording import RecordingSession
 from tests.fakes.clock import ScaledClock
-from tests.test_apply import BASE, Harness
 from tests.helpers import sim_access
+from tests.test_apply import BASE, Harness
 
 SECRETS = {"TOKEN": "tok-1"}
 

@@ -14,7 +14,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gitops_runner.plan.statefile import StateConflictError, StateDoc
-from gitops_runner.state.base import TAKEOVER_MARGIN_SECONDS, Locker, LockError, LockHeldError, LockInfo, RunIdentity, StateStore
+from gitops_runner.state.base import (
+    TAKEOVER_MARGIN_SECONDS,
+    Locker,
+    LockError,
+    LockHeldError,
+    LockInfo,
+    RunIdentity,
+    StateStore,
+)
 
 STACK = "demo/prod"
 
