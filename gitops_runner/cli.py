@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -29,15 +30,17 @@ EXIT_INTERRUPTED = 130
 class Ctx:
     """What `main` hands every command: the environment, the output, global flags."""
 
-    def __init__(self, env: dict[str, str], out: Output, clock: Clock | None) -> None:
+    def __init__(self, env: dict[str, str], out: Output, clock: Clock | None,
+                 cancel: threading.Event | None = None) -> None:
         self.env, self.out, self.clock = env, out, clock
+        self.cancel = cancel or threading.Event()
         self.sandbox = False
         self.debug = False
 
     def session(self) -> Session:
         from gitops_runner.engine.session import Session
 
-        return Session.from_environ(self.env, self.out, self.sandbox, self.clock)
+        return Session.from_environ(self.env, self.out, self.sandbox, self.clock, self.cancel)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -311,22 +314,27 @@ def action(c: Ctx) -> int:
     return action.run(c.session(), read_context(c.env))
 
 
-def _interrupt_on_sigterm() -> None:
-    """SIGTERM (a cancelled CI job) unwinds like ^C, so held locks are released."""
+def _interrupt_on_signals(cancel: threading.Event) -> None:
+    """SIGTERM (a cancelled CI job) unwinds like ^C, so held locks are released; both
+    first set the run's cancel event, which ends every wait in every thread and stops
+    every further RunPod request."""
 
     def handler(signum: int, frame: object) -> None:
+        cancel.set()
         raise KeyboardInterrupt
 
     with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
         signal.signal(signal.SIGTERM, handler)
+        signal.signal(signal.SIGINT, handler)
 
 
 def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None,
-         out: Output | None = None, clock: Clock | None = None) -> int:
+         out: Output | None = None, clock: Clock | None = None,
+         cancel: threading.Event | None = None) -> int:
     env = dict(os.environ if env is None else env)
     out = out or Output(color=sys.stdout.isatty() and "NO_COLOR" not in env)
     out.add_secrets([env.get("RUNPOD_API_KEY", "")])
-    ctx = Ctx(env, out, clock)
+    ctx = Ctx(env, out, clock, cancel)
     try:
         result = cli.main(args=list(argv) if argv is not None else None,
                           prog_name="gitops-runner", standalone_mode=False, obj=ctx)
@@ -337,6 +345,7 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None,
         out.log(f"error: {exc.format_message()}")
         return 1
     except (click.exceptions.Abort, KeyboardInterrupt):
+        ctx.cancel.set()
         out.log("interrupted")
         return EXIT_INTERRUPTED
     except ConfigError as exc:
@@ -356,5 +365,6 @@ def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None,
 
 
 def run() -> None:
-    _interrupt_on_sigterm()
-    sys.exit(main())
+    cancel = threading.Event()
+    _interrupt_on_signals(cancel)
+    sys.exit(main(cancel=cancel))

@@ -2,10 +2,17 @@
 
 Reports go to stdout, logs and progress to stderr. Streams are injectable so tests
 can capture exactly what a user would see.
+
+The plan core already shows `(sensitive)` for every value state does not prove plain;
+this redactor is the second net. It never breaks structure: in JSON only the insides of
+string values change, hidden comment markers are left whole, and values that are syntax
+(`null`, `true`, no letter or digit at all) are not secrets worth the name. It also finds
+a secret in the escaped forms an API may echo it in (`\\"`, `\\u003c`, `\\u00e4`, `\\n`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Iterable
@@ -16,6 +23,83 @@ REDACTED = "***"
 # Values shorter than this are not redacted: masking "1" or "true" would garble
 # every report and they are not secrets worth the name.
 _MIN_SECRET_LEN = 4
+_SYNTAX_WORDS = {"null", "true", "false", "none"}
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_MARKER = re.compile(r"<!-- gitops-runner:[^>]*-->")
+
+
+def _worth_redacting(value: str) -> bool:
+    return (len(value) >= _MIN_SECRET_LEN and value.strip().lower() not in _SYNTAX_WORDS
+            and any(ch.isalnum() for ch in value))
+
+
+def _forms(secret: str) -> set[str]:
+    """The secret as written, and as JSON (also Go's HTML-safe JSON) or repr() escape it."""
+    forms = {secret, repr(secret)[1:-1]}
+    for ascii_only in (False, True):
+        escaped = json.dumps(secret, ensure_ascii=ascii_only)[1:-1]
+        go = escaped.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        forms |= {escaped, go, escaped.replace("/", "\\/"), json.dumps(escaped)[1:-1]}
+    return forms
+
+
+def _replace_all(text: str, forms: list[str]) -> str:
+    for form in forms:
+        if form in text:
+            text = text.replace(form, REDACTED)
+    return text
+
+
+def _redact_json(text: str, forms: list[str]) -> str:
+    def literal(match: re.Match[str]) -> str:
+        raw = match.group(0)
+        if not any(f in raw or f in _decoded(raw) for f in forms):
+            return raw
+        return json.dumps(_replace_all(_decoded(raw), forms), ensure_ascii=False)
+
+    return _JSON_STRING.sub(literal, text)
+
+
+def _decoded(literal: str) -> str:
+    try:
+        value = json.loads(literal)
+    except ValueError:
+        return literal
+    return value if isinstance(value, str) else literal
+
+
+def _is_json(text: str) -> bool:
+    if not text.lstrip().startswith(("{", "[")):
+        return False
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def redact_with(text: str, forms: list[str]) -> str:
+    """Redact `forms` (longest first) from `text`, keeping JSON and markers well-formed."""
+    if not forms:
+        return text
+    if _is_json(text):
+        return _redact_json(text, forms)
+    parts, last = [], 0
+    for marker in _MARKER.finditer(text):
+        parts.append(_replace_all(text[last:marker.start()], forms))
+        parts.append(marker.group(0))
+        last = marker.end()
+    parts.append(_replace_all(text[last:], forms))
+    return "".join(parts)
+
+
+def _all_forms(secrets: Iterable[str]) -> list[str]:
+    forms: set[str] = set()
+    for secret in secrets:
+        if secret and _worth_redacting(secret):
+            forms |= {f for f in _forms(secret) if _worth_redacting(f)}
+    # Longest first so a secret containing another is fully masked.
+    return sorted(forms, key=len, reverse=True)
 
 
 @dataclass
@@ -30,15 +114,11 @@ class Output:
 
     def add_secrets(self, values: Iterable[str]) -> None:
         for value in values:
-            if value and len(value) >= _MIN_SECRET_LEN:
+            if value and _worth_redacting(value):
                 self.secrets.add(value)
 
     def redact(self, text: str) -> str:
-        # Longest first so a secret containing another is fully masked.
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            if secret in text:
-                text = text.replace(secret, REDACTED)
-        return text
+        return redact_with(text, _all_forms(self.secrets))
 
     def _safe(self, text: str) -> str:
         text = self.redact(text)
@@ -61,10 +141,7 @@ class Output:
 
 
 def redact_text(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted((s for s in secrets if s and len(s) >= _MIN_SECRET_LEN),
-                         key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
-    return text
+    return redact_with(text, _all_forms(secrets))
 
 
 # The runner reads a command from any line whose text, leading whitespace trimmed, starts

@@ -90,7 +90,9 @@ def test_cli_status_logs_state_and_lock(repo: Path) -> None:
     removed = run_cli(["state", "rm", "web-1"], SANDBOX)
     assert removed.code == 0
     plan = run_cli(["plan"], SANDBOX)
-    assert "adopt" in plan.out and "web-1" in plan.out
+    # Forgotten, not re-adopted: the pod is left alone with a note until state import.
+    assert "adopt" not in plan.out and "+ web-1  create" in plan.out
+    assert "is unmanaged since 'state rm'" in plan.out
     (repo / "old.json").write_text(pulled.out)
     refused = run_cli(["state", "push", "old.json"], SANDBOX)
     assert refused.code == 1 and "does not exceed the stored serial" in refused.err

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from gitops_runner.engine.apply import ApplyOptions, ApplyResult, apply_stack
 from gitops_runner.engine.session import Session
-from gitops_runner.errors import UsageError
+from gitops_runner.errors import GitopsError, UsageError
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.planfile import parse_plan_file
 from gitops_runner.report.plan import render_text
@@ -34,6 +34,7 @@ def run(session: Session, configs: Sequence[str], options: ApplyOptions,
         stacks = [s for s in stacks if s.name in saved]
     secrets = session.secret_values(stacks)
     results: list[ApplyResult] = []
+    errors: list[str] = []
     with session.runpod(stacks) as access:
 
         def confirm(plan: Plan) -> bool:
@@ -41,10 +42,17 @@ def run(session: Session, configs: Sequence[str], options: ApplyOptions,
             return ask is None or ask("Apply these changes?")
 
         for stack in stacks:
-            results.append(apply_stack(session, stack, access, secrets, options,
-                                       saved.get(stack.name), confirm))
+            # One stack's failure (lock held, state error) does not stop the others.
+            try:
+                results.append(apply_stack(session, stack, access, secrets, options,
+                                           saved.get(stack.name), confirm))
+            except GitopsError as exc:
+                session.log(f"error: {stack.name}: {exc}")
+                errors.append(f"{stack.name}: failed: {exc}")
     for result in results:
         out.report(result.summary())
         for failure in result.failed:
             out.report(f"  failed: {failure.pod} {failure.action}: {failure.detail}")
-    return 0 if all(r.converged for r in results) else 1
+    for error in errors:
+        out.report(error)
+    return 0 if not errors and all(r.converged for r in results) else 1

@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 from gitops_runner.engine.destroy import destroy_stack
 from gitops_runner.engine.session import Session
+from gitops_runner.errors import GitopsError
 
 
 def run(session: Session, configs: Sequence[str],
@@ -17,7 +18,14 @@ def run(session: Session, configs: Sequence[str],
     ok = True
     with session.runpod(stacks) as access:
         for stack in stacks:
-            count, failures = destroy_stack(session, stack, access)
+            # One stack's failure (lock held, state error) does not stop the others.
+            try:
+                count, failures = destroy_stack(session, stack, access)
+            except GitopsError as exc:
+                session.log(f"error: {stack.name}: {exc}")
+                session.out.report(f"{stack.name}: failed: {exc}")
+                ok = False
+                continue
             session.out.report(f"{stack.name}: {count} pod(s) terminated, state emptied"
                                if not failures else f"{stack.name}: {len(failures)} pod(s) "
                                "could not be terminated: " + "; ".join(failures))

@@ -13,6 +13,10 @@ from gitops_runner.config.yaml_loader import LoadedYaml, Path
 # its console and proxy hostnames handle.
 MAX_POD_NAME = 100
 MAX_REPLICAS = 100  # as in the schema
+MAX_PODS = 1000  # per stack, replicas counted (CONTRACT §4); also the schema's pods maxItems
+# {secret: NAME} may not name the tool's or the runner's own credentials (CONTRACT §4).
+RESERVED_SECRET_PREFIXES = ("RUNPOD_", "AWS_", "GITHUB_", "ACTIONS_", "INPUT_", "RUNNER_",
+                            "GITOPS_RUNNER_")
 _RUNPOD_SECRET = re.compile(r"^\{\{\s*RUNPOD_SECRET_[A-Za-z0-9_]+\s*\}\}$")
 
 
@@ -55,6 +59,10 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
                                       f"pods[{seen_names[name]}] (replica suffix); rename one")
             seen_names.setdefault(name, i)
         total_pods += replicas
+        if total_pods > MAX_PODS:
+            c.at(("pods",), f"pods: the stack declares more than {MAX_PODS} pods (replicas "
+                            "counted), the most one stack may have; split it", key=True)
+            return c.problems  # never expand a hostile file further
         total_gpus += replicas * pod["gpu"].get("count", 1)
         _check_pod(c, base, pod, data.get("guardrails", {}))
     guard = data.get("guardrails", {})
@@ -155,6 +163,13 @@ def _check_env(c: _Checker, base: Path, env: dict[str, Any]) -> None:
         if key.upper().startswith(MARKER_PREFIX):
             c.at(path, f"pods[{base[1]}].runtime.env.{key}: names starting with "
                        f"{MARKER_PREFIX} are reserved for gitops-runner's own markers", key=True)
+        if isinstance(value, dict) and isinstance(value.get("secret"), str):
+            secret = value["secret"]
+            if secret.upper().startswith(RESERVED_SECRET_PREFIXES):
+                c.at((*path, "secret"), f"pods[{base[1]}].runtime.env.{key}: secret "
+                     f"'{secret}' names one of the tool's or the runner's own credentials "
+                     f"({', '.join(p + '*' for p in RESERVED_SECRET_PREFIXES)}); it may not be "
+                     "sent to a pod. Store the value under another name")
         if isinstance(value, str) and "{{" in value and not _RUNPOD_SECRET.match(value.strip()):
             c.at(path, f"pods[{base[1]}].runtime.env.{key}: looks like a RunPod secret reference "
                        "but is malformed; write it as '{{ RUNPOD_SECRET_name }}'")

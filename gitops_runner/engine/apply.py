@@ -12,6 +12,7 @@ from gitops_runner.config.model import Stack
 from gitops_runner.engine import rollout
 from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.executor import Executor, Outcome
+from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal, open_journal
 from gitops_runner.engine.lock import held_lock
 from gitops_runner.engine.observe import observe
@@ -19,7 +20,7 @@ from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import make_plan
-from gitops_runner.plan.model import Plan
+from gitops_runner.plan.model import Plan, PlanAction
 from gitops_runner.report.plan import money
 from gitops_runner.state.base import LockInfo
 
@@ -56,6 +57,8 @@ class ApplyResult:
     violations: tuple[str, ...] = ()
     refused: bool = False
     fingerprint: str = ""
+    stopped: str = ""  # why the run stopped making changes (lock lost, new plan needed)
+    unlock_errors: list[str] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.ok and o.action == action)
@@ -69,7 +72,9 @@ class ApplyResult:
                 f"{self.count('replace')} replaced, {self.count('delete')} deleted, "
                 f"{self.count('adopt')} adopted, {self.unchanged} unchanged, "
                 f"{len(self.failed)} failed; now {money(self.cost_now)}"
-                + ("" if self.converged else " — NOT converged"))
+                + ("" if self.converged else " — NOT converged")
+                + (f"\n  stopped: {self.stopped}" if self.stopped else "")
+                + "".join(f"\n  {e}" for e in self.unlock_errors))
 
 
 def _check_stale(saved: Plan, fresh: Plan) -> None:
@@ -90,6 +95,34 @@ def _check_stale(saved: Plan, fresh: Plan) -> None:
                              + ". Run plan again and apply the new plan")
 
 
+# What a retry may do for a pod, by what the reviewed plan did for it (CONTRACT §10).
+_FOLLOW_UPS = {
+    "create": {"create", "adopt", "update", "delete"},
+    "replace": {"replace", "create", "adopt", "update", "delete"},
+    "update": {"update", "adopt"},
+    "adopt": {"adopt", "update"},
+    "delete": {"delete"},
+}
+
+
+def unreviewed(reviewed: tuple[PlanAction, ...], now: tuple[PlanAction, ...]) -> list[PlanAction]:
+    """Actions of a retry's fresh plan that the reviewed plan did not contain."""
+    kinds: dict[str, set[str]] = {}
+    for a in reviewed:
+        kinds.setdefault(a.pod, set()).add(a.action)
+    new = []
+    for a in now:
+        done = kinds.get(a.pod, set())
+        allowed = set().union(*(_FOLLOW_UPS[k] for k in done)) if done else set()
+        # Terminating a pod is reviewed only as a delete, or as the clean-up after a
+        # reviewed create/replace (a duplicate or the replaced pod, after the new one).
+        sneaky = (a.action == "delete" and a.pod_id is not None and "delete" not in done
+                  and a.wait_for is None)
+        if a.action not in allowed or sneaky:
+            new.append(a)
+    return new
+
+
 def apply_stack(session: Session, stack: Stack, access: RunPodAccess,
                 secrets: Mapping[str, str], options: ApplyOptions,
                 saved: Plan | None = None,
@@ -99,10 +132,17 @@ def apply_stack(session: Session, stack: Stack, access: RunPodAccess,
     `reviewed` (the fingerprint a pull request showed), execute, journal, retry."""
     store, locker = session.backend(stack)
     info = LockInfo.new(options.operation, stack.name, session.identity)
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log):
-        journal = open_journal(store, stack, session.clock, saved.lineage if saved else None)
-        return _apply_locked(session, stack, journal, access, secrets, options, saved,
-                             confirm, reviewed)
+    fence = Fence(session.clock, stack=stack.name)
+    unlock_errors: list[str] = []
+    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log, session.clock,
+                   fence, unlock_errors):
+        journal = open_journal(store, stack, session.clock, saved.lineage if saved else None,
+                               fence)
+        result = _apply_locked(session, stack, journal, access, secrets, options, saved,
+                               confirm, reviewed)
+    # Reported after the result, never instead of it.
+    result.unlock_errors = unlock_errors
+    return result
 
 
 def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunPodAccess,
@@ -111,12 +151,16 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
     client, log = access.client, session.log
     result = ApplyResult(stack.name, converged=False)
     poll = options.poll_seconds if options.poll_seconds is not None else access.poll_seconds
+    fence = journal.fence or Fence(session.clock, stack=stack.name)
     executor = Executor(client, journal, stack.name, secrets, access.proxy_url, log,
-                        poll_seconds=poll, clock=session.clock,
+                        poll_seconds=poll, clock=session.clock, fence=fence,
                         writes=threading.Semaphore(options.parallelism),
                         watcher=PodWatcher(client, session.clock))
     catalog: list[dict[str, Any]] | None = None  # prices do not move within one run
+    reviewed_actions = saved.actions if saved is not None else None
     for attempt in range(1, options.max_attempts + 2):
+        if fence.lost:
+            break
         seen = observe(client, with_catalog=catalog is None)
         catalog = seen.catalog if catalog is None else catalog
         plan = make_plan(stack, journal.doc, seen.pods, catalog, secrets,
@@ -128,6 +172,15 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
                 _check_stale(saved, plan)
             if reviewed is not None and reviewed != plan.fingerprint:
                 raise PlanChangedError(stack.name, reviewed, plan.fingerprint)
+            reviewed_actions = reviewed_actions or plan.actions
+        else:
+            new = unreviewed(reviewed_actions or (), plan.actions)
+            if new:
+                result.stopped = (
+                    "a retry would do what the reviewed plan did not: " + ", ".join(
+                        f"{a.pod} {a.action}" for a in new) + "; run plan and review it again")
+                log(f"{stack.name}: {result.stopped}")
+                break
         result.cost_now = plan.cost_after
         if plan.violations:
             result.violations = plan.violations
@@ -146,14 +199,18 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
         if attempt > 1:
             log(f"{stack.name}: attempt {attempt} of {options.max_attempts}, "
                 f"{len(plan.actions)} action(s) left after a fresh look at RunPod")
-        outcomes = rollout.execute(executor, plan.actions)
+        outcomes = rollout.execute(executor, plan.actions, session.cancel)
         result.outcomes.extend(outcomes)
         if any(not o.ok and not o.retry for o in outcomes):
             break
+    if fence.lost:
+        result.converged = False
+        result.stopped = fence.message()
+        log(f"error: {result.stopped}")
     result.cost_now = sum(r.cost for r in journal.doc.pods.values())
     status = "converged" if result.converged else ("refused" if result.refused or
                                                    result.violations else "failed")
-    if journal.writes:
+    if journal.writes and not fence.lost:
         # A run that changed nothing writes nothing, so saved plans stay valid.
         journal.history(session.identity.actor, options.operation, result.fingerprint, status)
     return result

@@ -20,17 +20,28 @@ def destroy_stack(session: Session, stack: Stack, access: RunPodAccess,
     store, locker = session.backend(stack)
     client = access.client
     info = LockInfo.new("destroy", stack.name, session.identity)
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log):
-        journal = open_journal(store, stack, session.clock)
+    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log,
+                   session.clock) as fence:
+        journal = open_journal(store, stack, session.clock, fence=fence)
         doc = journal.doc
         observed = [parse_pod(p) for p in client.list_pods()]
         ids: set[str] = {p.id for p in observed
                          if p.stack == stack.name and p.status != "TERMINATED"}
         ids |= {r.id for r in doc.pods.values()} | {i for r in doc.pods.values()
                                                     for i in r.superseded}
+        # Pods forgotten with `state rm`, and recorded pods of another stack, stay.
+        foreign = {p.id for p in observed if p.stack is not None and p.stack != stack.name}
+        for pod_id in sorted(ids & (set(doc.unmanaged) | foreign)):
+            why = ("unmanaged since 'state rm'" if pod_id in doc.unmanaged
+                   else "it carries another stack's markers")
+            session.log(f"{stack.name}: leaving pod {pod_id} alone: {why}")
+        ids -= set(doc.unmanaged) | foreign
         failures: list[str] = []
 
         def terminate(pod_id: str) -> None:
+            if fence.lost:
+                failures.append(f"{pod_id}: not terminated: {fence.message()}")
+                return
             try:
                 client.delete_pod(pod_id)
                 session.log(f"terminated pod {pod_id}")

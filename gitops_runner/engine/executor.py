@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.engine.clock import Clock, SystemClock
+from gitops_runner.engine.fence import Fence, LeaseLostError
 from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.readiness import wait_ready
 from gitops_runner.engine.watch import PodWatcher
@@ -25,7 +26,12 @@ from gitops_runner.runpod.errors import (
     InvalidTransitionError,
     NotFoundError,
     RunPodError,
+    TransientError,
 )
+
+# After a create whose answer was lost (timeout, 5xx), RunPod may still finish it, and
+# its list lags: look again after each of these delays before creating again.
+LOOKUP_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
 class ActionFailed(Exception):
@@ -59,6 +65,13 @@ class Executor:
     # hold a slot, so they overlap (CONTRACT §10).
     writes: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(8))
     watcher: PodWatcher | None = None
+    # The run's lease: checked before every RunPod write; its event ends every wait.
+    fence: Fence | None = None
+    lookup_delays: tuple[float, ...] = LOOKUP_DELAYS
+
+    def __post_init__(self) -> None:
+        if self.fence is not None:
+            self.cancel = self.fence.event
 
     # -- entry -----------------------------------------------------------------
     def run_group(self, actions: list[PlanAction]) -> list[Outcome]:
@@ -89,6 +102,8 @@ class Executor:
         except ActionFailed as exc:
             self.log(f"{action.pod}: {action.action} failed: {exc}")
             return Outcome(action.pod, action.action, False, str(exc), exc.retry)
+        except LeaseLostError as exc:
+            return Outcome(action.pod, action.action, False, str(exc), retry=False)
         except RunPodError as exc:
             self.log(f"{action.pod}: {action.action} failed: {exc}")
             return Outcome(action.pod, action.action, False, str(exc), exc.retryable)
@@ -123,6 +138,7 @@ class Executor:
             # Started meanwhile (409)? Readiness below tells the truth either way.
             try:
                 with contextlib.suppress(InvalidTransitionError), self.writes:
+                    self._guard()
                     self.client.pod_action(pod_id, "start")
             except CapacityError as exc:
                 raise ActionFailed(
@@ -132,6 +148,7 @@ class Executor:
         pod: dict[str, Any]
         if action.patch_fields:
             with self.writes:
+                self._guard()
                 pod = self.client.update_pod(pod_id, self._patch_body(want, action.patch_fields))
         else:
             pod = self.client.get_pod(pod_id)
@@ -161,9 +178,17 @@ class Executor:
         return f"adopted pod {action.pod_id}", pod.get("gpu", {}).get("id")
 
     # -- helpers ---------------------------------------------------------------------
+    def _guard(self) -> None:
+        """Before every RunPod write: a run that lost its lock or was interrupted stops."""
+        if self.fence is not None:
+            self.fence.check()
+        if self.cancel.is_set():
+            raise LeaseLostError("interrupted: no further RunPod write is made")
+
     def _terminate(self, pod_id: str) -> None:
         # Already gone (NotFoundError): the goal is met.
         with contextlib.suppress(NotFoundError), self.writes:
+            self._guard()
             self.client.delete_pod(pod_id)
 
     def _patch_body(self, want: DesiredPod, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -215,15 +240,28 @@ class Executor:
         for _ in range(3):
             try:
                 with self.writes:
+                    self._guard()
                     return self.client.create_pod(body)
             except CreateOutcomeUnknownError:
-                found = self._find_created(want)
+                found = self._look_for_lost_create(want)
                 if found is not None:
                     self.log(f"{want.logical}: create reported an error but pod {found['id']} "
                              "exists; adopting it")
                     return found
         raise ActionFailed(f"creating {want.runpod_name} kept failing with server errors",
                            retry=True)
+
+    def _look_for_lost_create(self, want: DesiredPod) -> dict[str, Any] | None:
+        for delay in (0.0, *self.lookup_delays):
+            if delay and self.clock.sleep(delay, self.cancel):
+                return None
+            try:
+                found = self._find_created(want)
+            except TransientError:
+                continue
+            if found is not None:
+                return found
+        return None
 
     def _find_created(self, want: DesiredPod) -> dict[str, Any] | None:
         known = {r.id for r in self.journal.doc.pods.values()}

@@ -9,6 +9,8 @@ from dataclasses import replace
 
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.clock import Clock, SystemClock, utc_text
+from gitops_runner.engine.fence import Fence
+from gitops_runner.errors import GitopsError
 from gitops_runner.plan.statefile import HistoryEntry, PodRecord, StateDoc
 from gitops_runner.state.base import StateStore
 
@@ -17,8 +19,9 @@ class Journal:
     """Thread-safe: apply workers record their changes here one at a time."""
 
     def __init__(self, store: StateStore, doc: StateDoc, token: str | None,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, fence: Fence | None = None) -> None:
         self._store = store
+        self.fence = fence
         self._doc = doc
         self._token = token
         self._lock = threading.Lock()
@@ -36,6 +39,8 @@ class Journal:
 
     def update(self, change: Callable[[StateDoc], StateDoc]) -> StateDoc:
         with self._lock:
+            if self.fence is not None:
+                self.fence.check()  # a run that lost its lock writes no state
             new = change(self._doc).next_serial()
             self._token = self._store.write(new, self._token)
             self._doc = new
@@ -69,11 +74,25 @@ class Journal:
             HistoryEntry(self.now_text(), who, operation, fingerprint, result)))
 
 
+class ForeignStateError(GitopsError):
+    """The state document read for a stack names another stack."""
+
+
+def own_state(doc: StateDoc | None, stack: Stack, where: str) -> StateDoc | None:
+    """Refuse a state document of another stack (CONTRACT §7): its pods are not ours."""
+    if doc is not None and doc.stack != stack.name:
+        raise ForeignStateError(
+            f"{where} holds the state of {doc.stack}, not {stack.name}; refusing to use it "
+            "(its pods would be taken for this stack's). Check state.bucket/prefix/path in "
+            f"{stack.file}")
+    return doc
+
+
 def open_journal(store: StateStore, stack: Stack, clock: Clock,
-                 lineage: str | None = None) -> Journal:
+                 lineage: str | None = None, fence: Fence | None = None) -> Journal:
     """Read the stack's state (or start an empty one, with `lineage` if a plan named it)."""
     snapshot = store.read()
-    doc = snapshot.doc or StateDoc.empty(stack.name, lineage)
-    journal = Journal(store, doc, snapshot.token, clock)
+    doc = own_state(snapshot.doc, stack, store.describe()) or StateDoc.empty(stack.name, lineage)
+    journal = Journal(store, doc, snapshot.token, clock, fence)
     journal.existed = snapshot.doc is not None
     return journal

@@ -1,4 +1,5 @@
-"""Hold a stack's lock for the length of a flow, refreshing its lease."""
+"""Hold a stack's lock for the length of a flow, refreshing its lease; a lost lease
+stops the run's writes through its Fence."""
 
 from __future__ import annotations
 
@@ -7,34 +8,86 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
+from gitops_runner.engine.clock import Clock, SystemClock, utcnow
+from gitops_runner.engine.fence import Fence
 from gitops_runner.errors import GitopsError
-from gitops_runner.state.base import Locker, LockInfo
+from gitops_runner.state.base import LEASE_SECONDS, Locker, LockInfo
 
 HEARTBEAT_SECONDS = 120.0
 
 
+class UnlockError(GitopsError):
+    """Releasing the lock failed; raised only when the run itself succeeded."""
+
+
 @contextlib.contextmanager
 def held_lock(locker: Locker, info: LockInfo, wait_seconds: int,
-              log: Callable[[str], None]) -> Iterator[LockInfo]:
-    """Hold the stack's lock, refreshing its lease, and always release it."""
-    # Lock deadlines are wall-clock time: other runners judge our lease by it.
+              log: Callable[[str], None], clock: Clock | None = None,
+              fence: Fence | None = None,
+              unlock_errors: list[str] | None = None,
+              lease: int = LEASE_SECONDS) -> Iterator[Fence]:
+    """Hold the stack's lock, refreshing its lease, and always release it.
+
+    A failure to release is logged and appended to `unlock_errors` when given (the
+    caller reports it after its result); otherwise it is raised, but never in place of
+    an error the flow itself raised.
+    """
+    clock = clock or SystemClock()
+    fence = fence or Fence(clock)
+    fence.stack = fence.stack or info.path
+    # The lease is stamped on the run's clock (the fence judges it by the same clock);
+    # the wait for a held lock is wall-clock time, as the lockers poll in it.
+    info = info.renewed(now=utcnow(clock), lease=lease)
     locker.lock(info, deadline=time.time() + wait_seconds)
+    fence.extend(info.expires_epoch)
     stop = threading.Event()
-    current = [info]
-
-    def heartbeat() -> None:
-        while not stop.wait(HEARTBEAT_SECONDS):
-            try:
-                current[0] = current[0].renewed()
-                locker.refresh(current[0])
-            except GitopsError as exc:
-                log(f"warning: could not refresh the lock: {exc}")
-
-    thread = threading.Thread(target=heartbeat, name="lock-heartbeat", daemon=True)
+    thread = threading.Thread(target=_heartbeat,
+                              args=(locker, info, lease, clock, fence, stop, log),
+                              name="lock-heartbeat", daemon=True)
     thread.start()
+    failed = True
     try:
-        yield info
+        yield fence
+        failed = False
     finally:
         stop.set()
         thread.join(timeout=5)
-        locker.unlock(info.id)
+        try:
+            locker.unlock(info.id)
+        except GitopsError as exc:
+            text = f"could not release the lock: {exc}"
+            log(f"warning: {text}")
+            if unlock_errors is not None:
+                unlock_errors.append(text)
+            elif not failed:
+                raise UnlockError(text) from None
+
+
+def _heartbeat(locker: Locker, info: LockInfo, lease: int, clock: Clock, fence: Fence,
+               stop: threading.Event, log: Callable[[str], None]) -> None:
+    interval = min(HEARTBEAT_SECONDS, lease / 5)
+    current = info
+    while not clock.sleep(interval, stop):
+        if fence.lost:
+            return
+        try:
+            renewed = current.renewed(now=utcnow(clock), lease=lease)
+            locker.refresh(renewed)
+        except GitopsError as exc:
+            if _taken(locker, current.id):
+                fence.lose(f"the lock was taken over or removed ({exc})")
+                return
+            log(f"warning: could not refresh the lock: {exc}")
+            continue
+        current = renewed
+        fence.extend(current.expires_epoch)
+        if fence.lost:  # refreshed too late: writes already stopped
+            return
+
+
+def _taken(locker: Locker, lock_id: str) -> bool:
+    try:
+        holder = locker.holder()
+    except GitopsError:
+        return False  # cannot tell; the lease clock decides
+    return holder is None or holder.id != lock_id

@@ -9,6 +9,7 @@ from typing import Any
 
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.clock import utcnow
+from gitops_runner.engine.journal import own_state
 from gitops_runner.engine.session import Session
 from gitops_runner.plan.build import make_plan, ownership_of
 from gitops_runner.plan.desired import desired_pods
@@ -34,7 +35,7 @@ def read_state(session: Session, stack: Stack) -> tuple[StateDoc, Snapshot]:
     """The stack's state, or an empty one (never written) when there is none yet."""
     store, _ = session.backend(stack)
     snapshot = store.read()
-    return snapshot.doc or StateDoc.empty(stack.name), snapshot
+    return own_state(snapshot.doc, stack, store.describe()) or StateDoc.empty(stack.name), snapshot
 
 
 @dataclass(frozen=True)

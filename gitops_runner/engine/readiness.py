@@ -38,7 +38,8 @@ def proxy_url(template: str, pod_id: str, port: int) -> str:
 
 def health_ok(session: requests.Session, url: str) -> tuple[bool, str]:
     try:
-        resp = session.get(url, timeout=10, allow_redirects=True)
+        # A pod may answer with a redirect to anywhere: never follow it (3xx is not healthy).
+        resp = session.get(url, timeout=10, allow_redirects=False)
     except requests.RequestException as exc:
         return False, type(exc).__name__
     return 200 <= resp.status_code < 300, f"HTTP {resp.status_code}"

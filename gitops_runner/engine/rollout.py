@@ -11,6 +11,7 @@ the rest keep the old version. Entries roll out in parallel.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -52,7 +53,8 @@ def _roll_entry(executor: Executor, groups: dict[str, list[PlanAction]],
     return outcomes
 
 
-def execute(executor: Executor, actions: Sequence[PlanAction]) -> list[Outcome]:
+def execute(executor: Executor, actions: Sequence[PlanAction],
+            run_cancel: threading.Event | None = None) -> list[Outcome]:
     """Every entry in parallel, each as a rolling update."""
     entries: dict[str, dict[str, list[PlanAction]]] = {}
     rollouts: dict[str, Rollout] = {}
@@ -71,7 +73,9 @@ def execute(executor: Executor, actions: Sequence[PlanAction]) -> list[Outcome]:
         for future in futures:
             outcomes.extend(future.result())
     except BaseException:
-        # ^C or SIGTERM: waits stop at their next look, so the lock can go.
+        # ^C or SIGTERM: waits stop at once and nothing more is sent, so the lock can go.
+        if run_cancel is not None:
+            run_cancel.set()
         executor.cancel.set()
         pool.shutdown(wait=True, cancel_futures=True)
         raise

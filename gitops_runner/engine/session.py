@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from gitops_runner.config.model import SecretRef, Stack
 from gitops_runner.engine.clock import Clock, SystemClock
@@ -65,10 +67,13 @@ class Session:
     github_token: str = ""
     in_actions: bool = False
     backends: Callable[[Stack, Callable[[str], None]], tuple[StateStore, Locker]] = open_backend
+    # Set on SIGINT/SIGTERM: every wait ends and no RunPod request is sent after it.
+    cancel: threading.Event = field(default_factory=threading.Event)
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str] | None = None, out: Output | None = None,
-                     sandbox: bool = False, clock: Clock | None = None) -> Session:
+                     sandbox: bool = False, clock: Clock | None = None,
+                     cancel: threading.Event | None = None) -> Session:
         env = dict(os.environ if env is None else env)
         out = out or Output()
         settings = RunPodSettings(
@@ -84,7 +89,8 @@ class Session:
                    clock=clock or SystemClock(), secret_source=env,
                    github_api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
                    github_token=env.get("GITHUB_TOKEN", ""),
-                   in_actions=env.get("GITHUB_ACTIONS") == "true")
+                   in_actions=env.get("GITHUB_ACTIONS") == "true",
+                   cancel=cancel or threading.Event())
 
     # -- channels -------------------------------------------------------------------
     def log(self, text: str) -> None:
@@ -133,6 +139,12 @@ class Session:
         return values
 
     # -- adapters -------------------------------------------------------------------
+    def client_timing(self) -> dict[str, Any]:
+        """The RunPod client's waits run on the session clock and end on cancel."""
+        clock, cancel = self.clock, self.cancel
+        return {"sleep": lambda seconds: clock.sleep(seconds, cancel),
+                "clock": clock.monotonic, "cancel": cancel}
+
     def backend(self, stack: Stack) -> tuple[StateStore, Locker]:
         return self.backends(stack, self.log)
 
@@ -145,7 +157,8 @@ class Session:
                 raise GitopsError("RUNPOD_API_KEY is not set. Create an API key in the RunPod "
                                   "console (Settings > API Keys) and export it, or try the "
                                   "offline sandbox with --sandbox")
-            yield RunPodAccess(RunPodClient(settings.api_url, settings.api_key),
+            yield RunPodAccess(RunPodClient(settings.api_url, settings.api_key,
+                                            **self.client_timing()),
                                settings.proxy_url, False, 5.0)
             return
         from gitops_runner.runpod.simulator.server import FileStore, Simulator
@@ -159,7 +172,8 @@ class Session:
         store = FileStore(os.path.join(sandbox_dir(stacks), "sandbox", "runpod.json"))
         with Simulator(world, store) as sim:
             # Simulated pods boot in `boot` seconds: look a few times per boot.
-            yield RunPodAccess(RunPodClient(sim.url, SANDBOX_KEY, max_retry_seconds=10),
+            yield RunPodAccess(RunPodClient(sim.url, SANDBOX_KEY, max_retry_seconds=10,
+                                            **self.client_timing()),
                                sim.proxy_url, True, max(0.05, min(0.5, boot / 4)))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.clock import utc_text
@@ -30,8 +31,9 @@ def _locked_change(session: Session, stack: Stack, operation: str,
                    change: Callable[[StateDoc], StateDoc]) -> StateDoc:
     store, locker = session.backend(stack)
     info = LockInfo.new(operation, stack.name, session.identity)
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log):
-        return open_journal(store, stack, session.clock).update(change)
+    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log,
+                   session.clock) as fence:
+        return open_journal(store, stack, session.clock, fence=fence).update(change)
 
 
 def state_push(session: Session, stack: Stack, text: str, source: str) -> StateDoc:
@@ -41,7 +43,9 @@ def state_push(session: Session, stack: Stack, text: str, source: str) -> StateD
         raise UsageError(f"{source} is the state of {pushed.stack}, not {stack.name}")
     store, locker = session.backend(stack)
     info = LockInfo.new("state push", stack.name, session.identity)
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log):
+    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log,
+                   session.clock) as fence:
+        fence.check()
         store.write(pushed, store.read().token)
     return pushed
 
@@ -51,7 +55,7 @@ def state_rm(session: Session, stack: Stack, pod: str) -> None:
         if pod not in doc.pods:
             raise UsageError(f"{pod} is not in the state of {stack.name} "
                              f"(it has: {', '.join(sorted(doc.pods)) or 'nothing'})")
-        return doc.with_pod(pod, None)
+        return doc.forget(pod)
 
     _locked_change(session, stack, "state rm", change)
 
@@ -65,6 +69,10 @@ def state_import(session: Session, stack: Stack, client: RunPodClient, pod: str,
         observed = parse_pod(client.get_pod(pod_id))
     except NotFoundError:
         raise UsageError(f"RunPod has no pod {pod_id}") from None
+    if observed.stack is not None and observed.stack != stack.name:
+        raise UsageError(f"pod {pod_id} carries the markers of stack {observed.stack}, not "
+                         f"{stack.name}; refusing to import another stack's pod (both stacks "
+                         "would then manage it)")
     want = wanted[pod]
     stamp = utc_text(session.clock)
     # The spec hash is the pod's own marker (or none): the next plan shows every
@@ -73,7 +81,11 @@ def state_import(session: Session, stack: Stack, client: RunPodClient, pod: str,
                        spec_hash=observed.spec_marker or "imported", gpu=observed.gpu_id or "",
                        gpu_count=observed.gpu_count, cost=observed.cost, created_at=stamp,
                        updated_at=stamp, spec=record_spec(want))
-    _locked_change(session, stack, "state import", lambda doc: doc.with_pod(pod, record))
+    def change(doc: StateDoc) -> StateDoc:
+        left = {i: name for i, name in doc.unmanaged.items() if i != observed.id}
+        return replace(doc.with_pod(pod, record), unmanaged=left)
+
+    _locked_change(session, stack, "state import", change)
     return record
 
 

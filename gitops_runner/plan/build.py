@@ -25,7 +25,8 @@ def ownership_of(stack: Stack, desired: list[DesiredPod], observed: Iterable[Map
                  state: StateDoc | None = None) -> Ownership:
     recorded = {r.id: name for name, r in state.pods.items()} if state else {}
     return split_ownership(stack.name, (parse_pod(p) for p in observed),
-                           (d.runpod_name for d in desired), recorded)
+                           (d.runpod_name for d in desired), recorded,
+                           state.unmanaged if state else None)
 
 
 def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any]],
@@ -42,11 +43,16 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         "markers; it is left alone (delete or rename it, or import it with "
         f"'state import')" for p in ownership.unmarked_name_matches
     ]
+    warnings += [f"pod {p.id} is recorded in state but carries the markers of stack "
+                 f"{p.stack}: it is not ours and is left alone" for p in ownership.foreign]
+    notes = list(result.notes) + [
+        f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
+        f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
     return Plan(
         project=stack.project, environment=stack.environment, lineage=state.lineage,
         serial=state.serial, observed_fingerprint=observed_fingerprint(ownership.ours),
         actions=tuple(result.actions), unchanged=tuple(result.unchanged),
         cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
         violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices)),
-        warnings=tuple(warnings), notes=tuple(result.notes),
+        warnings=tuple(warnings), notes=tuple(notes),
     )

@@ -48,7 +48,9 @@ def _version(text: str) -> tuple[int, ...]:
 
 
 def compare(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
-            was_secret: set[str]) -> Differences:
+            was_plain: set[str]) -> Differences:
+    """`was_plain`: env keys state says were applied as plain values; any other
+    observed env value is shown as (sensitive) (CONTRACT §4)."""
     d = Differences()
     body = want.public_body
     for key, label in (("name", "name"), ("image", "image"), ("args", "args"),
@@ -63,7 +65,7 @@ def compare(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
     if (obs.registry or None) != body.get("registry"):
         d.patch.append("registry")
         d.update.append(f"registry: {_show(obs.registry)} -> {_show(body.get('registry'))}")
-    env_reasons = _env_reasons(obs, want, secrets, was_secret)
+    env_reasons = _env_reasons(obs, want, secrets, was_plain)
     if env_reasons:
         d.patch.append("env")
         d.update.extend(env_reasons)
@@ -73,7 +75,7 @@ def compare(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
 
 
 def _env_reasons(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
-                 was_secret: set[str]) -> list[str]:
+                 was_plain: set[str]) -> list[str]:
     reasons = []
     current = {k: v for k, v in obs.env.items() if k != MARKER_SPEC}
     desired = want.public_body["env"]
@@ -90,7 +92,7 @@ def _env_reasons(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
         elif key not in current:
             reasons.append(f"env.{key}: added {_show(value)}")
         elif current[key] != value:
-            old = SENSITIVE if key in was_secret else _show(current[key])
+            old = _show(current[key]) if key in was_plain else SENSITIVE
             reasons.append(f"env.{key}: {old} -> {_show(value)}")
     return reasons
 

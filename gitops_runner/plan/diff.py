@@ -47,10 +47,11 @@ def _age_hours(pod: ObservedPod, now: datetime) -> float | None:
     return (now - pod.created_at).total_seconds() / 3600
 
 
-def _secret_keys(record: PodRecord | None) -> set[str]:
+def _plain_keys(record: PodRecord | None) -> set[str]:
+    """Env keys state says were applied as plain values: only these may be shown."""
     if record is None:
         return set()
-    return {k for k, v in record.spec.get("env", {}).items() if isinstance(v, dict)}
+    return {k for k, v in record.spec.get("env", {}).items() if not isinstance(v, dict)}
 
 
 def record_spec(want: DesiredPod) -> dict[str, object]:
@@ -76,13 +77,16 @@ def diff(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
         for extra in group:
             if obs is None or extra.id == obs.id:
                 continue
+            journaled = extra.id in superseded or bool(record and extra.id == record.id)
             reason = (f"replaced by pod {obs.id}; terminating {extra.id} once that is ready"
-                      if extra.id in superseded or (record and extra.id == record.id) else
-                      f"duplicate of pod {obs.id} (left by an interrupted run); "
-                      f"terminating {extra.id} once that is ready")
+                      if journaled else
+                      f"duplicate of pod {obs.id} made by our own create whose answer was "
+                      f"lost (never recorded); terminating {extra.id} once that is ready "
+                      "(not counted against allow_delete/max_deletes)")
             actions.append(PlanAction(
-                want.logical, "delete", (reason,), before=before_view(extra, want),
-                pod_id=extra.id, cost_before=extra.cost, wait_for=want.logical))
+                want.logical, "delete", (reason,), before=before_view(extra, want, record),
+                pod_id=extra.id, cost_before=extra.cost, wait_for=want.logical,
+                duplicate=not journaled))
         observed_ids = {p.id for p in group}
         for gone in sorted(superseded - observed_ids):
             actions.append(PlanAction(want.logical, "delete", (
@@ -103,7 +107,8 @@ def diff(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
         for pod in group:
             actions.append(PlanAction(
                 logical, "delete", ("not in the deploy file any more",),
-                before=before_view(pod, None), pod_id=pod.id, cost_before=pod.cost))
+                before=before_view(pod, None, state.pods.get(logical)), pod_id=pod.id,
+                cost_before=pod.cost))
     for logical, record in sorted(state.pods.items()):
         if logical not in wanted and logical not in ownership.ours:
             actions.append(PlanAction(
@@ -123,7 +128,7 @@ def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | N
         return PlanAction(want.logical, "create", (reason,),
                           after=after_view(want, want.candidates[0], first_price),
                           desired=want, cost_after=first_price or 0.0)
-    d = compare(obs, want, secrets, _secret_keys(record))
+    d = compare(obs, want, secrets, _plain_keys(record))
     replace = list(d.replace)
     if obs.status == "ERROR":
         replace.insert(0, "status: ERROR (the pod failed on RunPod)")
@@ -132,7 +137,7 @@ def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | N
         replace.append(f"expired: {age:.1f}h old, over ttl_hours {ttl_hours:g}")
     adopting = record is None or record.id != obs.id
     prefix = (f"adopting pod {obs.id} found by its markers (not in state)",) if adopting else ()
-    before = before_view(obs, want)
+    before = before_view(obs, want, record)
     if replace:
         return PlanAction(want.logical, "replace", (*prefix, *replace, *d.update),
                           before=before, after=after_view(want, want.candidates[0], first_price),
@@ -151,6 +156,16 @@ def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | N
         reasons.append("spec marker refresh: " + ("; ".join(changed) if changed else
                                                   "placement settings changed") +
                        " (the pod already satisfies them)")
+    if (not reasons and not adopting and record is not None
+            and obs.spec_marker == want.spec_hash != record.spec_hash):
+        # A crash between a PATCH and its journal entry: RunPod runs the desired spec,
+        # state does not say so. Record it and check its readiness again.
+        return PlanAction(want.logical, "adopt", (
+            f"re-journal: pod {obs.id} already runs the desired spec, which state does not "
+            "record (an earlier run stopped before recording its change); recording it and "
+            "checking its readiness again",), before=before,
+            after=after_view(want, obs.gpu_id or want.candidates[0], kept_price),
+            pod_id=obs.id, desired=want, cost_before=obs.cost, cost_after=kept_price)
     if record is not None and not record.healthy and not adopting and not reasons:
         reasons.append("health check did not pass at the last apply; waiting for it again")
     if reasons:

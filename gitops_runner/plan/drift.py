@@ -86,7 +86,8 @@ def _observed_findings(logical: str, record: PodRecord, obs: ObservedPod | None,
         reasons.append(f"status: {obs.status}")
     applied = _applied(logical, record)
     available = {name: value for name, value in secrets.items()}
-    d = compare(obs, applied, available, set())
+    plain = {k for k, v in record.spec.get("env", {}).items() if not isinstance(v, dict)}
+    d = compare(obs, applied, available, plain)
     # A secret the runner does not have cannot be compared; say nothing about it.
     changed = [r for r in d.update + d.replace if "(sensitive" not in r]
     if changed:

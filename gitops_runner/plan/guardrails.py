@@ -32,7 +32,7 @@ def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[Pl
             violations.append(f"max_hourly_cost: the stack may cost up to ${worst:.2f}/h "
                               "(dearest candidate GPU for each pod), over the limit of "
                               f"${guard.max_hourly_cost:.2f}/h")
-    terminating = [a for a in actions if a.terminates]
+    terminating = [a for a in actions if a.terminates and not a.duplicate]
     if terminating and not guard.allow_delete:
         names = ", ".join(f"{a.pod} ({a.action})" for a in terminating)
         violations.append(f"allow_delete is false, but this plan terminates pods: {names}. "

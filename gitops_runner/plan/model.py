@@ -30,6 +30,8 @@ class PlanAction:
     desired: DesiredPod | None = field(default=None, compare=False, repr=False)
     cost_before: float = field(default=0.0, compare=False)
     cost_after: float = field(default=0.0, compare=False)
+    # A delete of a duplicate our own lost create made: not held to the delete guardrails.
+    duplicate: bool = field(default=False, compare=False)
 
     @property
     def terminates(self) -> bool:

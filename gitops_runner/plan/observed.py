@@ -94,20 +94,33 @@ class Ownership:
 
     ours: dict[str, list[ObservedPod]]
     unmarked_name_matches: list[ObservedPod]
+    # Forgotten with `state rm`: left alone until `state import`.
+    unmanaged: list[ObservedPod] = field(default_factory=list)
+    # Recorded in state but carrying another stack's markers: not ours.
+    foreign: list[ObservedPod] = field(default_factory=list)
 
 
 def split_ownership(stack: str, pods: Iterable[ObservedPod], managed_names: Iterable[str],
-                    recorded: Mapping[str, str] | None = None) -> Ownership:
+                    recorded: Mapping[str, str] | None = None,
+                    unmanaged: Mapping[str, str] | None = None) -> Ownership:
     """Ours: pods with this stack's markers, and pods whose id state records
-    (`recorded`: pod id -> logical name, e.g. after `state import`)."""
+    (`recorded`: pod id -> logical name, e.g. after `state import`) unless they carry
+    another stack's markers; never the pods `state rm` made unmanaged."""
     names = set(managed_names)
     recorded = recorded or {}
+    unmanaged = unmanaged or {}
     ours: dict[str, list[ObservedPod]] = {}
     unmarked: list[ObservedPod] = []
+    left: list[ObservedPod] = []
+    foreign: list[ObservedPod] = []
     for pod in pods:
         if pod.status == "TERMINATED":
             continue
-        if pod.stack == stack and pod.logical:
+        if pod.id in unmanaged:
+            left.append(pod)
+        elif pod.id in recorded and pod.stack is not None and pod.stack != stack:
+            foreign.append(pod)
+        elif pod.stack == stack and pod.logical:
             ours.setdefault(pod.logical, []).append(pod)
         elif pod.id in recorded:
             ours.setdefault(recorded[pod.id], []).append(pod)
@@ -115,7 +128,7 @@ def split_ownership(stack: str, pods: Iterable[ObservedPod], managed_names: Iter
             unmarked.append(pod)
     for group in ours.values():
         group.sort(key=lambda p: (p.created_at is None, p.created_at, p.id))
-    return Ownership(ours, unmarked)
+    return Ownership(ours, unmarked, left, foreign)
 
 
 def observed_fingerprint(ours: Mapping[str, list[ObservedPod]]) -> str:

@@ -59,6 +59,9 @@ class StateDoc:
     pods: Mapping[str, PodRecord] = field(default_factory=dict)
     history: tuple[HistoryEntry, ...] = ()
     format_version: int = FORMAT_VERSION
+    # Pods forgotten with `state rm` (pod id -> the logical name it had): left alone by
+    # plan and destroy until `state import` (CONTRACT §7).
+    unmanaged: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, stack: str, lineage: str | None = None) -> StateDoc:
@@ -71,6 +74,14 @@ class StateDoc:
         else:
             pods[logical] = record
         return replace(self, pods=pods)
+
+    def forget(self, logical: str) -> StateDoc:
+        """`state rm`: drop the pod's record, keeping its id as unmanaged."""
+        record = self.pods.get(logical)
+        unmanaged = dict(self.unmanaged)
+        if record is not None:
+            unmanaged[record.id] = logical
+        return replace(self.with_pod(logical, None), unmanaged=unmanaged)
 
     def with_history(self, entry: HistoryEntry) -> StateDoc:
         return replace(self, history=(*self.history, entry)[-HISTORY_LIMIT:])
@@ -88,6 +99,8 @@ def render_state(doc: StateDoc) -> str:
         "pods": {name: _record_dict(rec) for name, rec in sorted(doc.pods.items())},
         "history": [vars(h) for h in doc.history],
     }
+    if doc.unmanaged:
+        data["unmanaged"] = dict(sorted(doc.unmanaged.items()))
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
@@ -121,7 +134,9 @@ def parse_state(text: str, source: str = "state") -> StateDoc:
         history = tuple(HistoryEntry(**h) for h in data.get("history", []))
         return StateDoc(stack=str(data["stack"]), lineage=str(data["lineage"]),
                         serial=int(data["serial"]), pods=pods, history=history,
-                        format_version=FORMAT_VERSION)
+                        format_version=FORMAT_VERSION,
+                        unmanaged={str(k): str(v) for k, v in
+                                   dict(data.get("unmanaged") or {}).items()})
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StateFormatError(f"{source}: malformed state ({type(exc).__name__}: {exc})") from None
 

@@ -8,16 +8,18 @@ from gitops_runner.plan.compare import SENSITIVE
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import MARKER_PREFIX
 from gitops_runner.plan.observed import ObservedPod
+from gitops_runner.plan.statefile import PodRecord
 
 
-def before_view(obs: ObservedPod, want: DesiredPod | None) -> dict[str, Any]:
-    plain = {}
-    if want is not None:
-        plain = {k: v for k, v in want.public_body["env"].items() if not isinstance(v, dict)}
+def before_view(obs: ObservedPod, want: DesiredPod | None,
+                record: PodRecord | None = None) -> dict[str, Any]:
+    # Show an observed value only when state says it was applied as a plain value (or
+    # it is our own marker). What the file says now proves nothing: a pull request
+    # can turn a secret into a plain value to have the old one shown.
+    applied = record.spec.get("env", {}) if record is not None else {}
+    plain = {k for k, v in applied.items() if not isinstance(v, dict)}
     env = {}
     for key, value in sorted(obs.env.items()):
-        # Show a value only when the file declares it in plain text (or it is
-        # our own marker); anything else may have been a secret.
         env[key] = value if key in plain or key.startswith(MARKER_PREFIX) else SENSITIVE
     return {
         "id": obs.id, "name": obs.name, "status": obs.status, "image": obs.image,

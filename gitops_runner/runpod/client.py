@@ -7,6 +7,7 @@ in the Authorization header and only to the configured base URL.
 from __future__ import annotations
 
 import json
+import math
 import random
 import threading
 import time
@@ -29,6 +30,10 @@ DEFAULT_API_URL = "https://api.runpod.io"
 Pod = dict[str, Any]
 
 
+class RunCancelledError(RunPodError):
+    """The run was interrupted (or lost its lock): no further request is sent."""
+
+
 class RunPodClient:
     """One client per run. Thread-safe: apply shares it across worker threads."""
 
@@ -42,9 +47,12 @@ class RunPodClient:
         max_retries: int = 5,
         max_retry_seconds: float = 120.0,
         backoff_base: float = 0.5,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        cancel: threading.Event | None = None,
     ) -> None:
+        """`cancel` ends every wait and stops every request once set: pass a `sleep`
+        that returns early when it is set (e.g. a Clock's sleep bound to it)."""
         self.base = api_url.rstrip("/")
         self._key = api_key
         self._session = session or requests.Session()
@@ -54,6 +62,7 @@ class RunPodClient:
         self._backoff_base = backoff_base
         self._sleep = sleep
         self._clock = clock
+        self.cancel = cancel or threading.Event()
         self.pacer = Pacer(clock, sleep)
         self._count_lock = threading.Lock()
         self.request_count = 0
@@ -104,6 +113,7 @@ class RunPodClient:
         """Yield log events. Without follow, stop once the stream goes quiet."""
         params = {"tail": str(tail), "source": "container"}
         self.pacer.wait()
+        self._check_cancel()
         self._counted()
         try:
             resp = self._session.get(
@@ -135,6 +145,10 @@ class RunPodClient:
             "User-Agent": f"gitops-runner/{__version__}",
         }
 
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise RunCancelledError("the run was interrupted; no further RunPod request is sent")
+
     def _counted(self) -> None:
         with self._count_lock:
             self.request_count += 1
@@ -146,6 +160,7 @@ class RunPodClient:
         while True:
             attempt += 1
             self.pacer.wait()
+            self._check_cancel()
             self._counted()
             try:
                 resp = self._session.request(
@@ -179,6 +194,7 @@ class RunPodClient:
             if isinstance(error, TransientError) and retry_transient:
                 self._sleep(min(self._backoff(attempt),
                                 max(0.0, self._max_retry_seconds - elapsed)))
+                self._check_cancel()
                 continue
             raise error
 
@@ -191,9 +207,11 @@ def _retry_after(value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         return None
+    # "inf", "nan" and the like are not a wait anyone can sleep: back off instead.
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 def _json_or_none(content: bytes) -> Any:

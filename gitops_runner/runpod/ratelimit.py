@@ -43,7 +43,7 @@ def pacing_delay(header: str) -> float:
 class Pacer:
     """Shared by all threads of one client: the next request may start at `not_before`."""
 
-    def __init__(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> None:
+    def __init__(self, clock: Callable[[], float], sleep: Callable[[float], object]) -> None:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()

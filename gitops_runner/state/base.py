@@ -11,7 +11,9 @@ promises the same things, and tests/state/contract.py holds it to them:
   waits until `deadline` (time.time() seconds) then raises LockHeldError
   carrying the holder's LockInfo. Lock ids are unique per acquisition.
 - unlock(lock_id) removes the lock only when lock_id matches the holder's.
-- A lock whose lease expired may be taken over; refresh(info) extends the lease.
+- A lock may be taken over only TAKEOVER_MARGIN_SECONDS after its Expires (another
+  runner's clock may be off); refresh(info) extends the lease, and fails with LockError
+  once someone else holds the lock.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from gitops_runner.errors import GitopsError
 from gitops_runner.plan.statefile import StateDoc
 
 LEASE_SECONDS = 600
+# A lease counts as expired only this long after its Expires: the holder stops writing
+# this long before it (engine/fence.py), so clocks may be off by up to this much.
+TAKEOVER_MARGIN_SECONDS = 60
 NEVER = 2**62
 
 
@@ -84,6 +89,10 @@ class LockInfo:
                        .replace(tzinfo=UTC).timestamp())
         except ValueError:
             return NEVER
+
+    def taken_over_at(self, now: float) -> bool:
+        """Whether another runner may take this lock over at `now` (epoch seconds)."""
+        return self.expires_epoch + TAKEOVER_MARGIN_SECONDS < now
 
     def to_json(self) -> str:
         """Terraform-style keys, so its tooling can read our lock items."""

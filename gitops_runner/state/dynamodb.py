@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from gitops_runner.state.base import LockError, LockHeldError, LockInfo
+from gitops_runner.state.base import TAKEOVER_MARGIN_SECONDS, LockError, LockHeldError, LockInfo
 from gitops_runner.state.s3 import aws_error, error_code
 
 FAILED = "ConditionalCheckFailedException"
@@ -47,7 +47,8 @@ class DynamoLocker:
             done = self._call(
                 "taking lock", self.db.put_item, Item=self._item(info),
                 ConditionExpression="attribute_not_exists(LockID) OR Expires < :now",
-                ExpressionAttributeValues={":now": {"N": str(int(time.time()))}})
+                ExpressionAttributeValues={
+                    ":now": {"N": str(int(time.time()) - TAKEOVER_MARGIN_SECONDS)}})
             if done is not None:
                 self._info = info
                 return

@@ -175,7 +175,7 @@ class S3Locker:
             etag = self._put(info, IfNoneMatch="*")
             if etag is None:
                 current = self._read()
-                if current is not None and current[0].expires_epoch < time.time():
+                if current is not None and current[0].taken_over_at(time.time()):
                     etag = self._put(info, IfMatch=current[1])
             if etag is not None:
                 self._etag, self._info = etag, info

@@ -58,7 +58,7 @@ class MemoryLocker:
         while True:
             with self.shared.lock:
                 holder = self.shared.holder
-                if holder is None or holder.expires_epoch < self.clock():
+                if holder is None or holder.taken_over_at(self.clock()):
                     self.shared.holder = info
                     return
             if time.time() >= deadline:

@@ -14,7 +14,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gitops_runner.plan.statefile import StateConflictError, StateDoc
-from gitops_runner.state.base import Locker, LockError, LockHeldError, LockInfo, RunIdentity, StateStore
+from gitops_runner.state.base import (
+    TAKEOVER_MARGIN_SECONDS,
+    Locker,
+    LockError,
+    LockHeldError,
+    LockInfo,
+    RunIdentity,
+    StateStore,
+)
 
 STACK = "demo/prod"
 
@@ -153,8 +161,17 @@ def check_force_unlock_by_id(p: Pair) -> None:
     p.locker_b.unlock(fresh.id)
 
 
+def check_lock_inside_the_takeover_margin_is_not_taken_over(p: Pair) -> None:
+    # Expired 30 s ago by our clock: the holder's clock may be behind ours, so wait.
+    recent = info("apply", lease=60, age=90)
+    p.locker_a.lock(recent, deadline=time.time())
+    with pytest.raises(LockHeldError):
+        p.locker_b.lock(info("apply-2"), deadline=time.time())
+    p.locker_a.unlock(recent.id)
+
+
 def check_expired_lock_is_taken_over(p: Pair) -> None:
-    stale = info("apply", lease=60, age=120)
+    stale = info("apply", lease=60, age=60 + TAKEOVER_MARGIN_SECONDS + 30)
     p.locker_a.lock(stale, deadline=time.time())
     fresh = info("apply-2")
     p.locker_b.lock(fresh, deadline=time.time())
@@ -192,5 +209,6 @@ BASIC_LOCK_CHECKS = [
 LEASE_CHECKS = [
     check_force_unlock_by_id,
     check_expired_lock_is_taken_over,
+    check_lock_inside_the_takeover_margin_is_not_taken_over,
     check_heartbeat_keeps_a_lock_alive,
 ]
