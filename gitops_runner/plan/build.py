@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from gitops_runner.config.model import Stack
-from gitops_runner.plan import guardrails
+from gitops_runner.plan import guardrails, monthly, power
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.diff import diff
@@ -42,11 +42,14 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         "markers; it is left alone (delete or rename it, or import it with "
         f"'state import')" for p in ownership.unmarked_name_matches
     ]
+    month = monthly.project(desired, ownership.ours, prices)
+    notes = [*result.notes, *power.notes(desired, state, ownership.ours), *month.notes]
     return Plan(
         project=stack.project, environment=stack.environment, lineage=state.lineage,
         serial=state.serial, observed_fingerprint=observed_fingerprint(ownership.ours),
         actions=tuple(result.actions), unchanged=tuple(result.unchanged),
         cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
         violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices)),
-        warnings=tuple(warnings), notes=tuple(result.notes),
+        warnings=tuple(warnings), notes=tuple(notes), monthly_before=month.before,
+        monthly_after=month.after, monthly_without_schedule=month.without_schedule,
     )
