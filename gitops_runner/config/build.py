@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from gitops_runner.config.windows import Schedule
 from gitops_runner.config.model import (
     DEFAULT_CLOUD,
     DEFAULT_ENVIRONMENT,
@@ -27,6 +26,7 @@ from gitops_runner.config.model import (
     StateSettings,
     Volume,
 )
+from gitops_runner.config.windows import Schedule
 
 
 def _scalar_text(value: Any) -> str:
