@@ -47,9 +47,6 @@ class FileStore:
 class _Handler(BaseHTTPRequestHandler):
     server: SimulatorServer
     protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes: without this, Nagle plus the client's
-    # delayed ACK holds every response ~40 ms.
-    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         return
