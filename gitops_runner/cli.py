@@ -205,6 +205,22 @@ def logs(c: Ctx, pod: str, configs: tuple[str, ...], follow: bool, tail: int) ->
     return logs.run(c.session(), configs, pod, follow, tail)
 
 
+@cli.command()
+@config_option
+@format_option("text", "json")
+@sandbox_option
+@click.option("--at", "at", metavar="TIME", help="Act as if now were TIME (RFC 3339).")
+@click.option("--start", "start", multiple=True, metavar="POD",
+              help="Start POD now (an idle-stopped pod, or outside its windows).")
+@pass_ctx
+def schedule(c: Ctx, configs: tuple[str, ...], fmt: str, at: str | None,
+             start: tuple[str, ...]) -> int:
+    """Start and stop pods to match their running windows and idle stop."""
+    from gitops_runner.commands import schedule
+
+    return schedule.run(c.session(), configs, at, start, fmt)
+
+
 @cli.group()
 def state() -> None:
     """Inspect and repair the stack's state."""

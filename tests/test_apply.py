@@ -199,7 +199,7 @@ def test_apply_stopped_pod_is_started(h: Harness) -> None:
     (pod_id,) = h.live()
     h.client.pod_action(pod_id, "stop")
     result = h.apply(h.stack())
-    assert result.converged and result.count("update") == 1
+    assert result.converged and result.count("start") == 1
     assert h.live()[pod_id]["status"] == "RUNNING"
 
 

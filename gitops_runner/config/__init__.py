@@ -31,6 +31,7 @@ def parse_stack(file: str, raw: bytes) -> tuple[Stack | None, list[Problem]]:
     """Parse and check one file's bytes: the stack, or every problem found."""
     # Imported here so commands that never read a deploy file start fast.
     from gitops_runner.config.build import build_stack
+    from gitops_runner.config.lifecycle import lifecycle_problems
     from gitops_runner.config.schema import schema_problems
     from gitops_runner.config.semantic import semantic_problems
     from gitops_runner.config.yaml_loader import load_yaml_text
@@ -44,6 +45,7 @@ def parse_stack(file: str, raw: bytes) -> tuple[Stack | None, list[Problem]]:
     problems = schema_problems(doc)
     try:
         problems += semantic_problems(doc)
+        problems += lifecycle_problems(doc)
     except (KeyError, TypeError, AttributeError, ValueError, IndexError):
         # The data is schema-invalid in a way the semantic checks cannot walk;
         # the schema problems already say what to fix first.

@@ -14,6 +14,7 @@ from gitops_runner.config.model import (
     Gpu,
     Guardrails,
     HealthCheck,
+    IdleStop,
     LockSettings,
     Model,
     NetworkVolume,
@@ -25,6 +26,7 @@ from gitops_runner.config.model import (
     StateSettings,
     Volume,
 )
+from gitops_runner.config.windows import Schedule
 
 
 def _scalar_text(value: Any) -> str:
@@ -80,7 +82,15 @@ def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
         tags={str(k): str(v) for k, v in raw.get("tags", {}).items()},
         rollout=Rollout(raw.get("rollout", {}).get("max_unavailable", 1),
                         raw.get("rollout", {}).get("max_surge", 1)),
+        **_lifecycle(raw),
     )
+
+
+def _lifecycle(raw: dict[str, Any]) -> dict[str, Any]:
+    sched, idle = raw.get("schedule"), raw.get("idle_stop")
+    return {"status": raw.get("status", "running"),
+            "schedule": Schedule(sched["timezone"], tuple(sched["running"])) if sched else None,
+            "idle_stop": IdleStop(idle["gpu_util_below"], idle["minutes"]) if idle else None}
 
 
 def _state(raw: dict[str, Any], file: str) -> StateSettings:
@@ -102,7 +112,8 @@ def _state(raw: dict[str, Any], file: str) -> StateSettings:
 
 def _guardrails(raw: dict[str, Any]) -> Guardrails:
     return Guardrails(
-        max_hourly_cost=raw.get("max_hourly_cost"), max_gpus=raw.get("max_gpus"),
+        max_hourly_cost=raw.get("max_hourly_cost"), max_monthly_cost=raw.get("max_monthly_cost"),
+        max_gpus=raw.get("max_gpus"),
         max_pods=raw.get("max_pods"), allowed_gpu_types=tuple(raw.get("allowed_gpu_types", [])),
         allow_gpu_fallback=raw.get("allow_gpu_fallback", True),
         allow_delete=raw.get("allow_delete", False), max_deletes=raw.get("max_deletes"),

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import NewType
 
+from gitops_runner.config.windows import Schedule
+
 StackName = NewType("StackName", str)
 
 DEFAULT_ENVIRONMENT = "dev"
@@ -86,6 +88,14 @@ class Rollout:
 
 
 @dataclass(frozen=True)
+class IdleStop:
+    """CONTRACT §11: stop a pod whose every GPU stayed below `gpu_util_below` % for `minutes`."""
+
+    gpu_util_below: float
+    minutes: int
+
+
+@dataclass(frozen=True)
 class PodSpec:
     name: str
     gpu: Gpu
@@ -101,6 +111,9 @@ class PodSpec:
     health_check: HealthCheck | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     rollout: Rollout = field(default_factory=Rollout)
+    status: str = "running"  # running | stopped (CONTRACT §11)
+    schedule: Schedule | None = None
+    idle_stop: IdleStop | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +137,7 @@ class StateSettings:
 @dataclass(frozen=True)
 class Guardrails:
     max_hourly_cost: float | None = None
+    max_monthly_cost: float | None = None
     max_gpus: int | None = None
     max_pods: int | None = None
     allowed_gpu_types: tuple[str, ...] = ()

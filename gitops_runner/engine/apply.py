@@ -70,7 +70,10 @@ class ApplyResult:
     def summary(self) -> str:
         return (f"{self.stack}: {self.count('create')} created, {self.count('update')} updated, "
                 f"{self.count('replace')} replaced, {self.count('delete')} deleted, "
-                f"{self.count('adopt')} adopted, {self.unchanged} unchanged, "
+                f"{self.count('adopt')} adopted, "
+                + "".join(f"{self.count(kind)} {done}, " for kind, done in
+                          (("start", "started"), ("stop", "stopped")) if self.count(kind))
+                + f"{self.unchanged} unchanged, "
                 f"{len(self.failed)} failed; now {money(self.cost_now)}"
                 + ("" if self.converged else " — NOT converged")
                 + (f"\n  stopped: {self.stopped}" if self.stopped else "")

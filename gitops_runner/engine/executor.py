@@ -96,9 +96,13 @@ class Executor:
 
     def _run(self, action: PlanAction) -> Outcome:
         handler = {"create": self._create, "update": self._update, "replace": self._replace,
-                   "delete": self._delete, "adopt": self._adopt}[action.action]
+                   "delete": self._delete, "adopt": self._adopt, "start": self._update,
+                   "stop": self._stop}[action.action]
         try:
             detail, gpu = handler(action)
+            if action.stop_after:
+                # Created or updated, checked ready: now stopped as declared (CONTRACT §11).
+                detail += "; " + self._stop(action)[0]
         except ActionFailed as exc:
             self.log(f"{action.pod}: {action.action} failed: {exc}")
             return Outcome(action.pod, action.action, False, str(exc), exc.retry)
@@ -176,6 +180,19 @@ class Executor:
         # pods waiting to be terminated after it must not go before it is ready.
         self._await(want, str(pod["id"]), self.clock.monotonic())
         return f"adopted pod {action.pod_id}", pod.get("gpu", {}).get("id")
+
+    def _stop(self, action: PlanAction) -> tuple[str, str | None]:
+        want = _desired(action)
+        record = self.journal.doc.pods.get(want.logical)
+        pod_id = record.id if record is not None and action.action != "stop" else (
+            action.pod_id or "")
+        # Already stopped (409)? The goal is met.
+        with contextlib.suppress(InvalidTransitionError), self.writes:
+            self.client.pod_action(pod_id, "stop")
+        if record is None or record.id != pod_id:
+            self._record(want, self.client.get_pod(pod_id), healthy=True)
+        self.journal.edit_pod(want.logical, cost=0.0, idle_since=None)
+        return f"stopped pod {pod_id}", None
 
     # -- helpers ---------------------------------------------------------------------
     def _guard(self) -> None:

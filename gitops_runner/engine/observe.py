@@ -11,6 +11,7 @@ from gitops_runner.config.model import Stack
 from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.journal import own_state
 from gitops_runner.engine.session import Session
+from gitops_runner.plan import power
 from gitops_runner.plan.build import make_plan, ownership_of
 from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.drift import StackDrift, find_drift
@@ -63,5 +64,6 @@ def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient
         desired = desired_pods(stack)
         ownership = ownership_of(stack, desired, seen.pods, state)
         out.append(StackDrift(stack, find_drift(desired, state, ownership, secrets, now,
-                                                stack.guardrails.ttl_hours)))
+                                                stack.guardrails.ttl_hours),
+                              power.notes(desired, state, ownership.ours)))
     return out

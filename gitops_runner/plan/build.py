@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from gitops_runner.config.model import Stack
-from gitops_runner.plan import guardrails
+from gitops_runner.plan import guardrails, monthly, power
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.diff import diff
@@ -45,7 +45,8 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     ]
     warnings += [f"pod {p.id} is recorded in state but carries the markers of stack "
                  f"{p.stack}: it is not ours and is left alone" for p in ownership.foreign]
-    notes = list(result.notes) + [
+    month = monthly.project(desired, ownership.ours, prices)
+    notes = [*result.notes, *power.notes(desired, state, ownership.ours), *month.notes] + [
         f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
         f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
     return Plan(
@@ -54,5 +55,6 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         actions=tuple(result.actions), unchanged=tuple(result.unchanged),
         cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
         violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices)),
-        warnings=tuple(warnings), notes=tuple(notes),
+        warnings=tuple(warnings), notes=tuple(notes), monthly_before=month.before,
+        monthly_after=month.after, monthly_without_schedule=month.without_schedule,
     )

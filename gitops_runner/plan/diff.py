@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from gitops_runner.plan import power
 from gitops_runner.plan.compare import compare, spec_changes
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod
@@ -122,12 +123,14 @@ def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | N
                 ttl_hours: float) -> PlanAction | None:
     first_price = prices.pod_price(want.candidates[0], want.public_body["gpu"]["count"],
                                    want.public_body["cloud"])
+    stop_new = power.stop_after_create(want.spec, now)
+    new_cost = 0.0 if power.intent(want.spec) == power.STOP else first_price or 0.0
     if obs is None:
         reason = (f"pod {record.id} recorded in state is gone from RunPod"
                   if record is not None else "new pod")
-        return PlanAction(want.logical, "create", (reason,),
+        return PlanAction(want.logical, "create", (reason, *power.create_reasons(want.spec)),
                           after=after_view(want, want.candidates[0], first_price),
-                          desired=want, cost_after=first_price or 0.0)
+                          desired=want, cost_after=new_cost, stop_after=stop_new)
     d = compare(obs, want, secrets, _plain_keys(record))
     replace = list(d.replace)
     if obs.status == "ERROR":
@@ -142,14 +145,11 @@ def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | N
         return PlanAction(want.logical, "replace", (*prefix, *replace, *d.update),
                           before=before, after=after_view(want, want.candidates[0], first_price),
                           pod_id=obs.id, desired=want, cost_before=obs.cost,
-                          cost_after=first_price or 0.0)
+                          cost_after=new_cost, stop_after=stop_new)
     kept_price = obs.cost if obs.cost else (
         prices.pod_price(obs.gpu_id or "", obs.gpu_count, obs.cloud) or 0.0)
     reasons = list(d.update)
     patch = list(d.patch)
-    start = obs.status == "EXITED"
-    if start:
-        reasons.insert(0, "status: EXITED (stopped outside gitops-runner) -> start")
     if obs.spec_marker != want.spec_hash and not patch:
         patch.append("env")
         changed = spec_changes(record.spec, record_spec(want)) if record else []
@@ -168,11 +168,23 @@ def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | N
             pod_id=obs.id, desired=want, cost_before=obs.cost, cost_after=kept_price)
     if record is not None and not record.healthy and not adopting and not reasons:
         reasons.append("health check did not pass at the last apply; waiting for it again")
+    pc = power.existing(want.spec, record, obs, updating=bool(reasons))
+    after_cost = 0.0 if pc.stop and not pc.start or power.intent(want.spec) == power.STOP \
+        else kept_price
+    if pc.reason and reasons:
+        reasons.insert(0, pc.reason)
     if reasons:
         return PlanAction(want.logical, "update", (*prefix, *reasons), before=before,
                           after=after_view(want, obs.gpu_id or want.candidates[0], kept_price),
-                          pod_id=obs.id, patch_fields=tuple(dict.fromkeys(patch)), start=start,
-                          desired=want, cost_before=obs.cost, cost_after=kept_price)
+                          pod_id=obs.id, patch_fields=tuple(dict.fromkeys(patch)),
+                          start=pc.start, stop_after=pc.stop, desired=want,
+                          cost_before=obs.cost, cost_after=after_cost)
+    if pc.reason:
+        return PlanAction(want.logical, "start" if pc.start else "stop", (*prefix, pc.reason),
+                          before=before,
+                          after=after_view(want, obs.gpu_id or want.candidates[0], kept_price),
+                          pod_id=obs.id, start=pc.start, desired=want, cost_before=obs.cost,
+                          cost_after=after_cost)
     if adopting:
         return PlanAction(want.logical, "adopt", prefix, before=before,
                           after=after_view(want, obs.gpu_id or want.candidates[0], kept_price),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from gitops_runner.config.model import Stack
+from gitops_runner.config.model import PodSpec, Stack
+from gitops_runner.plan import power
 from gitops_runner.plan.compare import compare, spec_changes
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.diff import record_spec
@@ -29,6 +30,7 @@ class Finding:
 class StackDrift:
     stack: Stack
     findings: list[Finding]
+    notes: list[str] = field(default_factory=list)  # worth a line, never a finding
 
 
 def _applied(logical: str, record: PodRecord) -> DesiredPod:
@@ -64,7 +66,8 @@ def find_drift(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
                                                          "still applied",)))
         group = ownership.ours.get(logical, [])
         obs = next((p for p in group if p.id == record.id), None)
-        findings.extend(_observed_findings(logical, record, obs, secrets, now, ttl_hours))
+        spec = wanted[logical].spec if logical in wanted else None
+        findings.extend(_observed_findings(logical, record, obs, secrets, now, ttl_hours, spec))
     for logical, group in sorted(ownership.ours.items()):
         record = state.pods.get(logical)
         strays = [p for p in group if record is None or p.id != record.id]
@@ -77,13 +80,14 @@ def find_drift(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
 
 def _observed_findings(logical: str, record: PodRecord, obs: ObservedPod | None,
                        secrets: Mapping[str, str], now: datetime,
-                       ttl_hours: float) -> list[Finding]:
+                       ttl_hours: float, spec: PodSpec | None = None) -> list[Finding]:
     if obs is None:
         return [Finding(logical, "drift", (f"pod {record.id} is missing from RunPod",))]
     out: list[Finding] = []
     reasons: list[str] = []
-    if obs.status in ("EXITED", "ERROR"):
-        reasons.append(f"status: {obs.status}")
+    status = power.drift_status(spec, record, obs)
+    if status:
+        reasons.append(status)
     applied = _applied(logical, record)
     available = {name: value for name, value in secrets.items()}
     plain = {k for k, v in record.spec.get("env", {}).items() if not isinstance(v, dict)}

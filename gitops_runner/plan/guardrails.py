@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gitops_runner.config.model import Guardrails
+from gitops_runner.plan import monthly
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.model import PlanAction
@@ -32,6 +33,7 @@ def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[Pl
             violations.append(f"max_hourly_cost: the stack may cost up to ${worst:.2f}/h "
                               "(dearest candidate GPU for each pod), over the limit of "
                               f"${guard.max_hourly_cost:.2f}/h")
+    violations += monthly.check(guard, desired, prices)
     terminating = [a for a in actions if a.terminates and not a.duplicate]
     if terminating and not guard.allow_delete:
         names = ", ".join(f"{a.pod} ({a.action})" for a in terminating)

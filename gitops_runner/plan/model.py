@@ -9,7 +9,7 @@ from typing import Any
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import sha256_of
 
-ACTION_KINDS = ("create", "update", "replace", "delete", "adopt")
+ACTION_KINDS = ("create", "update", "replace", "delete", "adopt", "start", "stop")
 # Fields that change without anyone changing anything; kept out of the fingerprint.
 VOLATILE_VIEW_KEYS = ("status", "cost_per_hour")
 
@@ -25,6 +25,8 @@ class PlanAction:
     pod_id: str | None = field(default=None, compare=False)
     patch_fields: tuple[str, ...] = field(default=(), compare=False)
     start: bool = field(default=False, compare=False)
+    # Stop the pod once the action is done and the pod checked ready (CONTRACT §11).
+    stop_after: bool = field(default=False, compare=False)
     # Run only after this logical pod is ready (deletes of replaced pods).
     wait_for: str | None = field(default=None, compare=False)
     desired: DesiredPod | None = field(default=None, compare=False, repr=False)
@@ -69,6 +71,10 @@ class Plan:
     violations: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # USD per 30 days (CONTRACT §11); without_schedule: as if scheduled pods always ran.
+    monthly_before: float = 0.0
+    monthly_after: float = 0.0
+    monthly_without_schedule: float = 0.0
 
     @property
     def stack(self) -> str:

@@ -24,7 +24,9 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "fingerprint": plan.fingerprint,
         "actions": [a.to_json() for a in plan.actions],
         "unchanged": list(plan.unchanged),
-        "cost": {"before": plan.cost_before, "after": plan.cost_after, "delta": plan.cost_delta},
+        "cost": {"before": plan.cost_before, "after": plan.cost_after, "delta": plan.cost_delta,
+                 "monthly_before": plan.monthly_before, "monthly_after": plan.monthly_after,
+                 "monthly_without_schedule": plan.monthly_without_schedule},
         "guardrail_violations": list(plan.violations),
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
@@ -71,6 +73,9 @@ def _plan_from(item: dict[str, Any]) -> Plan:
         cost_before=float(item["cost"]["before"]), cost_after=float(item["cost"]["after"]),
         violations=tuple(item["guardrail_violations"]), warnings=tuple(item["warnings"]),
         notes=tuple(item.get("notes", [])),
+        monthly_before=float(item["cost"].get("monthly_before", 0.0)),
+        monthly_after=float(item["cost"].get("monthly_after", 0.0)),
+        monthly_without_schedule=float(item["cost"].get("monthly_without_schedule", 0.0)),
     )
     if plan.fingerprint != item["fingerprint"]:
         raise ValueError("fingerprint does not match the actions (edited by hand?)")

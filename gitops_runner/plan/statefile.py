@@ -40,6 +40,10 @@ class PodRecord:
     healthy: bool = True
     # Pods this one replaced that are still to be terminated once it is ready.
     superseded: tuple[str, ...] = ()
+    # idle_stop (CONTRACT §11): since when every GPU has been below the threshold, and
+    # when `schedule` stopped the pod for it. Both RFC 3339 UTC; None = not idle / not stopped.
+    idle_since: str | None = None
+    idle_stopped: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,13 @@ def _record_dict(rec: PodRecord) -> dict[str, Any]:
             "gpu": rec.gpu, "gpu_count": rec.gpu_count, "cost": rec.cost,
             "created_at": rec.created_at, "updated_at": rec.updated_at,
             "healthy": rec.healthy, "superseded": list(rec.superseded),
-            "spec": dict(rec.spec)}
+            "spec": dict(rec.spec), **_idle_dict(rec)}
+
+
+def _idle_dict(rec: PodRecord) -> dict[str, str]:
+    # Written only when set, so states without idle stop read as before.
+    return {k: v for k, v in (("idle_since", rec.idle_since),
+                              ("idle_stopped", rec.idle_stopped)) if v is not None}
 
 
 def parse_state(text: str, source: str = "state") -> StateDoc:

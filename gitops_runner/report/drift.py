@@ -13,8 +13,8 @@ CONVERGED = "No drift: RunPod, state and the deploy file agree."
 
 def drift_json(results: Sequence[StackDrift]) -> dict[str, Any]:
     return {"has_drift": any(r.findings for r in results),
-            "stacks": [{"stack": r.stack.name, "findings": [f.to_json() for f in r.findings]}
-                       for r in results]}
+            "stacks": [{"stack": r.stack.name, "findings": [f.to_json() for f in r.findings],
+                        "notes": list(r.notes)} for r in results]}
 
 
 def drift_text(results: Sequence[StackDrift]) -> str:
@@ -26,6 +26,7 @@ def drift_text(results: Sequence[StackDrift]) -> str:
         for finding in result.findings:
             lines.append(f"  {finding.pod}: {finding.kind}")
             lines.extend(f"      {reason}" for reason in finding.reasons)
+        lines.extend(f"  Note: {note}" for note in result.notes)
     return "\n".join(lines)
 
 
@@ -38,6 +39,7 @@ def drift_markdown(results: Sequence[StackDrift]) -> str:
         for finding in result.findings:
             out.append(f"- **{finding.pod}**: {finding.kind}")
             out.extend(f"  - {reason}" for reason in finding.reasons)
+        out.extend(f"\n_Note: {note}_" for note in result.notes)
         out.append("")
     return "\n".join(out)
 

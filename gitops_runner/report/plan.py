@@ -9,8 +9,10 @@ from gitops_runner.plan.model import Plan, PlanAction
 from gitops_runner.plan.planfile import render_plan_file
 from gitops_runner.plan.rollout import plan_batches
 
-SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "adopt": "<="}
-COLORS = {"create": "32", "update": "33", "replace": "35", "delete": "31", "adopt": "36"}
+SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "adopt": "<=",
+           "start": ">", "stop": "||"}
+COLORS = {"create": "32", "update": "33", "replace": "35", "delete": "31", "adopt": "36",
+          "start": "32", "stop": "33"}
 
 
 def money(value: float) -> str:
@@ -27,8 +29,9 @@ def summary_line(plan: Plan) -> str:
         return f"No changes. {len(plan.unchanged)} pod(s) up to date."
     parts = [f"{plan.count('create')} to create", f"{plan.count('update')} to update",
              f"{plan.count('replace')} to replace", f"{plan.count('delete')} to delete"]
-    if plan.count("adopt"):
-        parts.append(f"{plan.count('adopt')} to adopt")
+    for kind in ("adopt", "start", "stop"):
+        if plan.count(kind):
+            parts.append(f"{plan.count(kind)} to {kind}")
     return f"Plan: {', '.join(parts)}, {len(plan.unchanged)} unchanged."
 
 
@@ -40,7 +43,7 @@ def _headline(a: PlanAction, symbol: bool = True) -> str:
     parts = [f"{SYMBOLS[a.action]} {a.pod}" if symbol else a.pod, kind]
     if gpu:
         parts.append(f"{gpu} x{view.get('gpu_count', 1)}")
-    if a.action in ("create", "replace", "update", "adopt") and a.after:
+    if a.action in ("create", "replace", "update", "adopt", "start") and a.after:
         parts.append(money(a.after.get("cost_per_hour") or 0.0))
     if a.before and a.before.get("id"):
         parts.append(f"(pod {a.before['id']})")
@@ -72,6 +75,7 @@ def render_text(plan: Plan, color: bool = False, sandbox: bool = False) -> str:
     lines.append(summary_line(plan))
     lines.append(f"Cost: {money(plan.cost_before)} -> {money(plan.cost_after)} "
                  f"({signed_money(plan.cost_delta)})")
+    lines.extend(monthly_lines(plan))
     for note in plan.notes:
         lines.append(f"Note: {note}")
     for warning in plan.warnings:
@@ -80,6 +84,27 @@ def render_text(plan: Plan, color: bool = False, sandbox: bool = False) -> str:
         lines.append(paint("31", "Guardrail violations (this plan will not be applied):"))
         lines.extend(paint("31", f"  x {v}") for v in plan.violations)
     return "\n".join(lines) + "\n"
+
+
+def month(value: float) -> str:
+    return f"${value:,.2f}/month"
+
+
+def schedule_saving(plan: Plan) -> str | None:
+    """'with schedule: $X/month (saves $Y)' when running windows make the month cheaper."""
+    saved = plan.monthly_without_schedule - plan.monthly_after
+    if saved < 0.005:
+        return None
+    return f"with schedule: {month(plan.monthly_after)} (saves ${saved:,.2f})"
+
+
+def monthly_lines(plan: Plan) -> list[str]:
+    lines = [f"Monthly (30 days, GPU + storage): {month(plan.monthly_before)} -> "
+             f"{month(plan.monthly_after)}"]
+    saving = schedule_saving(plan)
+    if saving:
+        lines.append(saving[0].upper() + saving[1:])
+    return lines
 
 
 def _md_escape(text: str) -> str:
@@ -100,6 +125,10 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
                f"{plan.cost_before:,.2f} | {plan.cost_after:,.2f} | "
                f"{signed_money(plan.cost_delta)} |")
     out.append("")
+    out.append(f"Monthly (30 days, GPU + storage): {month(plan.monthly_before)} → "
+               f"**{month(plan.monthly_after)}**"
+               + (f"; {schedule_saving(plan)}" if schedule_saving(plan) else ""))
+    out.append("")
     if plan.violations:
         out.append("> [!CAUTION]")
         out.append("> **Guardrail violations** — this plan will not be applied:")
@@ -115,7 +144,7 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
     out.append("```diff")
     for a in plan.actions:
         symbol = {"create": "+", "delete": "-", "replace": "!", "update": "!",
-                  "adopt": "#"}[a.action]
+                  "adopt": "#", "start": "+", "stop": "-"}[a.action]
         out.append(f"{symbol} {_headline(a, symbol=False).replace('```', '')}")
         out.extend(f"#     {r.replace('```', '')}" for r in a.reasons)
     out.append("```")

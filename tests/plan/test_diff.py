@@ -134,7 +134,7 @@ def test_diff_fallback_pod_is_replaced_when_fallback_is_forbidden() -> None:
 def test_diff_exited_pod_is_started() -> None:
     raw, state = applied(status="EXITED")
     p = plan(observed=[raw], state=state)
-    assert summary(p) == [("api", "update", ("status: EXITED (stopped outside gitops-runner) "
+    assert summary(p) == [("api", "start", ("status: EXITED (stopped outside gitops-runner) "
                                              "-> start",))]
     assert p.actions[0].start and p.actions[0].patch_fields == ()
 

@@ -77,6 +77,9 @@ class SimPod:
     # Seconds after RUNNING before the pod's HTTP service answers 2xx; None = never.
     healthy_after: float | None = 0.0
     events: list[tuple[float, str]] = field(default_factory=list)
+    # Per-GPU utilisation in percent, as runtime.gpus[].util reports it (spec
+    # PodGpuUtilization); GPUs without an entry report 0. Set by tests and the sandbox.
+    gpu_util: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -184,7 +187,8 @@ class World:
             "cost": 0.0 if status in ("EXITED", "TERMINATED") else self.pod_cost(pod),
             "locked": pod.locked,
             "runtime": {"uptime": int(self.clock() - self.running_since(pod)),
-                        "gpus": [{"util": 0, "memoryUtil": 0}] * pod.gpu_count,
+                        "gpus": [{"util": u, "memoryUtil": min(100, u)}
+                                 for u in (pod.gpu_util + [0] * pod.gpu_count)[:pod.gpu_count]],
                         "cpu": {"util": 3}, "memory": {"util": 10},
                         "ports": ports_rt} if running else None,
             "createdAt": iso(pod.created_at),

@@ -1,0 +1,36 @@
+"""What `schedule` did, as text and JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from gitops_runner.plan.schedule import ScheduleResult
+
+
+def schedule_json(results: Sequence[ScheduleResult]) -> str:
+    return json.dumps({"stacks": [{"stack": r.stack, "at": r.at, "error": r.error,
+                                   "events": [e.to_json() for e in r.events],
+                                   "idle": list(r.idle)} for r in results]}, indent=2)
+
+
+def schedule_text(results: Sequence[ScheduleResult]) -> str:
+    lines = []
+    for r in results:
+        lines.append(f"Stack {r.stack} at {r.at}")
+        if r.error:
+            lines.append(f"  failed: {r.error}")
+            continue
+        for e in r.events:
+            lines.append(f"  {e.pod}: {e.action}" + ("" if e.ok else " FAILED")
+                         + f" ({e.reason})")
+            if not e.ok:
+                lines.append(f"      {e.detail}")
+        lines.extend(f"  {line}" for line in r.idle)
+        if not r.events:
+            lines.append("  Nothing to start or stop.")
+    return "\n".join(lines)
+
+
+def render_schedule(results: Sequence[ScheduleResult], fmt: str) -> str:
+    return schedule_json(results) if fmt == "json" else schedule_text(results)
