@@ -18,6 +18,7 @@ from gitops_runner.plan.observed import (
     parse_pod,
     split_ownership,
 )
+from gitops_runner.plan.serving import model_warnings
 from gitops_runner.plan.statefile import StateDoc
 
 
@@ -42,6 +43,7 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         "markers; it is left alone (delete or rename it, or import it with "
         f"'state import')" for p in ownership.unmarked_name_matches
     ]
+    warnings += [w for spec in stack.pods for w in model_warnings(spec)]
     return Plan(
         project=stack.project, environment=stack.environment, lineage=state.lineage,
         serial=state.serial, observed_fingerprint=observed_fingerprint(ownership.ours),

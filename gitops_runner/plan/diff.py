@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,11 +55,25 @@ def _secret_keys(record: PodRecord | None) -> set[str]:
     return {k for k, v in record.spec.get("env", {}).items() if isinstance(v, dict)}
 
 
+def _applied_env(record: PodRecord | None) -> set[str] | None:
+    return set(record.spec.get("env", {})) if record is not None else None
+
+
 def record_spec(want: DesiredPod) -> dict[str, object]:
     """What state keeps of a desired pod: the public body plus its GPU candidates."""
     body = dict(want.public_body)
     body["gpu"] = {**want.public_body["gpu"], "candidates": list(want.candidates)}
     return body
+
+
+def refreshed_record(record: PodRecord, want: DesiredPod, updated_at: str) -> PodRecord:
+    """State after a state-only action: the new spec, and the marker the pod keeps.
+
+    The pod is not touched, so its GITOPS_RUNNER_SPEC still names the last spec
+    really sent; `pod_marker` remembers it so drift does not report it.
+    """
+    return dataclasses.replace(record, spec_hash=want.spec_hash, spec=record_spec(want),
+                   pod_marker=record.pod_marker or record.spec_hash, updated_at=updated_at)
 
 
 def diff(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
@@ -124,7 +139,7 @@ def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | N
         return PlanAction(want.logical, "create", (reason,),
                           after=after_view(want, want.candidates[0], first_price),
                           desired=want, cost_after=first_price or 0.0)
-    d = compare(obs, want, secrets, _secret_keys(record))
+    d = compare(obs, want, secrets, _secret_keys(record), _applied_env(record))
     replace = list(d.replace)
     if obs.status == "ERROR":
         replace.insert(0, "status: ERROR (the pod failed on RunPod)")
@@ -146,12 +161,18 @@ def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | N
     start = obs.status == "EXITED"
     if start:
         reasons.insert(0, "status: EXITED (stopped outside gitops-runner) -> start")
-    if obs.spec_marker != want.spec_hash and not patch:
-        patch.append("env")
-        changed = spec_changes(record.spec, record_spec(want)) if record else []
-        reasons.append("spec marker refresh: " + ("; ".join(changed) if changed else
-                                                  "placement settings changed") +
-                       " (the pod already satisfies them)")
+    refresh = (not reasons and not adopting and record is not None and record.healthy
+               and obs.spec_marker != want.spec_hash and record.spec_hash != want.spec_hash)
+    if refresh:
+        assert record is not None
+        changed = spec_changes(record.spec, record_spec(want))
+        return PlanAction(
+            want.logical, "update", ("state only, no RunPod request: " + (
+                "; ".join(changed) if changed else "placement settings changed")
+                + " (the pod already satisfies it; a PATCH would restart it)",),
+            before=before, after=after_view(want, obs.gpu_id or want.candidates[0], kept_price),
+            pod_id=obs.id, state_only=True, desired=want, cost_before=obs.cost,
+            cost_after=kept_price)
     if record is not None and not record.healthy and not adopting and not reasons:
         reasons.append("health check did not pass at the last apply; waiting for it again")
     if reasons:

@@ -79,12 +79,12 @@ def _observed_findings(logical: str, record: PodRecord, obs: ObservedPod | None,
         reasons.append(f"status: {obs.status}")
     applied = _applied(logical, record)
     available = {name: value for name, value in secrets.items()}
-    d = compare(obs, applied, available, set())
+    d = compare(obs, applied, available, set(), set(record.spec.get("env", {})))
     # A secret the runner does not have cannot be compared; say nothing about it.
     changed = [r for r in d.update + d.replace if "(sensitive" not in r]
     if changed:
         reasons.append("changed outside gitops-runner (RunPod -> applied): " + "; ".join(changed))
-    if obs.spec_marker != record.spec_hash:
+    if not record.carries(obs.spec_marker):
         reasons.append("the pod's spec marker differs from the applied spec")
     if reasons:
         out.append(Finding(logical, "drift", tuple(reasons)))

@@ -25,6 +25,9 @@ class PlanAction:
     pod_id: str | None = field(default=None, compare=False)
     patch_fields: tuple[str, ...] = field(default=(), compare=False)
     start: bool = field(default=False, compare=False)
+    # Record the new spec in state only: the pod already satisfies it and any PATCH
+    # would restart its container (CONTRACT §5). No RunPod request at all.
+    state_only: bool = field(default=False, compare=False)
     # Run only after this logical pod is ready (deletes of replaced pods).
     wait_for: str | None = field(default=None, compare=False)
     desired: DesiredPod | None = field(default=None, compare=False, repr=False)

@@ -40,6 +40,12 @@ class PodRecord:
     healthy: bool = True
     # Pods this one replaced that are still to be terminated once it is ready.
     superseded: tuple[str, ...] = ()
+    # The spec marker the pod still carries after a state-only refresh (None: spec_hash).
+    pod_marker: str | None = None
+
+    def carries(self, marker: str | None) -> bool:
+        """True when `marker` is one this record accepts on its pod."""
+        return marker is not None and marker in (self.spec_hash, self.pod_marker)
 
 
 @dataclass(frozen=True)
@@ -92,11 +98,15 @@ def render_state(doc: StateDoc) -> str:
 
 
 def _record_dict(rec: PodRecord) -> dict[str, Any]:
-    return {"id": rec.id, "runpod_name": rec.runpod_name, "spec_hash": rec.spec_hash,
-            "gpu": rec.gpu, "gpu_count": rec.gpu_count, "cost": rec.cost,
-            "created_at": rec.created_at, "updated_at": rec.updated_at,
-            "healthy": rec.healthy, "superseded": list(rec.superseded),
-            "spec": dict(rec.spec)}
+    out = {"id": rec.id, "runpod_name": rec.runpod_name, "spec_hash": rec.spec_hash,
+           "gpu": rec.gpu, "gpu_count": rec.gpu_count, "cost": rec.cost,
+           "created_at": rec.created_at, "updated_at": rec.updated_at,
+           "healthy": rec.healthy, "superseded": list(rec.superseded),
+           "spec": dict(rec.spec)}
+    if rec.pod_marker is not None:
+        # Written only when set, so states without refreshes stay byte-identical.
+        out["pod_marker"] = rec.pod_marker
+    return out
 
 
 def parse_state(text: str, source: str = "state") -> StateDoc:

@@ -9,7 +9,7 @@ def test_render_text_terraform_like() -> None:
     text = render_text(plan(POD.replace("info", "debug"), [raw], state))
     assert text == (
         "Stack demo/prod\n"
-        "  ~ api  update  NVIDIA GeForce RTX 4090 x1  $0.69/h  (pod pod1)\n"
+        "  ~ api  update (restarts container)  NVIDIA GeForce RTX 4090 x1  $0.69/h  (pod pod1)\n"
         "      env.LOG_LEVEL: 'info' -> 'debug'\n"
         "Plan: 0 to create, 1 to update, 0 to replace, 0 to delete, 0 unchanged.\n"
         "Cost: $0.69/h -> $0.69/h (±$0.00/h)\n")
@@ -54,3 +54,10 @@ def test_render_markdown_no_changes() -> None:
 
 def test_render_signed_money() -> None:
     assert [signed_money(v) for v in (1.5, -0.25, 0)] == ["+$1.50/h", "-$0.25/h", "±$0.00/h"]
+
+
+def test_render_text_state_only_update_says_no_restart() -> None:
+    raw, state = applied()
+    text = render_text(plan(POD.replace("[NVIDIA RTX A6000]", "[NVIDIA RTX A6000, NVIDIA A40]"),
+                            [raw], state))
+    assert "  ~ api  update (state only)  NVIDIA GeForce RTX 4090 x1" in text
