@@ -90,6 +90,12 @@ BASE_POD = "  - name: api\n    gpu: {type: NVIDIA L4}\n    runtime: {image: ngin
     (pod_doc("  - name: api\n    gpu: {type: NVIDIA L4}\n    runtime:\n      image: x\n"
              "      env: {K: '{{ RUNPOD_SECRET_x'}\n"), "malformed"),
     (pod_doc(BASE_POD + "    ports: ['70000/http']\n"), "out of range"),
+    (pod_doc(BASE_POD.replace("{image: nginx}", "{image: nginx, env: {"
+                              + ", ".join(f"K{i}: v" for i in range(47)) + "}}")), None),
+    (pod_doc(BASE_POD.replace("{image: nginx}", "{image: nginx, env: {"
+                              + ", ".join(f"K{i}: v" for i in range(46)) + "}}")
+             + "    tags: {a: b, c: d}\n"),
+     "carry 51 env vars (46 declared, 3 gitops-runner markers, 2 tags); RunPod allows at most 50"),
 ])
 def test_validate_semantic_rules(doc: bytes, fragment: str | None) -> None:
     _, problems = parse_stack("d.yaml", doc)
@@ -112,3 +118,13 @@ def test_validate_project_defaults_flow_into_pods() -> None:
     assert stack.pods[0].cloud_type == "COMMUNITY"
     assert stack.pods[0].data_centers == ("EU-RO-1",)
     assert stack.environment == "dev"
+
+
+def test_validate_env_limit_points_at_the_env_mapping() -> None:
+    env = "".join(f"        K{i}: v\n" for i in range(48))
+    doc = pod_doc("  - name: api\n    gpu: {type: NVIDIA L4}\n    runtime:\n      image: x\n"
+                  "      env:\n" + env)
+    _, problems = parse_stack("d.yaml", doc)
+    assert [str(p) for p in problems] == [
+        "d.yaml:8:7: pods[0].runtime.env: the pod would carry 51 env vars (48 declared, 3 "
+        "gitops-runner markers, 0 tags); RunPod allows at most 50. Remove env vars or tags"]
