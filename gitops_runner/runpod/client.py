@@ -7,7 +7,6 @@ in the Authorization header and only to the configured base URL.
 from __future__ import annotations
 
 import json
-import queue
 import random
 import re
 import threading
@@ -152,36 +151,30 @@ class RunPodClient:
         try:
             resp = self._session.get(f"{self.base}/v2/pods/{pod_id}/logs", params=params,
                                      headers=headers, stream=True,
-                                     timeout=(self._timeout, None))
+                                     timeout=(self._timeout, None if follow
+                                              else first_event_seconds))
         except requests.RequestException as exc:
             raise TransientError(f"RunPod logs for {pod_id}: {type(exc).__name__}") from None
         with resp:
             if resp.status_code != 200:
                 raise error_for(resp.status_code, "GET", f"/v2/pods/{pod_id}/logs",
                                 _json_or_none(resp.content))
-            # A reader thread lets the quiet-stream deadline differ before and after the
-            # first event; the socket itself blocks until RunPod sends something.
-            lines: queue.Queue[str | None] = queue.Queue()
-            threading.Thread(target=_read_lines, args=(resp, lines), daemon=True,
-                             name=f"logs-{pod_id}").start()
-            wait = first_event_seconds
-            while True:
-                try:
-                    line = lines.get(timeout=None if follow else wait)
-                except queue.Empty:
-                    return
-                if line is None:
-                    if follow:
-                        raise TransientError(f"RunPod log stream for {pod_id} broke")
-                    return
-                if line.startswith("data:"):
+            shortened = follow
+            try:
+                for line in resp.iter_lines(chunk_size=1, decode_unicode=True):
+                    if not line or not line.startswith("data:"):
+                        continue
                     try:
                         event = json.loads(line[5:].strip())
                     except ValueError:
                         continue
-                    wait = idle_seconds
+                    if not shortened:
+                        shortened = _set_read_timeout(resp, idle_seconds)
                     if isinstance(event, dict):
                         yield event
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+                if follow:
+                    raise TransientError(f"RunPod log stream for {pod_id} broke") from None
 
     # -- plumbing -----------------------------------------------------------
     def _headers(self) -> dict[str, str]:
@@ -283,11 +276,21 @@ def _json_or_none(content: bytes) -> Any:
         return None
 
 
-def _read_lines(resp: requests.Response, out: queue.Queue[str | None]) -> None:
+
+def _set_read_timeout(resp: requests.Response, seconds: float) -> bool:
+    """Shorten the stream's read timeout once events flow. requests fixes the timeout
+    per request, so the socket under the response is reached directly; when it cannot
+    be found the longer first-event timeout simply stays in force."""
+    sock = getattr(getattr(resp.raw, "_connection", None), "sock", None)
+    if sock is None:
+        # "Connection: close" answers (RunPod's SSE stream) detach the socket from the
+        # connection; the file object reading it still holds it.
+        fp = getattr(getattr(resp.raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    if sock is None:
+        return False
     try:
-        for line in resp.iter_lines(chunk_size=1, decode_unicode=True):
-            if line:
-                out.put(line)
-    except (requests.RequestException, OSError, AttributeError, ValueError):
-        pass  # closed by the consumer, or the connection broke: either way, done
-    out.put(None)
+        sock.settimeout(seconds)
+    except OSError:
+        return False
+    return True

@@ -4,6 +4,7 @@ asks, and odd success answers are errors, never a crash or a pod id ""."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -163,7 +164,7 @@ class _SlowSse(BaseHTTPRequestHandler):
         threading.Event().wait(0.6)  # RunPod attaching to the container takes a while
         self.wfile.write(b'data: {"source": "container", "line": "late", "ts": "t"}\n\n')
         self.wfile.flush()
-        threading.Event().wait(1.0)
+        threading.Event().wait(5.0)  # then quiet, with the connection left open
 
 
 @pytest.fixture
@@ -178,6 +179,8 @@ def slow_sse() -> Iterator[str]:
 
 def test_client_logs_wait_for_a_slow_stream_and_ask_for_sse(slow_sse: str) -> None:
     rp = RunPodClient(slow_sse, KEY)
+    started = time.monotonic()
     lines = [e["line"] for e in rp.stream_logs("p", idle_seconds=0.2, first_event_seconds=5)]
     assert lines == ["late"]
+    assert time.monotonic() - started < 3, "after the first event the idle cut-off applies"
     assert _SlowSse.accept == ["text/event-stream"]
