@@ -65,7 +65,7 @@ class RunPodClient:
         self._clock = clock
         self._max_wait = max_wait
         self._wall = wall
-        self.pacer = Pacer(clock, sleep)
+        self.pacer = Pacer(clock, sleep, max_wait)
         self._count_lock = threading.Lock()
         self.request_count = 0
 

@@ -184,3 +184,15 @@ def test_client_logs_wait_for_a_slow_stream_and_ask_for_sse(slow_sse: str) -> No
     assert lines == ["late"]
     assert time.monotonic() - started < 3, "after the first event the idle cut-off applies"
     assert _SlowSse.accept == ["text/event-stream"]
+
+
+def test_client_does_not_pace_for_a_window_that_resets_after_max_wait(
+        rp: RunPodClient, sleeps: Sleeps) -> None:
+    with requests_mock.Mocker() as m:
+        m.get(f"{BASE}/v2/pods", [
+            {"json": {"pods": []}, "headers": {"RateLimit": '"hour";r=0;t=3000'}},
+            limited("3000")])
+        rp.list_pods()
+        with pytest.raises(RateLimitWaitTooLongError):
+            rp.list_pods()
+    assert sleeps.calls == []
