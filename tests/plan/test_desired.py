@@ -4,7 +4,7 @@ import shlex
 
 import pytest
 
-from gitops_runner.plan.desired import create_body, desired_pods
+from gitops_runner.plan.desired import create_body, desired_pods, resolved_env
 from gitops_runner.plan.identity import MARKER_POD, MARKER_SPEC, MARKER_STACK
 from gitops_runner.plan.serving import model_warnings
 from tests.plan.factories import stack_from_yaml
@@ -170,3 +170,12 @@ def test_desired_args_string_passes_through_and_empty_args_are_omitted() -> None
     a, b = desired_pods(stack)
     assert a.public_body["args"] == "serve --port 1"
     assert "args" not in create_body(b, "NVIDIA L4", {})
+
+
+def test_desired_patch_env_keeps_keys_runpod_injected() -> None:
+    want = desired_pods(stack_from_yaml(POD))[0]
+    observed = {"PUBLIC_KEY": "ssh-ed25519 AAAA", "RUNPOD_POD_ID": "p1", "LOG_LEVEL": "old",
+                "STRAY": "x"}
+    env = resolved_env(want, {"HF_TOKEN": "hf_abc"}, observed)
+    assert env["PUBLIC_KEY"] == "ssh-ed25519 AAAA" and env["RUNPOD_POD_ID"] == "p1"
+    assert env["LOG_LEVEL"] == "info" and "STRAY" not in env
