@@ -35,6 +35,8 @@ class ObservedPod:
     has_runtime_ports: bool = False
     # Fields RunPod left out, sent as null or in a shape we cannot read: never compared.
     unknown: frozenset[str] = frozenset()
+    uptime: int | None = None  # runtime.uptime: seconds since the container started
+    started_at: datetime | None = None
 
     @property
     def stack(self) -> str | None:
@@ -133,7 +135,23 @@ def parse_pod(raw: Mapping[str, Any]) -> ObservedPod:
         created_at=_time(raw.get("createdAt")),
         has_runtime_ports=bool(declared_runtime_ports(raw)),
         unknown=frozenset(unknown),
+        uptime=_int(raw["runtime"].get("uptime")) if isinstance(raw.get("runtime"), dict)
+        else None,
+        started_at=_time(raw.get("startedAt")),
     )
+
+
+def restarted(before: ObservedPod, after: ObservedPod) -> bool:
+    """True once `after` shows a container newer than `before`'s: RunPod keeps
+    answering with the old container for a while after a PATCH or restart, so
+    readiness must not trust RUNNING until this holds (CONTRACT §10)."""
+    if after.status != "RUNNING":
+        return False
+    if before.started_at is not None and after.started_at is not None:
+        return after.started_at > before.started_at
+    if before.uptime is not None and after.uptime is not None:
+        return after.uptime < before.uptime
+    return False
 
 
 def declared_runtime_ports(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:

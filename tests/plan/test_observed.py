@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gitops_runner.plan.observed import declared_runtime_ports, parse_pod
+from gitops_runner.plan.observed import declared_runtime_ports, parse_pod, restarted
 from tests.plan.test_diff import applied, plan
 from tests.plan.test_drift import findings
 
@@ -93,3 +93,17 @@ def test_observed_platform_port_is_not_a_user_endpoint() -> None:
 def test_observed_only_the_platform_port_mapped_is_not_ready() -> None:
     raw, _ = applied(runtime={"ports": [{"private": 19123, "public": 19123, "type": "http"}]})
     assert not parse_pod(raw).has_runtime_ports
+
+
+def test_observed_restarted_only_when_a_newer_container_shows() -> None:
+    old = parse_pod({"status": "RUNNING", "startedAt": "2026-11-27T10:00:00Z",
+                     "runtime": {"uptime": 600}})
+    stale = parse_pod({"status": "RUNNING", "startedAt": "2026-11-27T10:00:00Z",
+                       "runtime": {"uptime": 610}})
+    booting = parse_pod({"status": "STARTING", "startedAt": None, "runtime": None})
+    fresh = parse_pod({"status": "RUNNING", "startedAt": "2026-11-27T10:10:30Z",
+                       "runtime": {"uptime": 3}})
+    assert not restarted(old, stale) and not restarted(old, booting)
+    assert restarted(old, fresh)
+    assert restarted(parse_pod({"status": "RUNNING", "runtime": {"uptime": 600}}),
+                     parse_pod({"status": "RUNNING", "runtime": {"uptime": 2}}))
