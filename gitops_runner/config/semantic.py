@@ -17,6 +17,10 @@ MAX_PODS = 1000  # per stack, replicas counted (CONTRACT §4); also the schema's
 # {secret: NAME} may not name the tool's or the runner's own credentials (CONTRACT §4).
 RESERVED_SECRET_PREFIXES = ("RUNPOD_", "AWS_", "GITHUB_", "ACTIONS_", "INPUT_", "RUNNER_",
                             "GITOPS_RUNNER_")
+# RunPod accepts at most 50 env vars per pod (CONTRACT §4); ours count too:
+# GITOPS_RUNNER_STACK, _POD and _SPEC, one per tag, and HF_HOME for a served model.
+MAX_ENV_VARS = 50
+MARKER_COUNT = 3
 _RUNPOD_SECRET = re.compile(r"^\{\{\s*RUNPOD_SECRET_[A-Za-z0-9_]+\s*\}\}$")
 
 
@@ -130,6 +134,7 @@ def _check_pod(c: _Checker, base: Path, pod: dict[str, Any], guard: dict[str, An
                                               f"of the pod's http ports; add '{hc['port']}/http' "
                                               "to ports")
     _check_env(c, base, pod["runtime"].get("env", {}))
+    _check_env_count(c, base, pod)
     _check_models(c, base, pod)
     upper: dict[str, str] = {}
     for key in pod.get("tags", {}):
@@ -173,6 +178,20 @@ def _check_env(c: _Checker, base: Path, env: dict[str, Any]) -> None:
         if isinstance(value, str) and "{{" in value and not _RUNPOD_SECRET.match(value.strip()):
             c.at(path, f"pods[{base[1]}].runtime.env.{key}: looks like a RunPod secret reference "
                        "but is malformed; write it as '{{ RUNPOD_SECRET_name }}'")
+
+
+def _check_env_count(c: _Checker, base: Path, pod: dict[str, Any]) -> None:
+    env = pod["runtime"].get("env", {})
+    hf_home = int(bool(pod.get("models")) and "HF_HOME" not in env
+                  and ("volume" in pod or "network_volume" in pod))
+    total = len(env) + MARKER_COUNT + len(pod.get("tags", {})) + hf_home
+    if total > MAX_ENV_VARS:
+        where = (*base, "runtime", "env") if env else (*base, "runtime")
+        c.at(where, f"pods[{base[1]}].runtime.env: the pod would carry {total} env vars "
+                    f"({len(env)} declared, {MARKER_COUNT} gitops-runner markers, "
+                    f"{len(pod.get('tags', {}))} tags"
+                    + (", HF_HOME" if hf_home else "") + f"); RunPod allows at most "
+                    f"{MAX_ENV_VARS}. Remove env vars or tags", key=True)
 
 
 def _check_models(c: _Checker, base: Path, pod: dict[str, Any]) -> None:

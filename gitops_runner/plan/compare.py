@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.plan.desired import DesiredPod
-from gitops_runner.plan.identity import MARKER_SPEC
+from gitops_runner.plan.identity import MARKER_PREFIX, MARKER_SPEC, is_platform_env
 from gitops_runner.plan.observed import ObservedPod
 
 SENSITIVE = "(sensitive)"
@@ -48,37 +48,46 @@ def _version(text: str) -> tuple[int, ...]:
 
 
 def compare(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
-            was_plain: set[str]) -> Differences:
+            was_plain: set[str], applied_env: set[str] | None = None) -> Differences:
     """`was_plain`: env keys state says were applied as plain values; any other
-    observed env value is shown as (sensitive) (CONTRACT §4)."""
+    observed env value is shown as (sensitive) (CONTRACT §4). `applied_env`: env keys
+    gitops-runner applied to this pod (from state), if known."""
     d = Differences()
     body = want.public_body
-    for key, label in (("name", "name"), ("image", "image"), ("args", "args"),
-                       ("disk", "disk")):
+    # A field RunPod did not tell us about is unknown, not different (CONTRACT §4).
+    for key in ("name", "image", "args", "disk"):
         old = getattr(obs, key)
-        if old != body.get(key):
+        if key not in obs.unknown and old != body.get(key):
             d.patch.append(key)
-            d.update.append(f"{label}: {_show(old)} -> {_show(body.get(key))}")
-    if sorted(obs.ports) != sorted(body["ports"]):
+            d.update.append(f"{key}: {_show(old)} -> {_show(body.get(key))}")
+    if "ports" not in obs.unknown and sorted(obs.ports) != sorted(body["ports"]):
         d.patch.append("ports")
         d.update.append(f"ports: {_show(sorted(obs.ports))} -> {_show(sorted(body['ports']))}")
-    if (obs.registry or None) != body.get("registry"):
+    if "registry" not in obs.unknown and (obs.registry or None) != body.get("registry"):
         d.patch.append("registry")
         d.update.append(f"registry: {_show(obs.registry)} -> {_show(body.get('registry'))}")
-    env_reasons = _env_reasons(obs, want, secrets, was_plain)
+    env_reasons = _env_reasons(obs, want, secrets, was_plain, applied_env)
     if env_reasons:
         d.patch.append("env")
         d.update.extend(env_reasons)
     _compare_placement(obs, want, d)
-    _compare_mounts(obs, body.get("mounts") or {}, d)
+    if "mounts" not in obs.unknown:
+        _compare_mounts(obs, body.get("mounts") or {}, d)
     return d
 
 
+def injected(key: str, desired: Mapping[str, Any], applied_env: set[str] | None) -> bool:
+    """An env key RunPod added (PUBLIC_KEY, JUPYTER_PASSWORD, RUNPOD_*), not one we set."""
+    return (key not in desired and not key.startswith(MARKER_PREFIX) and is_platform_env(key)
+            and (applied_env is None or key not in applied_env))
+
+
 def _env_reasons(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
-                 was_plain: set[str]) -> list[str]:
+                 was_plain: set[str], applied_env: set[str] | None) -> list[str]:
     reasons = []
-    current = {k: v for k, v in obs.env.items() if k != MARKER_SPEC}
     desired = want.public_body["env"]
+    current = {k: v for k, v in obs.env.items()
+               if k != MARKER_SPEC and not injected(k, desired, applied_env)}
     for key in sorted(set(current) | set(desired)):
         if key not in desired:
             reasons.append(f"env.{key}: removed")
@@ -99,13 +108,13 @@ def _env_reasons(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
 
 def _compare_placement(obs: ObservedPod, want: DesiredPod, d: Differences) -> None:
     body = want.public_body
-    if obs.gpu_count != body["gpu"]["count"]:
+    if "gpu.count" not in obs.unknown and obs.gpu_count != body["gpu"]["count"]:
         d.replace.append(f"gpu.count: {obs.gpu_count} -> {body['gpu']['count']}")
-    if obs.gpu_id not in want.candidates:
+    if "gpu" not in obs.unknown and obs.gpu_id not in want.candidates:
         d.replace.append(f"gpu: {_show(obs.gpu_id)} -> {_show(want.candidates[0])}"
                          + (f" (or fallback {_show(list(want.candidates[1:]))})"
                             if len(want.candidates) > 1 else ""))
-    if obs.cloud != body["cloud"]:
+    if "cloud" not in obs.unknown and obs.cloud != body["cloud"]:
         d.replace.append(f"cloud_type: {obs.cloud} -> {body['cloud']}")
     dcs = body.get("dataCenterIds") or []
     if dcs and obs.data_center and obs.data_center not in dcs:
@@ -124,13 +133,18 @@ def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences) -
         return
     if new_kind == "persistent":
         old, new = obs.mounts["persistent"], want["persistent"]
+        if not isinstance(old, dict):
+            return  # a shape we cannot read is unknown, never a reason to replace
         if old.get("size") != new["size"]:
             d.replace.append(f"volume.size_gb: {old.get('size')} -> {new['size']}")
         if old.get("path") != new["path"]:
             d.patch.append("mounts")
             d.update.append(f"volume.path: {_show(old.get('path'))} -> {_show(new['path'])}")
     elif new_kind == "network":
-        old, new = obs.mounts["network"][0], want["network"][0]
+        entries = obs.mounts["network"]
+        if not isinstance(entries, list) or not isinstance(entries[0], dict):
+            return
+        old, new = entries[0], want["network"][0]
         if old.get("volumeId") != new["volumeId"]:
             d.replace.append(f"network_volume.id: {_show(old.get('volumeId'))} -> "
                              f"{_show(new['volumeId'])}")

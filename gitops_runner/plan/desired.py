@@ -14,7 +14,10 @@ from typing import Any
 
 from gitops_runner.config.model import PodSpec, SecretRef, Stack
 from gitops_runner.config.naming import logical_names, runpod_name
-from gitops_runner.plan.identity import MARKER_SPEC, marker_env, sha256_of
+from gitops_runner.plan.identity import MARKER_SPEC, is_platform_env, marker_env, sha256_of
+from gitops_runner.plan.serving import model_args, model_env
+
+SSH_PORT = "22/tcp"
 
 
 @dataclass(frozen=True)
@@ -33,43 +36,6 @@ class DesiredPod:
         return {k: v["secret"] for k, v in self.public_body["env"].items() if isinstance(v, dict)}
 
 
-# Per engine: flags for the model, quantisation, context length and listen host.
-ENGINE_FLAGS = {
-    "vllm": ("--model", "--quantization", "--max-model-len", "--host"),
-    "tgi": ("--model-id", "--quantize", "--max-input-length", "--hostname"),
-}
-
-
-def model_args(spec: PodSpec) -> str | None:
-    """Serving args derived from `models` when runtime.args is empty (CONTRACT §4)."""
-    if spec.runtime.args or not spec.models:
-        return None
-    model = spec.models[0]
-    flags = ENGINE_FLAGS.get(model.engine or "")
-    if flags is None:
-        return None
-    model_flag, quant_flag, length_flag, host_flag = flags
-    http = [int(p.split("/")[0]) for p in spec.ports if p.endswith("/http")]
-    argv = [model_flag, model.repo]
-    if model.quant:
-        argv += [quant_flag, model.quant]
-    if model.max_seq_len:
-        argv += [length_flag, str(model.max_seq_len)]
-    argv += [host_flag, "0.0.0.0", "--port", str(http[0] if http else 8000)]  # noqa: S104
-    for key, value in model.options.items():
-        if value is True:
-            argv.append(f"--{key}")
-        elif value is not False:
-            argv += [f"--{key}", _text(value)]
-    return shlex.join(argv)
-
-
-def _text(value: object) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
 def args_string(spec: PodSpec) -> str:
     args = spec.runtime.args
     if isinstance(args, tuple):
@@ -80,7 +46,7 @@ def args_string(spec: PodSpec) -> str:
 
 
 def _public_body(stack: Stack, spec: PodSpec, logical: str) -> dict[str, Any]:
-    env: dict[str, Any] = {}
+    env: dict[str, Any] = dict(model_env(spec))
     for key, value in spec.runtime.env.items():
         env[key] = {"secret": value.name} if isinstance(value, SecretRef) else value
     env.update(marker_env(stack.name, logical, dict(spec.tags)))
@@ -94,6 +60,10 @@ def _public_body(stack: Stack, spec: PodSpec, logical: str) -> dict[str, Any]:
         "env": env,
         "args": args_string(spec),
     }
+    if SSH_PORT in spec.ports:
+        # RunPod injects the account's SSH keys (PUBLIC_KEY) only when asked at create
+        # time; without it sshd never accepts a login, whatever `ports` exposes.
+        body["startSsh"] = True
     if spec.gpu.min_cuda_version:
         body["gpu"]["minCudaVersion"] = spec.gpu.min_cuda_version
     if spec.data_centers:
@@ -132,8 +102,12 @@ def create_body(pod: DesiredPod, gpu_id: str, secrets: Mapping[str, str]) -> dic
     return body
 
 
-def resolved_env(pod: DesiredPod, secrets: Mapping[str, str]) -> dict[str, str]:
-    env = {}
+def resolved_env(pod: DesiredPod, secrets: Mapping[str, str],
+                 observed: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The env to send. A PATCH replaces the pod's whole env, so keys RunPod injected
+    (`observed`: the pod's current env) are carried over, or SSH would stop working."""
+    env = {k: v for k, v in (observed or {}).items()
+           if is_platform_env(k) and k not in pod.public_body["env"]}
     for key, value in pod.public_body["env"].items():
         env[key] = secrets[value["secret"]] if isinstance(value, dict) else value
     env[MARKER_SPEC] = pod.spec_hash

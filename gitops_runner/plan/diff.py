@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,11 +56,25 @@ def _plain_keys(record: PodRecord | None) -> set[str]:
     return {k for k, v in record.spec.get("env", {}).items() if not isinstance(v, dict)}
 
 
+def _applied_env(record: PodRecord | None) -> set[str] | None:
+    return set(record.spec.get("env", {})) if record is not None else None
+
+
 def record_spec(want: DesiredPod) -> dict[str, object]:
     """What state keeps of a desired pod: the public body plus its GPU candidates."""
     body = dict(want.public_body)
     body["gpu"] = {**want.public_body["gpu"], "candidates": list(want.candidates)}
     return body
+
+
+def refreshed_record(record: PodRecord, want: DesiredPod, updated_at: str) -> PodRecord:
+    """State after a state-only action: the new spec, and the marker the pod keeps.
+
+    The pod is not touched, so its GITOPS_RUNNER_SPEC still names the last spec
+    really sent; `pod_marker` remembers it so drift does not report it.
+    """
+    return dataclasses.replace(record, spec_hash=want.spec_hash, spec=record_spec(want),
+                   pod_marker=record.pod_marker or record.spec_hash, updated_at=updated_at)
 
 
 def diff(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
@@ -131,7 +146,7 @@ def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | N
         return PlanAction(want.logical, "create", (reason, *power.create_reasons(want.spec)),
                           after=after_view(want, want.candidates[0], first_price),
                           desired=want, cost_after=new_cost, stop_after=stop_new)
-    d = compare(obs, want, secrets, _plain_keys(record))
+    d = compare(obs, want, secrets, _plain_keys(record), _applied_env(record))
     replace = list(d.replace)
     if obs.status == "ERROR":
         replace.insert(0, "status: ERROR (the pod failed on RunPod)")
@@ -150,12 +165,6 @@ def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | N
         prices.pod_price(obs.gpu_id or "", obs.gpu_count, obs.cloud) or 0.0)
     reasons = list(d.update)
     patch = list(d.patch)
-    if obs.spec_marker != want.spec_hash and not patch:
-        patch.append("env")
-        changed = spec_changes(record.spec, record_spec(want)) if record else []
-        reasons.append("spec marker refresh: " + ("; ".join(changed) if changed else
-                                                  "placement settings changed") +
-                       " (the pod already satisfies them)")
     if (not reasons and not adopting and record is not None
             and obs.spec_marker == want.spec_hash != record.spec_hash):
         # A crash between a PATCH and its journal entry: RunPod runs the desired spec,
@@ -166,6 +175,21 @@ def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | N
             "checking its readiness again",), before=before,
             after=after_view(want, obs.gpu_id or want.candidates[0], kept_price),
             pod_id=obs.id, desired=want, cost_before=obs.cost, cost_after=kept_price)
+    # A change the pod already satisfies (a fallback GPU, a data center, a CUDA floor):
+    # recorded in state only, since any PATCH would restart the container (CONTRACT §5).
+    refresh = (not reasons and not adopting and record is not None and record.healthy
+               and obs.spec_marker != want.spec_hash and record.spec_hash != want.spec_hash
+               and not power.existing(want.spec, record, obs, updating=False).reason)
+    if refresh:
+        assert record is not None
+        changed = spec_changes(record.spec, record_spec(want))
+        return PlanAction(
+            want.logical, "update", ("state only, no RunPod request: " + (
+                "; ".join(changed) if changed else "placement settings changed")
+                + " (the pod already satisfies it; a PATCH would restart it)",),
+            before=before, after=after_view(want, obs.gpu_id or want.candidates[0], kept_price),
+            pod_id=obs.id, state_only=True, desired=want, cost_before=obs.cost,
+            cost_after=kept_price)
     if record is not None and not record.healthy and not adopting and not reasons:
         reasons.append("health check did not pass at the last apply; waiting for it again")
     pc = power.existing(want.spec, record, obs, updating=bool(reasons))

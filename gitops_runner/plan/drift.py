@@ -91,12 +91,12 @@ def _observed_findings(logical: str, record: PodRecord, obs: ObservedPod | None,
     applied = _applied(logical, record)
     available = {name: value for name, value in secrets.items()}
     plain = {k for k, v in record.spec.get("env", {}).items() if not isinstance(v, dict)}
-    d = compare(obs, applied, available, plain)
+    d = compare(obs, applied, available, plain, set(record.spec.get("env", {})))
     # A secret the runner does not have cannot be compared; say nothing about it.
     changed = [r for r in d.update + d.replace if "(sensitive" not in r]
     if changed:
         reasons.append("changed outside gitops-runner (RunPod -> applied): " + "; ".join(changed))
-    if obs.spec_marker != record.spec_hash:
+    if not record.carries(obs.spec_marker):
         reasons.append("the pod's spec marker differs from the applied spec")
     if reasons:
         out.append(Finding(logical, "drift", tuple(reasons)))

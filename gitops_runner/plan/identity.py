@@ -32,3 +32,13 @@ def marker_env(stack: str, logical: str, tags: dict[str, str]) -> dict[str, str]
     for key, value in tags.items():
         env[tag_env_key(key)] = value
     return env
+
+
+# Env keys RunPod itself adds to a pod (RUNPOD.md §4.4 and §8b; the v2 spec's
+# startSsh/startJupyter): they were never declared, so they are not drift.
+PLATFORM_ENV_KEYS = frozenset({"PUBLIC_KEY", "JUPYTER_PASSWORD"})
+PLATFORM_ENV_PREFIX = "RUNPOD_"
+
+
+def is_platform_env(key: str) -> bool:
+    return key in PLATFORM_ENV_KEYS or key.startswith(PLATFORM_ENV_PREFIX)

@@ -27,6 +27,9 @@ class PlanAction:
     start: bool = field(default=False, compare=False)
     # Stop the pod once the action is done and the pod checked ready (CONTRACT §11).
     stop_after: bool = field(default=False, compare=False)
+    # Record the new spec in state only: the pod already satisfies it and any PATCH
+    # would restart its container (CONTRACT §5). No RunPod request at all.
+    state_only: bool = field(default=False, compare=False)
     # Run only after this logical pod is ready (deletes of replaced pods).
     wait_for: str | None = field(default=None, compare=False)
     desired: DesiredPod | None = field(default=None, compare=False, repr=False)

@@ -33,6 +33,10 @@ class ObservedPod:
     cost: float = 0.0
     created_at: datetime | None = None
     has_runtime_ports: bool = False
+    # Fields RunPod left out, sent as null or in a shape we cannot read: never compared.
+    unknown: frozenset[str] = frozenset()
+    uptime: int | None = None  # runtime.uptime: seconds since the container started
+    started_at: datetime | None = None
 
     @property
     def stack(self) -> str | None:
@@ -56,36 +60,114 @@ def _time(text: Any) -> datetime | None:
         return None
 
 
+def _int(value: Any) -> int | None:
+    """A whole number, also when sent as 20.0 or "20"; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _ports(value: Any) -> tuple[str, ...] | None:
+    # v2 sends a list; GraphQL-style "8000/http,22/tcp" strings have been seen from
+    # RunPod's older surfaces, so a string is split rather than read letter by letter.
+    if isinstance(value, str):
+        return tuple(p.strip() for p in value.split(",") if p.strip())
+    if isinstance(value, list):
+        return tuple(str(p) for p in value)
+    return None
+
+
+def _text_or_none(raw: Mapping[str, Any], key: str) -> str | None:
+    value = raw.get(key)
+    return str(value) if isinstance(value, str | int | float) else None
+
+
 def parse_pod(raw: Mapping[str, Any]) -> ObservedPod:
-    """Tolerant: unknown statuses and extra fields pass through; missing ones default."""
-    gpu = raw.get("gpu") or {}
+    """Tolerant: unknown statuses and extra fields pass through. A field that is
+    missing, null or malformed is listed in `unknown` and never compared, so an
+    odd answer can neither crash the plan nor plan a destructive replace."""
+    gpu = raw.get("gpu")
     env = raw.get("env") or {}
-    runtime = raw.get("runtime") or {}
+    unknown: set[str] = set()
     try:
         cost = float(raw.get("cost") or 0.0)
     except (TypeError, ValueError):
         cost = 0.0
+    gpu_id = gpu.get("id") if isinstance(gpu, dict) and isinstance(gpu.get("id"), str) else None
+    gpu_count = _int(gpu.get("count")) if isinstance(gpu, dict) else None
+    if gpu_id is None:
+        unknown.add("gpu")
+    if gpu_count is None or gpu_count < 1:
+        unknown.add("gpu.count")
+    fields = {key: _text_or_none(raw, key) for key in ("image", "args", "cloud")}
+    unknown.update(key for key, value in fields.items() if value is None)
+    ports = _ports(raw.get("ports"))
+    disk = _int(raw.get("disk"))
+    mounts = raw.get("mounts")
+    for key, value in (("ports", ports), ("disk", disk), ("mounts", mounts)):
+        if value is None:
+            unknown.add(key)
+    if "registry" not in raw:
+        unknown.add("registry")  # null is a value (no credential); absent is unknown
     return ObservedPod(
         id=PodId(str(raw.get("id", ""))),
         name=str(raw.get("name", "")),
         status=str(raw.get("status") or "UNKNOWN").upper(),
-        image=str(raw.get("image") or ""),
-        args=str(raw.get("args") or ""),
+        image=fields["image"] or "",
+        args=fields["args"] or "",
         env={str(k): str(v) for k, v in env.items()} if isinstance(env, dict) else {},
-        ports=tuple(str(p) for p in raw.get("ports") or []),
-        disk=raw.get("disk") if isinstance(raw.get("disk"), int) else None,
-        mounts=raw.get("mounts") or {},
-        registry=raw.get("registry"),
-        gpu_id=gpu.get("id") if isinstance(gpu, dict) else None,
-        gpu_count=int(gpu.get("count") or 0) if isinstance(gpu, dict) else 0,
-        cloud=str(raw.get("cloud") or "SECURE"),
-        data_center=raw.get("dataCenterId"),
-        cuda_version=raw.get("cudaVersion"),
+        ports=ports or (),
+        disk=disk,
+        mounts=mounts if isinstance(mounts, dict) else {},
+        registry=raw.get("registry") if isinstance(raw.get("registry"), str) else None,
+        gpu_id=gpu_id,
+        gpu_count=gpu_count or 0,
+        cloud=fields["cloud"] or "SECURE",
+        data_center=_text_or_none(raw, "dataCenterId"),
+        cuda_version=_text_or_none(raw, "cudaVersion"),
         cost=cost,
         created_at=_time(raw.get("createdAt")),
-        has_runtime_ports=bool(isinstance(runtime, dict) and any(
-            p.get("public") for p in runtime.get("ports") or [] if isinstance(p, dict))),
+        has_runtime_ports=bool(declared_runtime_ports(raw)),
+        unknown=frozenset(unknown),
+        uptime=_int(raw["runtime"].get("uptime")) if isinstance(raw.get("runtime"), dict)
+        else None,
+        started_at=_time(raw.get("startedAt")),
     )
+
+
+def restarted(before: ObservedPod, after: ObservedPod) -> bool:
+    """True once `after` shows a container newer than `before`'s: RunPod keeps
+    answering with the old container for a while after a PATCH or restart, so
+    readiness must not trust RUNNING until this holds (CONTRACT §10)."""
+    if after.status != "RUNNING":
+        return False
+    if before.started_at is not None and after.started_at is not None:
+        return after.started_at > before.started_at
+    if before.uptime is not None and after.uptime is not None:
+        return after.uptime < before.uptime
+    return False
+
+
+def declared_runtime_ports(raw: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The running pod's port mappings for ports the pod declares, with a public side.
+
+    RunPod also maps its own platform port (19123/http, seen in live answers) that
+    nobody declared: it is not a user endpoint and says nothing about readiness.
+    """
+    runtime = raw.get("runtime")
+    declared = set(_ports(raw.get("ports")) or ())
+    if not isinstance(runtime, dict) or not isinstance(runtime.get("ports"), list):
+        return []
+    numbers = {d.split("/")[0] for d in declared}
+    return [p for p in runtime["ports"] if isinstance(p, dict) and p.get("public")
+            and (f"{p.get('private')}/{p.get('type')}" in declared
+                 or (p.get("type") is None and str(p.get("private")) in numbers))]
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,12 @@ class PodRecord:
     # when `schedule` stopped the pod for it. Both RFC 3339 UTC; None = not idle / not stopped.
     idle_since: str | None = None
     idle_stopped: str | None = None
+    # The spec marker the pod still carries after a state-only refresh (None: spec_hash).
+    pod_marker: str | None = None
+
+    def carries(self, marker: str | None) -> bool:
+        """True when `marker` is one this record accepts on its pod."""
+        return marker is not None and marker in (self.spec_hash, self.pod_marker)
 
 
 @dataclass(frozen=True)
@@ -109,11 +115,15 @@ def render_state(doc: StateDoc) -> str:
 
 
 def _record_dict(rec: PodRecord) -> dict[str, Any]:
-    return {"id": rec.id, "runpod_name": rec.runpod_name, "spec_hash": rec.spec_hash,
-            "gpu": rec.gpu, "gpu_count": rec.gpu_count, "cost": rec.cost,
-            "created_at": rec.created_at, "updated_at": rec.updated_at,
-            "healthy": rec.healthy, "superseded": list(rec.superseded),
-            "spec": dict(rec.spec), **_idle_dict(rec)}
+    out = {"id": rec.id, "runpod_name": rec.runpod_name, "spec_hash": rec.spec_hash,
+           "gpu": rec.gpu, "gpu_count": rec.gpu_count, "cost": rec.cost,
+           "created_at": rec.created_at, "updated_at": rec.updated_at,
+           "healthy": rec.healthy, "superseded": list(rec.superseded),
+           "spec": dict(rec.spec), **_idle_dict(rec)}
+    if rec.pod_marker is not None:
+        # Written only when set, so states without refreshes stay byte-identical.
+        out["pod_marker"] = rec.pod_marker
+    return out
 
 
 def _idle_dict(rec: PodRecord) -> dict[str, str]:

@@ -35,12 +35,19 @@ def summary_line(plan: Plan) -> str:
     return f"Plan: {', '.join(parts)}, {len(plan.unchanged)} unchanged."
 
 
+def _effect(a: PlanAction) -> str:
+    """What an update does to the running pod: on RunPod every PATCH restarts it."""
+    if a.action != "update":
+        return ""
+    if a.state_only:
+        return " (state only)"
+    return " (restarts container)" if a.patch_fields else ""
+
+
 def _headline(a: PlanAction, symbol: bool = True) -> str:
     view = a.after or a.before or {}
     gpu = view.get("gpu")
-    # On RunPod every PATCH restarts the container (CONTRACT §5): say so.
-    kind = "update (restarts container)" if a.action == "update" and a.patch_fields else a.action
-    parts = [f"{SYMBOLS[a.action]} {a.pod}" if symbol else a.pod, kind]
+    parts = [f"{SYMBOLS[a.action]} {a.pod}" if symbol else a.pod, a.action + _effect(a)]
     if gpu:
         parts.append(f"{gpu} x{view.get('gpu_count', 1)}")
     if a.action in ("create", "replace", "update", "adopt", "start") and a.after:

@@ -7,12 +7,13 @@ in the Authorization header and only to the configured base URL.
 from __future__ import annotations
 
 import json
-import math
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -20,14 +21,19 @@ from gitops_runner import __version__
 from gitops_runner.runpod.errors import (
     CreateOutcomeUnknownError,
     RateLimitedError,
+    RateLimitWaitTooLongError,
     RunPodError,
     TransientError,
     error_for,
+    reset_time,
 )
-from gitops_runner.runpod.ratelimit import Pacer
+from gitops_runner.runpod.ratelimit import Pacer, parse_ratelimit
 
 DEFAULT_API_URL = "https://api.runpod.io"
+DEFAULT_MAX_WAIT = 300.0  # seconds a single rate-limit wait may take (CONTRACT §10)
+MAX_PAGES = 1000  # a cursor loop that never ends is RunPod's bug, not a reason to hang
 Pod = dict[str, Any]
+_WINDOW = re.compile(r"for the (\w+) window")
 
 
 class RunCancelledError(RunPodError):
@@ -50,6 +56,8 @@ class RunPodClient:
         sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         cancel: threading.Event | None = None,
+        max_wait: float = DEFAULT_MAX_WAIT,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         """`cancel` ends every wait and stops every request once set: pass a `sleep`
         that returns early when it is set (e.g. a Clock's sleep bound to it)."""
@@ -63,33 +71,63 @@ class RunPodClient:
         self._sleep = sleep
         self._clock = clock
         self.cancel = cancel or threading.Event()
-        self.pacer = Pacer(clock, sleep)
+        self._max_wait = max_wait
+        self._wall = wall
+        self.pacer = Pacer(clock, sleep, max_wait)
         self._count_lock = threading.Lock()
         self.request_count = 0
 
     # -- pods ---------------------------------------------------------------
     def list_pods(self) -> list[Pod]:
-        body = self._call("GET", "/v2/pods")
-        pods = body.get("pods") if isinstance(body, dict) else None
-        if not isinstance(pods, list):
-            raise TransientError("RunPod GET /v2/pods returned no 'pods' list; "
-                                 "is RUNPOD_API_URL pointing at the v2 API?")
-        return [p for p in pods if isinstance(p, dict)]
+        """Every pod, following `nextCursor` pages if RunPod sends them.
+
+        v2.9.0 has no pagination; a later version may add cursors (RUNPOD.md §1.1).
+        The `cursor` query name is our guess (UNCERTAIN); unknown parameters are
+        ignored by v2, so on a server without pagination this never loops.
+        """
+        pods: list[Pod] = []
+        path = "/v2/pods"
+        seen: set[str] = set()
+        for _ in range(MAX_PAGES):
+            body = self._call("GET", path)
+            page = body.get("pods") if isinstance(body, dict) else None
+            if not isinstance(page, list):
+                raise TransientError("RunPod GET /v2/pods returned no 'pods' list; "
+                                     "is RUNPOD_API_URL pointing at the v2 API?")
+            pods.extend(p for p in page if isinstance(p, dict))
+            cursor = body.get("nextCursor")
+            if not isinstance(cursor, str) or not cursor:
+                return pods
+            if cursor in seen:
+                raise TransientError(f"RunPod GET /v2/pods sent cursor {cursor!r} twice; "
+                                     "the pod list cannot be read completely")
+            seen.add(cursor)
+            path = "/v2/pods?" + urlencode({"cursor": cursor})
+        raise TransientError(f"RunPod GET /v2/pods returned more than {MAX_PAGES} pages")
 
     def get_pod(self, pod_id: str) -> Pod:
-        return dict(self._call("GET", f"/v2/pods/{pod_id}"))
+        pod = self._call("GET", f"/v2/pods/{pod_id}")
+        if not isinstance(pod, dict) or not pod.get("id"):
+            raise TransientError(f"RunPod GET /v2/pods/{pod_id} returned no pod")
+        return dict(pod)
 
     def create_pod(self, body: dict[str, Any]) -> Pod:
         """Create a pod. Never retried on 5xx or timeouts: the pod may exist.
 
-        Raises CreateOutcomeUnknownError then; the caller re-lists and adopts.
+        Raises CreateOutcomeUnknownError then, and also for a success answer
+        without a pod in it; the caller re-lists and adopts.
         """
         try:
-            return dict(self._call("POST", "/v2/pods", body, retry_transient=False))
+            pod = self._call("POST", "/v2/pods", body, retry_transient=False)
         except TransientError as exc:
             raise CreateOutcomeUnknownError(
                 f"{exc} — the pod may or may not have been created", exc.status, exc.detail
             ) from None
+        if not isinstance(pod, dict) or not isinstance(pod.get("id"), str) or not pod["id"]:
+            raise CreateOutcomeUnknownError(
+                "RunPod POST /v2/pods answered success without a pod id — the pod may or may "
+                "not have been created")
+        return dict(pod)
 
     def update_pod(self, pod_id: str, body: dict[str, Any]) -> Pod:
         return dict(self._call("PATCH", f"/v2/pods/{pod_id}", body))
@@ -109,30 +147,40 @@ class RunPodClient:
 
     # -- logs ---------------------------------------------------------------
     def stream_logs(self, pod_id: str, tail: int = 100, follow: bool = False,
-                    idle_seconds: float = 2.0) -> Iterator[dict[str, Any]]:
-        """Yield log events. Without follow, stop once the stream goes quiet."""
+                    idle_seconds: float = 2.0,
+                    first_event_seconds: float = 30.0) -> Iterator[dict[str, Any]]:
+        """Yield log events from the v2 SSE stream. Without follow, stop once it goes
+        quiet: `first_event_seconds` for the backfill to start (RunPod can take a
+        while to attach), then `idle_seconds` between events."""
         params = {"tail": str(tail), "source": "container"}
         self.pacer.wait()
         self._check_cancel()
         self._counted()
+        headers = {**self._headers(), "Accept": "text/event-stream"}
         try:
-            resp = self._session.get(
-                f"{self.base}/v2/pods/{pod_id}/logs", params=params, headers=self._headers(),
-                stream=True, timeout=(self._timeout, None if follow else idle_seconds),
-            )
+            resp = self._session.get(f"{self.base}/v2/pods/{pod_id}/logs", params=params,
+                                     headers=headers, stream=True,
+                                     timeout=(self._timeout, None if follow
+                                              else first_event_seconds))
         except requests.RequestException as exc:
             raise TransientError(f"RunPod logs for {pod_id}: {type(exc).__name__}") from None
         with resp:
             if resp.status_code != 200:
                 raise error_for(resp.status_code, "GET", f"/v2/pods/{pod_id}/logs",
                                 _json_or_none(resp.content))
+            shortened = follow
             try:
                 for line in resp.iter_lines(chunk_size=1, decode_unicode=True):
-                    if line and line.startswith("data:"):
-                        try:
-                            yield json.loads(line[5:].strip())
-                        except ValueError:
-                            continue
+                    if not line or not line.startswith("data:"):
+                        continue
+                    try:
+                        event = json.loads(line[5:].strip())
+                    except ValueError:
+                        continue
+                    if not shortened:
+                        shortened = _set_read_timeout(resp, idle_seconds)
+                    if isinstance(event, dict):
+                        yield event
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
                 if follow:
                     raise TransientError(f"RunPod log stream for {pod_id} broke") from None
@@ -162,6 +210,7 @@ class RunPodClient:
             self.pacer.wait()
             self._check_cancel()
             self._counted()
+            answer: requests.Response | None = None
             try:
                 resp = self._session.request(
                     method, self.base + path, json=body, headers=self._headers(),
@@ -171,8 +220,8 @@ class RunPodClient:
                 error: RunPodError = TransientError(
                     f"RunPod {method} {path} failed: {type(exc).__name__} "
                     f"(network problem or timeout)")
-                retry_after = None
             else:
+                answer = resp
                 self.pacer.observe(resp.headers.get("RateLimit"))
                 if resp.status_code < 400:
                     if resp.status_code == 204 or not resp.content:
@@ -183,12 +232,13 @@ class RunPodClient:
                                              "not JSON")
                     return parsed
                 error = error_for(resp.status_code, method, path, _json_or_none(resp.content))
-                retry_after = _retry_after(resp.headers.get("Retry-After"))
+            # A wait longer than max_wait fails at once, whatever retries are left.
+            wait = (self._rate_limit_wait(method, path, error, answer, attempt)
+                    if isinstance(error, RateLimitedError) else 0.0)
             elapsed = self._clock() - started
             if attempt > self._max_retries or elapsed > self._max_retry_seconds:
                 raise error
             if isinstance(error, RateLimitedError):
-                wait = retry_after if retry_after is not None else self._backoff(attempt)
                 self.pacer.hold(wait)
                 continue
             if isinstance(error, TransientError) and retry_transient:
@@ -198,20 +248,40 @@ class RunPodClient:
                 continue
             raise error
 
+    def _rate_limit_wait(self, method: str, path: str, error: RunPodError,
+                         resp: requests.Response | None, attempt: int) -> float:
+        """Seconds to wait after a 429, or RateLimitWaitTooLongError when over max_wait."""
+        headers = resp.headers if resp is not None else {}
+        exhausted = sorted(((t, name) for name, (r, t) in
+                            parse_ratelimit(headers.get("RateLimit") or "").items() if r <= 0),
+                           reverse=True)
+        said = _WINDOW.search(error.detail or "")
+        window = said.group(1) if said else (exhausted[0][1] if exhausted else "unknown")
+        raw = headers.get("Retry-After")
+        wait: float | None
+        if raw is not None:
+            wait = _retry_after(raw)  # malformed -> None -> counts as too long
+        elif exhausted:
+            wait = exhausted[0][0]
+        else:
+            wait = self._backoff(attempt)
+        if wait is None or wait > self._max_wait:
+            raise RateLimitWaitTooLongError(
+                method, path, window, wait,
+                reset_time(wait, self._wall()) if wait is not None else None, self._max_wait)
+        return wait
+
     def _backoff(self, attempt: int) -> float:
         # Full jitter: spread retries of parallel workers apart.
         return float(random.uniform(0, min(30.0, self._backoff_base * 2 ** (attempt - 1))))
 
 
 def _retry_after(value: str | None) -> float | None:
-    if value is None:
+    """Retry-After as seconds. The spec says an integer; an HTTP date or anything
+    else is treated as unreadable (None)."""
+    if value is None or not value.strip().isdigit():
         return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    # "inf", "nan" and the like are not a wait anyone can sleep: back off instead.
-    return max(0.0, seconds) if math.isfinite(seconds) else None
+    return float(value.strip())
 
 
 def _json_or_none(content: bytes) -> Any:
@@ -219,3 +289,23 @@ def _json_or_none(content: bytes) -> Any:
         return json.loads(content)
     except ValueError:
         return None
+
+
+
+def _set_read_timeout(resp: requests.Response, seconds: float) -> bool:
+    """Shorten the stream's read timeout once events flow. requests fixes the timeout
+    per request, so the socket under the response is reached directly; when it cannot
+    be found the longer first-event timeout simply stays in force."""
+    sock = getattr(getattr(resp.raw, "_connection", None), "sock", None)
+    if sock is None:
+        # "Connection: close" answers (RunPod's SSE stream) detach the socket from the
+        # connection; the file object reading it still holds it.
+        fp = getattr(getattr(resp.raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    if sock is None:
+        return False
+    try:
+        sock.settimeout(seconds)
+    except OSError:
+        return False
+    return True

@@ -29,10 +29,16 @@ def parse_ratelimit(header: str) -> dict[str, tuple[int, float]]:
     return windows
 
 
-def pacing_delay(header: str) -> float:
-    """Seconds to wait before the next request so no window hits zero mid-burst."""
+def pacing_delay(header: str, max_wait: float = float("inf")) -> float:
+    """Seconds to wait before the next request so no window hits zero mid-burst.
+
+    An exhausted window that resets later than `max_wait` is not waited for: the
+    next request's 429 then fails the run at once, naming the window and reset.
+    """
     delay = 0.0
     for remaining, reset in parse_ratelimit(header).values():
+        if remaining <= 0 and reset > max_wait:
+            continue
         if remaining <= 0:
             delay = max(delay, reset)
         elif remaining < LOW_WATER:
@@ -43,8 +49,10 @@ def pacing_delay(header: str) -> float:
 class Pacer:
     """Shared by all threads of one client: the next request may start at `not_before`."""
 
-    def __init__(self, clock: Callable[[], float], sleep: Callable[[float], object]) -> None:
+    def __init__(self, clock: Callable[[], float], sleep: Callable[[float], object],
+                 max_wait: float = float("inf")) -> None:
         self._clock = clock
+        self._max_wait = max_wait
         self._sleep = sleep
         self._lock = threading.Lock()
         self._not_before = 0.0
@@ -60,7 +68,7 @@ class Pacer:
     def observe(self, header: str | None) -> None:
         if not header:
             return
-        delay = pacing_delay(header)
+        delay = pacing_delay(header, self._max_wait)
         if delay > 0:
             with self._lock:
                 self._not_before = max(self._not_before, self._clock() + delay)

@@ -90,6 +90,12 @@ BASE_POD = "  - name: api\n    gpu: {type: NVIDIA L4}\n    runtime: {image: ngin
     (pod_doc("  - name: api\n    gpu: {type: NVIDIA L4}\n    runtime:\n      image: x\n"
              "      env: {K: '{{ RUNPOD_SECRET_x'}\n"), "malformed"),
     (pod_doc(BASE_POD + "    ports: ['70000/http']\n"), "out of range"),
+    (pod_doc(BASE_POD.replace("{image: nginx}", "{image: nginx, env: {"
+                              + ", ".join(f"K{i}: v" for i in range(47)) + "}}")), None),
+    (pod_doc(BASE_POD.replace("{image: nginx}", "{image: nginx, env: {"
+                              + ", ".join(f"K{i}: v" for i in range(46)) + "}}")
+             + "    tags: {a: b, c: d}\n"),
+     "carry 51 env vars (46 declared, 3 gitops-runner markers, 2 tags); RunPod allows at most 50"),
 ])
 def test_validate_semantic_rules(doc: bytes, fragment: str | None) -> None:
     _, problems = parse_stack("d.yaml", doc)
@@ -132,3 +138,13 @@ def test_validate_a_trailing_newline_never_passes_a_pattern(doc: bytes) -> None:
     # Python's `$` matches before a final newline; the schema's patterns mean the end.
     _, problems = parse_stack("d.yaml", doc)
     assert problems, "a name ending in a newline would break the plan comment's marker"
+
+
+def test_validate_env_limit_points_at_the_env_mapping() -> None:
+    env = "".join(f"        K{i}: v\n" for i in range(48))
+    doc = pod_doc("  - name: api\n    gpu: {type: NVIDIA L4}\n    runtime:\n      image: x\n"
+                  "      env:\n" + env)
+    _, problems = parse_stack("d.yaml", doc)
+    assert [str(p) for p in problems] == [
+        "d.yaml:8:7: pods[0].runtime.env: the pod would carry 51 env vars (48 declared, 3 "
+        "gitops-runner markers, 0 tags); RunPod allows at most 50. Remove env vars or tags"]

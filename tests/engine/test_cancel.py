@@ -15,6 +15,7 @@ import requests
 from gitops_runner.engine.clock import SystemClock
 from gitops_runner.engine.readiness import health_ok
 from gitops_runner.runpod.client import RunCancelledError, RunPodClient
+from gitops_runner.runpod.errors import RateLimitWaitTooLongError
 
 
 class Canned(requests.Session):
@@ -62,11 +63,13 @@ def test_client_cancelled_run_sends_no_request() -> None:
 
 
 @pytest.mark.parametrize("value", ["inf", "nan", "soon", "-5", "1e999"])
-def test_client_odd_retry_after_does_not_crash(value: str) -> None:
+def test_client_odd_retry_after_is_a_clear_error_not_a_crash(value: str) -> None:
+    # CONTRACT §10: a malformed Retry-After counts as too long to wait under the lock.
     client, session = _client([(429, {"Retry-After": value}, b"{}"),
                                (200, {}, b'{"pods": []}')], threading.Event())
-    assert client.list_pods() == []
-    assert session.sent == 2
+    with pytest.raises(RateLimitWaitTooLongError, match="no readable Retry-After"):
+        client.list_pods()
+    assert session.sent == 1
 
 
 @pytest.fixture

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 import shlex
 
-from gitops_runner.plan.desired import create_body, desired_pods
+import pytest
+
+from gitops_runner.plan.desired import create_body, desired_pods, resolved_env
 from gitops_runner.plan.identity import MARKER_POD, MARKER_SPEC, MARKER_STACK
+from gitops_runner.plan.serving import model_warnings
 from tests.plan.factories import stack_from_yaml
 
 POD = """
@@ -74,34 +77,90 @@ def test_desired_no_fallback_when_guardrail_forbids_it() -> None:
     assert desired_pods(stack)[0].candidates == ("NVIDIA GeForce RTX 4090",)
 
 
-def model_pod(engine: str, options: str = "", ports: str = '["9000/http"]') -> str:
+def model_pod(engine: str, options: str = "", ports: str = '["9000/http"]', count: int = 1,
+              repo: str = "Qwen/Qwen2.5-7B-Instruct-AWQ", storage: str = "") -> str:
     return f"""
 pods:
   - name: llm
-    gpu: {{type: NVIDIA L4}}
+    gpu: {{type: NVIDIA L4, count: {count}}}
     ports: {ports}
     runtime: {{image: img}}
-    models:
+{storage}    models:
       - id: m
-        repo: Qwen/Qwen2.5-7B-Instruct
+        repo: {repo}
         load: {{engine: {engine}, quant: awq, max_seq_len: 8192{options}}}
 """
 
 
-def test_desired_vllm_model_becomes_args() -> None:
-    pod = desired_pods(stack_from_yaml(model_pod(
+def args_of(pods: str) -> list[str]:
+    return shlex.split(desired_pods(stack_from_yaml(pods))[0].public_body["args"])
+
+
+def test_desired_vllm_model_becomes_args_with_served_name_and_bool_options() -> None:
+    assert args_of(model_pod(
         "vllm", ", options: {gpu-memory-utilization: 0.9, enforce-eager: true, "
-        "trust-remote-code: false}")))[0]
-    assert pod.public_body["args"] == (
-        "--model Qwen/Qwen2.5-7B-Instruct --quantization awq --max-model-len 8192 "
-        "--host 0.0.0.0 --port 9000 --gpu-memory-utilization 0.9 --enforce-eager")
+        "trust-remote-code: false}")) == [
+        "--model", "Qwen/Qwen2.5-7B-Instruct-AWQ", "--served-model-name", "m",
+        "--quantization", "awq", "--max-model-len", "8192", "--host", "0.0.0.0",
+        "--port", "9000", "--gpu-memory-utilization", "0.9", "--enforce-eager",
+        "--no-trust-remote-code"]
 
 
-def test_desired_tgi_model_becomes_args_default_port() -> None:
-    pod = desired_pods(stack_from_yaml(model_pod("tgi", ports="[]")))[0]
-    assert pod.public_body["args"] == (
-        "--model-id Qwen/Qwen2.5-7B-Instruct --quantize awq --max-input-length 8192 "
-        "--hostname 0.0.0.0 --port 8000")
+def test_desired_vllm_on_two_gpus_sets_tensor_parallel_size() -> None:
+    argv = args_of(model_pod("vllm", count=2))
+    assert argv[argv.index("--tensor-parallel-size") + 1] == "2"
+
+
+def test_desired_tgi_model_sets_total_and_input_tokens_default_port() -> None:
+    assert args_of(model_pod("tgi", ports="[]")) == [
+        "--model-id", "Qwen/Qwen2.5-7B-Instruct-AWQ", "--quantize", "awq",
+        "--max-total-tokens", "8192", "--max-input-tokens", "8191",
+        "--hostname", "0.0.0.0", "--port", "8000"]
+
+
+def test_desired_tgi_on_two_gpus_sets_num_shard() -> None:
+    argv = args_of(model_pod("tgi", count=2))
+    assert argv[argv.index("--num-shard") + 1] == "2"
+
+
+@pytest.mark.parametrize("storage, expected", [
+    ("    volume: {size_gb: 50, path: /workspace}\n", "/workspace/huggingface"),
+    ("    network_volume: {id: v1, path: /runpod-volume/}\n", "/runpod-volume/huggingface"),
+    ("", None),
+])
+def test_desired_model_weights_are_cached_on_the_volume(storage: str,
+                                                         expected: str | None) -> None:
+    pod = desired_pods(stack_from_yaml(model_pod("vllm", storage=storage)))[0]
+    assert pod.public_body["env"].get("HF_HOME") == expected
+
+
+def test_desired_hf_home_set_in_the_file_wins() -> None:
+    pods = model_pod("vllm", storage="    volume: {size_gb: 50, path: /workspace}\n").replace(
+        "runtime: {image: img}", "runtime: {image: img, env: {HF_HOME: /cache}}")
+    assert desired_pods(stack_from_yaml(pods))[0].public_body["env"]["HF_HOME"] == "/cache"
+
+
+def test_desired_ssh_port_asks_runpod_to_start_ssh() -> None:
+    want = desired_pods(stack_from_yaml(POD))[0]
+    assert create_body(want, "NVIDIA L4", {"HF_TOKEN": "x"})["startSsh"] is True
+    plain = desired_pods(stack_from_yaml(model_pod("vllm")))[0]
+    assert "startSsh" not in create_body(plain, "NVIDIA L4", {})
+
+
+@pytest.mark.parametrize("repo, quant, warned", [
+    ("Qwen/Qwen2.5-7B-Instruct", "awq", "does not say AWQ"),
+    ("TheBloke/Llama-2-7B-GPTQ", "awq", "does not say AWQ"),
+    ("Qwen/Qwen2.5-7B-Instruct-AWQ", "fp8", "the repo name says AWQ"),
+    ("Qwen/Qwen2.5-7B-Instruct-AWQ", "awq", None),
+    ("TheBloke/Llama-2-7B-GPTQ", "gptq", None),
+    ("Qwen/Qwen2.5-7B-Instruct", "fp8", None),
+])
+def test_desired_quant_that_contradicts_the_repo_is_warned(repo: str, quant: str,
+                                                           warned: str | None) -> None:
+    spec = stack_from_yaml(model_pod("vllm", repo=repo).replace("quant: awq",
+                                                                f"quant: {quant}")).pods[0]
+    found = model_warnings(spec)
+    assert (warned in found[0]) if warned else found == []
 
 
 def test_desired_args_string_passes_through_and_empty_args_are_omitted() -> None:
@@ -111,3 +170,12 @@ def test_desired_args_string_passes_through_and_empty_args_are_omitted() -> None
     a, b = desired_pods(stack)
     assert a.public_body["args"] == "serve --port 1"
     assert "args" not in create_body(b, "NVIDIA L4", {})
+
+
+def test_desired_patch_env_keeps_keys_runpod_injected() -> None:
+    want = desired_pods(stack_from_yaml(POD))[0]
+    observed = {"PUBLIC_KEY": "ssh-ed25519 AAAA", "RUNPOD_POD_ID": "p1", "LOG_LEVEL": "old",
+                "STRAY": "x"}
+    env = resolved_env(want, {"HF_TOKEN": "hf_abc"}, observed)
+    assert env["PUBLIC_KEY"] == "ssh-ed25519 AAAA" and env["RUNPOD_POD_ID"] == "p1"
+    assert env["LOG_LEVEL"] == "info" and "STRAY" not in env

@@ -55,3 +55,10 @@ def test_render_markdown_no_changes() -> None:
 
 def test_render_signed_money() -> None:
     assert [signed_money(v) for v in (1.5, -0.25, 0)] == ["+$1.50/h", "-$0.25/h", "±$0.00/h"]
+
+
+def test_render_text_state_only_update_says_no_restart() -> None:
+    raw, state = applied()
+    text = render_text(plan(POD.replace("[NVIDIA RTX A6000]", "[NVIDIA RTX A6000, NVIDIA A40]"),
+                            [raw], state))
+    assert "  ~ api  update (state only)  NVIDIA GeForce RTX 4090 x1" in text

@@ -8,6 +8,7 @@ import requests
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
     AuthError,
+    CandidateRejectedError,
     CapacityError,
     CreateOutcomeUnknownError,
     InvalidRequestError,
@@ -52,7 +53,8 @@ def test_sim_rejects_unknown_fields_like_runpod(client: RunPodClient) -> None:
 ])
 def test_sim_create_cross_field_rules_are_400(client: RunPodClient, change: dict[str, object],
                                               detail: str) -> None:
-    with pytest.raises(InvalidRequestError) as caught:
+    # Any 400 on create moves to the next candidate (RunPod's spec), so it is typed so.
+    with pytest.raises(CandidateRejectedError) as caught:
         client.create_pod({**BODY, **change})
     assert caught.value.status == 400 and detail in caught.value.detail
 

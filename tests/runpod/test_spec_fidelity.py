@@ -13,6 +13,7 @@ from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import RunPodError
 from gitops_runner.runpod.simulator.server import Exchange, Simulator
 from gitops_runner.runpod.simulator.spec import openapi, validator
+from gitops_runner.runpod.simulator.world import Settings, World
 from tests.fakes.clock import FakeClock
 from tests.plan.factories import stack_from_yaml
 
@@ -105,3 +106,30 @@ def test_fidelity_checks_against_the_packaged_spec() -> None:
     assert {"/v2/pods", "/v2/pods/{id}", "/v2/pods/{id}/action"} <= set(spec["paths"])
     if SHARED_SPEC.exists():  # beside the team's reference copy: the two are the same
         assert json.loads(SHARED_SPEC.read_text()) == spec
+
+
+def test_fidelity_realistic_mode_answers_match_openapi(clock: FakeClock) -> None:
+    world = World(clock=clock, settings=Settings.realistic(3.0))
+    with Simulator(world, log_stream_seconds=0.5) as sim:
+        sim.exchanges = []
+        rp = RunPodClient(sim.url, "k", max_retry_seconds=5, backoff_base=0.01)
+        body = {"name": "x", "image": "vllm/vllm-openai:v0.6.3", "args": "--port 8000",
+                "gpu": {"id": "NVIDIA L4", "count": 1}, "ports": ["8000/http", "22/tcp"],
+                "startSsh": True, "startJupyter": True}
+        pod = rp.create_pod(body)
+        with pytest.raises(RunPodError):
+            rp.get_pod(pod["id"])  # not readable yet
+        for step in (2.5, 1.0, 2.0, 3.0):  # booting, running, crashed, restarted
+            clock.advance(step)
+            rp.get_pod(pod["id"])
+            rp.list_pods()
+        rp.update_pod(pod["id"], {"args": "--model m"})
+        world.capacity = {k: 0 for k in world.capacity}
+        with pytest.raises(RunPodError):
+            rp.create_pod(body)
+        for ex in sim.exchanges:
+            key = (ex.method, kind(ex.path))
+            schema = "ErrorResponse" if ex.status >= 400 else RESPONSE_SCHEMA.get(key)
+            if schema and ex.status != 204:
+                assert errors_for(schema, ex.response) == [], ex
+        assert {ex.status for ex in sim.exchanges} >= {200, 201, 400, 404}

@@ -7,9 +7,7 @@ checks (RUNPOD_PROXY_URL), and SSE logs at /v2/pods/{id}/logs.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -18,30 +16,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from gitops_runner.fsutil import atomic_write
+from gitops_runner.runpod.simulator.store import FileStore
 from gitops_runner.runpod.simulator.world import CAPACITY_DETAIL, World, iso, problem
 
-
-class FileStore:
-    """Keeps a world in a JSON file so successive sandbox runs see the same pods."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        self._thread_lock = threading.Lock()
-
-    @contextlib.contextmanager
-    def session(self, world: World) -> Iterator[None]:
-        os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
-        with self._thread_lock, open(self.path + ".lock", "a+") as lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            try:
-                if os.path.exists(self.path):
-                    with open(self.path, encoding="utf-8") as handle:
-                        world.load_dict(json.load(handle))
-                yield
-                atomic_write(self.path, json.dumps(world.to_dict()).encode())
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
+__all__ = ["Exchange", "FileStore", "Simulator"]  # FileStore: the sandbox wiring imports it here
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -106,12 +84,14 @@ class _Handler(BaseHTTPRequestHandler):
         with sim.transaction():
             world = sim.world
             world.requests.append((method, path))
-            allowed, headers, retry_after = world.rate_check(key)
+            verdict = world.rate_check(key)
+            headers = dict(verdict.headers)
             read_only = method != "GET" and key in world.settings.read_only_keys
-            fault = world.take_fault(method, path) if allowed and not read_only else None
-        if not allowed:
-            headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))
-            self._send(*problem(429, "rate limit exceeded for the minute window"), headers)
+            fault = world.take_fault(method, path) if verdict.allowed and not read_only else None
+        if not verdict.allowed:
+            headers["Retry-After"] = str(max(1, int(verdict.retry_after + 0.999)))
+            self._send(*problem(429, f"rate limit exceeded for the {verdict.window} window"),
+                       headers)
             return
         if read_only:
             self._send(*problem(403, "api key is read-only"), headers)
@@ -144,7 +124,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(*problem(504, "gateway timeout"), headers)
         elif fault.kind == "429":
             headers["Retry-After"] = str(max(0, int(fault.seconds)))
-            self._send(*problem(429, "rate limit exceeded for the minute window"), headers)
+            self._send(*problem(429, f"rate limit exceeded for the {fault.window} window"),
+                       headers)
         elif fault.kind == "capacity":
             self._send(*problem(400, CAPACITY_DETAIL), headers)
         elif fault.kind == "402":

@@ -1,112 +1,37 @@
 """The simulated RunPod account: pods, their lifecycle, capacity and faults.
 
-Status is derived from timestamps and the clock, never from a background
-thread, so a world saved to disk and loaded by another process (the sandbox)
-moves on as time passes. Every method returns (HTTP status, body) the way the
-v2 API would.
+Every endpoint method returns (HTTP status, body) the way the v2 API would; how a
+pod looks from outside is computed by `view` from timestamps and the clock.
 """
 
 from __future__ import annotations
 
-import random
+import hashlib
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict
 from typing import Any
 
-from gitops_runner.runpod.simulator import catalog
+from gitops_runner.runpod.simulator import catalog, rates, view
+from gitops_runner.runpod.simulator.model import (
+    ACTIONS,
+    CAPACITY_DETAIL,
+    CAPACITY_WORDINGS,
+    Fault,
+    Response,
+    Settings,
+    SimPod,
+    iso,
+    problem,
+)
 from gitops_runner.runpod.simulator.spec import runpod_errors
 
-CAPACITY_DETAIL = ("There are no longer any instances available with the requested "
-                   "specifications. Please refresh and try again.")
-ACTIONS = {
-    "PROVISIONING": ["stop", "terminate"],
-    "STARTING": ["stop", "terminate"],
-    "RUNNING": ["stop", "restart", "terminate"],
-    "EXITED": ["start", "terminate"],
-    "ERROR": ["start", "terminate"],
-    "TERMINATED": [],
-}
-Response = tuple[int, Any]
-
-
-def problem(status: int, detail: str, errors: list[str] | None = None) -> Response:
-    titles = {400: "Bad Request", 401: "Unauthorized", 402: "Payment Required",
-              403: "Forbidden", 404: "Not Found", 409: "Conflict",
-              422: "Unprocessable Entity", 429: "Too Many Requests",
-              500: "Internal Server Error", 503: "Service Unavailable"}
-    body: dict[str, Any] = {"title": titles.get(status, "Error"), "status": status,
-                            "detail": detail}
-    if errors:
-        body["errors"] = errors
-    return status, body
-
-
-def iso(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-@dataclass
-class SimPod:
-    id: str
-    name: str
-    image: str
-    gpu_id: str
-    gpu_count: int
-    cloud: str
-    data_center: str
-    created_at: float
-    boot_at: float  # when the current boot (create/start/restart) began
-    args: str = ""
-    disk: int = 20
-    env: dict[str, str] = field(default_factory=dict)
-    ports: list[str] = field(default_factory=list)
-    mounts: dict[str, Any] = field(default_factory=dict)
-    registry: str | None = None
-    locked: bool = False
-    stopped: bool = False
-    terminated: bool = False
-    error: bool = False
-    stuck: bool = False  # fault: never leaves STARTING
-    boots: int = 1
-    # Seconds after RUNNING before the pod's HTTP service answers 2xx; None = never.
-    healthy_after: float | None = 0.0
-    events: list[tuple[float, str]] = field(default_factory=list)
-    # Per-GPU utilisation in percent, as runtime.gpus[].util reports it (spec
-    # PodGpuUtilization); GPUs without an entry report 0. Set by tests and the sandbox.
-    gpu_util: list[int] = field(default_factory=list)
-
-
-@dataclass
-class Fault:
-    """One injected failure for `times` requests to `route`: "POST /v2/pods" or "GET /v2/pods/*"."""
-
-    route: str
-    kind: str  # "5xx" | "429" | "create_then_500" | "latency" | "capacity" | "402"
-    times: int = 1
-    seconds: float = 0.0
-    status: int = 500
-
-
-@dataclass
-class Settings:
-    provisioning_seconds: float = 2.0
-    starting_seconds: float = 5.0
-    restart_on_patch: bool = True
-    rate_per_minute: int = 600
-    rate_per_hour: int = 30000
-    rate_per_day: int = 500000
-    api_key: str | None = None  # None = any non-empty bearer token is accepted
-    read_only_keys: list[str] = field(default_factory=list)
-    healthy_after: float = 0.0
-    latency_seconds: float = 0.0
-    # RUNNING is reported this long before runtime and port mappings appear (RUNPOD.md §8.4).
-    ports_after: float = 0.0
+# Kept importable from here: the sandbox wiring and tests use these names.
+__all__ = ["CAPACITY_DETAIL", "Fault", "Settings", "SimPod", "World", "iso", "problem"]
+# The key RunPod would inject as PUBLIC_KEY: the account's registered SSH keys.
+SANDBOX_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGitopsRunnerSandboxKey sandbox@runpod"
 
 
 class World:
@@ -133,69 +58,19 @@ class World:
             self.pods[pod.id] = pod
         self.capacity = dict(data.get("capacity", self.capacity))
 
-    # -- lifecycle ----------------------------------------------------------
+    # -- lifecycle (see view.py) ------------------------------------------------
     def status(self, pod: SimPod) -> str:
-        if pod.terminated:
-            return "TERMINATED"
-        if pod.stopped:
-            return "EXITED"
-        elapsed = self.clock() - pod.boot_at
-        if elapsed < self.settings.provisioning_seconds:
-            return "PROVISIONING"
-        if pod.error or "bad" in pod.image.split("/")[-1]:
-            return "ERROR"
-        if pod.stuck or elapsed < self.settings.provisioning_seconds + self.settings.starting_seconds:
-            return "STARTING"
-        return "RUNNING"
+        return view.status(self, pod)
 
     def running_since(self, pod: SimPod) -> float:
-        return pod.boot_at + self.settings.provisioning_seconds + self.settings.starting_seconds
-
-    def _public_port(self, pod: SimPod, private: int) -> int:
-        # New mappings on every boot, as RunPod reassigns ports after a restart.
-        rng = random.Random(f"{pod.id}:{pod.boots}:{private}")
-        return rng.randint(10000, 60000)
+        return view.running_since(self, pod)
 
     def render(self, pod: SimPod) -> dict[str, Any]:
-        status = self.status(pod)
-        running = status == "RUNNING" and \
-            self.clock() >= self.running_since(pod) + self.settings.ports_after
-        ip = f"203.0.113.{sum(map(ord, pod.id)) % 250 + 1}"
-        ports_rt = []
-        for spec in pod.ports:
-            number, proto = spec.split("/")
-            ports_rt.append({"private": int(number), "public": self._public_port(pod, int(number)),
-                             "type": proto, "ip": ip if proto == "tcp" else "100.65.0.2"})
-        ssh_direct = None
-        if running and "22/tcp" in pod.ports:
-            port = self._public_port(pod, 22)
-            ssh_direct = {"host": ip, "port": port, "username": "root",
-                          "command": f"ssh root@{ip} -p {port}"}
-        assigned = status != "TERMINATED"
-        body: dict[str, Any] = {
-            "id": pod.id, "name": pod.name, "status": status, "actions": ACTIONS[status],
-            "image": pod.image, "args": pod.args, "disk": pod.disk, "mounts": pod.mounts,
-            "ports": list(pod.ports), "env": dict(pod.env), "registry": pod.registry,
-            "gpu": {"id": pod.gpu_id, "count": pod.gpu_count}, "cloud": pod.cloud,
-            "dataCenterId": pod.data_center if assigned else None,
-            "cudaVersion": catalog.host_cuda(pod.data_center),
-            "ssh": {"proxy": {"host": "ssh.runpod.io", "port": 22,
-                              "username": f"{pod.id}-64411eb2",
-                              "command": f"ssh {pod.id}-64411eb2@ssh.runpod.io"} if assigned
-                    else None, "direct": ssh_direct},
-            "template": None,
-            "cost": 0.0 if status in ("EXITED", "TERMINATED") else self.pod_cost(pod),
-            "locked": pod.locked,
-            "runtime": {"uptime": int(self.clock() - self.running_since(pod)),
-                        "gpus": [{"util": u, "memoryUtil": min(100, u)}
-                                 for u in (pod.gpu_util + [0] * pod.gpu_count)[:pod.gpu_count]],
-                        "cpu": {"util": 3}, "memory": {"util": 10},
-                        "ports": ports_rt} if running else None,
-            "createdAt": iso(pod.created_at),
-            "startedAt": iso(self.running_since(pod)) if status == "RUNNING" else None,
-            "globalNetworking": {"enabled": False},
-        }
-        return body
+        return view.render(self, pod)
+
+    def _visible(self, pod: SimPod) -> bool:
+        # RunPod's reads lag its writes: a new pod 404s for a short while.
+        return self.clock() >= pod.created_at + self.settings.read_lag_seconds
 
     def pod_cost(self, pod: SimPod) -> float:
         return round((catalog.price(pod.gpu_id, pod.cloud) or 0.0) * pod.gpu_count, 4)
@@ -209,11 +84,14 @@ class World:
 
     # -- endpoints ------------------------------------------------------------
     def list_pods(self) -> Response:
-        return 200, {"pods": [self.render(p) for p in self.pods.values() if not p.terminated]}
+        return 200, {"pods": [self.render(p) for p in self.pods.values()
+                              if not p.terminated and self._visible(p)]}
 
     def get_pod(self, pod_id: str) -> Response:
         pod = self._live(pod_id)
-        return (200, self.render(pod)) if pod else problem(404, "pod not found")
+        if pod is None or not self._visible(pod):
+            return problem(404, "pod not found")
+        return 200, self.render(pod)
 
     def create_pod(self, body: Any) -> Response:
         errors = runpod_errors("CreatePodRequest", body)
@@ -236,7 +114,7 @@ class World:
         place = self._place(gpu["id"], count, cloud, body.get("dataCenterIds") or [],
                             gpu.get("minCudaVersion"), gpu.get("allowedCudaVersions") or [])
         if place is None:
-            return problem(400, CAPACITY_DETAIL)
+            return problem(400, self._capacity_detail(gpu["id"]))
         self.capacity[catalog.capacity_key(gpu["id"], place, cloud)] -= count
         now = self.clock()
         pod = SimPod(
@@ -244,11 +122,26 @@ class World:
             gpu_count=count, cloud=cloud, data_center=place, created_at=now, boot_at=now,
             args=body.get("args", ""), disk=body.get("disk", 20), env=dict(body.get("env", {})),
             ports=list(body.get("ports", [])), mounts=mounts, registry=body.get("registry"),
-            healthy_after=self.settings.healthy_after,
+            healthy_after=self.settings.healthy_after, start_ssh=bool(body.get("startSsh")),
         )
+        if self.settings.inject_env:
+            self._inject_env(pod, body)
         self.log(pod, f"Pulling image {pod.image}")
         self.pods[pod.id] = pod
         return 201, self.render(pod)
+
+    def _inject_env(self, pod: SimPod, body: dict[str, Any]) -> None:
+        """startSsh/startJupyter add env keys unless the request set them (v2 spec)."""
+        if body.get("startSsh"):
+            pod.env.setdefault("PUBLIC_KEY", SANDBOX_PUBLIC_KEY)
+        if body.get("startJupyter"):
+            pod.env.setdefault("JUPYTER_PASSWORD",
+                               hashlib.sha256(pod.id.encode()).hexdigest()[:16])
+
+    def _capacity_detail(self, gpu_id: str) -> str:
+        if not self.settings.vary_capacity_wording:
+            return CAPACITY_DETAIL
+        return CAPACITY_WORDINGS[sum(map(ord, gpu_id)) % len(CAPACITY_WORDINGS)]
 
     def _place(self, gpu_id: str, count: int, cloud: str, dcs: list[str],
                min_cuda: str | None, allowed_cuda: list[str]) -> str | None:
@@ -306,6 +199,10 @@ class World:
         return None
 
     def _boot(self, pod: SimPod, line: str) -> None:
+        if self.settings.stale_seconds:
+            # Reads keep showing the old container (or EXITED) for a while.
+            pod.stale_until = self.clock() + self.settings.stale_seconds
+            pod.stale_boot_at, pod.stale_stopped = pod.boot_at, pod.stopped
         pod.boot_at = self.clock()
         pod.boots += 1
         pod.error = False
@@ -342,8 +239,8 @@ class World:
             pod.stopped = True
             self.log(pod, "Container stopped")
         elif action == "start":
-            pod.stopped = False
             self._boot(pod, "Container starting")
+            pod.stopped = False
         elif action == "restart":
             self._boot(pod, "Container restarting")
         return 200, self.render(pod)
@@ -356,58 +253,21 @@ class World:
     def log_lines(self, pod_id: str) -> list[tuple[float, str]] | None:
         """The pod's log so far: lifecycle events plus the service's own lines."""
         pod = self.pods.get(pod_id)
-        if pod is None:
-            return None
-        lines = list(pod.events)
-        status = self.status(pod)
-        start = pod.boot_at + self.settings.provisioning_seconds
-        if status in ("STARTING", "RUNNING"):
-            lines.append((start, f"Image {pod.image} pulled; starting container"))
-        if status == "RUNNING":
-            lines.append((self.running_since(pod), f"Serving on ports {', '.join(pod.ports)}"))
-        if status == "ERROR":
-            lines.append((start, "Error: container exited with code 1"))
-        return sorted(lines)
+        return None if pod is None else view.log_lines(self, pod)
 
     def proxy_status(self, pod_id: str, port: int) -> int:
         pod = self._live(pod_id)
-        if pod is None or f"{port}/http" not in pod.ports:
-            return 404
-        if self.status(pod) != "RUNNING" or pod.healthy_after is None:
-            return 502
-        ready_at = self.running_since(pod) + self.settings.ports_after + pod.healthy_after
-        if self.clock() < ready_at:
-            return 502
-        return 200
+        return 404 if pod is None else view.proxy_status(self, pod, port)
 
     # -- rate limits and faults -------------------------------------------
-    def rate_check(self, key: str) -> tuple[bool, dict[str, str], float]:
-        """Record one request; return (allowed, headers, retry_after)."""
-        now = self.clock()
-        stamps = [t for t in self.rate_windows.get(key, []) if now - t < 86400]
-        windows = [("minute", self.settings.rate_per_minute, 60),
-                   ("hour", self.settings.rate_per_hour, 3600),
-                   ("day", self.settings.rate_per_day, 86400)]
-        allowed = True
-        retry_after = 0.0
-        parts = []
-        for name, quota, length in windows:
-            inside = [t for t in stamps if now - t < length]
-            remaining = quota - len(inside)
-            reset = (inside[0] + length - now) if inside else float(length)
-            if remaining <= 0:
-                allowed = False
-                retry_after = max(retry_after, reset)
-            parts.append((name, quota, length, remaining, reset))
-        if allowed:
-            stamps.append(now)
-        self.rate_windows[key] = stamps
-        headers = {
-            "RateLimit": ", ".join(f'"{n}";r={max(0, r - (1 if allowed else 0))};t={int(t) + 1}'
-                                   for n, _, _, r, t in parts),
-            "RateLimit-Policy": ", ".join(f'"{n}";q={q};w={w}' for n, q, w, _, _ in parts),
-        }
-        return allowed, headers, retry_after
+    def rate_check(self, key: str) -> rates.RateVerdict:
+        """Record one request against the key's minute, hour and day windows."""
+        quotas = [("minute", self.settings.rate_per_minute, 60),
+                  ("hour", self.settings.rate_per_hour, 3600),
+                  ("day", self.settings.rate_per_day, 86400)]
+        verdict, self.rate_windows[key] = rates.check(self.rate_windows.get(key, []), quotas,
+                                                      self.clock())
+        return verdict
 
     def take_fault(self, method: str, path: str) -> Fault | None:
         for fault in self.faults:
