@@ -154,16 +154,21 @@ def drift(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
               help="RunPod writes (creates, updates, deletes) at most this many at a time.")
 @click.option("--max-attempts", default=3, show_default=True, type=click.IntRange(1, 10),
               help="Rounds of retrying failed actions, each after a fresh look at RunPod.")
+@click.option("--max-wait", default=300, show_default=True, type=click.IntRange(0, 86400),
+              help="Longest RunPod rate-limit wait (seconds) to sit out; a longer one fails "
+                   "at once with the reset time.")
 @pass_ctx
 def apply(c: Ctx, planfile: str | None, configs: tuple[str, ...], auto_approve: bool,
-          parallelism: int, max_attempts: int) -> int:
+          parallelism: int, max_attempts: int, max_wait: int) -> int:
     """Make RunPod match the deploy files (or a saved plan)."""
     from gitops_runner.commands import apply
     from gitops_runner.engine.apply import ApplyOptions
 
     options = ApplyOptions(parallelism=parallelism, max_attempts=max_attempts)
     ask = None if auto_approve or planfile else _confirm
-    return apply.run(c.session(), configs, options, planfile, ask)
+    session = c.session()
+    session.with_max_wait(max_wait)
+    return apply.run(session, configs, options, planfile, ask)
 
 
 @cli.command()

@@ -132,7 +132,7 @@ def test_apply_reports_last_runpod_detail_when_no_candidate_fits(h: Harness) -> 
     result = h.apply(h.stack(), max_attempts=1)
     assert not result.converged
     (failure,) = result.failed
-    assert "no candidate had capacity (NVIDIA GeForce RTX 4090, NVIDIA RTX A6000)" in \
+    assert "no capacity on any candidate (NVIDIA GeForce RTX 4090, NVIDIA RTX A6000)" in \
         failure.detail
     assert "no longer any instances available" in failure.detail
     assert h.live() == {}
@@ -317,3 +317,13 @@ def test_apply_tolerates_a_new_pod_missing_from_reads(tmp_path: Path,
         assert result.converged and result.count("create") == 1
         assert any("not visible on RunPod yet" in line for line in h.logs)
         assert len([p for p in world.pods.values() if not p.terminated]) == 1
+
+
+def test_apply_moves_on_after_any_400_and_says_when_the_key_lacks_permission(h: Harness) -> None:
+    # RunPod's capacity 400s carry no machine-readable code: any 400 tries the next
+    # candidate; a 403 on every candidate means the key lacks permission.
+    h.world.faults.append(Fault("POST /v2/pods", "5xx", times=1, status=400))
+    result = h.apply(h.stack(), max_attempts=1)
+    assert result.converged
+    (pod,) = h.live().values()
+    assert pod["gpu"]["id"] == "NVIDIA RTX A6000"

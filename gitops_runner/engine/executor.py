@@ -14,19 +14,20 @@ from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.readiness import wait_ready
 from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.plan.desired import DesiredPod, create_body, resolved_env
-from gitops_runner.plan.diff import record_spec
+from gitops_runner.plan.diff import record_spec, refreshed_record
 from gitops_runner.plan.model import PlanAction
 from gitops_runner.plan.observed import parse_pod
 from gitops_runner.plan.statefile import PodRecord
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
-    AuthError,
     CapacityError,
     CreateOutcomeUnknownError,
+    ForbiddenError,
     InvalidTransitionError,
     NotFoundError,
     RunPodError,
     TransientError,
+    placement_error,
 )
 
 # After a create whose answer was lost (timeout, 5xx), RunPod may still finish it, and
@@ -137,6 +138,13 @@ class Executor:
     def _update(self, action: PlanAction) -> tuple[str, str | None]:
         want = _desired(action)
         pod_id = action.pod_id or ""
+        if action.state_only:
+            # The pod already satisfies the new spec, and any PATCH would restart it.
+            record = self.journal.doc.pods.get(want.logical)
+            if record is not None:
+                self.journal.set_pod(want.logical,
+                                     refreshed_record(record, want, self.journal.now_text()))
+            return f"recorded the new spec of pod {pod_id} in state (no RunPod request)", None
         started = self.clock.monotonic()
         if action.start:
             # Started meanwhile (409)? Readiness below tells the truth either way.
@@ -153,7 +161,8 @@ class Executor:
         if action.patch_fields:
             with self.writes:
                 self._guard()
-                pod = self.client.update_pod(pod_id, self._patch_body(want, action.patch_fields))
+                body = self._patch_body(want, action.patch_fields, self._env_of(pod_id))
+                pod = self.client.update_pod(pod_id, body)
         else:
             pod = self.client.get_pod(pod_id)
         self._record(want, pod, healthy=False)
@@ -208,12 +217,23 @@ class Executor:
             self._guard()
             self.client.delete_pod(pod_id)
 
-    def _patch_body(self, want: DesiredPod, fields: tuple[str, ...]) -> dict[str, Any]:
+    def _env_of(self, pod_id: str) -> dict[str, str]:
+        """The pod's env as RunPod has it: a PATCH replaces the whole env, so the keys
+        RunPod injected (PUBLIC_KEY for SSH) must be sent back."""
+        try:
+            raw = (self.watcher.look(pod_id, 60.0) if self.watcher is not None
+                   else self.client.get_pod(pod_id))
+        except (NotFoundError, TransientError):
+            return {}
+        return dict(parse_pod(raw).env) if raw else {}
+
+    def _patch_body(self, want: DesiredPod, fields: tuple[str, ...],
+                    observed_env: dict[str, str] | None = None) -> dict[str, Any]:
         body = create_body(want, "unused", self.secrets)
         patch: dict[str, Any] = {}
         for name in fields:
             if name == "env":
-                patch["env"] = resolved_env(want, self.secrets)
+                patch["env"] = resolved_env(want, self.secrets, observed_env)
             elif name == "args":
                 patch["args"] = want.public_body["args"]
             elif name == "registry":
@@ -222,36 +242,34 @@ class Executor:
                 patch[name] = body[name]
         if "env" not in patch:
             # The spec marker lives in env; any PATCH also refreshes it.
-            patch["env"] = resolved_env(want, self.secrets)
+            patch["env"] = resolved_env(want, self.secrets, observed_env)
         return patch
 
     def _place(self, want: DesiredPod) -> dict[str, Any]:
-        """Create on the first candidate with capacity: GPU types in order x data centers."""
+        """Create on the first candidate that takes it: GPU types in order x data centers.
+
+        Any 400 or 403 moves on to the next candidate (RunPod's capacity 400s carry no
+        machine-readable code); when all fail, one error says why (errors.placement_error)."""
         dcs = list(want.public_body.get("dataCenterIds") or [None])
-        last = ""
+        attempts: list[tuple[str, RunPodError]] = []
         for gpu in want.candidates:
             for dc in dcs:
                 body = create_body(want, gpu, self.secrets)
                 if dc is not None:
                     body["dataCenterIds"] = [dc]
+                label = gpu + (f" in {dc}" if dc else "")
                 try:
                     pod = self._create_once(want, body)
-                except CapacityError as exc:
-                    last = exc.detail or str(exc)
-                    self.log(f"{want.logical}: no capacity for {gpu}"
-                             + (f" in {dc}" if dc else "") + ", trying the next candidate")
-                    continue
-                except AuthError as exc:
-                    if exc.status != 403:
-                        raise
-                    last = exc.detail or str(exc)
+                except (CapacityError, ForbiddenError) as exc:
+                    attempts.append((label, exc))
+                    self.log(f"{want.logical}: {label} refused ({exc.detail or exc}), "
+                             "trying the next candidate")
                     continue
                 if gpu != want.candidates[0]:
                     self.log(f"{want.logical}: placed on fallback GPU {gpu}")
                 return pod
-        raise ActionFailed(f"no candidate had capacity ({', '.join(want.candidates)}"
-                           + (f" in {', '.join(d for d in dcs if d)}" if dcs[0] else "")
-                           + f"); RunPod said: {last}", retry=True)
+        error = placement_error(want.logical, attempts)
+        raise ActionFailed(str(error), retry=error.retryable)
 
     def _create_once(self, want: DesiredPod, body: dict[str, Any]) -> dict[str, Any]:
         for _ in range(3):

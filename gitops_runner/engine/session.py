@@ -33,6 +33,8 @@ class RunPodSettings:
     api_key: str = ""
     proxy_url: str = DEFAULT_PROXY_URL
     sandbox_boot_seconds: float = 3.0
+    # The longest rate-limit wait a run sits out (with its lock held): CONTRACT §10.
+    max_wait: float = 300.0
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,9 @@ class Session:
         """Lock records and history name the pull request whose merge is applied."""
         self.identity = replace(self.identity, pull_request=str(number))
 
+    def with_max_wait(self, seconds: float) -> None:
+        self.runpod_settings = replace(self.runpod_settings, max_wait=seconds)
+
     def with_api_key(self, key: str) -> None:
         if key:
             self.runpod_settings = replace(self.runpod_settings, api_key=key.strip())
@@ -143,7 +148,8 @@ class Session:
         """The RunPod client's waits run on the session clock and end on cancel."""
         clock, cancel = self.clock, self.cancel
         return {"sleep": lambda seconds: clock.sleep(seconds, cancel),
-                "clock": clock.monotonic, "cancel": cancel}
+                "clock": clock.monotonic, "wall": clock.time, "cancel": cancel,
+                "max_wait": self.runpod_settings.max_wait}
 
     def backend(self, stack: Stack) -> tuple[StateStore, Locker]:
         return self.backends(stack, self.log)
@@ -166,9 +172,9 @@ class Session:
 
         self.log(SANDBOX_BANNER)
         boot = settings.sandbox_boot_seconds
-        world = World(clock=self.clock.time,
-                      settings=Settings(provisioning_seconds=boot / 3,
-                                        starting_seconds=boot * 2 / 3))
+        # The realistic simulator: reads that lag, injected env, serving images whose
+        # flags are checked (docs/runpod-notes.md), so the sandbox fails as RunPod would.
+        world = World(clock=self.clock.time, settings=Settings.realistic(boot))
         store = FileStore(os.path.join(sandbox_dir(stacks), "sandbox", "runpod.json"))
         with Simulator(world, store) as sim:
             # Simulated pods boot in `boot` seconds: look a few times per boot.

@@ -11,13 +11,13 @@ from gitops_runner.config.model import Stack
 from gitops_runner.engine.readiness import health_ok, proxy_url
 from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import desired_pods
+from gitops_runner.plan.observed import declared_runtime_ports
 from gitops_runner.plan.statefile import StateDoc
 
 
 def endpoints(raw: Mapping[str, Any], template: str) -> list[str]:
     out = []
-    runtime = raw.get("runtime") or {}
-    for port in runtime.get("ports") or []:
+    for port in declared_runtime_ports(raw):  # not RunPod's own platform port
         if port.get("type") == "http":
             out.append(proxy_url(template, str(raw.get("id")), int(port.get("private", 0))))
         elif port.get("public"):
