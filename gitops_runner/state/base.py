@@ -12,6 +12,7 @@ promises the same things, and tests/state/contract.py holds it to them:
   carrying the holder's LockInfo. Lock ids are unique per acquisition.
 - unlock(lock_id) removes the lock only when lock_id matches the holder's.
 - A lock whose lease expired may be taken over; refresh(info) extends the lease.
+- delete(token) removes the document under the same condition as write.
 """
 
 from __future__ import annotations
@@ -141,6 +142,10 @@ class StateStore(Protocol):
     def read(self) -> Snapshot: ...
     def write(self, doc: StateDoc, token: str | None) -> str: ...
     def describe(self) -> str: ...
+
+    def delete(self, token: str) -> None:
+        """Remove the stored document (a destroyed preview's state) if it is still the
+        version `token` names; else StateConflictError. Backups/versions may stay."""
 
 
 class Locker(Protocol):
