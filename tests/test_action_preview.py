@@ -69,8 +69,7 @@ def test_preview_label_deploys_it_with_endpoints_in_the_comment(action_repo: Act
     assert "<!-- gitops-runner:stack stack=app/prod fingerprint=" in body
     assert "<!-- gitops-runner:stack stack=app/prod-pr-12 fingerprint=none -->" in body
     assert ":white_check_mark: Preview ready" in body
-    assert f"`http://127.0.0.1:" in body or f"{pod['id']}-8000" in body
-    assert "| healthy |" in body
+    assert f"/proxy/{pod['id']}/8000` | healthy |" in body, "the endpoint, usable as is"
     assert "Deploying the preview" not in body, "the progress note is replaced"
 
 
