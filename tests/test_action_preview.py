@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from tests.action_repo import ActionRepo
-from tests.fakes.github import GitHubState, pull_request_event
+from tests.fakes.github import GitHubState, merged_pull, pull_request_event, push_event
 
 PREVIEWED = """\
 version: 1
@@ -186,3 +186,28 @@ def test_preview_past_its_ttl_is_swept(action_repo: ActionRepo) -> None:
     assert stack_pods(action_repo, "app/prod-pr-12") == []
     assert not state_file(action_repo, "prod-pr-12").exists()
     assert "older than its ttl_hours (48 h)" in action_repo.summary()
+
+
+def test_preview_merge_applies_the_reviewed_main_plan_and_close_destroys_the_preview(
+        action_repo: ActionRepo) -> None:
+    previewed(action_repo)
+    assert action_repo.run("pull_request", event("labeled")).code == 0
+    action_repo.gh.commit_pulls["abc123def456"] = [merged_pull(12)]
+    pushed = action_repo.run("push", push_event())
+    assert pushed.code == 0, pushed.err
+    assert len(stack_pods(action_repo, "app/prod")) == 1, "the preview section is no review"
+    closed = action_repo.run("pull_request", event("closed"))
+    assert closed.code == 0, closed.err
+    assert stack_pods(action_repo, "app/prod-pr-12") == []
+    assert len(stack_pods(action_repo, "app/prod")) == 1, "closing never touches main"
+
+
+def test_preview_masks_secrets_only_its_overrides_name(action_repo: ActionRepo) -> None:
+    previewed(action_repo, text=PREVIEWED.replace("{MODE: preview}",
+                                                  "{MODE: preview, PREVIEW_KEY: {secret: PK}}"))
+    result = action_repo.run_with_env({"PK": "pk-SECRET-4242"}, "pull_request",
+                                      event("labeled"))
+    assert result.code == 0, result.err
+    assert "::add-mask::pk-SECRET-4242" in result.out
+    (pod,) = stack_pods(action_repo, "app/prod-pr-12")
+    assert pod["env"]["PREVIEW_KEY"] == "pk-SECRET-4242"

@@ -21,6 +21,7 @@ from gitops_runner.errors import GitopsError
 from gitops_runner.github import comment as gc
 from gitops_runner.github.api import GitHubError
 from gitops_runner.github.gate import PreviewDecision, decide_preview
+from gitops_runner.github.outputs import mask_lines
 from gitops_runner.report.plan import money
 from gitops_runner.report.preview import rows_markdown
 
@@ -103,6 +104,9 @@ def _apply(run: Run, stack: Stack, number: int) -> str:
     preview = stack.preview
     assert preview is not None
     secrets = run.session.secret_values([preview_stack(stack, number)])
+    # `overrides` may name secrets the main stacks do not: mask them before any output.
+    for line in mask_lines(list(secrets.values())):
+        run.out.command(line, redact=False)
     with run.session.runpod([stack]) as access:
         done = engine.apply_preview(run.session, stack, number, access, secrets)
     result = done.result
