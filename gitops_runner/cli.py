@@ -284,6 +284,23 @@ def state_import(c: Ctx, pod: str, pod_id: str, configs: tuple[str, ...]) -> int
 
 
 @cli.group()
+def preview() -> None:
+    """Per-pull-request preview stacks (the Action deploys them)."""
+
+
+@preview.command("list")
+@config_option
+@format_option("text", "json")
+@sandbox_option
+@pass_ctx
+def preview_list(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
+    """Live previews of the stacks: pull request, pods, age, TTL and $/h."""
+    from gitops_runner.commands import preview
+
+    return preview.list_previews(c.session(), configs, fmt)
+
+
+@cli.group()
 def lock() -> None:
     """Who holds the stacks' locks."""
 

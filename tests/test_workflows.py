@@ -42,6 +42,12 @@ def test_workflows_plan_runs_on_every_pull_request_and_the_merge_queue() -> None
     assert on["merge_group"] is None or "paths" not in on["merge_group"]
 
 
+def test_workflows_plan_runs_on_the_events_previews_need() -> None:
+    types = set(workflow("plan.yml")["on"]["pull_request"]["types"])
+    # GitHub's defaults, plus labeled (deploy), unlabeled and closed (destroy).
+    assert types == {"opened", "synchronize", "reopened", "labeled", "unlabeled", "closed"}
+
+
 def test_workflows_plan_skips_aws_for_forks() -> None:
     (aws,) = [s for s in steps(workflow("plan.yml"))
               if s["uses"].startswith("aws-actions/")]

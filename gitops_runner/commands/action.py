@@ -11,7 +11,7 @@ from __future__ import annotations
 import glob
 from collections.abc import Callable
 
-from gitops_runner.commands import action_drift, action_review
+from gitops_runner.commands import action_drift, action_preview, action_review
 from gitops_runner.commands.action_run import Run
 from gitops_runner.config import check_files
 from gitops_runner.config.errors import Problem
@@ -31,12 +31,13 @@ from gitops_runner.github.outputs import (
 
 Handler = Callable[[Run, list[Stack]], None]
 HANDLERS: dict[str, Handler] = {
-    "validate": lambda run, stacks: None,  # loading the files is the validation
+    "validate": action_preview.fork_notice,  # loading the files is the validation
     "plan": action_review.plan,
     "apply": action_review.apply,
     "drift": action_drift.drift,
     "destroy": action_drift.destroy,
     "schedule": action_drift.schedule,
+    "preview": action_preview.closed,  # a pull request closed: its previews go
 }
 
 
@@ -54,7 +55,7 @@ def run(session: Session, ctx: ActionContext) -> int:
         out.log(f"error: {exc}")
         return 1  # before any change: nothing to report anywhere else
     run.decision = decide(ctx.event_name, ctx.ref, ctx.default_branch, ctx.command,
-                          ctx.reconcile, ctx.is_fork)
+                          ctx.reconcile, ctx.is_fork, ctx.event_action)
     if run.decision.refusal:
         run.refuse(run.decision.refusal)
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gitops_runner.commands import action_review
+from gitops_runner.commands import action_preview, action_review
 from gitops_runner.commands.action_run import Run
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.destroy import destroy_stack
@@ -16,6 +16,8 @@ from gitops_runner.report.drift import drift_markdown
 
 
 def drift(run: Run, stacks: list[Stack]) -> None:
+    if run.decision.sweep_previews:
+        action_preview.sweep(run, stacks)
     reconcile = run.decision.reconcile
     secrets = run.session.secret_values(stacks, required=reconcile)
     with run.session.runpod(stacks) as access:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from gitops_runner.commands import action_preview
 from gitops_runner.commands.action_run import PLAN_JSON, Run
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.apply import ApplyOptions, PlanChangedError, apply_stack
@@ -40,7 +41,14 @@ def plan(run: Run, stacks: list[Stack]) -> None:
     run.summary.extend(s.markdown for s in sections)
     if violations:
         run.fail()
-    gh, number = run.github(), run.ctx.pull_number
+    _comment(run, sections)
+    previews = action_preview.previews(run, stacks, lambda more: _comment(run, sections + more))
+    if previews:
+        _comment(run, sections + previews)
+
+
+def _comment(run: Run, sections: list[gc.StackSection]) -> None:
+    gh, number, out = run.github(), run.ctx.pull_number, run.out
     if run.ctx.event_name != "pull_request" or not (run.ctx.comment and gh and number):
         return
     footer = f"_Planned at {run.ctx.sha[:12]} by [this run]({run.ctx.run_url})._"

@@ -19,6 +19,7 @@ from gitops_runner.config.model import (
     Model,
     NetworkVolume,
     PodSpec,
+    Preview,
     Rollout,
     Runtime,
     SecretRef,
@@ -121,6 +122,17 @@ def _guardrails(raw: dict[str, Any]) -> Guardrails:
     )
 
 
+def _preview(data: dict[str, Any]) -> Preview | None:
+    from gitops_runner.config.preview import DEFAULT_LABEL, merge_overrides
+
+    raw = data.get("preview")
+    if raw is None:
+        return None
+    over = raw.get("overrides", {})
+    return Preview(raw.get("label", DEFAULT_LABEL), raw["ttl_hours"], raw["max_hourly_cost"],
+                   tuple(_pod(merge_overrides(p, over), data["project"]) for p in data["pods"]))
+
+
 def build_stack(file: str, data: dict[str, Any]) -> Stack:
     project = data["project"]
     return Stack(
@@ -130,4 +142,5 @@ def build_stack(file: str, data: dict[str, Any]) -> Stack:
         pods=tuple(_pod(p, project) for p in data["pods"]),
         state=_state(data.get("state", {}), file),
         guardrails=_guardrails(data.get("guardrails", {})),
+        preview=_preview(data),
     )

@@ -148,6 +148,16 @@ class Guardrails:
 
 
 @dataclass(frozen=True)
+class Preview:
+    """CONTRACT §12: the stack's per-pull-request previews (config/preview.py derives them)."""
+
+    label: str
+    ttl_hours: float
+    max_hourly_cost: float
+    pods: tuple[PodSpec, ...]  # the stack's pods with `overrides` merged over each
+
+
+@dataclass(frozen=True)
 class Stack:
     """One deploy file: project + environment and its pods."""
 
@@ -157,6 +167,7 @@ class Stack:
     pods: tuple[PodSpec, ...]
     state: StateSettings = field(default_factory=StateSettings)
     guardrails: Guardrails = field(default_factory=Guardrails)
+    preview: Preview | None = None
 
     @property
     def name(self) -> StackName:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from gitops_runner.config.errors import Problem
 from gitops_runner.config.naming import MARKER_PREFIX, logical_names, runpod_name
+from gitops_runner.config.semantic_preview import check_environment, check_preview
 from gitops_runner.config.yaml_loader import LoadedYaml, Path
 
 # RunPod documents no maximum pod name length; we keep names well inside what
@@ -76,7 +78,19 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
     if "max_gpus" in guard and total_gpus > guard["max_gpus"]:
         c.at(("guardrails", "max_gpus"), f"guardrails.max_gpus: the stack declares {total_gpus} "
                                          f"GPUs, over the limit of {guard['max_gpus']}")
+    c.problems += check_environment(doc, env_name) + check_preview(doc, MAX_POD_NAME,
+                                                                   _pod_messages(doc))
     return c.problems
+
+
+def _pod_messages(doc: LoadedYaml) -> Callable[[Path, dict[str, Any], dict[str, Any]], list[str]]:
+    """_check_pod's messages for a pod that may not be in the document (a preview's)."""
+    def messages(base: Path, pod: dict[str, Any], guard: dict[str, Any]) -> list[str]:
+        c = _Checker(doc)
+        _check_pod(c, base, pod, guard)
+        return [p.message for p in c.problems]
+
+    return messages
 
 
 def _check_state(c: _Checker, state: dict[str, Any]) -> None:

@@ -72,6 +72,17 @@ class ActionContext:
         return str(head_repo.get("full_name") or "") != self.repository
 
     @property
+    def event_action(self) -> str:
+        """The event's activity type: opened, synchronize, labeled, closed..."""
+        return str(self.event.get("action") or "")
+
+    @property
+    def pull_labels(self) -> frozenset[str]:
+        pr = self.event.get("pull_request") or {}
+        return frozenset(str(label.get("name")) for label in pr.get("labels") or []
+                         if isinstance(label, dict))
+
+    @property
     def pull_number(self) -> int | None:
         pr = self.event.get("pull_request") or {}
         number = pr.get("number") or self.event.get("number")

@@ -3,7 +3,8 @@
 Pure: event × ref × command × reconcile × fork in, a Decision out. Only a push to the
 default branch and a schedule/workflow_dispatch run on the default branch may apply,
 destroy, schedule or reconcile, whatever the inputs say; anything else that asks is
-refused (exit 1) with the reason, and runs nothing.
+refused (exit 1) with the reason, and runs nothing. The one exception, decided by
+decide_preview: a same-repository pull request's own preview stacks (CONTRACT §12).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class Decision:
     drift_issues: bool = False  # open/close drift issues (default branch only)
     refusal: str = ""  # set: exit 1, nothing runs
     note: str = ""  # said in the log and the job summary
+    sweep_previews: bool = False  # destroy previews whose pull request closed or TTL passed
 
     @property
     def may_change(self) -> bool:
@@ -30,7 +32,7 @@ class Decision:
 
 
 def decide(event: str, ref: str, default_branch: str, command: str, reconcile: bool,
-           fork: bool = False) -> Decision:
+           fork: bool = False, action: str = "") -> Decision:
     if command not in COMMANDS:
         return Decision("nothing", refusal=f"unknown command {command!r}; use one of "
                                            + ", ".join(COMMANDS))
@@ -47,6 +49,8 @@ def decide(event: str, ref: str, default_branch: str, command: str, reconcile: b
             f"push to {default_ref} and schedule/workflow_dispatch runs on {default_ref} may "
             "change RunPod; pull requests are applied when they are merged"))
     if command == "auto":
+        if event == "pull_request" and action == "closed":
+            return _closed(fork)
         return _auto(event, ref, default_ref, trusted, reconcile, fork)
     if command == "plan" and fork:
         return _fork()
@@ -78,5 +82,47 @@ def _auto(event: str, ref: str, default_ref: str, trusted: bool, reconcile: bool
     if event in ("schedule", "workflow_dispatch"):
         note = "" if trusted else (f"`{ref}` is not `{default_ref}`: drift is reported "
                                    "here only; drift issues are left alone.")
-        return Decision("drift", reconcile=reconcile, drift_issues=trusted, note=note)
+        return Decision("drift", reconcile=reconcile, drift_issues=trusted, note=note,
+                        sweep_previews=trusted)
     return Decision("nothing", note=f"Nothing to do for the `{event}` event.")
+
+
+def _closed(fork: bool) -> Decision:
+    if fork:
+        return Decision("nothing", note="Pull request from a fork closed: it never had a "
+                                        "preview, so there is nothing to do.")
+    return Decision("preview", note="Pull request closed: its preview stacks are destroyed; "
+                                    "nothing else runs (the merge's push applies the stacks).")
+
+
+# -- previews (CONTRACT §12): the one thing a pull request may apply -----------------------
+PREVIEW_APPLY = frozenset({"opened", "synchronize", "labeled", "reopened"})
+PREVIEW_DESTROY = frozenset({"unlabeled", "closed"})
+
+
+@dataclass(frozen=True)
+class PreviewDecision:
+    action: str = ""  # apply | destroy | "" (leave the preview alone)
+    note: str = ""
+
+
+def decide_preview(event: str, action: str, command: str, fork: bool,
+                   labels: frozenset[str], label: str) -> PreviewDecision:
+    """One stack's preview on one pull request event. Only a same-repository pull request
+    carrying `label` gets one applied (adding a label needs triage rights: it is the
+    approval); unlabeling or closing destroys it. Forks never: they have no secrets, and a
+    fork's files must never reach RunPod with ours."""
+    if event != "pull_request" or command not in ("auto", "plan"):
+        return PreviewDecision()
+    if fork:
+        if label in labels:
+            return PreviewDecision(note=(
+                f"This pull request carries the `{label}` label, but it comes from a fork: "
+                "previews are never deployed for forks. Push the branch to this repository "
+                "to get a preview."))
+        return PreviewDecision()
+    if action == "closed" or (action == "unlabeled" and label not in labels):
+        return PreviewDecision("destroy")
+    if action in PREVIEW_APPLY and label in labels:
+        return PreviewDecision("apply")
+    return PreviewDecision()

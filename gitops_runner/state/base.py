@@ -14,6 +14,7 @@ promises the same things, and tests/state/contract.py holds it to them:
 - A lock may be taken over only TAKEOVER_MARGIN_SECONDS after its Expires (another
   runner's clock may be off); refresh(info) extends the lease, and fails with LockError
   once someone else holds the lock.
+- delete(token) removes the document under the same condition as write.
 """
 
 from __future__ import annotations
@@ -150,6 +151,10 @@ class StateStore(Protocol):
     def read(self) -> Snapshot: ...
     def write(self, doc: StateDoc, token: str | None) -> str: ...
     def describe(self) -> str: ...
+
+    def delete(self, token: str) -> None:
+        """Remove the stored document (a destroyed preview's state) if it is still the
+        version `token` names; else StateConflictError. Backups/versions may stay."""
 
 
 class Locker(Protocol):

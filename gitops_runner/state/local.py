@@ -77,6 +77,18 @@ class LocalStateStore:
             atomic_write(self.path, data)
         return _token(data)
 
+    def delete(self, token: str) -> None:
+        with self._guard():
+            raw = self._read_raw()
+            if raw is None:
+                return
+            if _token(raw) != token:
+                raise StateConflictError(
+                    f"state of {self.stack} changed since it was read ({self.path}); "
+                    "someone else applied meanwhile — run again")
+            atomic_write(self.path + ".backup", raw)
+            os.remove(self.path)
+
 
 class FileLocker:
     """One process at a time per stack, via flock on `{environment}.lock`."""

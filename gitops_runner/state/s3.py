@@ -122,6 +122,26 @@ class S3StateStore:
         self._known = (etag, doc)
         return etag
 
+    def delete(self, token: str) -> None:
+        # A fresh look (not the cached version), then a conditional delete where S3 has
+        # one; the caller holds the lock, and bucket versioning keeps the deleted copy.
+        got = self._get()
+        if got is None:
+            return
+        if got[1] != token:
+            raise StateConflictError(f"state {self.describe()} changed since it was read; "
+                                     "someone else wrote it meanwhile — run again")
+        try:
+            self.s3.delete_object(Bucket=self.bucket, Key=self.key, IfMatch=token)
+        except ClientError as exc:
+            if error_code(exc) in CONFLICT_CODES:
+                raise StateConflictError(f"state {self.describe()} changed since it was read "
+                                         "(conditional delete refused) — run again") from None
+            raise aws_error("deleting state", self.describe(), exc) from None
+        except BotoCoreError as exc:
+            raise aws_error("deleting state", self.describe(), exc) from None
+        self._known = None
+
     def _check_versioning(self) -> None:
         if self._checked_versioning or self._warn is None:
             return

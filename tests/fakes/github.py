@@ -38,6 +38,7 @@ class GitHubState:
     labels: set[str] = field(default_factory=set)
     commit_pulls: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     runs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pulls: dict[int, dict[str, Any]] = field(default_factory=dict)  # number -> pull request
     requests: list[tuple[str, str, str]] = field(default_factory=list)  # method, path, body
     read_only: bool = False
     broken: bool = False  # every request answers 502
@@ -186,6 +187,10 @@ class _Handler(BaseHTTPRequestHandler):
             issue.update({k: v for k, v in body.items() if k in ("body", "state", "title")})
             self._send(200, issue)
             return
+        if m := re.fullmatch(r"/repos/[^/]+/[^/]+/pulls/(\d+)", path):
+            pull = st.pulls.get(int(m.group(1)))
+            self._send(200 if pull else 404, pull or {"message": "Not Found"})
+            return
         if m := re.fullmatch(r"/repos/[^/]+/[^/]+/actions/runs/(\d+)", path):
             run = st.runs.get(m.group(1))
             self._send(200 if run else 404, run or {"message": "Not Found"})
@@ -219,13 +224,15 @@ def repository(default_branch: str = "main") -> dict[str, Any]:
     return {"full_name": REPO, "default_branch": default_branch}
 
 
-def pull_request_event(number: int = 12, fork: bool = False,
-                       action: str = "synchronize") -> dict[str, Any]:
+def pull_request_event(number: int = 12, fork: bool = False, action: str = "synchronize",
+                       labels: tuple[str, ...] = ()) -> dict[str, Any]:
     head = {"full_name": "mallory/models", "fork": True} if fork else \
         {"full_name": REPO, "fork": False}
     return {"action": action, "number": number, "repository": repository(),
             "pull_request": {"number": number, "head": {"ref": "feature", "repo": head},
-                             "base": {"ref": "main", "repo": repository()}}}
+                             "base": {"ref": "main", "repo": repository()},
+                             "state": "closed" if action == "closed" else "open",
+                             "labels": [{"name": name} for name in labels]}}
 
 
 def merge_group_event() -> dict[str, Any]:

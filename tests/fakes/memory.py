@@ -48,6 +48,13 @@ class MemoryStore:
             self.shared.version += 1
             return str(self.shared.version)
 
+    def delete(self, token: str) -> None:
+        with self.shared.lock:
+            if self.shared.text is not None and str(self.shared.version) != token:
+                raise StateConflictError("state changed since it was read")
+            self.shared.text = None
+            self.shared.version += 1
+
 
 class MemoryLocker:
     def __init__(self, shared: Shared, clock: Callable[[], float] = time.time) -> None:

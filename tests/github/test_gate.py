@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitops_runner.github.gate import decide
+from gitops_runner.github.gate import decide, decide_preview
 
 MAIN = "refs/heads/main"
 BRANCH = "refs/heads/feature"
@@ -71,3 +71,57 @@ def test_gate_drift_issues_only_on_the_default_branch() -> None:
 def test_gate_other_default_branch_names() -> None:
     assert decide("push", "refs/heads/trunk", "trunk", "auto", False).command == "apply"
     assert decide("push", MAIN, "trunk", "auto", False).command == "nothing"
+
+
+def test_gate_closed_pull_request_only_destroys_previews() -> None:
+    assert decide("pull_request", BRANCH, "main", "auto", False, action="closed").command \
+        == "preview"
+    assert decide("pull_request", BRANCH, "main", "auto", False, True, "closed").command \
+        == "nothing"
+    assert decide("pull_request", BRANCH, "main", "auto", False, action="labeled").command \
+        == "plan"
+
+
+def test_gate_sweeps_previews_only_on_the_default_branch() -> None:
+    assert decide("schedule", MAIN, "main", "auto", False).sweep_previews
+    assert decide("workflow_dispatch", MAIN, "main", "auto", True).sweep_previews
+    assert not decide("workflow_dispatch", BRANCH, "main", "auto", False).sweep_previews
+    assert not decide("pull_request", BRANCH, "main", "auto", False).sweep_previews
+
+
+LABELED = frozenset({"preview", "bug"})
+UNLABELED = frozenset({"bug"})
+# (event, action, command, fork, labels) -> preview action, with a notice?
+PREVIEW_TABLE = [
+    ("pull_request", "opened", "auto", False, LABELED, "apply", False),
+    ("pull_request", "synchronize", "auto", False, LABELED, "apply", False),
+    ("pull_request", "labeled", "auto", False, LABELED, "apply", False),
+    ("pull_request", "reopened", "auto", False, LABELED, "apply", False),
+    ("pull_request", "synchronize", "plan", False, LABELED, "apply", False),
+    ("pull_request", "opened", "auto", False, UNLABELED, "", False),
+    ("pull_request", "labeled", "auto", False, UNLABELED, "", False),
+    ("pull_request", "edited", "auto", False, LABELED, "", False),
+    ("pull_request", "unlabeled", "auto", False, UNLABELED, "destroy", False),
+    ("pull_request", "unlabeled", "auto", False, LABELED, "", False),  # another label went
+    ("pull_request", "closed", "auto", False, LABELED, "destroy", False),
+    ("pull_request", "closed", "auto", False, UNLABELED, "destroy", False),
+    ("pull_request", "labeled", "auto", True, LABELED, "", True),
+    ("pull_request", "synchronize", "auto", True, LABELED, "", True),
+    ("pull_request", "closed", "auto", True, LABELED, "", True),
+    ("pull_request", "labeled", "auto", True, UNLABELED, "", False),
+    ("pull_request", "labeled", "validate", False, LABELED, "", False),
+    ("pull_request", "labeled", "apply", False, LABELED, "", False),
+    ("pull_request_target", "labeled", "auto", False, LABELED, "", False),
+    ("pull_request_target", "closed", "auto", False, LABELED, "", False),
+    ("merge_group", "checks_requested", "auto", False, LABELED, "", False),
+    ("push", "", "auto", False, LABELED, "", False),
+    ("issue_comment", "created", "auto", False, LABELED, "", False),
+]
+
+
+@pytest.mark.parametrize(("event", "action", "command", "fork", "labels", "does", "notice"),
+                         PREVIEW_TABLE)
+def test_gate_decides_previews(event: str, action: str, command: str, fork: bool,
+                               labels: frozenset[str], does: str, notice: bool) -> None:
+    d = decide_preview(event, action, command, fork, labels, "preview")
+    assert (d.action, bool(d.note)) == (does, notice)

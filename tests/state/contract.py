@@ -192,8 +192,24 @@ def check_heartbeat_keeps_a_lock_alive(p: Pair) -> None:
     p.locker_a.unlock(short.id)
 
 
+def check_delete_needs_the_current_version(p: Pair) -> None:
+    token = p.store_a.write(first_state(), None)
+    stale = p.store_b.read()
+    doc = p.store_a.read().doc
+    assert doc is not None and stale.token is not None
+    token = p.store_a.write(doc.next_serial(), token)
+    with pytest.raises(StateConflictError):
+        p.store_b.delete(stale.token)
+    assert p.store_b.read().doc is not None
+    p.store_b.delete(token)
+    assert p.store_a.read() == p.store_b.read()
+    assert p.store_a.read().doc is None
+    p.store_a.write(first_state(), None)  # a later stack of the same name starts afresh
+
+
 STATE_CHECKS = [
     check_read_empty_then_round_trip,
+    check_delete_needs_the_current_version,
     check_create_refused_when_state_exists,
     check_zombie_writer_with_stale_token_is_refused,
     check_serial_must_increase_and_lineage_match,

@@ -1,0 +1,23 @@
+"""`preview list`: live previews (CONTRACT §12), found on RunPod by their stack markers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from gitops_runner.engine.clock import utcnow
+from gitops_runner.engine.preview import find_previews
+from gitops_runner.engine.session import Session
+from gitops_runner.report.preview import list_rows, list_text
+
+
+def list_previews(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
+    stacks = session.stacks(configs)
+    with session.runpod(stacks) as access:
+        live = find_previews(stacks, access)
+    rows = list_rows(live, utcnow(session.clock))
+    if fmt == "json":
+        session.out.report(json.dumps({"previews": rows}, indent=2))
+    else:
+        session.out.report(list_text(rows))
+    return 0
