@@ -155,6 +155,7 @@ def test_apply_readiness_timeout_keeps_pod_and_next_apply_waits_again(h: Harness
     assert h.store().read().doc.pods["api"].healthy is False  # type: ignore[union-attr]
     for pod in h.world.pods.values():
         pod.healthy_after = 0.0
+    h.session.clock.sleep(5)  # the operator re-runs apply later; the pod has booted
     again = h.apply(stack)
     assert again.converged and again.count("update") == 1
     assert list(h.live()) == [pod_id], "the kept pod was waited for, not recreated"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.clock import VIRTUAL
 from tests.helpers import run_cli
 
 DEPLOY = """\
@@ -53,6 +54,7 @@ def test_cli_apply_then_schedule_week_edges_and_drift(repo: Path) -> None:
     # Monday 09:00 Paris: web's window is open; batch is declared stopped and left alone.
     morning = run_cli(["schedule", "--at", "2026-12-07T09:00:00+01:00"], SANDBOX)
     assert morning.code == 0, morning.err
+    VIRTUAL.sleep(10)  # hourly runs: RunPod's reads have caught up with the start
     # Friday 20:05: closed. The report names the pod and why.
     evening = run_cli(["schedule", "--at", "2026-12-04T20:05:00+01:00"], SANDBOX)
     assert evening.out.splitlines() == [

@@ -174,7 +174,10 @@ class Session:
         boot = settings.sandbox_boot_seconds
         # The realistic simulator: reads that lag, injected env, serving images whose
         # flags are checked (docs/runpod-notes.md), so the sandbox fails as RunPod would.
-        world = World(clock=self.clock.time, settings=Settings.realistic(boot))
+        # Its lags scale with the boot time, so a fast sandbox stays proportionate.
+        lag = min(2.0, boot)
+        world = World(clock=self.clock.time, settings=Settings.realistic(
+            boot, read_lag_seconds=lag, stale_seconds=lag))
         store = FileStore(os.path.join(sandbox_dir(stacks), "sandbox", "runpod.json"))
         with Simulator(world, store) as sim:
             # Simulated pods boot in `boot` seconds: look a few times per boot.

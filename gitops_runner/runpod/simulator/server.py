@@ -25,6 +25,9 @@ __all__ = ["Exchange", "FileStore", "Simulator"]  # FileStore: the sandbox wirin
 class _Handler(BaseHTTPRequestHandler):
     server: SimulatorServer
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: with Nagle on, a keep-alive client's
+    # delayed ACK holds every answer ~40 ms. RunPod's latency is modelled explicitly.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         return
