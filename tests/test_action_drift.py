@@ -4,8 +4,10 @@ only on the default branch."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from tests.action_repo import ActionRepo
+from tests.fakes.clock import VIRTUAL
 from tests.fakes.github import add_issue, push_event, user
 
 
@@ -67,7 +69,33 @@ def test_action_dispatch_on_a_feature_branch_reports_drift_without_issues(
     assert action_repo.gh.issues == {}
 
 
-def test_action_command_schedule_is_not_there_yet(action_repo: ActionRepo) -> None:
-    result = action_repo.run("schedule", {}, command="schedule")
-    assert result.code == 1
-    assert "command: schedule is not available in this version" in result.err
+def _closed_window_now() -> str:
+    # A window on a day three days from the (virtual) now: certainly closed for the test.
+    now = datetime.fromtimestamp(VIRTUAL.time(), UTC)
+    day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[(now.weekday() + 3) % 7]
+    return f"{day} 10:00-11:00"
+
+
+def test_action_scheduled_run_stops_pods_outside_their_window_then_drift_is_clean(
+        action_repo: ActionRepo) -> None:
+    assert action_repo.run("push", push_event(), command="apply").code == 0
+    deploy = action_repo.root / "deploy" / "app.yaml"
+    deploy.write_text(deploy.read_text().replace(
+        "    health_check:",
+        f"    schedule: {{timezone: UTC, running: [\"{_closed_window_now()}\"]}}\n"
+        "    health_check:"))
+    result = action_repo.run("schedule", {})
+    assert result.code == 0, result.err
+    assert "api: stop (outside its running windows" in result.err
+    summary = (action_repo.root / "summary.md").read_text()
+    assert "### gitops-runner schedule" in summary
+    assert action_repo.output("has-drift") == "false", "a pod stopped by its schedule is not drift"
+    world = json.loads((action_repo.root / ".state" / "sandbox" / "runpod.json").read_text())
+    assert [p["stopped"] for p in world["pods"] if not p["terminated"]] == [True]
+
+
+def test_action_command_schedule_only_starts_and_stops(action_repo: ActionRepo) -> None:
+    assert action_repo.run("push", push_event(), command="apply").code == 0
+    result = action_repo.run("workflow_dispatch", {}, command="schedule")
+    assert result.code == 0, result.err
+    assert action_repo.gh.issues == {}, "command: schedule runs no drift"

@@ -1,21 +1,26 @@
-"""The scheduled loop: drift (with drift issues, and reconcile when asked) and destroy."""
+"""The scheduled loop: schedule (start/stop to match running windows and idle stop),
+then drift (with drift issues, and reconcile when asked); and destroy."""
 
 from __future__ import annotations
 
 from gitops_runner.commands import action_preview, action_review
 from gitops_runner.commands.action_run import Run
 from gitops_runner.config.model import Stack
+from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.destroy import destroy_stack
 from gitops_runner.engine.observe import drift_stacks
-from gitops_runner.errors import GitopsError
+from gitops_runner.engine.schedule import schedule_stacks
 from gitops_runner.github.api import GitHubError
 from gitops_runner.github.comment import neutralise_markdown
 from gitops_runner.github.issues import open_drift_issues, sync_drift_issue
 from gitops_runner.plan.drift import StackDrift
 from gitops_runner.report.drift import drift_markdown
+from gitops_runner.report.schedule import render_schedule
 
 
 def drift(run: Run, stacks: list[Stack]) -> None:
+    if run.decision.schedule:
+        schedule(run, stacks)
     if run.decision.sweep_previews:
         action_preview.sweep(run, stacks)
     reconcile = run.decision.reconcile
@@ -65,7 +70,16 @@ def destroy(run: Run, stacks: list[Stack]) -> None:
 
 
 def schedule(run: Run, stacks: list[Stack]) -> None:
-    """`command: schedule` (CONTRACT §11) needs the schedule command, which this version
-    does not have yet; the scheduled run (`auto`) runs drift until it does."""
-    raise GitopsError("command: schedule is not available in this version of gitops-runner; "
-                      "the scheduled workflow runs drift (command: auto) until it is")
+    """Start and stop pods to match their running windows and idle stop (CONTRACT §11);
+    the scheduled run does this before drift, so drift sees the pods as they should be."""
+    if not any(p.schedule is not None or p.idle_stop is not None
+               for s in stacks for p in s.pods):
+        return  # nothing is scheduled: no lock, no request
+    with run.session.runpod(stacks) as access:
+        results = schedule_stacks(run.session, stacks, access, utcnow(run.session.clock))
+    text = render_schedule(results, "text")
+    run.out.log(text)
+    run.summary.append("### gitops-runner schedule\n\n```\n" + text.replace("```", "")
+                       + "\n```\n")
+    if any(r.failed for r in results):
+        run.fail()

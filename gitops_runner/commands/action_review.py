@@ -11,6 +11,7 @@ from gitops_runner.commands.action_run import PLAN_JSON, Run
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.apply import ApplyOptions, PlanChangedError, apply_stack
 from gitops_runner.engine.observe import plan_stacks
+from gitops_runner.errors import GitopsError
 from gitops_runner.fsutil import atomic_write
 from gitops_runner.github import comment as gc
 from gitops_runner.github.api import GitHubError
@@ -127,6 +128,7 @@ def apply(run: Run, stacks: list[Stack]) -> None:
         run.session.for_pull_request(review.number)
     secrets = run.session.secret_values(stacks)
     lines: list[str] = []
+    changed = False
     with run.session.runpod(stacks) as access:
         for stack in stacks:
             refused = _refusal(stack.name, review, author) if review else None
@@ -143,6 +145,13 @@ def apply(run: Run, stacks: list[Stack]) -> None:
                              f"reviewed `{exc.reviewed}`, now `{exc.now}`. Not applied.")
                 run.fail()
                 continue
+            except GitopsError as exc:
+                # One stack's failure (lock held, state error) is reported; the others
+                # still run, and the report lists every stack (CONTRACT §10).
+                lines.append(f"- :x: **{stack.name}**: {exc}")
+                run.fail()
+                continue
+            changed = changed or any(o.ok for o in result.outcomes)
             mark = ":white_check_mark:" if result.converged else ":x:"
             lines.append(f"- {mark} {result.summary()}")
             lines.extend(f"  - failed: {f.pod} {f.action}: {f.detail}" for f in result.failed)
@@ -152,6 +161,7 @@ def apply(run: Run, stacks: list[Stack]) -> None:
     run.summary.insert(0, report)
     run.outputs["summary"] = lines[0].lstrip("- ") if len(lines) == 1 else \
         f"applied {len(stacks)} stack(s)"
+    run.outputs["has-changes"] = str(changed).lower()
     _report_on_pull(run, review.number if review else None, report)
 
 

@@ -25,10 +25,11 @@ class Decision:
     refusal: str = ""  # set: exit 1, nothing runs
     note: str = ""  # said in the log and the job summary
     sweep_previews: bool = False  # destroy previews whose pull request closed or TTL passed
+    schedule: bool = False  # start/stop pods to match their windows before drift (§11)
 
     @property
     def may_change(self) -> bool:
-        return self.command in CHANGING or self.reconcile
+        return self.command in CHANGING or self.reconcile or self.schedule
 
 
 def decide(event: str, ref: str, default_branch: str, command: str, reconcile: bool,
@@ -83,7 +84,7 @@ def _auto(event: str, ref: str, default_ref: str, trusted: bool, reconcile: bool
         note = "" if trusted else (f"`{ref}` is not `{default_ref}`: drift is reported "
                                    "here only; drift issues are left alone.")
         return Decision("drift", reconcile=reconcile, drift_issues=trusted, note=note,
-                        sweep_previews=trusted)
+                        sweep_previews=trusted, schedule=trusted)
     return Decision("nothing", note=f"Nothing to do for the `{event}` event.")
 
 
