@@ -11,6 +11,7 @@ from typing import Any
 from gitops_runner.engine.clock import Clock, SystemClock
 from gitops_runner.engine.fence import Fence, LeaseLostError
 from gitops_runner.engine.journal import Journal
+from gitops_runner.engine.placement import LOOKUP_DELAYS, ActionFailed, Placement
 from gitops_runner.engine.readiness import wait_ready
 from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.plan.desired import DesiredPod, create_body, resolved_env
@@ -21,24 +22,11 @@ from gitops_runner.plan.statefile import PodRecord
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
     CapacityError,
-    CreateOutcomeUnknownError,
-    ForbiddenError,
     InvalidTransitionError,
     NotFoundError,
     RunPodError,
     TransientError,
-    placement_error,
 )
-
-# After a create whose answer was lost (timeout, 5xx), RunPod may still finish it, and
-# its list lags: look again after each of these delays before creating again.
-LOOKUP_DELAYS = (0.5, 1.0, 2.0, 4.0)
-
-
-class ActionFailed(Exception):
-    def __init__(self, message: str, retry: bool) -> None:
-        super().__init__(message)
-        self.retry = retry
 
 
 @dataclass
@@ -52,7 +40,7 @@ class Outcome:
 
 
 @dataclass
-class Executor:
+class Executor(Placement):
     client: RunPodClient
     journal: Journal
     stack: str
@@ -244,69 +232,6 @@ class Executor:
             # The spec marker lives in env; any PATCH also refreshes it.
             patch["env"] = resolved_env(want, self.secrets, observed_env)
         return patch
-
-    def _place(self, want: DesiredPod) -> dict[str, Any]:
-        """Create on the first candidate that takes it: GPU types in order x data centers.
-
-        Any 400 or 403 moves on to the next candidate (RunPod's capacity 400s carry no
-        machine-readable code); when all fail, one error says why (errors.placement_error)."""
-        dcs = list(want.public_body.get("dataCenterIds") or [None])
-        attempts: list[tuple[str, RunPodError]] = []
-        for gpu in want.candidates:
-            for dc in dcs:
-                body = create_body(want, gpu, self.secrets)
-                if dc is not None:
-                    body["dataCenterIds"] = [dc]
-                label = gpu + (f" in {dc}" if dc else "")
-                try:
-                    pod = self._create_once(want, body)
-                except (CapacityError, ForbiddenError) as exc:
-                    attempts.append((label, exc))
-                    self.log(f"{want.logical}: {label} refused ({exc.detail or exc}), "
-                             "trying the next candidate")
-                    continue
-                if gpu != want.candidates[0]:
-                    self.log(f"{want.logical}: placed on fallback GPU {gpu}")
-                return pod
-        error = placement_error(want.logical, attempts)
-        raise ActionFailed(str(error), retry=error.retryable)
-
-    def _create_once(self, want: DesiredPod, body: dict[str, Any]) -> dict[str, Any]:
-        for _ in range(3):
-            try:
-                with self.writes:
-                    self._guard()
-                    return self.client.create_pod(body)
-            except CreateOutcomeUnknownError:
-                found = self._look_for_lost_create(want)
-                if found is not None:
-                    self.log(f"{want.logical}: create reported an error but pod {found['id']} "
-                             "exists; adopting it")
-                    return found
-        raise ActionFailed(f"creating {want.runpod_name} kept failing with server errors",
-                           retry=True)
-
-    def _look_for_lost_create(self, want: DesiredPod) -> dict[str, Any] | None:
-        for delay in (0.0, *self.lookup_delays):
-            if delay and self.clock.sleep(delay, self.cancel):
-                return None
-            try:
-                found = self._find_created(want)
-            except TransientError:
-                continue
-            if found is not None:
-                return found
-        return None
-
-    def _find_created(self, want: DesiredPod) -> dict[str, Any] | None:
-        known = {r.id for r in self.journal.doc.pods.values()}
-        known |= {i for r in self.journal.doc.pods.values() for i in r.superseded}
-        for raw in self.client.list_pods():
-            pod = parse_pod(raw)
-            if (pod.stack == self.stack and pod.logical == want.logical
-                    and pod.id not in known and pod.status != "TERMINATED"):
-                return raw
-        return None
 
     def _record(self, want: DesiredPod, raw: dict[str, Any], healthy: bool,
                 superseded: tuple[str, ...] | None = None) -> None:
