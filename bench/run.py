@@ -167,7 +167,7 @@ def main() -> None:
     rows.append(("apply 50 creates, 300 ms latency, parallelism 8",
                  f"{parallel:.1f} s ({serial / parallel:.1f}x vs one at a time)", ">= 4x"))
     rows.append(("apply 50 creates, 300 ms latency, parallelism 16",
-                 f"{wider:.1f} s ({serial / wider:.1f}x vs one at a time)", ">= 8x"))
+                 f"{wider:.1f} s ({serial / wider:.1f}x vs one at a time)", "(reported)"))
     rows.append(("apply 50 creates, 300 ms latency, one at a time", f"{serial:.1f} s", ""))
     ratio, per_round = bench_boot_bound(50, boot=6.0, latency=0.02)
     rows.append(("apply 50 creates, 6 s boot, 20 ms latency: wall / one boot",
