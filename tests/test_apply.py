@@ -250,3 +250,17 @@ def test_apply_moves_on_after_any_400_and_says_when_the_key_lacks_permission(h: 
     assert result.converged
     (pod,) = h.live().values()
     assert pod["gpu"]["id"] == "NVIDIA RTX A6000"
+
+
+def test_apply_unused_fallback_gpu_is_recorded_without_a_runpod_request(h: Harness) -> None:
+    # On RunPod every PATCH restarts the container: an edit the pod already satisfies
+    # goes to state only (CONTRACT §5).
+    assert h.apply(h.stack()).converged
+    h.sim.exchanges = []
+    wider = BASE.replace("fallback: [NVIDIA RTX A6000]",
+                         "fallback: [NVIDIA RTX A6000, NVIDIA A40]")
+    result = h.apply(h.stack(wider))
+    assert result.converged and result.count("update") == 1
+    writes = [ex for ex in h.sim.exchanges or [] if ex.method in ("POST", "PATCH", "DELETE")]
+    assert writes == []
+    assert h.apply(h.stack(wider)).outcomes == [], "converged: nothing left to do"
