@@ -58,6 +58,7 @@ class ApplyResult:
     refused: bool = False
     fingerprint: str = ""
     stopped: str = ""  # why the run stopped making changes (lock lost, new plan needed)
+    # Reported after the summary (and the CLI's failure lines), never instead of them.
     unlock_errors: list[str] = field(default_factory=list)
 
     def count(self, action: str) -> int:
@@ -67,7 +68,8 @@ class ApplyResult:
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
 
-    def summary(self) -> str:
+    def summary(self, unlock: bool = True) -> str:
+        """unlock=False leaves out the unlock errors, for a caller that lists them last."""
         return (f"{self.stack}: {self.count('create')} created, {self.count('update')} updated, "
                 f"{self.count('replace')} replaced, {self.count('delete')} deleted, "
                 f"{self.count('adopt')} adopted, "
@@ -77,7 +79,7 @@ class ApplyResult:
                 f"{len(self.failed)} failed; now {money(self.cost_now)}"
                 + ("" if self.converged else " — NOT converged")
                 + (f"\n  stopped: {self.stopped}" if self.stopped else "")
-                + "".join(f"\n  {e}" for e in self.unlock_errors))
+                + ("".join(f"\n  {e}" for e in self.unlock_errors) if unlock else ""))
 
 
 def _check_stale(saved: Plan, fresh: Plan) -> None:
