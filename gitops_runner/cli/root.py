@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -69,12 +69,12 @@ def reads_stacks(*choices: str, sandbox: bool = True) -> Callable[[F], F]:
     """-c, --format (when the command prints a report), --sandbox, and the Ctx."""
 
     def decorate(func: F) -> F:
-        func = pass_ctx(func)
+        wrapped: Any = pass_ctx(func)
         if sandbox:
-            func = sandbox_option(func)
+            wrapped = sandbox_option(wrapped)
         if choices:
-            func = format_option(*choices)(func)
-        return config_option(func)
+            wrapped = format_option(*choices)(wrapped)
+        return cast(F, config_option(wrapped))
 
     return decorate
 

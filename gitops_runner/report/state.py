@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from gitops_runner.plan.statefile import StateDoc, render_state
@@ -69,7 +70,7 @@ def lock_lines(stack: str, holder: LockRecord | None, detailed: bool,
     return ([f"{stack}:" + mark] + [f"  {k}: {v}" for k, v in data.items() if v not in ("", 0)])
 
 
-def locks_json(locks: list[tuple[str, LockRecord | None]], now: float) -> str:
+def locks_json(locks: Sequence[tuple[str, LockRecord | None]], now: float) -> str:
     """Every stack with its holder (the lock record's Terraform-style keys) or null."""
     return dump({"locks": [{"stack": stack, "locked": holder is not None,
                             "expired": holder is not None and expired(holder, now),
