@@ -1,7 +1,10 @@
-"""Checks the schema cannot express. Run only on schema-valid data."""
+"""Checks the schema cannot express. They also run beside schema errors, so a user sees
+every problem at once: each pod is checked on its own, and one whose data the checks
+cannot walk (schema-invalid) is skipped, its schema problems saying what to fix."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +26,8 @@ RESERVED_SECRET_PREFIXES = ("RUNPOD_", "AWS_", "GITHUB_", "ACTIONS_", "INPUT_", 
 # GITOPS_RUNNER_STACK, _POD and _SPEC, one per tag, and HF_HOME for a served model.
 MAX_ENV_VARS = 50
 MARKER_COUNT = 3
+# What walking schema-invalid data raises.
+WALK_ERRORS = (KeyError, TypeError, AttributeError, ValueError, IndexError)
 _RUNPOD_SECRET = re.compile(r"^\{\{\s*RUNPOD_SECRET_[A-Za-z0-9_]+\s*\}\}$")
 
 
@@ -41,36 +46,40 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
     data: dict[str, Any] = doc.data
     project = data["project"]
     env_name = project.get("environment", "dev")
-    _check_state(c, data.get("state", {}))
+    with contextlib.suppress(*WALK_ERRORS):
+        _check_state(c, data.get("state", {}))
     seen_pods: dict[str, int] = {}
     seen_names: dict[str, int] = {}
     total_gpus = total_pods = 0
     for i, pod in enumerate(data["pods"]):
-        base: Path = ("pods", i)
-        duplicate = pod["name"] in seen_pods
-        if duplicate:
-            c.at((*base, "name"), f"pods[{i}].name: duplicate pod name '{pod['name']}' "
-                                  f"(also pods[{seen_pods[pod['name']]}])")
-        seen_pods.setdefault(pod["name"], i)
-        replicas = pod.get("replicas", 1)
-        if not isinstance(replicas, int) or not 1 <= replicas <= MAX_REPLICAS:
-            replicas = 1  # the schema already reports it; never expand a hostile count
-        for name in (runpod_name(project["name"], env_name, logical)
-                     for logical in logical_names(pod["name"], replicas)):
-            if len(name) > MAX_POD_NAME:
-                c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' is longer than "
-                                      f"{MAX_POD_NAME} characters; shorten the names")
-            if name in seen_names and seen_names[name] != i and not duplicate:
-                c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' collides with "
-                                      f"pods[{seen_names[name]}] (replica suffix); rename one")
-            seen_names.setdefault(name, i)
-        total_pods += replicas
-        if total_pods > MAX_PODS:
-            c.at(("pods",), f"pods: the stack declares more than {MAX_PODS} pods (replicas "
-                            "counted), the most one stack may have; split it", key=True)
-            return c.problems  # never expand a hostile file further
-        total_gpus += replicas * pod["gpu"].get("count", 1)
-        _check_pod(c, base, pod, data.get("guardrails", {}))
+        try:
+            base: Path = ("pods", i)
+            duplicate = pod["name"] in seen_pods
+            if duplicate:
+                c.at((*base, "name"), f"pods[{i}].name: duplicate pod name '{pod['name']}' "
+                                      f"(also pods[{seen_pods[pod['name']]}])")
+            seen_pods.setdefault(pod["name"], i)
+            replicas = pod.get("replicas", 1)
+            if not isinstance(replicas, int) or not 1 <= replicas <= MAX_REPLICAS:
+                replicas = 1  # the schema already reports it; never expand a hostile count
+            for name in (runpod_name(project["name"], env_name, logical)
+                         for logical in logical_names(pod["name"], replicas)):
+                if len(name) > MAX_POD_NAME:
+                    c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' is longer than "
+                                          f"{MAX_POD_NAME} characters; shorten the names")
+                if name in seen_names and seen_names[name] != i and not duplicate:
+                    c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' collides with "
+                                          f"pods[{seen_names[name]}] (replica suffix); rename one")
+                seen_names.setdefault(name, i)
+            total_pods += replicas
+            if total_pods > MAX_PODS:
+                c.at(("pods",), f"pods: the stack declares more than {MAX_PODS} pods (replicas "
+                                "counted), the most one stack may have; split it", key=True)
+                return c.problems  # never expand a hostile file further
+            total_gpus += replicas * pod["gpu"].get("count", 1)
+            _check_pod(c, base, pod, data.get("guardrails", {}))
+        except WALK_ERRORS:
+            continue  # a schema-invalid pod: its schema problems say what to fix
     guard = data.get("guardrails", {})
     if "max_pods" in guard and total_pods > guard["max_pods"]:
         c.at(("guardrails", "max_pods"), f"guardrails.max_pods: the stack declares {total_pods} "
@@ -78,8 +87,10 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
     if "max_gpus" in guard and total_gpus > guard["max_gpus"]:
         c.at(("guardrails", "max_gpus"), f"guardrails.max_gpus: the stack declares {total_gpus} "
                                          f"GPUs, over the limit of {guard['max_gpus']}")
-    c.problems += check_environment(doc, env_name) + check_preview(doc, MAX_POD_NAME,
-                                                                   _pod_messages(doc))
+    with contextlib.suppress(*WALK_ERRORS):
+        c.problems += check_environment(doc, env_name)
+    with contextlib.suppress(*WALK_ERRORS):
+        c.problems += check_preview(doc, MAX_POD_NAME, _pod_messages(doc))
     return c.problems
 
 
