@@ -7,8 +7,8 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from gitops_runner.config.naming import valid_name
 from gitops_runner import __version__
+from gitops_runner.config.naming import valid_name
 from gitops_runner.config.starter import precommit_config, starter_deploy
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import UsageError
