@@ -16,6 +16,7 @@ from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal, open_journal
 from gitops_runner.engine.lock import held_lock
 from gitops_runner.engine.observe import observe
+from gitops_runner.engine.progress import WaitProgress
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.errors import GitopsError
@@ -154,10 +155,12 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
                   secrets: Mapping[str, str], options: ApplyOptions, saved: Plan | None,
                   confirm: Callable[[Plan], bool] | None, reviewed: str | None) -> ApplyResult:
     client, log = access.client, session.log
+    # Waits report every pod's progress; off a terminal only its changes of phase.
+    waits = WaitProgress(log, session.out.err_is_tty())
     result = ApplyResult(stack.name, converged=False)
     poll = options.poll_seconds if options.poll_seconds is not None else access.poll_seconds
     fence = journal.fence or Fence(session.clock, stack=stack.name)
-    executor = Executor(client, journal, stack.name, secrets, access.proxy_url, log,
+    executor = Executor(client, journal, stack.name, secrets, access.proxy_url, waits,
                         poll_seconds=poll, clock=session.clock, fence=fence,
                         writes=threading.Semaphore(options.parallelism),
                         watcher=PodWatcher(client, session.clock))
