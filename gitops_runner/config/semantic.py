@@ -76,7 +76,8 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
                 c.at(("pods",), f"pods: the stack declares more than {MAX_PODS} pods (replicas "
                                 "counted), the most one stack may have; split it", key=True)
                 return c.problems  # never expand a hostile file further
-            total_gpus += replicas * pod["gpu"].get("count", 1)
+            with contextlib.suppress(*WALK_ERRORS):  # no gpu: the schema says so
+                total_gpus += replicas * pod["gpu"].get("count", 1)
             _check_pod(c, base, pod, data.get("guardrails", {}))
         except WALK_ERRORS:
             continue  # a schema-invalid pod: its schema problems say what to fix
@@ -131,16 +132,8 @@ def _check_state(c: _Checker, state: dict[str, Any]) -> None:
 
 def _check_pod(c: _Checker, base: Path, pod: dict[str, Any], guard: dict[str, Any]) -> None:
     name = f"pods[{base[1]}]"
-    gpu = pod["gpu"]
-    if gpu["type"] in gpu.get("fallback", []):
-        c.at((*base, "gpu", "fallback"), f"{name}.gpu.fallback: lists the primary type "
-                                         f"'{gpu['type']}'; fallbacks must differ from it")
-    allowed = guard.get("allowed_gpu_types") or []
-    if allowed:
-        for j, gpu_id in enumerate([gpu["type"], *gpu.get("fallback", [])]):
-            if gpu_id not in allowed:
-                path = (*base, "gpu", "type") if j == 0 else (*base, "gpu", "fallback", j - 1)
-                c.at(path, f"{name}.gpu: '{gpu_id}' is not in guardrails.allowed_gpu_types")
+    with contextlib.suppress(*WALK_ERRORS):  # a pod without a valid gpu: checked below
+        _check_gpu(c, base, pod["gpu"], guard)
     rollout = pod.get("rollout", {})
     if rollout.get("max_unavailable", 1) == 0 and rollout.get("max_surge", 1) == 0:
         c.at((*base, "rollout"), f"{name}.rollout: max_unavailable 0 needs max_surge of 1 or "
@@ -168,6 +161,19 @@ def _check_pod(c: _Checker, base: Path, pod: dict[str, Any], guard: dict[str, An
             c.at((*base, "tags", key), f"{name}.tags: '{key}' and '{upper[env_key]}' both become "
                                        f"GITOPS_RUNNER_TAG_{env_key}; rename one", key=True)
         upper[env_key] = key
+
+
+def _check_gpu(c: _Checker, base: Path, gpu: dict[str, Any], guard: dict[str, Any]) -> None:
+    name = f"pods[{base[1]}]"
+    if gpu["type"] in gpu.get("fallback", []):
+        c.at((*base, "gpu", "fallback"), f"{name}.gpu.fallback: lists the primary type "
+                                         f"'{gpu['type']}'; fallbacks must differ from it")
+    allowed = guard.get("allowed_gpu_types") or []
+    if allowed:
+        for j, gpu_id in enumerate([gpu["type"], *gpu.get("fallback", [])]):
+            if gpu_id not in allowed:
+                path = (*base, "gpu", "type") if j == 0 else (*base, "gpu", "fallback", j - 1)
+                c.at(path, f"{name}.gpu: '{gpu_id}' is not in guardrails.allowed_gpu_types")
 
 
 def _check_ports(c: _Checker, base: Path, ports: list[str]) -> set[int]:
