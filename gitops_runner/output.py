@@ -117,6 +117,11 @@ class Output:
             if value and _worth_redacting(value):
                 self.secrets.add(value)
 
+    def err_is_tty(self) -> bool:
+        """Whether logs go to a terminal (progress heartbeats are for people watching)."""
+        isatty = getattr(self.err, "isatty", None)
+        return bool(isatty and isatty())
+
     def redact(self, text: str) -> str:
         return redact_with(text, _all_forms(self.secrets))
 

@@ -9,6 +9,7 @@ from gitops_runner.engine.session import Session
 from gitops_runner.errors import GitopsError, UsageError
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.planfile import parse_plan_file
+from gitops_runner.report.apply import apply_json
 from gitops_runner.report.plan import render_text
 
 
@@ -21,12 +22,21 @@ def _saved_plans(planfile: str) -> dict[str, Plan]:
     return {p.stack: p for p in plans}
 
 
+def plan_configs(saved: dict[str, Plan]) -> list[str]:
+    """The deploy files a plan file records (CONTRACT §6: `apply PLANFILE` needs no -c);
+    none in a plan file from an older version: the default files, as before."""
+    return list(dict.fromkeys(f for p in saved.values() for f in p.deploy_files))
+
+
 def run(session: Session, configs: Sequence[str], options: ApplyOptions,
-        planfile: str | None = None, ask: Callable[[str], bool] | None = None) -> int:
+        planfile: str | None = None, ask: Callable[[str], bool] | None = None,
+        fmt: str = "text") -> int:
     """`ask` confirms the plan on a terminal; None applies without asking."""
     out = session.out
-    stacks = session.stacks(configs)
     saved = _saved_plans(planfile) if planfile is not None else {}
+    if planfile is not None and not configs:
+        configs = plan_configs(saved)
+    stacks = session.stacks(configs)
     if planfile is not None:
         missing = [s.name for s in stacks if s.name not in saved]
         if missing:
@@ -34,11 +44,13 @@ def run(session: Session, configs: Sequence[str], options: ApplyOptions,
         stacks = [s for s in stacks if s.name in saved]
     secrets = session.secret_values(stacks)
     results: list[ApplyResult] = []
-    errors: list[str] = []
+    errors: list[tuple[str, str]] = []
     with session.runpod(stacks) as access:
 
         def confirm(plan: Plan) -> bool:
-            out.report(render_text(plan, out.color, access.sandbox), end="")
+            text = render_text(plan, out.color, access.sandbox)
+            # A JSON report keeps stdout parseable: the plan to confirm goes to stderr.
+            (out.report if fmt == "text" else out.log)(text, end="")
             return ask is None or ask("Apply these changes?")
 
         for stack in stacks:
@@ -48,11 +60,23 @@ def run(session: Session, configs: Sequence[str], options: ApplyOptions,
                                            saved.get(stack.name), confirm))
             except GitopsError as exc:
                 session.log(f"error: {stack.name}: {exc}")
-                errors.append(f"{stack.name}: failed: {exc}")
-    for result in results:
-        out.report(result.summary())
-        for failure in result.failed:
-            out.report(f"  failed: {failure.pod} {failure.action}: {failure.detail}")
-    for error in errors:
-        out.report(error)
+                errors.append((stack.name, str(exc)))
+    if fmt == "json":
+        out.report(apply_json(results, errors))
+    else:
+        _report_text(session, results, errors)
     return 0 if not errors and all(r.converged for r in results) else 1
+
+
+def _report_text(session: Session, results: list[ApplyResult],
+                 errors: list[tuple[str, str]]) -> None:
+    """The summary first, then what went wrong after it (an unlock failure included):
+    a failed release never hides the run's own result (CONTRACT §7)."""
+    for result in results:
+        session.out.report(result.summary(unlock=False))
+        for failure in result.failed:
+            session.out.report(f"  failed: {failure.pod} {failure.action}: {failure.detail}")
+        for error in result.unlock_errors:
+            session.out.report(f"  {result.stack}: {error}")
+    for stack, error in errors:
+        session.out.report(f"{stack}: failed: {error}")

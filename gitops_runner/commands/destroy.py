@@ -3,31 +3,47 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from gitops_runner.engine.destroy import destroy_stack
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import GitopsError
+from gitops_runner.report.apply import destroy_json
 
 
 def run(session: Session, configs: Sequence[str],
-        ask: Callable[[str], bool] | None = None) -> int:
+        ask: Callable[[str], bool] | None = None, fmt: str = "text") -> int:
     stacks = session.stacks(configs)
     names = ", ".join(s.name for s in stacks)
     if ask is not None and not ask(f"Terminate every pod of {names}?"):
         return 1
-    ok = True
+    reports: list[dict[str, Any]] = []
     with session.runpod(stacks) as access:
         for stack in stacks:
+            report: dict[str, Any] = {"stack": stack.name, "terminated": 0, "failures": [],
+                                      "unlock_errors": [], "error": None}
+            reports.append(report)
             # One stack's failure (lock held, state error) does not stop the others.
             try:
-                count, failures = destroy_stack(session, stack, access)
+                report["terminated"], report["failures"] = destroy_stack(
+                    session, stack, access, unlock_errors=report["unlock_errors"])
             except GitopsError as exc:
                 session.log(f"error: {stack.name}: {exc}")
-                session.out.report(f"{stack.name}: failed: {exc}")
-                ok = False
-                continue
-            session.out.report(f"{stack.name}: {count} pod(s) terminated, state emptied"
-                               if not failures else f"{stack.name}: {len(failures)} pod(s) "
-                               "could not be terminated: " + "; ".join(failures))
-            ok = ok and not failures
-    return 0 if ok else 1
+                report["error"] = str(exc)
+    if fmt == "json":
+        session.out.report(destroy_json(reports))
+    else:
+        for r in reports:
+            session.out.report(_line(r))
+            for error in r["unlock_errors"]:
+                session.out.report(f"  {r['stack']}: {error}")
+    return 0 if all(not r["failures"] and not r["error"] for r in reports) else 1
+
+
+def _line(r: dict[str, Any]) -> str:
+    if r["error"]:
+        return f"{r['stack']}: failed: {r['error']}"
+    if r["failures"]:
+        return (f"{r['stack']}: {len(r['failures'])} pod(s) could not be terminated: "
+                + "; ".join(r["failures"]))
+    return f"{r['stack']}: {r['terminated']} pod(s) terminated, state emptied"

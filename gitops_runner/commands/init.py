@@ -7,8 +7,9 @@ import re
 from importlib import resources
 from pathlib import Path
 
+from gitops_runner import __version__
 from gitops_runner.config.naming import valid_name
-from gitops_runner.config.starter import starter_deploy
+from gitops_runner.config.starter import precommit_config, starter_deploy
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import UsageError
 
@@ -51,6 +52,9 @@ def write_starter(directory: str, project: str, force: bool, backend: str = "loc
     for name in WORKFLOWS:
         files[os.path.join(directory, ".github", "workflows", f"gitops-runner-{name}")] = \
             workflow_text(name)
+    hook = os.path.join(directory, ".pre-commit-config.yaml")
+    if not os.path.exists(hook):  # a repository's own pre-commit config is never replaced
+        files[hook] = precommit_config(__version__)
     existing = [path for path in files if os.path.exists(path)]
     if existing and not force:
         raise UsageError(f"{', '.join(existing)} already exist(s); pass --force to overwrite")
@@ -63,8 +67,13 @@ def write_starter(directory: str, project: str, force: bool, backend: str = "loc
 
 def run(session: Session, directory: str, project: str, force: bool, backend: str = "local",
         bucket: str = "", table: str = "") -> int:
-    for path in write_starter(directory, project, force, backend, bucket, table):
+    written = write_starter(directory, project, force, backend, bucket, table)
+    for path in written:
         session.out.report(f"wrote {path}")
+    if not any(path.endswith(".pre-commit-config.yaml") for path in written):
+        session.out.report("note: .pre-commit-config.yaml exists, left as is; to validate deploy "
+                           "files on commit, add:\n" + precommit_config(__version__)
+                           .split("repos:\n", 1)[1].rstrip())
     session.out.report("next: gitops-runner validate && gitops-runner plan --sandbox")
     if backend == "local":
         session.out.report("note: the workflows apply only with state in S3 (local state would "

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gitops_runner.engine.logs import follow_logs
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import UsageError
 from gitops_runner.plan.observed import parse_pod
+
+EXIT_INTERRUPTED = 130  # as ^C anywhere (cli.main)
 
 
 def run(session: Session, configs: Sequence[str], pod: str, follow: bool = False,
@@ -30,6 +33,10 @@ def run(session: Session, configs: Sequence[str], pod: str, follow: bool = False
         if pod_id is None:
             raise UsageError(f"no pod {pod!r} in the state or on RunPod for "
                              f"{', '.join(s.name for s in stacks)}")
-        for event in access.client.stream_logs(pod_id, tail=tail, follow=follow):
+        if follow:
+            interrupted = follow_logs(access.client, pod_id, tail, session.out.report,
+                                      session.clock, session.cancel, session.log)
+            return EXIT_INTERRUPTED if interrupted else 0
+        for event in access.client.stream_logs(pod_id, tail=tail):
             session.out.report(f"{event.get('ts', '')} {event.get('line', '')}")
     return 0

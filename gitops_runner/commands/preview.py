@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.preview import find_previews
 from gitops_runner.engine.session import Session
+from gitops_runner.report.jsonreport import dump
 from gitops_runner.report.preview import list_rows, list_text
 
 
@@ -17,7 +17,7 @@ def list_previews(session: Session, configs: Sequence[str], fmt: str = "text") -
         live = find_previews(stacks, access)
     rows = list_rows(live, utcnow(session.clock))
     if fmt == "json":
-        session.out.report(json.dumps({"previews": rows}, indent=2))
+        session.out.report(dump({"previews": rows}))
     else:
         session.out.report(list_text(rows))
     return 0

@@ -7,37 +7,52 @@ from collections.abc import Sequence
 from gitops_runner.engine import state_ops
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import Session
-from gitops_runner.report.state import state_lines
+from gitops_runner.report.state import state_json, state_lines
 
 
-def read(session: Session, configs: Sequence[str], what: str) -> int:
+def read(session: Session, configs: Sequence[str], what: str, fmt: str = "text") -> int:
     stack = state_ops.one_stack(session.stacks(configs))
     _, snapshot = read_state(session, stack)
+    if fmt == "json" and what != "pull":
+        session.out.report(state_json(stack.name, snapshot.doc, what))
+        return 0
     for line in state_lines(snapshot.doc, what):
         session.out.report(line)
     return 0
 
 
+def _unlock_errors(session: Session, errors: list[str]) -> None:
+    """After the change's own line: a failed release never hides what was done."""
+    for error in errors:
+        session.out.report(f"  {error}")
+
+
 def push(session: Session, configs: Sequence[str], file: str) -> int:
     stack = state_ops.one_stack(session.stacks(configs))
+    errors: list[str] = []
     with open(file, encoding="utf-8") as handle:
-        doc = state_ops.state_push(session, stack, handle.read(), file)
+        doc = state_ops.state_push(session, stack, handle.read(), file, errors)
     session.out.report(f"{stack.name}: state pushed (serial {doc.serial})")
+    _unlock_errors(session, errors)
     return 0
 
 
 def rm(session: Session, configs: Sequence[str], pod: str) -> int:
     stack = state_ops.one_stack(session.stacks(configs))
-    state_ops.state_rm(session, stack, pod)
+    errors: list[str] = []
+    state_ops.state_rm(session, stack, pod, errors)
     session.out.report(f"{stack.name}: {pod} removed from state (RunPod untouched)")
+    _unlock_errors(session, errors)
     return 0
 
 
 def import_pod(session: Session, configs: Sequence[str], pod: str, pod_id: str) -> int:
     stacks = session.stacks(configs)
     stack = state_ops.one_stack(stacks)
+    errors: list[str] = []
     with session.runpod(stacks) as access:
-        record = state_ops.state_import(session, stack, access.client, pod, pod_id)
+        record = state_ops.state_import(session, stack, access.client, pod, pod_id, errors)
     session.out.report(f"{stack.name}: imported pod {record.id} as {pod}; run plan to see "
                        "how it differs from the deploy file")
+    _unlock_errors(session, errors)
     return 0

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from gitops_runner.config import check_files, deploy_files
 from gitops_runner.engine.session import Session
 from gitops_runner.github.annotations import error_annotation
+from gitops_runner.report.jsonreport import dump
 
 
 def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
@@ -15,9 +15,9 @@ def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
     files = deploy_files(configs)
     stacks, problems = check_files(files)
     if fmt == "json":
-        out.report(json.dumps({"valid": not problems, "files": files,
-                               "stacks": [s.name for s in stacks],
-                               "errors": [vars(p) for p in problems]}, indent=2))
+        out.report(dump({"valid": not problems, "files": files,
+                         "stacks": [s.name for s in stacks],
+                         "errors": [vars(p) for p in problems]}))
     else:
         for problem in problems:
             out.report(str(problem))

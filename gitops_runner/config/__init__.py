@@ -43,16 +43,18 @@ def parse_stack(file: str, raw: bytes) -> tuple[Stack | None, list[Problem]]:
         return None, [Problem(file, 1, 1, "the top level must be a mapping with version, "
                                           "project and pods")]
     problems = schema_problems(doc)
-    try:
-        problems += semantic_problems(doc)
-        problems += lifecycle_problems(doc)
-    except (KeyError, TypeError, AttributeError, ValueError, IndexError):
-        # The data is schema-invalid in a way the semantic checks cannot walk;
-        # the schema problems already say what to fix first.
-        if not problems:
-            raise
+    # Semantic problems are reported with the schema's, wherever the data can be walked
+    # (each check skips what it cannot); one that cannot walk at all is dropped.
+    for check in (semantic_problems, lifecycle_problems):
+        try:
+            problems += check(doc)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            if not problems:
+                raise
     if problems:
-        return None, sorted(problems, key=lambda p: (p.line, p.col))
+        # Two schema rules can say the same thing (a name's pattern and its "no --").
+        unique = dict.fromkeys(problems)
+        return None, sorted(unique, key=lambda p: (p.line, p.col))
     return build_stack(file, doc.data), []
 
 

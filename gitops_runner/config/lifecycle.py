@@ -1,10 +1,11 @@
 """Semantic checks of the lifecycle fields (CONTRACT §11): status, schedule, idle_stop.
 
-Run only on schema-valid data; each problem points at the offending value.
+Run beside the schema checks (a pod they cannot walk is skipped); each problem points at the offending value.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gitops_runner.config.errors import Problem
@@ -22,14 +23,10 @@ def lifecycle_problems(doc: LoadedYaml) -> list[Problem]:
     for i, pod in enumerate(doc.data["pods"]):
         base: Path = ("pods", i)
         name = f"pods[{i}]"
-        schedule: dict[str, Any] | None = pod.get("schedule")
-        if schedule is not None:
-            try:
-                timezone(schedule["timezone"])
-            except WindowError as exc:
-                at((*base, "schedule", "timezone"), f"{name}.schedule.timezone: {exc}")
-            for j, message in check_windows(schedule["running"]):
-                at((*base, "schedule", "running", j), f"{name}.schedule.running[{j}]: {message}")
+        try:
+            _check_schedule(at, base, name, pod.get("schedule"))
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            continue  # schema-invalid: the schema problems say what to fix
         if pod.get("status") == "stopped":
             for kind in ("schedule", "idle_stop"):
                 if kind in pod:
@@ -37,3 +34,15 @@ def lifecycle_problems(doc: LoadedYaml) -> list[Problem]:
                                       f"{kind} would never take effect; remove one of them",
                        key=True)
     return problems
+
+
+def _check_schedule(at: Callable[[Path, str], None], base: Path, name: str,
+                    schedule: dict[str, Any] | None) -> None:
+    if schedule is None:
+        return
+    try:
+        timezone(schedule["timezone"])
+    except WindowError as exc:
+        at((*base, "schedule", "timezone"), f"{name}.schedule.timezone: {exc}")
+    for j, message in check_windows(schedule["running"]):
+        at((*base, "schedule", "running", j), f"{name}.schedule.running[{j}]: {message}")

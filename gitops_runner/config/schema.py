@@ -97,13 +97,25 @@ def _describe(error: ValidationError) -> tuple[Path, str, bool]:
         return path, f"{where}: at most {error.validator_value} item(s) allowed", False
     if v == "uniqueItems":
         return path, f"{where}: contains duplicate items", False
-    if v == "minLength":
-        return path, f"{where}: must not be empty", False
+    if v in ("minLength", "maxLength"):
+        return path, f"{where}: {_length_rule(error.schema, len(error.instance))}", False
     if v == "oneOf":
         return path, f"{where}: {_oneof_hint(path, error.instance)}", False
     if v == "propertyNames":
         return path, f"{where}: invalid key name ({error.message})", True
     return path, f"{where}: {error.message}", False
+
+
+def _length_rule(schema: dict[str, Any], got: int) -> str:
+    """The whole rule, so a 1-character table name hears "3-255", not "not empty"."""
+    low, high = schema.get("minLength", 0), schema.get("maxLength")
+    if got == 0 and low == 1:
+        return "must not be empty"
+    if low > 1 and high:
+        return f"must be {low}-{high} characters long (got {got})"
+    if got < low:
+        return f"must be at least {low} characters long (got {got})"
+    return f"must be at most {high} characters long (got {got})"
 
 
 def _oneof_hint(path: Path, instance: Any) -> str:

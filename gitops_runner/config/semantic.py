@@ -1,7 +1,10 @@
-"""Checks the schema cannot express. Run only on schema-valid data."""
+"""Checks the schema cannot express. They also run beside schema errors, so a user sees
+every problem at once: each pod is checked on its own, and one whose data the checks
+cannot walk (schema-invalid) is skipped, its schema problems saying what to fix."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +26,8 @@ RESERVED_SECRET_PREFIXES = ("RUNPOD_", "AWS_", "GITHUB_", "ACTIONS_", "INPUT_", 
 # GITOPS_RUNNER_STACK, _POD and _SPEC, one per tag, and HF_HOME for a served model.
 MAX_ENV_VARS = 50
 MARKER_COUNT = 3
+# What walking schema-invalid data raises.
+WALK_ERRORS = (KeyError, TypeError, AttributeError, ValueError, IndexError)
 _RUNPOD_SECRET = re.compile(r"^\{\{\s*RUNPOD_SECRET_[A-Za-z0-9_]+\s*\}\}$")
 
 
@@ -41,36 +46,41 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
     data: dict[str, Any] = doc.data
     project = data["project"]
     env_name = project.get("environment", "dev")
-    _check_state(c, data.get("state", {}))
+    with contextlib.suppress(*WALK_ERRORS):
+        _check_state(c, data.get("state", {}))
     seen_pods: dict[str, int] = {}
     seen_names: dict[str, int] = {}
     total_gpus = total_pods = 0
     for i, pod in enumerate(data["pods"]):
-        base: Path = ("pods", i)
-        duplicate = pod["name"] in seen_pods
-        if duplicate:
-            c.at((*base, "name"), f"pods[{i}].name: duplicate pod name '{pod['name']}' "
-                                  f"(also pods[{seen_pods[pod['name']]}])")
-        seen_pods.setdefault(pod["name"], i)
-        replicas = pod.get("replicas", 1)
-        if not isinstance(replicas, int) or not 1 <= replicas <= MAX_REPLICAS:
-            replicas = 1  # the schema already reports it; never expand a hostile count
-        for name in (runpod_name(project["name"], env_name, logical)
-                     for logical in logical_names(pod["name"], replicas)):
-            if len(name) > MAX_POD_NAME:
-                c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' is longer than "
-                                      f"{MAX_POD_NAME} characters; shorten the names")
-            if name in seen_names and seen_names[name] != i and not duplicate:
-                c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' collides with "
-                                      f"pods[{seen_names[name]}] (replica suffix); rename one")
-            seen_names.setdefault(name, i)
-        total_pods += replicas
-        if total_pods > MAX_PODS:
-            c.at(("pods",), f"pods: the stack declares more than {MAX_PODS} pods (replicas "
-                            "counted), the most one stack may have; split it", key=True)
-            return c.problems  # never expand a hostile file further
-        total_gpus += replicas * pod["gpu"].get("count", 1)
-        _check_pod(c, base, pod, data.get("guardrails", {}))
+        try:
+            base: Path = ("pods", i)
+            duplicate = pod["name"] in seen_pods
+            if duplicate:
+                c.at((*base, "name"), f"pods[{i}].name: duplicate pod name '{pod['name']}' "
+                                      f"(also pods[{seen_pods[pod['name']]}])")
+            seen_pods.setdefault(pod["name"], i)
+            replicas = pod.get("replicas", 1)
+            if not isinstance(replicas, int) or not 1 <= replicas <= MAX_REPLICAS:
+                replicas = 1  # the schema already reports it; never expand a hostile count
+            for name in (runpod_name(project["name"], env_name, logical)
+                         for logical in logical_names(pod["name"], replicas)):
+                if len(name) > MAX_POD_NAME:
+                    c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' is longer than "
+                                          f"{MAX_POD_NAME} characters; shorten the names")
+                if name in seen_names and seen_names[name] != i and not duplicate:
+                    c.at((*base, "name"), f"pods[{i}].name: RunPod name '{name}' collides with "
+                                          f"pods[{seen_names[name]}] (replica suffix); rename one")
+                seen_names.setdefault(name, i)
+            total_pods += replicas
+            if total_pods > MAX_PODS:
+                c.at(("pods",), f"pods: the stack declares more than {MAX_PODS} pods (replicas "
+                                "counted), the most one stack may have; split it", key=True)
+                return c.problems  # never expand a hostile file further
+            with contextlib.suppress(*WALK_ERRORS):  # no gpu: the schema says so
+                total_gpus += replicas * pod["gpu"].get("count", 1)
+            _check_pod(c, base, pod, data.get("guardrails", {}))
+        except WALK_ERRORS:
+            continue  # a schema-invalid pod: its schema problems say what to fix
     guard = data.get("guardrails", {})
     if "max_pods" in guard and total_pods > guard["max_pods"]:
         c.at(("guardrails", "max_pods"), f"guardrails.max_pods: the stack declares {total_pods} "
@@ -78,8 +88,10 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
     if "max_gpus" in guard and total_gpus > guard["max_gpus"]:
         c.at(("guardrails", "max_gpus"), f"guardrails.max_gpus: the stack declares {total_gpus} "
                                          f"GPUs, over the limit of {guard['max_gpus']}")
-    c.problems += check_environment(doc, env_name) + check_preview(doc, MAX_POD_NAME,
-                                                                   _pod_messages(doc))
+    with contextlib.suppress(*WALK_ERRORS):
+        c.problems += check_environment(doc, env_name)
+    with contextlib.suppress(*WALK_ERRORS):
+        c.problems += check_preview(doc, MAX_POD_NAME, _pod_messages(doc))
     return c.problems
 
 
@@ -120,16 +132,8 @@ def _check_state(c: _Checker, state: dict[str, Any]) -> None:
 
 def _check_pod(c: _Checker, base: Path, pod: dict[str, Any], guard: dict[str, Any]) -> None:
     name = f"pods[{base[1]}]"
-    gpu = pod["gpu"]
-    if gpu["type"] in gpu.get("fallback", []):
-        c.at((*base, "gpu", "fallback"), f"{name}.gpu.fallback: lists the primary type "
-                                         f"'{gpu['type']}'; fallbacks must differ from it")
-    allowed = guard.get("allowed_gpu_types") or []
-    if allowed:
-        for j, gpu_id in enumerate([gpu["type"], *gpu.get("fallback", [])]):
-            if gpu_id not in allowed:
-                path = (*base, "gpu", "type") if j == 0 else (*base, "gpu", "fallback", j - 1)
-                c.at(path, f"{name}.gpu: '{gpu_id}' is not in guardrails.allowed_gpu_types")
+    with contextlib.suppress(*WALK_ERRORS):  # a pod without a valid gpu: checked below
+        _check_gpu(c, base, pod["gpu"], guard)
     rollout = pod.get("rollout", {})
     if rollout.get("max_unavailable", 1) == 0 and rollout.get("max_surge", 1) == 0:
         c.at((*base, "rollout"), f"{name}.rollout: max_unavailable 0 needs max_surge of 1 or "
@@ -157,6 +161,19 @@ def _check_pod(c: _Checker, base: Path, pod: dict[str, Any], guard: dict[str, An
             c.at((*base, "tags", key), f"{name}.tags: '{key}' and '{upper[env_key]}' both become "
                                        f"GITOPS_RUNNER_TAG_{env_key}; rename one", key=True)
         upper[env_key] = key
+
+
+def _check_gpu(c: _Checker, base: Path, gpu: dict[str, Any], guard: dict[str, Any]) -> None:
+    name = f"pods[{base[1]}]"
+    if gpu["type"] in gpu.get("fallback", []):
+        c.at((*base, "gpu", "fallback"), f"{name}.gpu.fallback: lists the primary type "
+                                         f"'{gpu['type']}'; fallbacks must differ from it")
+    allowed = guard.get("allowed_gpu_types") or []
+    if allowed:
+        for j, gpu_id in enumerate([gpu["type"], *gpu.get("fallback", [])]):
+            if gpu_id not in allowed:
+                path = (*base, "gpu", "type") if j == 0 else (*base, "gpu", "fallback", j - 1)
+                c.at(path, f"{name}.gpu: '{gpu_id}' is not in guardrails.allowed_gpu_types")
 
 
 def _check_ports(c: _Checker, base: Path, ports: list[str]) -> set[int]:

@@ -1,4 +1,16 @@
-"""The starter deploy file `init` writes."""
+"""The starter files `init` writes: the deploy file and the pre-commit hook.
+
+The repository's slug and default branch live here, once: the starter's
+`yaml-language-server` schema URL, the pre-commit config and the README use them
+(tests/test_readme.py holds the README to them)."""
+
+REPOSITORY = "gitops-runner/gitops-runner"
+DEFAULT_BRANCH = "main"
+SCHEMA_URL = (f"https://raw.githubusercontent.com/{REPOSITORY}/{DEFAULT_BRANCH}/"
+              "schemas/deploy.schema.json")
+HOOK_ID = "gitops-runner-validate"
+# What the hook runs on: the deploy files `validate` finds by default.
+HOOK_FILES = r"^(deploy\.yaml|deploy/.*\.ya?ml)$"
 
 LOCAL_STATE = """\
 state:
@@ -12,7 +24,7 @@ state:
   lock: {{backend: dynamodb, table: {table}}}   # partition key LockID (string)"""
 
 STARTER_DEPLOY = """\
-# yaml-language-server: $schema=https://raw.githubusercontent.com/gitops-runner/gitops-runner/main/schemas/deploy.schema.json
+# yaml-language-server: $schema={schema_url}
 # A gitops-runner stack: one project + environment of RunPod GPU pods.
 # Try it offline:  gitops-runner plan --sandbox   then   gitops-runner apply --sandbox --auto-approve
 version: 1
@@ -47,4 +59,15 @@ def starter_deploy(project: str, bucket: str = "", table: str = "") -> str:
     """The starter for `project`: S3 state with a DynamoDB lock when a bucket is given,
     else local state."""
     state = S3_STATE.format(bucket=bucket, table=table) if bucket else LOCAL_STATE
-    return STARTER_DEPLOY.format(project=project, state=state)
+    return STARTER_DEPLOY.format(project=project, state=state, schema_url=SCHEMA_URL)
+
+
+def precommit_config(version: str) -> str:
+    """A .pre-commit-config.yaml running the hook this repository publishes
+    (.pre-commit-hooks.yaml) at the release `version`."""
+    return (f"# pre-commit install  # then every commit touching a deploy file is validated\n"
+            f"repos:\n"
+            f"  - repo: https://github.com/{REPOSITORY}\n"
+            f"    rev: v{version}\n"
+            f"    hooks:\n"
+            f"      - id: {HOOK_ID}\n")

@@ -16,6 +16,7 @@ from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal, open_journal
 from gitops_runner.engine.lock import held_lock
 from gitops_runner.engine.observe import observe
+from gitops_runner.engine.progress import WaitProgress
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.errors import GitopsError
@@ -58,6 +59,7 @@ class ApplyResult:
     refused: bool = False
     fingerprint: str = ""
     stopped: str = ""  # why the run stopped making changes (lock lost, new plan needed)
+    # Reported after the summary (and the CLI's failure lines), never instead of them.
     unlock_errors: list[str] = field(default_factory=list)
 
     def count(self, action: str) -> int:
@@ -67,7 +69,8 @@ class ApplyResult:
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
 
-    def summary(self) -> str:
+    def summary(self, unlock: bool = True) -> str:
+        """unlock=False leaves out the unlock errors, for a caller that lists them last."""
         return (f"{self.stack}: {self.count('create')} created, {self.count('update')} updated, "
                 f"{self.count('replace')} replaced, {self.count('delete')} deleted, "
                 f"{self.count('adopt')} adopted, "
@@ -77,7 +80,7 @@ class ApplyResult:
                 f"{len(self.failed)} failed; now {money(self.cost_now)}"
                 + ("" if self.converged else " — NOT converged")
                 + (f"\n  stopped: {self.stopped}" if self.stopped else "")
-                + "".join(f"\n  {e}" for e in self.unlock_errors))
+                + ("".join(f"\n  {e}" for e in self.unlock_errors) if unlock else ""))
 
 
 def _check_stale(saved: Plan, fresh: Plan) -> None:
@@ -152,10 +155,12 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
                   secrets: Mapping[str, str], options: ApplyOptions, saved: Plan | None,
                   confirm: Callable[[Plan], bool] | None, reviewed: str | None) -> ApplyResult:
     client, log = access.client, session.log
+    # Waits report every pod's progress; off a terminal only its changes of phase.
+    waits = WaitProgress(log, session.out.err_is_tty())
     result = ApplyResult(stack.name, converged=False)
     poll = options.poll_seconds if options.poll_seconds is not None else access.poll_seconds
     fence = journal.fence or Fence(session.clock, stack=stack.name)
-    executor = Executor(client, journal, stack.name, secrets, access.proxy_url, log,
+    executor = Executor(client, journal, stack.name, secrets, access.proxy_url, waits,
                         poll_seconds=poll, clock=session.clock, fence=fence,
                         writes=threading.Semaphore(options.parallelism),
                         watcher=PodWatcher(client, session.clock))

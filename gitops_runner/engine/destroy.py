@@ -15,13 +15,15 @@ from gitops_runner.state.base import LockInfo
 
 
 def destroy_stack(session: Session, stack: Stack, access: RunPodAccess,
-                  parallelism: int = 8) -> tuple[int, list[str]]:
-    """Returns (pods terminated, failures)."""
+                  parallelism: int = 8,
+                  unlock_errors: list[str] | None = None) -> tuple[int, list[str]]:
+    """Returns (pods terminated, failures). With `unlock_errors`, a failure to release
+    the lock lands there instead of being raised in place of the result."""
     store, locker = session.backend(stack)
     client = access.client
     info = LockInfo.new("destroy", stack.name, session.identity)
     with held_lock(locker, info, stack.state.lock.wait_seconds, session.log,
-                   session.clock) as fence:
+                   session.clock, unlock_errors=unlock_errors) as fence:
         journal = open_journal(store, stack, session.clock, fence=fence)
         doc = journal.doc
         observed = [parse_pod(p) for p in client.list_pods()]

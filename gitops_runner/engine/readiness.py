@@ -15,6 +15,7 @@ import requests
 
 from gitops_runner.config.model import HealthCheck
 from gitops_runner.engine.clock import Clock, SystemClock
+from gitops_runner.engine.progress import HEARTBEAT_SECONDS, progress_text
 from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.plan.observed import parse_pod
 from gitops_runner.runpod.client import RunPodClient
@@ -130,8 +131,10 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
                 detail = f"RUNNING, health check {health.path}: {said}"
             elif status == "RUNNING":
                 return Readiness(True, status, "running", pod.cost)
-        if detail != last or elapsed - last_print >= 30:
-            progress(f"{detail} ({int(elapsed)}s)")
+        # Every change of phase, and a heartbeat while it lasts (WaitProgress keeps
+        # heartbeats for terminals only).
+        if detail != last or elapsed - last_print >= HEARTBEAT_SECONDS:
+            progress(progress_text(detail, elapsed))
             last, last_print = detail, elapsed
         if elapsed >= timeout:
             return Readiness(False, status, f"not ready after {timeout}s: {detail}")

@@ -61,13 +61,16 @@ def schedule_stack(session: Session, stack: Stack, access: RunPodAccess, at: dat
                    start: Sequence[str] = ()) -> ScheduleResult:
     store, locker = session.backend(stack)
     info = LockInfo.new("schedule", stack.name, session.identity)
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log):
+    unlock_errors: list[str] = []
+    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log,
+                   unlock_errors=unlock_errors):
         journal = open_journal(store, stack, session.clock)
         result = _schedule_locked(session, stack, journal, access, at, start)
         if result.events:
             journal.history(session.identity.actor, "schedule", "",
                             "failed" if result.failed else "converged")
-        return result
+    result.unlock_errors = unlock_errors  # after the result, never instead of it
+    return result
 
 
 def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: RunPodAccess,

@@ -1,6 +1,6 @@
 """One Session per run: everything a command needs from the outside world, built once.
 
-The process environment is read here and in cli.py, nowhere below: the engine gets
+The process environment is read here and in cli/, nowhere below: the engine gets
 the RunPod client, the secret values, the run's identity, a clock, a logger and the
 state backends from the Session.
 """

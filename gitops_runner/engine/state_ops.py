@@ -14,7 +14,7 @@ from gitops_runner.errors import GitopsError, UsageError
 from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.diff import record_spec
 from gitops_runner.plan.observed import parse_pod
-from gitops_runner.plan.statefile import PodRecord, StateDoc, parse_state
+from gitops_runner.plan.statefile import HistoryEntry, PodRecord, StateDoc, parse_state
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError
 from gitops_runner.state.base import Locker, LockInfo
@@ -27,41 +27,53 @@ def one_stack(stacks: Sequence[Stack]) -> Stack:
     return stacks[0]
 
 
+def _entry(session: Session, operation: str, result: str) -> HistoryEntry:
+    return HistoryEntry(utc_text(session.clock), session.identity.actor, operation, "", result)
+
+
 def _locked_change(session: Session, stack: Stack, operation: str,
-                   change: Callable[[StateDoc], StateDoc]) -> StateDoc:
+                   change: Callable[[StateDoc], StateDoc], result: str,
+                   unlock_errors: list[str] | None = None) -> StateDoc:
+    """One journaled change under the lock, recorded in the state's history."""
     store, locker = session.backend(stack)
     info = LockInfo.new(operation, stack.name, session.identity)
     with held_lock(locker, info, stack.state.lock.wait_seconds, session.log,
-                   session.clock) as fence:
-        return open_journal(store, stack, session.clock, fence=fence).update(change)
+                   session.clock, unlock_errors=unlock_errors) as fence:
+        return open_journal(store, stack, session.clock, fence=fence).update(
+            lambda doc: change(doc).with_history(_entry(session, operation, result)))
 
 
-def state_push(session: Session, stack: Stack, text: str, source: str) -> StateDoc:
-    """Store the file as given; the lineage/serial rules still apply."""
+def state_push(session: Session, stack: Stack, text: str, source: str,
+               unlock_errors: list[str] | None = None) -> StateDoc:
+    """Store the file as given (plus a history entry saying so); the lineage/serial
+    rules still apply."""
     pushed = parse_state(text, source)
     if pushed.stack != stack.name:
         raise UsageError(f"{source} is the state of {pushed.stack}, not {stack.name}")
+    pushed = pushed.with_history(_entry(session, "state push", f"serial {pushed.serial} "
+                                        f"from {source}"))
     store, locker = session.backend(stack)
     info = LockInfo.new("state push", stack.name, session.identity)
     with held_lock(locker, info, stack.state.lock.wait_seconds, session.log,
-                   session.clock) as fence:
+                   session.clock, unlock_errors=unlock_errors) as fence:
         fence.check()
         store.write(pushed, store.read().token)
     return pushed
 
 
-def state_rm(session: Session, stack: Stack, pod: str) -> None:
+def state_rm(session: Session, stack: Stack, pod: str,
+             unlock_errors: list[str] | None = None) -> None:
     def change(doc: StateDoc) -> StateDoc:
         if pod not in doc.pods:
             raise UsageError(f"{pod} is not in the state of {stack.name} "
                              f"(it has: {', '.join(sorted(doc.pods)) or 'nothing'})")
         return doc.forget(pod)
 
-    _locked_change(session, stack, "state rm", change)
+    _locked_change(session, stack, "state rm", change, f"{pod} forgotten", unlock_errors)
 
 
 def state_import(session: Session, stack: Stack, client: RunPodClient, pod: str,
-                 pod_id: str) -> PodRecord:
+                 pod_id: str, unlock_errors: list[str] | None = None) -> PodRecord:
     wanted = {d.logical: d for d in desired_pods(stack)}
     if pod not in wanted:
         raise UsageError(f"{pod} is not a pod of {stack.name}; pods: {', '.join(sorted(wanted))}")
@@ -85,12 +97,14 @@ def state_import(session: Session, stack: Stack, client: RunPodClient, pod: str,
         left = {i: name for i, name in doc.unmanaged.items() if i != observed.id}
         return replace(doc.with_pod(pod, record), unmanaged=left)
 
-    _locked_change(session, stack, "state import", change)
+    _locked_change(session, stack, "state import", change,
+                   f"pod {observed.id} imported as {pod}", unlock_errors)
     return record
 
 
 def force_unlock(stacks: Sequence[Stack], lockers: Sequence[Locker], lock_id: str,
-                 check_run: Callable[[str], tuple[bool, str]] | None) -> str:
+                 check_run: Callable[[str], tuple[bool, str]] | None) -> tuple[Stack, LockInfo]:
+    """Remove the lock whose id is `lock_id`: the stack it held, and its holder."""
     for stack, locker in zip(stacks, lockers, strict=True):
         holder = locker.holder()
         if holder is None or holder.id != lock_id:
@@ -103,5 +117,16 @@ def force_unlock(stacks: Sequence[Stack], lockers: Sequence[Locker], lock_id: st
             if not finished:
                 raise GitopsError(f"refusing to unlock {stack.name}: {said} ({holder.run_url})")
         locker.force_unlock(lock_id)
-        return f"{stack.name}: lock {lock_id} removed"
+        return stack, holder
     raise GitopsError(f"no stack is locked with id {lock_id}; see gitops-runner lock list")
+
+
+def record_force_unlock(session: Session, stack: Stack, holder: LockInfo) -> bool:
+    """Note a force-unlock in the stack's history, under a lock of our own; a stack with
+    no state yet gets none (the note alone would create it). False when not recorded."""
+    store, _ = session.backend(stack)
+    if store.read().doc is None:
+        return False
+    _locked_change(session, stack, "force-unlock", lambda doc: doc,
+                   f"removed lock {holder.id} of {holder.who} ({holder.operation})")
+    return True

@@ -59,4 +59,5 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices)),
         warnings=tuple(warnings), notes=tuple(notes), monthly_before=month.before,
         monthly_after=month.after, monthly_without_schedule=month.without_schedule,
+        deploy_files=(stack.file,),
     )

@@ -78,6 +78,8 @@ class Plan:
     monthly_before: float = 0.0
     monthly_after: float = 0.0
     monthly_without_schedule: float = 0.0
+    # The deploy files the plan was made from, so `apply PLANFILE` needs no -c (§6).
+    deploy_files: tuple[str, ...] = ()
 
     @property
     def stack(self) -> str:

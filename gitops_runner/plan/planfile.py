@@ -30,6 +30,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "guardrail_violations": list(plan.violations),
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
+        "deploy_files": list(plan.deploy_files),
     }
 
 
@@ -76,6 +77,8 @@ def _plan_from(item: dict[str, Any]) -> Plan:
         monthly_before=float(item["cost"].get("monthly_before", 0.0)),
         monthly_after=float(item["cost"].get("monthly_after", 0.0)),
         monthly_without_schedule=float(item["cost"].get("monthly_without_schedule", 0.0)),
+        # Absent from plan files written before it was recorded: apply then needs -c.
+        deploy_files=tuple(str(f) for f in item.get("deploy_files", [])),
     )
     if plan.fingerprint != item["fingerprint"]:
         raise ValueError("fingerprint does not match the actions (edited by hand?)")

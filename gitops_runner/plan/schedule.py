@@ -120,6 +120,7 @@ class ScheduleResult:
     events: list[ScheduleEvent] = field(default_factory=list)
     idle: list[str] = field(default_factory=list)  # "pod: idle since ..." lines
     error: str | None = None
+    unlock_errors: list[str] = field(default_factory=list)  # shown after the events
 
     @property
     def failed(self) -> bool:

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from gitops_runner.plan.drift import StackDrift
+from gitops_runner.report.jsonreport import REPORT_FORMAT_VERSION
 
 CONVERGED = "No drift: RunPod, state and the deploy file agree."
 
 
 def drift_json(results: Sequence[StackDrift]) -> dict[str, Any]:
-    return {"has_drift": any(r.findings for r in results),
+    return {"format_version": REPORT_FORMAT_VERSION, "has_drift": any(r.findings for r in results),
             "stacks": [{"stack": r.stack.name, "findings": [f.to_json() for f in r.findings],
                         "notes": list(r.notes)} for r in results]}
 

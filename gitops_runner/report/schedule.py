@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from gitops_runner.plan.schedule import ScheduleResult
+from gitops_runner.report.jsonreport import dump
 
 
 def schedule_json(results: Sequence[ScheduleResult]) -> str:
-    return json.dumps({"stacks": [{"stack": r.stack, "at": r.at, "error": r.error,
-                                   "events": [e.to_json() for e in r.events],
-                                   "idle": list(r.idle)} for r in results]}, indent=2)
+    return dump({"stacks": [{"stack": r.stack, "at": r.at, "error": r.error,
+                             "events": [e.to_json() for e in r.events],
+                             "idle": list(r.idle), "unlock_errors": list(r.unlock_errors)}
+                            for r in results]})
 
 
 def schedule_text(results: Sequence[ScheduleResult]) -> str:
@@ -29,6 +30,7 @@ def schedule_text(results: Sequence[ScheduleResult]) -> str:
         lines.extend(f"  {line}" for line in r.idle)
         if not r.events:
             lines.append("  Nothing to start or stop.")
+        lines.extend(f"  {e}" for e in r.unlock_errors)
     return "\n".join(lines)
 
 

@@ -6,6 +6,11 @@ from typing import Any
 
 from gitops_runner.config.model import Stack
 
+SANDBOX_ENDPOINTS = ("sandbox: these endpoint URLs are served by the simulator inside the "
+                     "gitops-runner process, so they answer only while a sandbox command "
+                     "runs (e.g. `gitops-runner logs POD --follow --sandbox`), not after "
+                     "status exits")
+
 
 def status_text(stack: Stack, rows: list[dict[str, Any]]) -> str:
     lines = [f"Stack {stack.name}"]

@@ -148,11 +148,15 @@ class RunPodClient:
     # -- logs ---------------------------------------------------------------
     def stream_logs(self, pod_id: str, tail: int = 100, follow: bool = False,
                     idle_seconds: float = 2.0,
-                    first_event_seconds: float = 30.0) -> Iterator[dict[str, Any]]:
+                    first_event_seconds: float = 30.0,
+                    since: str | None = None) -> Iterator[dict[str, Any]]:
         """Yield log events from the v2 SSE stream. Without follow, stop once it goes
         quiet: `first_event_seconds` for the backfill to start (RunPod can take a
-        while to attach), then `idle_seconds` between events."""
+        while to attach), then `idle_seconds` between events. `since` (RFC 3339):
+        only events at or after it, for resuming a stream that closed."""
         params = {"tail": str(tail), "source": "container"}
+        if since:
+            params["since"] = since
         self.pacer.wait()
         self._check_cancel()
         self._counted()

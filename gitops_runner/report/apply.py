@@ -1,0 +1,65 @@
+"""What apply and destroy did, as JSON (text is ApplyResult.summary and one line a stack)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from gitops_runner.report.jsonreport import dump
+
+COUNTED = ("create", "update", "replace", "delete", "adopt", "start", "stop")
+
+
+class OutcomeView(Protocol):
+    pod: str
+    action: str
+    ok: bool
+    detail: str
+
+
+class ApplyView(Protocol):
+    """What an apply report shows (engine.apply.ApplyResult is one)."""
+
+    stack: str
+    converged: bool
+    refused: bool
+    unchanged: int
+    cost_now: float
+    violations: tuple[str, ...]
+    fingerprint: str
+    stopped: str
+    unlock_errors: list[str]
+
+    def count(self, action: str) -> int: ...
+
+    @property
+    def failed(self) -> Sequence[OutcomeView]: ...
+
+
+def apply_stack_json(result: ApplyView) -> dict[str, Any]:
+    return {"stack": result.stack, "converged": result.converged, "refused": result.refused,
+            "fingerprint": result.fingerprint,
+            "done": {kind: result.count(kind) for kind in COUNTED},
+            "unchanged": result.unchanged,
+            "failed": [{"pod": o.pod, "action": o.action, "detail": o.detail}
+                       for o in result.failed],
+            "cost_per_hour": result.cost_now, "guardrail_violations": list(result.violations),
+            "stopped": result.stopped or None, "unlock_errors": list(result.unlock_errors),
+            "error": None}
+
+
+def apply_json(results: Sequence[ApplyView], errors: Sequence[tuple[str, str]]) -> str:
+    """`errors`: (stack, message) for stacks that failed before a result (lock held...)."""
+    stacks = [apply_stack_json(r) for r in results]
+    stacks += [{"stack": stack, "converged": False, "refused": False, "fingerprint": "",
+                "done": dict.fromkeys(COUNTED, 0), "unchanged": 0, "failed": [],
+                "cost_per_hour": 0.0, "guardrail_violations": [], "stopped": None,
+                "unlock_errors": [], "error": message} for stack, message in errors]
+    return dump({"converged": not errors and all(r.converged for r in results),
+                 "stacks": stacks})
+
+
+def destroy_json(stacks: Sequence[dict[str, Any]]) -> str:
+    """Each: {stack, terminated, failures[], unlock_errors[], error}."""
+    return dump({"ok": all(not s["failures"] and not s["error"] for s in stacks),
+                 "stacks": list(stacks)})
