@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from gitops_runner.plan import power
 from gitops_runner.plan.compare import compare, spec_changes
@@ -108,6 +108,13 @@ def diff(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
             actions.append(PlanAction(want.logical, "delete", (
                 f"replaced pod {gone} is already gone from RunPod; removing it from state",),
                 before={"id": gone, "status": "GONE"}, wait_for=want.logical))
+        if obs is None and record is not None and _just_written(record, now):
+            # RunPod's list lags its writes: a pod this tool wrote a moment ago and cannot
+            # see yet is not gone. Planning a create now would make a duplicate.
+            unchanged.append(want.logical)
+            notes.append(f"{want.logical}: pod {record.id} was recorded at {record.updated_at} "
+                         "and is not in RunPod's list yet (reads lag writes); left as it is")
+            continue
         action = _pod_action(want, record, obs, secrets, prices, now, ttl_hours)
         if action is None:
             unchanged.append(want.logical)
@@ -131,6 +138,17 @@ def diff(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
                 logical, "delete", (f"pod {record.id} is already gone from RunPod; "
                                     "removing it from state",)))
     return DiffResult(actions, unchanged, round(unchanged_cost, 4), notes)
+
+
+LIST_LAG_SECONDS = 60.0
+
+
+def _just_written(record: PodRecord, now: datetime) -> bool:
+    try:
+        written = datetime.strptime(record.updated_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return False
+    return 0 <= (now - written).total_seconds() < LIST_LAG_SECONDS
 
 
 def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | None,

@@ -228,3 +228,14 @@ def test_diff_fingerprint_ignores_status_and_cost() -> None:
     assert a.observed_fingerprint == b.observed_fingerprint
     c = plan(POD.replace("info", "trace"), [raw], state)
     assert c.fingerprint != a.fingerprint
+
+
+def test_diff_pod_written_a_moment_ago_but_not_listed_yet_is_left_alone() -> None:
+    # RunPod's list lags its writes: re-creating a pod recorded seconds ago would duplicate it.
+    _, state = applied()
+    recent = plan(POD, [], state, now=datetime(2026, 11, 27, 10, 0, 30, tzinfo=UTC))
+    assert recent.actions == () and recent.unchanged == ("api",)
+    assert any("not in RunPod's list yet" in n for n in recent.notes)
+    later = plan(POD, [], state, now=datetime(2026, 11, 27, 10, 5, tzinfo=UTC))
+    assert summary(later) == [
+        ("api", "create", ("pod pod1 recorded in state is gone from RunPod",))]
