@@ -108,6 +108,8 @@ _FOLLOW_UPS = {
     "update": {"update", "adopt"},
     "adopt": {"adopt", "update"},
     "delete": {"delete"},
+    "start": {"start", "update", "adopt"},
+    "stop": {"stop", "update", "adopt"},
 }
 
 
@@ -119,7 +121,8 @@ def unreviewed(reviewed: tuple[PlanAction, ...], now: tuple[PlanAction, ...]) ->
     new = []
     for a in now:
         done = kinds.get(a.pod, set())
-        allowed = set().union(*(_FOLLOW_UPS[k] for k in done)) if done else set()
+        # A kind this table does not know may only repeat itself: fail closed.
+        allowed = set().union(*(_FOLLOW_UPS.get(k, {k}) for k in done)) if done else set()
         # Terminating a pod is reviewed only as a delete, or as the clean-up after a
         # reviewed create/replace (a duplicate or the replaced pod, after the new one).
         sneaky = (a.action == "delete" and a.pod_id is not None and "delete" not in done
@@ -169,7 +172,7 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
     for attempt in range(1, options.max_attempts + 2):
         if fence.lost:
             break
-        seen = observe(client, with_catalog=catalog is None)
+        seen = observe(client, with_catalog=catalog is None, states=[journal.doc])
         catalog = seen.catalog if catalog is None else catalog
         plan = make_plan(stack, journal.doc, seen.pods, catalog, secrets,
                          utcnow(session.clock))

@@ -14,10 +14,11 @@ from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.placement import LOOKUP_DELAYS, ActionFailed, Placement
 from gitops_runner.engine.readiness import wait_ready
 from gitops_runner.engine.watch import PodWatcher
+from gitops_runner.errors import GitopsError
 from gitops_runner.plan.desired import DesiredPod, create_body, resolved_env
 from gitops_runner.plan.diff import record_spec, refreshed_record
 from gitops_runner.plan.model import PlanAction
-from gitops_runner.plan.observed import parse_pod
+from gitops_runner.plan.observed import ObservedPod, parse_pod
 from gitops_runner.plan.statefile import PodRecord
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
@@ -100,6 +101,11 @@ class Executor(Placement):
         except RunPodError as exc:
             self.log(f"{action.pod}: {action.action} failed: {exc}")
             return Outcome(action.pod, action.action, False, str(exc), exc.retryable)
+        except GitopsError as exc:
+            # A state write refused (a conflict, a store error): this pod's action
+            # failed and says why; the rest of the run goes on.
+            self.log(f"{action.pod}: {action.action} failed: {exc}")
+            return Outcome(action.pod, action.action, False, str(exc), retry=False)
         return Outcome(action.pod, action.action, True, detail, gpu=gpu)
 
     # -- actions ------------------------------------------------------------------
@@ -109,7 +115,8 @@ class Executor(Placement):
         pod = self._place(want)
         self._record(want, pod, healthy=False)
         self._await(want, pod["id"], started)
-        return f"created pod {pod['id']} on {pod['gpu']['id']}", pod["gpu"]["id"]
+        gpu = (pod.get("gpu") or {}).get("id")
+        return f"created pod {pod['id']} on {gpu or 'a GPU RunPod did not name'}", gpu
 
     def _replace(self, action: PlanAction) -> tuple[str, str | None]:
         want = _desired(action)
@@ -121,7 +128,8 @@ class Executor(Placement):
         if old:
             self._terminate(old)
             self.journal.drop_superseded(want.logical, old)
-        return f"replaced pod {old} with {pod['id']} on {pod['gpu']['id']}", pod["gpu"]["id"]
+        gpu = (pod.get("gpu") or {}).get("id")
+        return f"replaced pod {old} with {pod['id']} on {gpu or 'a GPU RunPod did not name'}", gpu
 
     def _update(self, action: PlanAction) -> tuple[str, str | None]:
         want = _desired(action)
@@ -146,16 +154,20 @@ class Executor(Placement):
                     "stopped pod resumes only on its own host; to move it, terminate it on "
                     "RunPod and apply again, which creates it elsewhere", retry=False) from None
         pod: dict[str, Any]
+        # A PATCH replaces the pod's whole env, so the keys RunPod injected (PUBLIC_KEY
+        # for SSH) are sent back; and readiness must see a container newer than this one.
+        current = self._current(pod_id) if action.patch_fields else None
+        before = parse_pod(current) if current else None
         if action.patch_fields:
             with self.writes:
                 self._guard()
-                body = self._patch_body(want, action.patch_fields, self._env_of(pod_id))
-                pod = self.client.update_pod(pod_id, body)
+                pod = self.client.update_pod(pod_id, self._patch_body(
+                    want, action.patch_fields, dict(before.env) if before else {}))
         else:
             pod = self.client.get_pod(pod_id)
         self._record(want, pod, healthy=False)
-        self._await(want, pod_id, started, restarts=bool(action.patch_fields))
-        return f"updated pod {pod_id} in place", pod.get("gpu", {}).get("id")
+        self._await(want, pod_id, started, restarts=bool(action.patch_fields), before=before)
+        return f"updated pod {pod_id} in place", (pod.get("gpu") or {}).get("id")
 
     def _delete(self, action: PlanAction) -> tuple[str, str | None]:
         if action.pod_id is not None:
@@ -176,7 +188,7 @@ class Executor(Placement):
         # An adopted pod may still be booting (a replacement left by a crashed run); the
         # pods waiting to be terminated after it must not go before it is ready.
         self._await(want, str(pod["id"]), self.clock.monotonic())
-        return f"adopted pod {action.pod_id}", pod.get("gpu", {}).get("id")
+        return f"adopted pod {action.pod_id}", (pod.get("gpu") or {}).get("id")
 
     def _stop(self, action: PlanAction) -> tuple[str, str | None]:
         want = _desired(action)
@@ -185,6 +197,7 @@ class Executor(Placement):
             action.pod_id or "")
         # Already stopped (409)? The goal is met.
         with contextlib.suppress(InvalidTransitionError), self.writes:
+            self._guard()
             self.client.pod_action(pod_id, "stop")
         if record is None or record.id != pod_id:
             self._record(want, self.client.get_pod(pod_id), healthy=True)
@@ -205,15 +218,14 @@ class Executor(Placement):
             self._guard()
             self.client.delete_pod(pod_id)
 
-    def _env_of(self, pod_id: str) -> dict[str, str]:
-        """The pod's env as RunPod has it: a PATCH replaces the whole env, so the keys
-        RunPod injected (PUBLIC_KEY for SSH) must be sent back."""
+    def _current(self, pod_id: str) -> dict[str, Any] | None:
+        """The pod as RunPod has it now (from the shared list when there is one)."""
         try:
             raw = (self.watcher.look(pod_id, 60.0) if self.watcher is not None
                    else self.client.get_pod(pod_id))
         except (NotFoundError, TransientError):
-            return {}
-        return dict(parse_pod(raw).env) if raw else {}
+            return None
+        return dict(raw) if raw else None
 
     def _patch_body(self, want: DesiredPod, fields: tuple[str, ...],
                     observed_env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -238,23 +250,32 @@ class Executor(Placement):
         pod = parse_pod(raw)
         previous = self.journal.doc.pods.get(want.logical)
         keep = previous.superseded if previous is not None else ()
+        if previous is not None and previous.id != pod.id:
+            # The recorded pod is being replaced: if it shows up again it is ours to
+            # terminate, under the delete guardrails, never as an unrecorded duplicate.
+            keep = (*keep, previous.id)
+        now = self.journal.now_text()
         created = previous.created_at if previous is not None and previous.id == pod.id else (
-            pod.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if pod.created_at else self.journal.now_text())
+            pod.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if pod.created_at else now)
         self.journal.set_pod(want.logical, PodRecord(
             id=pod.id, runpod_name=want.runpod_name, spec_hash=want.spec_hash,
             gpu=pod.gpu_id or want.candidates[0], gpu_count=pod.gpu_count or 1,
-            cost=pod.cost, created_at=created, updated_at=self.journal.now_text(), spec=record_spec(want),
+            cost=pod.cost, created_at=created, updated_at=now, spec=record_spec(want),
             healthy=healthy,
-            superseded=tuple(i for i in dict.fromkeys((*(superseded or ()), *keep)) if i != pod.id)))
+            superseded=tuple(i for i in dict.fromkeys((*(superseded or ()), *keep))
+                             if i != pod.id),
+            # The marker the pod really carries, when no PATCH refreshed it (CONTRACT §5).
+            pod_marker=pod.spec_marker if pod.spec_marker not in (None, want.spec_hash)
+            else None))
 
     def _await(self, want: DesiredPod, pod_id: str, started: float,
-               restarts: bool = False) -> None:
+               restarts: bool = False, before: ObservedPod | None = None) -> None:
         health = want.spec.health_check if want.spec is not None else None
         result = wait_ready(self.client, pod_id, health, self.proxy_url,
                             bool(want.public_body["ports"]), started,
                             lambda text: self.log(f"{want.logical}: {text}"),
                             poll=self.poll_seconds, clock=self.clock, cancel=self.cancel,
-                            watcher=self.watcher, restarts=restarts)
+                            watcher=self.watcher, restarts=restarts, before=before)
         if not result.ready:
             raise ActionFailed(f"pod {pod_id} {result.detail}; it is kept, and the next apply "
                                "waits for it again", retry=False)

@@ -18,6 +18,7 @@ from gitops_runner.plan.drift import StackDrift, find_drift
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.statefile import StateDoc
 from gitops_runner.runpod.client import RunPodClient
+from gitops_runner.runpod.errors import NotFoundError
 from gitops_runner.state.base import Snapshot
 
 
@@ -27,8 +28,20 @@ class Observation:
     catalog: list[dict[str, Any]]
 
 
-def observe(client: RunPodClient, with_catalog: bool = True) -> Observation:
+def observe(client: RunPodClient, with_catalog: bool = True,
+            states: Sequence[StateDoc] = ()) -> Observation:
+    """One pod list (and the catalog). A pod that state records but the list leaves out is
+    asked for by id: RunPod's list can lag or drop a pod, and only a 404 means it is gone.
+    Planning a create from one short list would make a second pod (and later delete the
+    first as a duplicate)."""
     pods = client.list_pods()
+    listed = {str(p.get("id")) for p in pods}
+    recorded = {r.id for doc in states for r in doc.pods.values()}
+    for pod_id in sorted(recorded - listed):
+        try:
+            pods.append(client.get_pod(pod_id))
+        except NotFoundError:
+            continue
     return Observation(pods, client.list_gpu_types() if with_catalog else [])
 
 
@@ -48,7 +61,7 @@ class StackPlan:
 def plan_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
                 secrets: Mapping[str, str]) -> list[StackPlan]:
     states = [read_state(session, stack)[0] for stack in stacks]
-    seen = observe(client)
+    seen = observe(client, states=states)
     now = utcnow(session.clock)
     return [StackPlan(stack, make_plan(stack, state, seen.pods, seen.catalog, secrets, now))
             for stack, state in zip(stacks, states, strict=True)]
@@ -57,7 +70,7 @@ def plan_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
 def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
                  secrets: Mapping[str, str]) -> list[StackDrift]:
     states = [read_state(session, stack)[0] for stack in stacks]
-    seen = observe(client, with_catalog=False)
+    seen = observe(client, with_catalog=False, states=states)
     now = utcnow(session.clock)
     out = []
     for stack, state in zip(stacks, states, strict=True):

@@ -17,7 +17,7 @@ from gitops_runner.config.model import HealthCheck
 from gitops_runner.engine.clock import Clock, SystemClock
 from gitops_runner.engine.progress import HEARTBEAT_SECONDS, progress_text
 from gitops_runner.engine.watch import PodWatcher
-from gitops_runner.plan.observed import parse_pod
+from gitops_runner.plan.observed import ObservedPod, parse_pod, restarted
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError, TransientError
 
@@ -54,12 +54,15 @@ FIRST_POLL = 1.0  # look soon after the request, then back off to `poll`
 UPTIME_SLACK = 5.0  # seconds of clock difference between us and RunPod we forgive
 
 
-def _uptime(raw: Mapping[str, Any] | None) -> float:
-    runtime = (raw or {}).get("runtime") or {}
-    try:
-        return float(runtime.get("uptime") or 0)
-    except (TypeError, ValueError):
-        return 0.0
+def _stale(before: ObservedPod | None, now: ObservedPod, elapsed: float) -> bool:
+    """Is this RUNNING still the container from before the PATCH?"""
+    comparable = before is not None and (
+        (before.started_at is not None and now.started_at is not None)
+        or (before.uptime is not None and now.uptime is not None))
+    if before is not None and comparable:
+        return not restarted(before, now)
+    # Nothing to compare with: a container up for longer than the request is old.
+    return now.uptime is not None and now.uptime > elapsed + UPTIME_SLACK
 
 
 def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
@@ -68,12 +71,13 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
                clock: Clock | None = None,
                cancel: threading.Event | None = None,
                watcher: PodWatcher | None = None,
-               restarts: bool = False) -> Readiness:
+               restarts: bool = False, before: ObservedPod | None = None) -> Readiness:
     """Poll until ready or the timeout (counted from `started`, the request time) passes.
 
     With a watcher, every waiting pod shares one pod list per round. `restarts`: the
-    request restarts the container (a PATCH), so a RUNNING whose uptime predates the
-    request is the old container, read stale, and not ready yet."""
+    request restarts the container (a PATCH), so a RUNNING that is still the container
+    seen `before` the request (same start time, or an uptime older than the request) is a
+    stale read, and not ready yet."""
     timeout = health.timeout_seconds if health else DEFAULT_TIMEOUT
     cancel = cancel or threading.Event()
     clock = clock or SystemClock()
@@ -116,7 +120,7 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
                                           and elapsed > STALE_EXITED_GRACE):
                 return Readiness(False, status, f"the pod is {status} instead of starting")
             detail = status
-            if status == "RUNNING" and restarts and _uptime(raw) > elapsed + UPTIME_SLACK:
+            if status == "RUNNING" and restarts and _stale(before, pod, elapsed):
                 detail = "RUNNING (the old container, not restarted yet)"
             elif status == "RUNNING" and expect_ports and not pod.has_runtime_ports:
                 detail = "RUNNING, waiting for port mappings"

@@ -34,22 +34,26 @@ def _roll_entry(executor: Executor, groups: dict[str, list[PlanAction]],
     steady = [g for g in groups.values() if main_kind(g) not in DISRUPTIVE]
     changing = sorted((pod, main_kind(g)) for pod, g in groups.items() if main_kind(g) in DISRUPTIVE)
     outcomes = _all(executor.run_group, steady)
-    stopped: str | None = None
+    stopped: Outcome | None = None
     for batch in batches(changing, rollout):
         if stopped is not None or executor.cancel.is_set():
+            # A transient failure (a 5xx) leaves the rest to the next attempt, which
+            # re-plans and goes on batching; a failed readiness check stops the rollout.
+            retry = stopped is not None and stopped.retry
             for pod in batch.pods:
                 outcomes.extend(Outcome(a.pod, a.action, False,
-                                        f"not rolled out: {stopped} failed first; it keeps "
-                                        "the old version" if stopped else "interrupted")
+                                        f"not rolled out: {stopped.pod} failed first; it "
+                                        "keeps the old version" if stopped else "interrupted",
+                                        retry=retry)
                                 for a in groups[pod])
             continue
         done = _all(executor.run_group, [groups[p] for p in batch.pods])
         outcomes.extend(done)
-        failed = [o.pod for o in done if not o.ok]
+        failed = [o for o in done if not o.ok]
         if failed:
-            stopped = failed[0]
-            executor.log(f"rollout of {failed[0]} failed; the entry's remaining replicas keep "
-                         "the old version")
+            stopped = next((o for o in failed if not o.retry), failed[0])
+            executor.log(f"rollout of {stopped.pod} failed; the entry's remaining replicas "
+                         "keep the old version")
     return outcomes
 
 
@@ -72,9 +76,10 @@ def execute(executor: Executor, actions: Sequence[PlanAction],
                    for entry, groups in entries.items()]
         for future in futures:
             outcomes.extend(future.result())
-    except BaseException:
+    except BaseException as exc:
         # ^C or SIGTERM: waits stop at once and nothing more is sent, so the lock can go.
-        if run_cancel is not None:
+        # Anything else stops this stack only; the run's other stacks still go on.
+        if run_cancel is not None and isinstance(exc, KeyboardInterrupt):
             run_cancel.set()
         executor.cancel.set()
         pool.shutdown(wait=True, cancel_futures=True)

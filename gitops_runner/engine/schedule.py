@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from gitops_runner.config.model import Stack
+from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal, open_journal
 from gitops_runner.engine.lock import held_lock
 from gitops_runner.engine.session import RunPodAccess, Session
@@ -62,9 +63,12 @@ def schedule_stack(session: Session, stack: Stack, access: RunPodAccess, at: dat
     store, locker = session.backend(stack)
     info = LockInfo.new("schedule", stack.name, session.identity)
     unlock_errors: list[str] = []
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log,
-                   unlock_errors=unlock_errors):
-        journal = open_journal(store, stack, session.clock)
+    fence = Fence(session.clock, stack=stack.name)
+    # A run whose lease is lost stops making changes (CONTRACT §7): the journal checks
+    # the fence before every state write, _act before every start or stop.
+    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log, session.clock,
+                   fence, unlock_errors):
+        journal = open_journal(store, stack, session.clock, fence=fence)
         result = _schedule_locked(session, stack, journal, access, at, start)
         if result.events:
             journal.history(session.identity.actor, "schedule", "",
@@ -105,6 +109,8 @@ def _act(session: Session, journal: Journal, client: RunPodClient, logical: str,
     action = decision.action or ""
     session.log(f"{logical}: {action} pod {pod_id}: {decision.reason}")
     pod: dict[str, Any] | None = None
+    if journal.fence is not None:
+        journal.fence.check()  # raises: the lease is gone, nothing more is sent
     try:
         # Already in the wanted state (409)? The goal is met.
         with contextlib.suppress(InvalidTransitionError):

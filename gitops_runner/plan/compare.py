@@ -126,7 +126,29 @@ def _compare_placement(obs: ObservedPod, want: DesiredPod, d: Differences) -> No
                          f"below {floor}")
 
 
+def _int_or_none(value: Any) -> int | None:
+    """A size as RunPod may send it (20, 20.0, "20"); None when it cannot be read."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return int(number) if number == int(number) else None
+
+
+def _mounts_unknown(mounts: Mapping[str, Any] | None) -> bool:
+    """A mount entry RunPod sent as null or in a shape we cannot read: unknown, not
+    "no volume" (CONTRACT §4: missing data never causes a replace, which would destroy
+    the pod's volume)."""
+    if not isinstance(mounts, Mapping):
+        return mounts is not None
+    return any(key in mounts and not mounts[key] for key in ("persistent", "network"))
+
+
 def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences) -> None:
+    if "mounts" in obs.unknown or _mounts_unknown(obs.mounts):
+        return
     old_kind, new_kind = _mount_kind(obs.mounts), _mount_kind(want)
     if old_kind != new_kind:
         d.replace.append(f"storage: {old_kind} volume -> {new_kind} volume")
@@ -135,8 +157,9 @@ def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences) -
         old, new = obs.mounts["persistent"], want["persistent"]
         if not isinstance(old, dict):
             return  # a shape we cannot read is unknown, never a reason to replace
-        if old.get("size") != new["size"]:
-            d.replace.append(f"volume.size_gb: {old.get('size')} -> {new['size']}")
+        size = _int_or_none(old.get("size"))
+        if size is not None and size != new["size"]:
+            d.replace.append(f"volume.size_gb: {size} -> {new['size']}")
         if old.get("path") != new["path"]:
             d.patch.append("mounts")
             d.update.append(f"volume.path: {_show(old.get('path'))} -> {_show(new['path'])}")

@@ -1,0 +1,1 @@
+"""Regressions found by an adversarial review of the engine, each a failing case first."""
