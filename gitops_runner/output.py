@@ -40,7 +40,9 @@ def _forms(secret: str) -> set[str]:
         escaped = json.dumps(secret, ensure_ascii=ascii_only)[1:-1]
         go = escaped.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         forms |= {escaped, go, escaped.replace("/", "\\/"), json.dumps(escaped)[1:-1]}
-    return forms
+    # Text posted to GitHub is neutralised (a zero-width space after @, in ://, www.):
+    # a secret shaped like a URL or DSN must be caught in that form too.
+    return forms | {neutralise_markdown(f) for f in forms}
 
 
 def _replace_all(text: str, forms: list[str]) -> str:
@@ -161,3 +163,15 @@ def neutralise(text: str) -> str:
     """Text that cannot start a workflow command, whatever its lines hold."""
     text = text.replace("##[", "#" + _ZWSP + "#[")
     return _LINE_START_COMMAND.sub(lambda m: f"{m.group(1)}{m.group(2)}:{_ZWSP}:", text)
+
+
+_MENTION = re.compile(r"@(?=[A-Za-z0-9_-])")
+
+
+def neutralise_markdown(text: str) -> str:
+    """Text from deploy files, RunPod or pods, made safe to post on GitHub: no @mentions
+    that ping, no links or autolinks that lead anywhere, no HTML comment that could pass
+    for one of our hidden markers."""
+    text = _MENTION.sub("@" + _ZWSP, text)
+    text = text.replace("<!--", "<!" + _ZWSP + "--").replace("://", ":" + _ZWSP + "//")
+    return re.sub(r"(?i)\bwww\.", lambda m: m.group(0)[:3] + _ZWSP + ".", text)

@@ -21,7 +21,10 @@ EVENTS: dict[str, tuple[str, dict[str, Any], str]] = {
                     "refs/heads/gh-readonly-queue/main/pr-12-abc123"),
     "push to a branch": ("push", push_event(), "refs/heads/feature"),
     "dispatch on a branch": ("workflow_dispatch", {}, "refs/heads/feature"),
-    "schedule on a branch": ("schedule", {}, "refs/heads/feature"),
+    # GitHub runs schedules on the default branch only; a payload naming another one
+    # (as workflow_dispatch payloads do) must still be refused.
+    "schedule on a branch": ("schedule", {"repository": {"default_branch": "main"}},
+                             "refs/heads/feature"),
     "issue_comment": ("issue_comment", {"issue": {"number": 12}}, "refs/heads/main"),
 }
 COMMANDS = ("auto", "plan", "apply", "drift", "destroy", "schedule")

@@ -9,6 +9,7 @@ reconcile, destroy).
 from __future__ import annotations
 
 import glob
+import os
 from collections.abc import Callable
 
 from gitops_runner.commands import action_drift, action_preview, action_review
@@ -70,7 +71,8 @@ def _act(run: Run) -> None:
         run.summary.append(decision.note + "\n")
     if decision.command == "nothing":
         return
-    files = sorted(glob.glob(run.ctx.config, recursive=True))
+    files = sorted({path for pattern in run.ctx.config_patterns
+                    for path in glob.glob(pattern, recursive=True) if os.path.isfile(path)})
     stacks, problems = check_files(files) if files else ([], [])
     # Each secret the files name is masked before any problem or report is printed.
     values = run.session.secret_values(stacks, required=False).values()
@@ -88,8 +90,9 @@ def _act(run: Run) -> None:
 
 def _report_problems(run: Run, files: list[str], problems: list[Problem]) -> None:
     if not files:
-        run.out.log(f"error: no deploy files match {run.ctx.config!r}")
-        run.summary.append(f"No deploy files match `{run.ctx.config}`.")
+        patterns = ", ".join(run.ctx.config_patterns)
+        run.out.log(f"error: no deploy files match {patterns}")
+        run.summary.append(f"No deploy files match `{patterns}`.")
         run.fail()
         return
     for p in problems:

@@ -27,8 +27,18 @@ def drift(run: Run, stacks: list[Stack]) -> None:
     secrets = run.session.secret_values(stacks, required=reconcile)
     with run.session.runpod(stacks) as access:
         results = drift_stacks(run.session, stacks, access.client, secrets)
-    if reconcile and any(r.findings for r in results):
-        action_review.apply(run, [r.stack for r in results if r.findings])
+    # Reconcile heals what changed behind our back (drift, expired pods) back to what was
+    # applied. A file change nobody applied (pending) is not healed here: only a reviewed
+    # merge, or an explicit command: apply, applies it (CONTRACT §8).
+    healable = [r.stack for r in results if r.findings
+                and all(f.kind in ("drift", "expired") for f in r.findings)]
+    unreviewed = [r.stack.name for r in results if any(f.kind == "pending" for f in r.findings)]
+    if reconcile and unreviewed:
+        run.warn(f"not reconciled: {', '.join(unreviewed)} — the deploy files differ from what "
+                 "was applied (pending), and only a reviewed merge (or command: apply) applies "
+                 "that")
+    if reconcile and healable:
+        action_review.apply(run, healable)
         with run.session.runpod(stacks) as access:
             results = drift_stacks(run.session, stacks, access.client, secrets)
     has_drift = any(r.findings for r in results)

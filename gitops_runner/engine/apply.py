@@ -113,6 +113,13 @@ _FOLLOW_UPS = {
 }
 
 
+def _writes_nothing(a: PlanAction) -> bool:
+    """Waiting for a pod's readiness again (after a lagging read, or a failed check)
+    changes nothing on RunPod: a retry may do it without a new review."""
+    return (a.action in ("update", "adopt") and not a.patch_fields and not a.start
+            and not a.stop_after and not a.state_only)
+
+
 def unreviewed(reviewed: tuple[PlanAction, ...], now: tuple[PlanAction, ...]) -> list[PlanAction]:
     """Actions of a retry's fresh plan that the reviewed plan did not contain."""
     kinds: dict[str, set[str]] = {}
@@ -127,7 +134,7 @@ def unreviewed(reviewed: tuple[PlanAction, ...], now: tuple[PlanAction, ...]) ->
         # reviewed create/replace (a duplicate or the replaced pod, after the new one).
         sneaky = (a.action == "delete" and a.pod_id is not None and "delete" not in done
                   and a.wait_for is None)
-        if a.action not in allowed or sneaky:
+        if (a.action not in allowed or sneaky) and not _writes_nothing(a):
             new.append(a)
     return new
 

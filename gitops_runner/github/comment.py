@@ -10,6 +10,7 @@ from typing import NewType
 
 from gitops_runner import __version__
 from gitops_runner.github.api import GitHubClient
+from gitops_runner.output import neutralise_markdown as neutralise_markdown  # the Action uses it from here
 
 CommentUrl = NewType("CommentUrl", str)
 MAX_BODY = 65536
@@ -77,16 +78,6 @@ def parse_fingerprints(bodies: Sequence[str]) -> dict[str, str | None]:
 
 
 _MENTION = re.compile(r"@(?=[A-Za-z0-9_-])")
-_ZWSP = "\u200b"
-
-
-def neutralise_markdown(text: str) -> str:
-    """Text from deploy files, RunPod or pods, made safe to post: no @mentions that ping,
-    no links or autolinks that lead anywhere, no HTML comment that could pass for one of
-    our hidden markers."""
-    text = _MENTION.sub("@" + _ZWSP, text)
-    text = text.replace("<!--", "<!" + _ZWSP + "--").replace("://", ":" + _ZWSP + "//")
-    return re.sub(r"(?i)\bwww\.", lambda m: m.group(0)[:3] + _ZWSP + ".", text)
 
 
 def is_author(raw: dict[str, object], author: str) -> bool:

@@ -21,6 +21,9 @@ def _flag(value: str) -> bool:
     return value.strip().lower() in ("true", "1", "yes", "on")
 
 
+DEFAULT_CONFIG = "deploy/*.yaml\ndeploy/*.yml"
+
+
 @dataclass(frozen=True)
 class ActionContext:
     event_name: str
@@ -32,7 +35,7 @@ class ActionContext:
     server_url: str
     run_id: str
     command: str = "auto"
-    config: str = "deploy/*.yaml"
+    config: str = DEFAULT_CONFIG
     github_token: str = ""
     runpod_api_key: str = ""
     comment: bool = True
@@ -55,7 +58,18 @@ class ActionContext:
     @property
     def default_branch(self) -> str:
         repo = self.event.get("repository") or {}
-        return str(repo.get("default_branch") or "main")
+        if repo.get("default_branch"):
+            return str(repo["default_branch"])
+        if self.event_name == "schedule" and self.ref.startswith("refs/heads/"):
+            # GitHub's schedule payload carries no repository, and scheduled workflows
+            # run only on the default branch: the ref is it.
+            return self.ref.removeprefix("refs/heads/")
+        return "main"
+
+    @property
+    def config_patterns(self) -> list[str]:
+        """The `config` input: one or more globs, one per line (`**` recursive)."""
+        return [line.strip() for line in self.config.splitlines() if line.strip()]
 
     @property
     def is_fork(self) -> bool:
@@ -106,7 +120,7 @@ def read_context(env: Mapping[str, str]) -> ActionContext:
         api_url=env.get("GITHUB_API_URL", "https://api.github.com"),
         server_url=env.get("GITHUB_SERVER_URL", "https://github.com"),
         run_id=env.get("GITHUB_RUN_ID", ""),
-        command=_input(env, "command", "auto"), config=_input(env, "config", "deploy/*.yaml"),
+        command=_input(env, "command", "auto"), config=_input(env, "config", DEFAULT_CONFIG),
         github_token=_input(env, "github-token", env.get("GITHUB_TOKEN", "")),
         runpod_api_key=_input(env, "runpod-api-key", env.get("RUNPOD_API_KEY", "")),
         comment=_flag(_input(env, "comment", "true")),

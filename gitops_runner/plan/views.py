@@ -31,9 +31,13 @@ def before_view(obs: ObservedPod, want: DesiredPod | None,
 
 def after_view(want: DesiredPod, gpu: str, cost: float | None) -> dict[str, Any]:
     body = want.public_body
-    env = {k: (SENSITIVE if isinstance(v, dict) else v) for k, v in sorted(body["env"].items())}
+    # A secret's value is never shown, but its name is: which secret a pod gets is part
+    # of what a reviewer approves (and of the plan's fingerprint).
+    env = {k: (f"(secret {v['secret']})" if isinstance(v, dict) else v)
+           for k, v in sorted(body["env"].items())}
     return {
         "name": body["name"], "image": body["image"], "args": body["args"], "gpu": gpu,
+        "registry": body.get("registry"), "min_cuda_version": body["gpu"].get("minCudaVersion"),
         "gpu_candidates": list(want.candidates), "gpu_count": body["gpu"]["count"],
         "cloud": body["cloud"], "data_centers": list(body.get("dataCenterIds", [])),
         "ports": sorted(body["ports"]), "disk": body["disk"], "mounts": body.get("mounts", {}),

@@ -60,7 +60,7 @@ def test_diff_new_pod_is_created_with_cost() -> None:
     assert summary(p) == [("api", "create", ("new pod",))]
     assert p.cost_before == 0 and p.cost_after == 0.69 and p.cost_delta == 0.69
     assert p.actions[0].after is not None and p.actions[0].after["env"]["HF_TOKEN"] == \
-        "(sensitive)"
+        "(secret HF_TOKEN)"
 
 
 def test_diff_converged_pod_has_no_actions() -> None:

@@ -31,14 +31,16 @@ def test_signal_releases_lock(tmp_path: Path, moto_endpoint: str, signum: int) -
     s3 = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1")
     if "sig-state" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         s3.create_bucket(Bucket="sig-state")
-    (tmp_path / "deploy.yaml").write_text(DEPLOY)
+    # Each case its own stack: the state of the other case's killed apply is not ours.
+    project = f"sig{int(signum)}"
+    (tmp_path / "deploy.yaml").write_text(DEPLOY.replace("name: sig,", f"name: {project},"))
     env = {**os.environ, "AWS_ENDPOINT_URL": moto_endpoint, "GITOPS_RUNNER_SANDBOX": "1",
            "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "60",
            "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.Popen([sys.executable, "-m", "gitops_runner", "apply", "--auto-approve"],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE)
-    lock_key = "gitops-runner/sig/prod.json.lock"
+    lock_key = f"gitops-runner/{project}/prod.json.lock"
     deadline = time.time() + 30
     while time.time() < deadline:
         keys = [o["Key"] for o in s3.list_objects_v2(Bucket="sig-state").get("Contents", [])]
