@@ -21,7 +21,7 @@ from gitops_runner.errors import GitopsError
 from gitops_runner.github import comment as gc
 from gitops_runner.github.api import GitHubError
 from gitops_runner.github.gate import PreviewDecision, decide_preview
-from gitops_runner.github.outputs import mask_lines
+from gitops_runner.github.outputs import escape_data, mask_lines
 from gitops_runner.report.plan import money
 from gitops_runner.report.preview import rows_markdown
 
@@ -41,7 +41,7 @@ def fork_notice(run: Run, stacks: list[Stack]) -> None:
     """A fork's run only validates; if it carries a preview label, say why nothing runs."""
     notes = {d.note for _, d in _decisions(run, stacks) if d.note}
     for note in sorted(notes):
-        run.out.command(f"::notice::{note}")
+        run.out.command(f"::notice::{escape_data(run.out.redact(note))}")
         run.summary.append(f"> [!NOTE]\n> {note}\n")
 
 
