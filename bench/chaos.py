@@ -35,6 +35,7 @@ from gitops_runner.runpod.simulator.server import Simulator  # noqa: E402
 from gitops_runner.runpod.simulator.world import Fault, Settings, World  # noqa: E402
 from gitops_runner.state.base import RunIdentity  # noqa: E402
 from gitops_runner.state.local import LocalStateStore  # noqa: E402
+from tests.fakes.clock import ScaledClock  # noqa: E402
 
 DEPLOY = """\
 version: 1
@@ -54,29 +55,6 @@ pods:
 WRITES = ("POST", "PATCH", "DELETE")
 
 
-class Clock:
-    """Virtual time, `factor` times the wall clock (the engine and simulator share it)."""
-
-    def __init__(self, factor: float = 50.0) -> None:
-        self.factor, self._t0, self._r0 = factor, time.time(), time.monotonic()
-
-    def time(self) -> float:
-        return self._t0 + (time.monotonic() - self._r0) * self.factor
-
-    def monotonic(self) -> float:
-        return self.time()
-
-    def __call__(self) -> float:
-        return self.time()
-
-    def sleep(self, seconds: float, cancel: threading.Event | None = None) -> bool:
-        real = max(0.0, seconds) / self.factor
-        if cancel is None:
-            time.sleep(real)
-            return False
-        return cancel.wait(real)
-
-
 class Crash(BaseException):
     """kill -9: nothing after it runs in this process's run (not an Exception)."""
 
@@ -84,7 +62,7 @@ class Crash(BaseException):
 class ChaosSession(requests.Session):
     """Lagging reads (a new pod is invisible to reads for a while) and crashes."""
 
-    def __init__(self, clock: Clock, rng: random.Random, crash_at: int | None,
+    def __init__(self, clock: ScaledClock, rng: random.Random, crash_at: int | None,
                  lag: float) -> None:
         super().__init__()
         self.clock, self.rng, self.crash_at, self.lag = clock, rng, crash_at, lag
@@ -151,7 +129,7 @@ def _faults(rng: random.Random) -> list[Fault]:
 
 def run_chaos(seed: int, applies: int = 20, factor: float = 50.0) -> Figures:
     rng = random.Random(seed)
-    clock = Clock(factor)
+    clock = ScaledClock(factor)
     world = World(clock=clock, settings=Settings(provisioning_seconds=1, starting_seconds=2))
     figures = Figures()
     with tempfile.TemporaryDirectory() as state_dir, Simulator(world) as sim:
