@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.fakes.github import REPO, GitHubState
-from tests.helpers import CliResult, run_cli
+from tests.helpers import SANDBOX, CliResult, run_cli
 
 HF = "hf_ACTIONSECRET123456"
 KEY = "rpa_ACTIONAPIKEY987654"
@@ -54,8 +54,7 @@ class ActionRepo:
         if self.runpod_url:
             env["RUNPOD_API_URL"] = self.runpod_url
         else:
-            env.update({"GITOPS_RUNNER_SANDBOX": "1",
-                        "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.3"})
+            env.update(SANDBOX)
         env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items()})
         return env
 

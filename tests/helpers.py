@@ -6,6 +6,9 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
 
 from gitops_runner.cli import main
 from gitops_runner.engine.clock import Clock
@@ -56,3 +59,14 @@ def sim_access(sim: Simulator, client: RunPodClient | None = None,
                poll_seconds: float = 0.5) -> RunPodAccess:
     client = client or RunPodClient(sim.url, "k", max_retry_seconds=5, backoff_base=0.01)
     return RunPodAccess(client, sim.proxy_url, False, poll_seconds)
+
+
+# The in-process sandbox: the simulator in virtual time, pods that boot in 0.3 s of it.
+SANDBOX = {"GITOPS_RUNNER_SANDBOX": "1", "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.3"}
+
+
+def deploy_repo(root: Path, monkeypatch: pytest.MonkeyPatch, deploy: str) -> Path:
+    """A repository with one deploy.yaml, as the working directory."""
+    monkeypatch.chdir(root)
+    (root / "deploy.yaml").write_text(deploy)
+    return root

@@ -7,22 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.action_repo import ActionRepo
+from tests.action_repo import DEPLOY, ActionRepo
 from tests.fakes.github import GitHubState, merged_pull, pull_request_event, push_event
 
-PREVIEWED = """\
-version: 1
-project: {name: app, environment: prod}
-state: {path: ../.state}
-guardrails: {allow_delete: true}
-pods:
-  - name: api
-    gpu: {type: NVIDIA L4}
-    ports: ["8000/http"]
-    runtime:
-      image: "img:IMAGE"
-      env: {HF_TOKEN: {secret: HF_TOKEN}}
-    health_check: {path: /, port: 8000, timeout_seconds: 20, interval_seconds: 1}
+PREVIEWED = DEPLOY + """\
 preview:
   label: preview
   ttl_hours: 48

@@ -8,7 +8,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from tests.helpers import run_cli
+from tests.helpers import SANDBOX, deploy_repo, run_cli
 
 DEPLOY = """\
 version: 1
@@ -23,14 +23,11 @@ pods:
     runtime: {image: "img:1"}
     health_check: {path: /, port: 8000, timeout_seconds: 20, interval_seconds: 1}
 """
-SANDBOX = {"GITOPS_RUNNER_SANDBOX": "1", "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.3"}
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "deploy.yaml").write_text(DEPLOY)
-    return tmp_path
+    return deploy_repo(tmp_path, monkeypatch, DEPLOY)
 
 
 def test_cli_sandbox_loop_plan_apply_drift_destroy(repo: Path) -> None:

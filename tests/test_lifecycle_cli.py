@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.clock import VIRTUAL
-from tests.helpers import run_cli
+from tests.helpers import SANDBOX, deploy_repo, run_cli
 
 DEPLOY = """\
 version: 1
@@ -26,14 +26,11 @@ pods:
     runtime: {image: "img:1"}
     status: stopped
 """
-SANDBOX = {"GITOPS_RUNNER_SANDBOX": "1", "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.3"}
 
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "deploy.yaml").write_text(DEPLOY)
-    return tmp_path
+    return deploy_repo(tmp_path, monkeypatch, DEPLOY)
 
 
 def test_cli_plan_shows_the_month_and_what_the_schedule_saves(repo: Path) -> None:

@@ -8,9 +8,8 @@ import pytest
 
 from gitops_runner.state.base import LockInfo, RunIdentity
 from gitops_runner.state.local import FileLocker
-from tests.helpers import run_cli
+from tests.helpers import SANDBOX, run_cli
 
-SANDBOX = {"GITOPS_RUNNER_SANDBOX": "1", "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.3"}
 STACK = """\
 version: 1
 project: {{name: {name}, environment: prod}}

@@ -16,7 +16,7 @@ from gitops_runner.plan.desired import create_body, desired_pods
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator.server import Simulator
 from tests.fakes.clock import VIRTUAL, ScaledClock
-from tests.helpers import make_session, run_cli, sim_access
+from tests.helpers import SANDBOX, make_session, run_cli, sim_access
 from tests.plan.factories import stack_from_yaml
 
 PODS = """
@@ -72,7 +72,7 @@ def test_preview_list_shows_age_cost_and_pull_request(tmp_path: Path) -> None:
     deploy = tmp_path / "deploy.yaml"
     deploy.write_text("version: 1\nproject: {name: app, environment: prod}\n"
                       + PODS.replace("/health", "/"))
-    env = {"GITOPS_RUNNER_SANDBOX": "1", "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.3"}
+    env = SANDBOX
     assert run_cli(["preview", "list", "-c", str(deploy)], env).out == "No live previews.\n"
     # Deploy PR 7's preview through the engine, in the same sandbox.
     session = make_session(clock=VIRTUAL)

@@ -8,7 +8,7 @@ import pytest
 
 from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import World
-from tests.helpers import CliResult, run_cli
+from tests.helpers import SANDBOX, CliResult, deploy_repo, run_cli
 
 API_KEY = "rpa_TOPSECRETAPIKEY0123456789"
 HF_TOKEN = "hf_TOPSECRETTOKENVALUE42"
@@ -37,9 +37,7 @@ def no_secret_in(*texts: str) -> None:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "deploy.yaml").write_text(DEPLOY)
-    return tmp_path
+    return deploy_repo(tmp_path, monkeypatch, DEPLOY)
 
 
 def test_secrets_never_leak_through_any_command(repo: Path, fast_sim: Simulator,
@@ -109,8 +107,7 @@ def test_secrets_redaction_is_a_last_defence() -> None:
 
 
 def test_secrets_never_leak_in_sandbox_mode(repo: Path) -> None:
-    env = {"GITOPS_RUNNER_SANDBOX": "1", "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.3",
-           "RUNPOD_API_KEY": API_KEY, "HF_TOKEN": HF_TOKEN}
+    env = {**SANDBOX, "RUNPOD_API_KEY": API_KEY, "HF_TOKEN": HF_TOKEN}
     results = [run_cli(cmd, env) for cmd in (
         ["plan", "--format", "json", "--out", "p.json"], ["apply", "--auto-approve"],
         ["status"], ["drift", "--format", "markdown"], ["state", "pull"])]

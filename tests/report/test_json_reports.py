@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from gitops_runner.cli import cli
 from gitops_runner.state.base import LockInfo, RunIdentity
 from gitops_runner.state.local import FileLocker
-from tests.helpers import run_cli
+from tests.helpers import SANDBOX, deploy_repo, run_cli
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas" / "reports"
 DEPLOY = """\
@@ -30,7 +30,6 @@ pods:
     health_check: {path: /, port: 8000, timeout_seconds: 20, interval_seconds: 1}
     schedule: {timezone: UTC, running: ["daily 00:00-24:00"]}
 """
-SANDBOX = {"GITOPS_RUNNER_SANDBOX": "1", "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.3"}
 # Command line -> schema; lock list and lock show print the same JSON.
 COMMANDS = {
     "validate": "validate", "plan": "plan", "apply": "apply", "drift": "drift",
@@ -64,9 +63,7 @@ def _check(command: str, text: str) -> dict[str, object]:
 
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "deploy.yaml").write_text(DEPLOY)
-    return tmp_path
+    return deploy_repo(tmp_path, monkeypatch, DEPLOY)
 
 
 def test_json_reports_cover_every_command_with_a_json_format() -> None:
