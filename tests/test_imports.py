@@ -37,8 +37,8 @@ def test_imports_only_cli_imports_click() -> None:
             assert not any(n.split(".")[0] == "click" for n in imports_of(path)), path
 
 
-def test_imports_environment_is_read_only_by_cli_and_the_session() -> None:
-    allowed = {PACKAGE / "cli" / "__init__.py", PACKAGE / "engine" / "session.py"}
+def test_imports_environment_is_read_only_by_the_session() -> None:
+    allowed = {PACKAGE / "engine" / "session.py"}
     readers = {path for path in PACKAGE.rglob("*.py") if "os.environ" in path.read_text()}
     assert readers <= allowed, sorted(str(p) for p in readers - allowed)
 

@@ -6,7 +6,6 @@ a line and an exit code. Commands live in cli/core.py and cli/state.py."""
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sys
 import threading
@@ -47,9 +46,8 @@ def _interrupt_on_signals(cancel: threading.Event) -> None:
 def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None,
          out: Output | None = None, clock: Clock | None = None,
          cancel: threading.Event | None = None) -> int:
-    env = dict(os.environ if env is None else env)
-    out = out or Output(color=sys.stdout.isatty() and "NO_COLOR" not in env)
-    out.add_secrets([env.get("RUNPOD_API_KEY", "")])
+    # The environment is read by the run's Session (engine/session.py), not here.
+    out = out or Output()
     ctx = Ctx(env, out, clock, cancel)
     try:
         result = cli.main(args=list(argv) if argv is not None else None,

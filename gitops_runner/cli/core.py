@@ -133,7 +133,8 @@ def action(c: Ctx) -> int:
     from gitops_runner.github.context import read_context
     from gitops_runner.github.runner_user import adopt_workspace_owner
 
-    became = adopt_workspace_owner(c.env)  # before anything is written
+    session = c.session()
+    became = adopt_workspace_owner(session.environ)  # before anything is written
     if became:
         c.out.log(became)
-    return action.run(c.session(), read_context(c.env))
+    return action.run(session, read_context(session.environ))

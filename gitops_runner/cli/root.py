@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class Ctx:
     """What `main` hands every command: the environment, the output, global flags."""
 
-    def __init__(self, env: dict[str, str], out: Output, clock: Clock | None,
+    def __init__(self, env: dict[str, str] | None, out: Output, clock: Clock | None,
                  cancel: threading.Event | None = None) -> None:
         self.env, self.out, self.clock = env, out, clock
         self.cancel = cancel or threading.Event()

@@ -63,7 +63,8 @@ class Session:
     runpod_settings: RunPodSettings = field(default_factory=RunPodSettings)
     identity: RunIdentity = field(default_factory=RunIdentity.local)
     clock: Clock = field(default_factory=SystemClock)
-    # Where {secret: NAME} values come from: the runner's environment.
+    # The process environment, read once (from_environ): {secret: NAME} values come
+    # from it, and the Action reads its inputs and event from it.
     secret_source: Mapping[str, str] = field(default_factory=dict)
     github_api_url: str = "https://api.github.com"
     github_token: str = ""
@@ -76,8 +77,10 @@ class Session:
     def from_environ(cls, env: Mapping[str, str] | None = None, out: Output | None = None,
                      sandbox: bool = False, clock: Clock | None = None,
                      cancel: threading.Event | None = None) -> Session:
-        env = dict(os.environ if env is None else env)
+        env = dict(os.environ if env is None else env)  # the one read of the environment
         out = out or Output()
+        if "NO_COLOR" not in env and out.out.isatty():
+            out.color = True
         settings = RunPodSettings(
             api_url=env.get("RUNPOD_API_URL") or DEFAULT_API_URL,
             api_key=env.get("RUNPOD_API_KEY", "").strip(),
@@ -93,6 +96,10 @@ class Session:
                    github_token=env.get("GITHUB_TOKEN", ""),
                    in_actions=env.get("GITHUB_ACTIONS") == "true",
                    cancel=cancel or threading.Event())
+
+    @property
+    def environ(self) -> Mapping[str, str]:
+        return self.secret_source
 
     # -- channels -------------------------------------------------------------------
     def log(self, text: str) -> None:
