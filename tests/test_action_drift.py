@@ -84,6 +84,12 @@ def test_action_scheduled_run_stops_pods_outside_their_window_then_drift_is_clea
         "    health_check:",
         f"    schedule: {{timezone: UTC, running: [\"{_closed_window_now()}\"]}}\n"
         "    health_check:"))
+    # CONTRACT §4: a schedule nobody applied stops nothing (issue 21); drift says pending.
+    unreviewed = action_repo.run("schedule", {})
+    assert "Nothing to start or stop" in unreviewed.err
+    assert "stop (outside" not in unreviewed.err
+    applied = action_repo.run("push", push_event(), command="apply")
+    assert applied.code == 0, applied.err
     result = action_repo.run("schedule", {})
     assert result.code == 0, result.err
     assert "api: stop (outside its running windows" in result.err

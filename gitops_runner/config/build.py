@@ -117,7 +117,8 @@ def _guardrails(raw: dict[str, Any]) -> Guardrails:
         max_gpus=raw.get("max_gpus"),
         max_pods=raw.get("max_pods"), allowed_gpu_types=tuple(raw.get("allowed_gpu_types", [])),
         allow_gpu_fallback=raw.get("allow_gpu_fallback", True),
-        allow_delete=raw.get("allow_delete", False), max_deletes=raw.get("max_deletes"),
+        allow_delete=raw.get("allow_delete", False),
+        allow_data_loss=raw.get("allow_data_loss", False), max_deletes=raw.get("max_deletes"),
         ttl_hours=raw.get("ttl_hours", 0),
     )
 
@@ -143,4 +144,5 @@ def build_stack(file: str, data: dict[str, Any]) -> Stack:
         state=_state(data.get("state", {}), file),
         guardrails=_guardrails(data.get("guardrails", {})),
         preview=_preview(data),
+        moved={m["from"]: m["to"] for m in data.get("moved", [])},
     )

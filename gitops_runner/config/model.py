@@ -143,6 +143,7 @@ class Guardrails:
     allowed_gpu_types: tuple[str, ...] = ()
     allow_gpu_fallback: bool = True
     allow_delete: bool = False
+    allow_data_loss: bool = False  # CONTRACT §4: destroying a pod volume needs this too
     max_deletes: int | None = None
     ttl_hours: float = 0
 
@@ -168,6 +169,8 @@ class Stack:
     state: StateSettings = field(default_factory=StateSettings)
     guardrails: Guardrails = field(default_factory=Guardrails)
     preview: Preview | None = None
+    # `moved` (CONTRACT §4): old pod entry name -> new name; the pod is kept and renamed.
+    moved: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def name(self) -> StackName:

@@ -15,11 +15,10 @@ from gitops_runner.engine.placement import LOOKUP_DELAYS, ActionFailed, Placemen
 from gitops_runner.engine.readiness import wait_ready
 from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.errors import GitopsError
-from gitops_runner.plan.desired import DesiredPod, create_body, resolved_env
-from gitops_runner.plan.diff import record_spec, refreshed_record
+from gitops_runner.plan.desired import DesiredPod, patch_body
 from gitops_runner.plan.model import PlanAction
 from gitops_runner.plan.observed import ObservedPod, parse_pod
-from gitops_runner.plan.statefile import PodRecord
+from gitops_runner.plan.records import pod_record, refreshed_record
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
     CapacityError,
@@ -90,6 +89,9 @@ class Executor(Placement):
                    "stop": self._stop}[action.action]
         try:
             detail, gpu = handler(action)
+            if action.moved_from and action.moved_from in self.journal.doc.pods:
+                # `moved`: the pod now lives under its new name in state (CONTRACT §4).
+                self.journal.set_pod(action.moved_from, None)
             if action.stop_after:
                 # Created or updated, checked ready: now stopped as declared (CONTRACT §11).
                 detail += "; " + self._stop(action)[0]
@@ -161,8 +163,8 @@ class Executor(Placement):
         if action.patch_fields:
             with self.writes:
                 self._guard()
-                pod = self.client.update_pod(pod_id, self._patch_body(
-                    want, action.patch_fields, dict(before.env) if before else {}))
+                pod = self.client.update_pod(pod_id, patch_body(
+                    want, action.patch_fields, self.secrets, dict(before.env) if before else {}))
         else:
             pod = self.client.get_pod(pod_id)
         self._record(want, pod, healthy=False)
@@ -201,6 +203,10 @@ class Executor(Placement):
             self.client.pod_action(pod_id, "stop")
         if record is None or record.id != pod_id:
             self._record(want, self.client.get_pod(pod_id), healthy=True)
+        elif action.action == "stop" and action.changes:
+            # Declared fields reviewed with this stop (status) are recorded with it.
+            self.journal.set_pod(want.logical,
+                                 refreshed_record(record, want, self.journal.now_text()))
         self.journal.edit_pod(want.logical, cost=0.0, idle_since=None)
         return f"stopped pod {pod_id}", None
 
@@ -227,46 +233,11 @@ class Executor(Placement):
             return None
         return dict(raw) if raw else None
 
-    def _patch_body(self, want: DesiredPod, fields: tuple[str, ...],
-                    observed_env: dict[str, str] | None = None) -> dict[str, Any]:
-        body = create_body(want, "unused", self.secrets)
-        patch: dict[str, Any] = {}
-        for name in fields:
-            if name == "env":
-                patch["env"] = resolved_env(want, self.secrets, observed_env)
-            elif name == "args":
-                patch["args"] = want.public_body["args"]
-            elif name == "registry":
-                patch["registry"] = want.public_body.get("registry")
-            elif name in body:
-                patch[name] = body[name]
-        if "env" not in patch:
-            # The spec marker lives in env; any PATCH also refreshes it.
-            patch["env"] = resolved_env(want, self.secrets, observed_env)
-        return patch
-
     def _record(self, want: DesiredPod, raw: dict[str, Any], healthy: bool,
                 superseded: tuple[str, ...] | None = None) -> None:
-        pod = parse_pod(raw)
-        previous = self.journal.doc.pods.get(want.logical)
-        keep = previous.superseded if previous is not None else ()
-        if previous is not None and previous.id != pod.id:
-            # The recorded pod is being replaced: if it shows up again it is ours to
-            # terminate, under the delete guardrails, never as an unrecorded duplicate.
-            keep = (*keep, previous.id)
-        now = self.journal.now_text()
-        created = previous.created_at if previous is not None and previous.id == pod.id else (
-            pod.created_at.strftime("%Y-%m-%dT%H:%M:%SZ") if pod.created_at else now)
-        self.journal.set_pod(want.logical, PodRecord(
-            id=pod.id, runpod_name=want.runpod_name, spec_hash=want.spec_hash,
-            gpu=pod.gpu_id or want.candidates[0], gpu_count=pod.gpu_count or 1,
-            cost=pod.cost, created_at=created, updated_at=now, spec=record_spec(want),
-            healthy=healthy,
-            superseded=tuple(i for i in dict.fromkeys((*(superseded or ()), *keep))
-                             if i != pod.id),
-            # The marker the pod really carries, when no PATCH refreshed it (CONTRACT §5).
-            pod_marker=pod.spec_marker if pod.spec_marker not in (None, want.spec_hash)
-            else None))
+        self.journal.set_pod(want.logical, pod_record(
+            want, parse_pod(raw), self.journal.doc.pods.get(want.logical),
+            self.journal.now_text(), healthy, superseded or ()))
 
     def _await(self, want: DesiredPod, pod_id: str, started: float,
                restarts: bool = False, before: ObservedPod | None = None) -> None:

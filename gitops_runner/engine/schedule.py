@@ -20,6 +20,7 @@ from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import desired_pods
+from gitops_runner.plan.records import applied_spec
 from gitops_runner.plan.schedule import (
     KEEP,
     Decision,
@@ -91,7 +92,9 @@ def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: R
         obs = next((p for p in ownership.ours.get(want.logical, []) if p.id == record.id), None)
         if obs is None:
             continue  # missing from RunPod: drift reports it, apply recreates it
-        decision = decide(want.spec, record, obs, gpu_utilisation(by_id.get(obs.id, {})), at,
+        # The windows and idle stop state recorded at apply, never an unapplied file (§4).
+        decision = decide(applied_spec(want.spec, record), record, obs,
+                          gpu_utilisation(by_id.get(obs.id, {})), at,
                           forced=want.logical in start)
         if decision.action is not None:
             result.events.append(_act(session, journal, access.client, want.logical, obs.id,

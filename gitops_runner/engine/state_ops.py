@@ -12,8 +12,8 @@ from gitops_runner.engine.lock import held_lock
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import GitopsError, UsageError
 from gitops_runner.plan.desired import desired_pods
-from gitops_runner.plan.diff import record_spec
 from gitops_runner.plan.observed import parse_pod
+from gitops_runner.plan.records import record_spec
 from gitops_runner.plan.statefile import HistoryEntry, PodRecord, StateDoc, parse_state
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError

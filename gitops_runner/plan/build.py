@@ -36,7 +36,8 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     desired = desired_pods(stack)
     ownership = ownership_of(stack, desired, observed, state)
     prices = PriceBook.from_catalog(catalog)
-    result = diff(desired, state, ownership, secrets, prices, now, stack.guardrails.ttl_hours)
+    result = diff(desired, state, ownership, secrets, prices, now, stack.guardrails.ttl_hours,
+                  stack.moved)
     cost_before = sum(p.cost for group in ownership.ours.values() for p in group)
     cost_after = result.unchanged_cost + sum(a.cost_after for a in result.actions)
     warnings = [
@@ -56,7 +57,8 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         serial=state.serial, observed_fingerprint=observed_fingerprint(ownership.ours),
         actions=tuple(result.actions), unchanged=tuple(result.unchanged),
         cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
-        violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices)),
+        violations=tuple([*result.errors, *guardrails.check(stack.guardrails, desired,
+                                                             result.actions, prices)]),
         warnings=tuple(warnings), notes=tuple(notes), monthly_before=month.before,
         monthly_after=month.after, monthly_without_schedule=month.without_schedule,
         deploy_files=(stack.file,),

@@ -1,7 +1,7 @@
 """Field-by-field comparison of one observed pod with its desired spec.
 
-Returns what PATCH can fix in place and what needs a new pod, each as reasons
-that name the field and its old -> new values. Secret values never appear.
+Returns what PATCH can fix in place and what needs a new pod, each as FieldChange
+values (field, before, after). Secret values never appear.
 """
 
 from __future__ import annotations
@@ -10,26 +10,24 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_runner.plan.changes import SENSITIVE, FieldChange
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import MARKER_PREFIX, MARKER_SPEC, is_platform_env
 from gitops_runner.plan.observed import ObservedPod
 
-SENSITIVE = "(sensitive)"
+__all__ = ["SENSITIVE", "Differences", "compare", "mounts_unknown", "spec_changes"]
 
 
 @dataclass
 class Differences:
     patch: list[str] = field(default_factory=list)  # body fields to PATCH
-    update: list[str] = field(default_factory=list)  # reasons fixable in place
-    replace: list[str] = field(default_factory=list)  # reasons needing a new pod
+    update: list[FieldChange] = field(default_factory=list)  # fixable in place
+    replace: list[FieldChange] = field(default_factory=list)  # needing a new pod
+    errors: list[str] = field(default_factory=list)  # changes RunPod cannot make at all
 
-
-def _show(value: Any) -> str:
-    if value is None or value == "":
-        return "(none)"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return repr(value) if isinstance(value, str) else str(value)
+    def _fix(self, name: str, before: Any, after: Any, patch: str | None = None) -> None:
+        self.patch.append(patch or name)
+        self.update.append(FieldChange(name, before, after))
 
 
 def _mount_kind(mounts: Mapping[str, Any] | None) -> str:
@@ -48,30 +46,31 @@ def _version(text: str) -> tuple[int, ...]:
 
 
 def compare(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
-            was_plain: set[str], applied_env: set[str] | None = None) -> Differences:
+            was_plain: set[str], applied_env: set[str] | None = None,
+            applied_mounts: Mapping[str, Any] | None = None) -> Differences:
     """`was_plain`: env keys state says were applied as plain values; any other
     observed env value is shown as (sensitive) (CONTRACT §4). `applied_env`: env keys
-    gitops-runner applied to this pod (from state), if known."""
+    gitops-runner applied to this pod (from state), if known. `applied_mounts`: the
+    mounts state says the pod was created with, if known."""
     d = Differences()
     body = want.public_body
     # A field RunPod did not tell us about is unknown, not different (CONTRACT §4).
-    for key in ("name", "image", "args", "disk"):
+    for key in ("name", "image", "args"):
         old = getattr(obs, key)
         if key not in obs.unknown and old != body.get(key):
-            d.patch.append(key)
-            d.update.append(f"{key}: {_show(old)} -> {_show(body.get(key))}")
+            d._fix(key, old, body.get(key))
+    if "disk" not in obs.unknown and obs.disk != body.get("disk"):
+        d._fix("disk_gb", obs.disk, body.get("disk"), patch="disk")
     if "ports" not in obs.unknown and sorted(obs.ports) != sorted(body["ports"]):
-        d.patch.append("ports")
-        d.update.append(f"ports: {_show(sorted(obs.ports))} -> {_show(sorted(body['ports']))}")
+        d._fix("ports", sorted(obs.ports), sorted(body["ports"]))
     if "registry" not in obs.unknown and (obs.registry or None) != body.get("registry"):
-        d.patch.append("registry")
-        d.update.append(f"registry: {_show(obs.registry)} -> {_show(body.get('registry'))}")
-    env_reasons = _env_reasons(obs, want, secrets, was_plain, applied_env)
-    if env_reasons:
+        d._fix("registry", obs.registry, body.get("registry"))
+    env_changes = _env_changes(obs, want, secrets, was_plain, applied_env)
+    if env_changes:
         d.patch.append("env")
-        d.update.extend(env_reasons)
+        d.update.extend(env_changes)
     _compare_placement(obs, want, d)
-    if "mounts" not in obs.unknown:
+    if "mounts" not in obs.unknown and not mounts_unknown(obs.mounts, applied_mounts):
         _compare_mounts(obs, body.get("mounts") or {}, d)
     return d
 
@@ -82,48 +81,45 @@ def injected(key: str, desired: Mapping[str, Any], applied_env: set[str] | None)
             and (applied_env is None or key not in applied_env))
 
 
-def _env_reasons(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
-                 was_plain: set[str], applied_env: set[str] | None) -> list[str]:
-    reasons = []
+def _env_changes(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
+                 was_plain: set[str], applied_env: set[str] | None) -> list[FieldChange]:
+    out = []
     desired = want.public_body["env"]
     current = {k: v for k, v in obs.env.items()
                if k != MARKER_SPEC and not injected(k, desired, applied_env)}
     for key in sorted(set(current) | set(desired)):
+        name = f"env.{key}"
+        shown = current.get(key) if key in was_plain else SENSITIVE
         if key not in desired:
-            reasons.append(f"env.{key}: removed")
+            out.append(FieldChange(name, shown, None, sensitive=key not in was_plain))
             continue
         value = desired[key]
         if isinstance(value, dict):
             if key not in current:
-                reasons.append(f"env.{key}: added {SENSITIVE}")
+                out.append(FieldChange(name, None, SENSITIVE, sensitive=True))
             elif current[key] != secrets.get(value["secret"]):
-                reasons.append(f"env.{key}: (sensitive value changed)")
+                out.append(FieldChange(name, SENSITIVE, SENSITIVE, sensitive=True))
         elif key not in current:
-            reasons.append(f"env.{key}: added {_show(value)}")
+            out.append(FieldChange(name, None, value))
         elif current[key] != value:
-            old = _show(current[key]) if key in was_plain else SENSITIVE
-            reasons.append(f"env.{key}: {old} -> {_show(value)}")
-    return reasons
+            out.append(FieldChange(name, shown, value, sensitive=key not in was_plain))
+    return out
 
 
 def _compare_placement(obs: ObservedPod, want: DesiredPod, d: Differences) -> None:
     body = want.public_body
     if "gpu.count" not in obs.unknown and obs.gpu_count != body["gpu"]["count"]:
-        d.replace.append(f"gpu.count: {obs.gpu_count} -> {body['gpu']['count']}")
+        d.replace.append(FieldChange("gpu.count", obs.gpu_count, body["gpu"]["count"], True))
     if "gpu" not in obs.unknown and obs.gpu_id not in want.candidates:
-        d.replace.append(f"gpu: {_show(obs.gpu_id)} -> {_show(want.candidates[0])}"
-                         + (f" (or fallback {_show(list(want.candidates[1:]))})"
-                            if len(want.candidates) > 1 else ""))
+        d.replace.append(FieldChange("gpu", obs.gpu_id, list(want.candidates), True))
     if "cloud" not in obs.unknown and obs.cloud != body["cloud"]:
-        d.replace.append(f"cloud_type: {obs.cloud} -> {body['cloud']}")
+        d.replace.append(FieldChange("cloud_type", obs.cloud, body["cloud"], True))
     dcs = body.get("dataCenterIds") or []
     if dcs and obs.data_center and obs.data_center not in dcs:
-        d.replace.append(f"data_centers: pod is in {obs.data_center}, allowed now "
-                         f"{_show(dcs)}")
+        d.replace.append(FieldChange("data_centers", obs.data_center, list(dcs), True))
     floor = body["gpu"].get("minCudaVersion")
     if floor and obs.cuda_version and _version(obs.cuda_version) < _version(floor):
-        d.replace.append(f"gpu.min_cuda_version: host has CUDA {obs.cuda_version}, "
-                         f"below {floor}")
+        d.replace.append(FieldChange("gpu.min_cuda_version", obs.cuda_version, floor, True))
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -137,48 +133,63 @@ def _int_or_none(value: Any) -> int | None:
     return int(number) if number == int(number) else None
 
 
-def _mounts_unknown(mounts: Mapping[str, Any] | None) -> bool:
-    """A mount entry RunPod sent as null or in a shape we cannot read: unknown, not
-    "no volume" (CONTRACT §4: missing data never causes a replace, which would destroy
-    the pod's volume)."""
+def mounts_unknown(mounts: Mapping[str, Any] | None,
+                   applied: Mapping[str, Any] | None = None) -> bool:
+    """Mounts that cannot be right are unknown, never "no volume" (CONTRACT §4: missing
+    data never causes a replace, which would destroy the pod's volume): an entry sent as
+    null or in a shape we cannot read, a network mount without its volume id, and no
+    mount (or one without its size) on a pod that state says was created with one, since
+    RunPod cannot remove a mount."""
     if not isinstance(mounts, Mapping):
         return mounts is not None
-    return any(key in mounts and not mounts[key] for key in ("persistent", "network"))
+    if any(key in mounts and not mounts[key] for key in ("persistent", "network")):
+        return True
+    network = mounts.get("network")
+    if network is not None and (not isinstance(network, list) or not all(
+            isinstance(e, Mapping) and e.get("volumeId") for e in network)):
+        return True
+    persistent = mounts.get("persistent")
+    if persistent is not None and not isinstance(persistent, Mapping):
+        return True
+    applied = applied or {}
+    if applied.get("persistent") and (
+            persistent is None or _int_or_none(persistent.get("size")) is None):
+        return True
+    return bool(applied.get("network")) and network is None
 
 
 def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences) -> None:
-    if "mounts" in obs.unknown or _mounts_unknown(obs.mounts):
-        return
     old_kind, new_kind = _mount_kind(obs.mounts), _mount_kind(want)
     if old_kind != new_kind:
-        d.replace.append(f"storage: {old_kind} volume -> {new_kind} volume")
+        d.replace.append(FieldChange("storage", f"{old_kind} volume", f"{new_kind} volume",
+                                     True))
         return
     if new_kind == "persistent":
         old, new = obs.mounts["persistent"], want["persistent"]
-        if not isinstance(old, dict):
-            return  # a shape we cannot read is unknown, never a reason to replace
         size = _int_or_none(old.get("size"))
-        if size is not None and size != new["size"]:
-            d.replace.append(f"volume.size_gb: {size} -> {new['size']}")
+        if size is not None and size < new["size"]:
+            # RunPod grows a pod volume in place (a PATCH with the whole mount; restart).
+            d._fix("volume.size_gb", size, new["size"], patch="mounts")
+        elif size is not None and size > new["size"]:
+            d.errors.append(
+                f"volume.size_gb: {size} -> {new['size']}: a pod volume cannot shrink. For "
+                "a smaller volume, declare a new pod entry (removing this one destroys its "
+                "volume, under allow_delete and allow_data_loss)")
         if old.get("path") != new["path"]:
-            d.patch.append("mounts")
-            d.update.append(f"volume.path: {_show(old.get('path'))} -> {_show(new['path'])}")
+            d._fix("volume.path", old.get("path"), new["path"], patch="mounts")
     elif new_kind == "network":
-        entries = obs.mounts["network"]
-        if not isinstance(entries, list) or not isinstance(entries[0], dict):
-            return
-        old, new = entries[0], want["network"][0]
+        old, new = obs.mounts["network"][0], want["network"][0]
         if old.get("volumeId") != new["volumeId"]:
-            d.replace.append(f"network_volume.id: {_show(old.get('volumeId'))} -> "
-                             f"{_show(new['volumeId'])}")
+            d.replace.append(FieldChange("network_volume.id", old.get("volumeId"),
+                                         new["volumeId"], True))
         elif old.get("path") != new["path"]:
-            d.patch.append("mounts")
-            d.update.append(f"network_volume.path: {_show(old.get('path'))} -> "
-                            f"{_show(new['path'])}")
+            d._fix("network_volume.path", old.get("path"), new["path"], patch="mounts")
 
 
-def spec_changes(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "") -> list[str]:
-    """Differences between two public specs (as stored in state), env values hidden."""
+def spec_changes(old: Mapping[str, Any], new: Mapping[str, Any],
+                 prefix: str = "") -> list[FieldChange]:
+    """Differences between two public specs (as stored in state: secret references by
+    name, never a value)."""
     out = []
     for key in sorted(set(old) | set(new)):
         path = f"{prefix}{key}"
@@ -187,8 +198,6 @@ def spec_changes(old: Mapping[str, Any], new: Mapping[str, Any], prefix: str = "
             continue
         if isinstance(a, dict) and isinstance(b, dict) and key != "env":
             out.extend(spec_changes(a, b, path + "."))
-        elif key == "env":
-            out.append("env: changed")
         else:
-            out.append(f"{path}: {_show(a)} -> {_show(b)}")
+            out.append(FieldChange(path, a, b))
     return out

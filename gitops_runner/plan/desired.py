@@ -102,6 +102,27 @@ def create_body(pod: DesiredPod, gpu_id: str, secrets: Mapping[str, str]) -> dic
     return body
 
 
+def patch_body(pod: DesiredPod, fields: tuple[str, ...], secrets: Mapping[str, str],
+               observed_env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The PATCH /v2/pods/{id} body for `fields` (body keys). Mounts go whole: RunPod
+    grows a pod volume from the full `mounts.persistent` entry."""
+    body = create_body(pod, "unused", secrets)
+    patch: dict[str, Any] = {}
+    for name in fields:
+        if name == "env":
+            patch["env"] = resolved_env(pod, secrets, observed_env)
+        elif name == "args":
+            patch["args"] = pod.public_body["args"]
+        elif name == "registry":
+            patch["registry"] = pod.public_body.get("registry")
+        elif name in body:
+            patch[name] = body[name]
+    if "env" not in patch:
+        # The spec marker lives in env; any PATCH also refreshes it.
+        patch["env"] = resolved_env(pod, secrets, observed_env)
+    return patch
+
+
 def resolved_env(pod: DesiredPod, secrets: Mapping[str, str],
                  observed: Mapping[str, str] | None = None) -> dict[str, str]:
     """The env to send. A PATCH replaces the pod's whole env, so keys RunPod injected

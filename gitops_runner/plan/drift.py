@@ -5,25 +5,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from gitops_runner.config.model import PodSpec, Stack
 from gitops_runner.plan import power
 from gitops_runner.plan.compare import compare, spec_changes
 from gitops_runner.plan.desired import DesiredPod
-from gitops_runner.plan.diff import record_spec
 from gitops_runner.plan.observed import ObservedPod, Ownership
+from gitops_runner.plan.records import applied_pod, declared_changes, record_spec
 from gitops_runner.plan.statefile import PodRecord, StateDoc
+
+
+class DriftClass(StrEnum):
+    """CONTRACT §6: RunPod differs from what was applied (drift), the file differs from
+    what was applied (pending), or a pod is older than ttl_hours (expired)."""
+
+    DRIFT = "drift"
+    PENDING = "pending"
+    EXPIRED = "expired"
 
 
 @dataclass(frozen=True)
 class Finding:
     pod: str
-    kind: str  # drift | pending | expired
+    kind: DriftClass
     reasons: tuple[str, ...]
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", DriftClass(self.kind))
+
     def to_json(self) -> dict[str, Any]:
-        return {"pod": self.pod, "class": self.kind, "reasons": list(self.reasons)}
+        return {"pod": self.pod, "class": str(self.kind), "reasons": list(self.reasons)}
 
 
 @dataclass(frozen=True)
@@ -31,19 +44,6 @@ class StackDrift:
     stack: Stack
     findings: list[Finding]
     notes: list[str] = field(default_factory=list)  # worth a line, never a finding
-
-
-def _applied(logical: str, record: PodRecord) -> DesiredPod:
-    """What was applied, rebuilt from state, to compare RunPod against."""
-    spec = dict(record.spec)
-    gpu = dict(spec.get("gpu", {}))
-    candidates = tuple(gpu.pop("candidates", [record.gpu]))
-    spec["gpu"] = gpu
-    spec.setdefault("env", {})
-    spec.setdefault("ports", [])
-    spec.setdefault("name", record.runpod_name)
-    spec.setdefault("cloud", "SECURE")
-    return DesiredPod(logical, record.runpod_name, None, candidates, spec, record.spec_hash)
 
 
 def find_drift(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
@@ -54,15 +54,19 @@ def find_drift(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
         record = state.pods.get(want.logical)
         if record is None:
             if want.logical not in ownership.ours:
-                findings.append(Finding(want.logical, "pending", ("not applied yet",)))
+                findings.append(Finding(want.logical, DriftClass.PENDING, ("not applied yet",)))
             continue
-        if record.spec_hash != want.spec_hash:
-            changes = spec_changes(record.spec, record_spec(want)) or ["spec changed"]
-            findings.append(Finding(want.logical, "pending",
-                                    ("the deploy file changed since the last apply", *changes)))
+        changes = [c for c in spec_changes(record.spec, record_spec(want))
+                   if not c.field.startswith("declared")] \
+            if record.spec_hash != want.spec_hash else []
+        changes += declared_changes(record, want)
+        if record.spec_hash != want.spec_hash or changes:
+            findings.append(Finding(want.logical, DriftClass.PENDING, (
+                "the deploy file changed since the last apply",
+                *([c.describe() for c in changes] or ["spec changed"]))))
     for logical, record in sorted(state.pods.items()):
         if logical not in wanted:
-            findings.append(Finding(logical, "pending", ("removed from the deploy file but "
+            findings.append(Finding(logical, DriftClass.PENDING, ("removed from the deploy file but "
                                                          "still applied",)))
         group = ownership.ours.get(logical, [])
         obs = next((p for p in group if p.id == record.id), None)
@@ -72,7 +76,7 @@ def find_drift(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
         record = state.pods.get(logical)
         strays = [p for p in group if record is None or p.id != record.id]
         for pod in strays:
-            findings.append(Finding(logical, "drift", (
+            findings.append(Finding(logical, DriftClass.DRIFT, (
                 f"pod {pod.id} carries this stack's markers but is not in state "
                 "(left by an interrupted apply, or created by hand)",)))
     return findings
@@ -82,37 +86,38 @@ def _observed_findings(logical: str, record: PodRecord, obs: ObservedPod | None,
                        secrets: Mapping[str, str], now: datetime,
                        ttl_hours: float, spec: PodSpec | None = None) -> list[Finding]:
     if obs is None:
-        return [Finding(logical, "drift", (f"pod {record.id} is missing from RunPod",))]
+        return [Finding(logical, DriftClass.DRIFT, (f"pod {record.id} is missing from RunPod",))]
     out: list[Finding] = []
     reasons: list[str] = []
     status = power.drift_status(spec, record, obs)
     if status:
         reasons.append(status)
-    applied = _applied(logical, record)
-    available = {name: value for name, value in secrets.items()}
+    applied = applied_pod(logical, record)
     plain = {k for k, v in record.spec.get("env", {}).items() if not isinstance(v, dict)}
-    d = compare(obs, applied, available, plain, set(record.spec.get("env", {})))
+    d = compare(obs, applied, secrets, plain, set(record.spec.get("env", {})),
+                record.spec.get("mounts"))
     # A secret the runner does not have cannot be compared; say nothing about it.
-    changed = [r for r in d.update + d.replace if "(sensitive" not in r]
+    changed = [c.describe() for c in d.update + d.replace if not c.sensitive or c.after is None]
     if changed:
         reasons.append("changed outside gitops-runner (RunPod -> applied): " + "; ".join(changed))
     if not record.carries(obs.spec_marker):
         reasons.append("the pod's spec marker differs from the applied spec")
     if reasons:
-        out.append(Finding(logical, "drift", tuple(reasons)))
-    sensitive = [r for r in d.update if "(sensitive value changed)" in r
-                 and _secret_known(r, applied, secrets)]
+        out.append(Finding(logical, DriftClass.DRIFT, tuple(reasons)))
+    # Decided from the data: a rotated secret the runner holds is a pending change.
+    sensitive = [c.describe() for c in d.update
+                 if c.rotated and _secret_known(c.field, applied, secrets)]
     if sensitive:
-        out.append(Finding(logical, "pending", tuple(sensitive)))
+        out.append(Finding(logical, DriftClass.PENDING, tuple(sensitive)))
     if ttl_hours and obs.created_at is not None:
         age = (now - obs.created_at).total_seconds() / 3600
         if age > ttl_hours:
-            out.append(Finding(logical, "expired", (f"{age:.1f}h old, over ttl_hours "
+            out.append(Finding(logical, DriftClass.EXPIRED, (f"{age:.1f}h old, over ttl_hours "
                                                     f"{ttl_hours:g}",)))
     return out
 
 
-def _secret_known(reason: str, applied: DesiredPod, secrets: Mapping[str, str]) -> bool:
-    key = reason.split(":", 1)[0].removeprefix("env.")
+def _secret_known(name: str, applied: DesiredPod, secrets: Mapping[str, str]) -> bool:
+    key = name.removeprefix("env.")
     ref = applied.public_body["env"].get(key)
     return isinstance(ref, dict) and ref.get("secret") in secrets

@@ -39,6 +39,13 @@ def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[Pl
         names = ", ".join(f"{a.pod} ({a.action})" for a in terminating)
         violations.append(f"allow_delete is false, but this plan terminates pods: {names}. "
                           "Set guardrails.allow_delete: true to allow it")
+    losing = [a for a in actions if a.destroys and a.terminates and not a.duplicate]
+    if losing and not guard.allow_data_loss:
+        names = "; ".join(f"{a.pod} ({a.action}): " + ", ".join(
+            d.describe().removeprefix("destroys: ") for d in a.destroys) for a in losing)
+        violations.append(f"allow_data_loss is false, but this plan destroys data: {names}. "
+                          "Set guardrails.allow_data_loss: true to allow it (and "
+                          "allow_delete: true), or keep the pod")
     if guard.max_deletes is not None and len(terminating) > guard.max_deletes:
         violations.append(f"max_deletes: this plan terminates {len(terminating)} pods, over "
                           f"the limit of {guard.max_deletes}")

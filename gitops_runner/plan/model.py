@@ -6,21 +6,31 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gitops_runner.plan.changes import ACTION_KINDS, ActionKind, Destroyed, FieldChange
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import sha256_of
 
-ACTION_KINDS = ("create", "update", "replace", "delete", "adopt", "start", "stop")
-# Fields that change without anyone changing anything; kept out of the fingerprint.
+__all__ = ["ACTION_KINDS", "ActionKind", "Destroyed", "FieldChange", "Plan", "PlanAction"]
+
+# Facts that move with time (status, price, age): shown, never fingerprinted (CONTRACT §4).
 VOLATILE_VIEW_KEYS = ("status", "cost_per_hour")
 
 
 @dataclass(frozen=True)
 class PlanAction:
+    """One action of a plan. `changes` and `destroys` are what a reviewer approves (and
+    what the fingerprint covers); `notes` explain it with facts that may move with time
+    (a pod's age, its status) and are shown only."""
+
     pod: str
-    action: str
-    reasons: tuple[str, ...]
+    action: ActionKind
+    changes: tuple[FieldChange, ...] = ()
+    notes: tuple[str, ...] = ()
     before: Mapping[str, Any] | None = None
     after: Mapping[str, Any] | None = None
+    destroys: tuple[Destroyed, ...] = ()
+    # A pod entry renamed by `moved` (CONTRACT §4): the logical name it had.
+    moved_from: str | None = None
     # How to carry it out; not part of the plan file.
     pod_id: str | None = field(default=None, compare=False)
     patch_fields: tuple[str, ...] = field(default=(), compare=False)
@@ -38,15 +48,37 @@ class PlanAction:
     # A delete of a duplicate our own lost create made: not held to the delete guardrails.
     duplicate: bool = field(default=False, compare=False)
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "action", ActionKind(self.action))
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        """The prose form, rendered from the data (kept for older readers)."""
+        moved = (f"moved from {self.moved_from}",) if self.moved_from else ()
+        return (*moved, *self.notes, *(c.describe() for c in self.changes))
+
     @property
     def terminates(self) -> bool:
         """True when RunPod loses a pod: a delete of a live pod, or a replace."""
         return self.action == "replace" or (self.action == "delete" and self.pod_id is not None)
 
     def to_json(self) -> dict[str, Any]:
-        return {"pod": self.pod, "action": self.action, "reasons": list(self.reasons),
-                "before": dict(self.before) if self.before is not None else None,
-                "after": dict(self.after) if self.after is not None else None}
+        out: dict[str, Any] = {
+            "pod": self.pod, "action": str(self.action), "reasons": list(self.reasons),
+            "before": dict(self.before) if self.before is not None else None,
+            "after": dict(self.after) if self.after is not None else None,
+            "changes": [c.to_json() for c in self.changes], "notes": list(self.notes),
+            "destroys": [d.to_json() for d in self.destroys]}
+        if self.moved_from:
+            out["moved_from"] = self.moved_from
+        return out
+
+    def reviewed(self) -> dict[str, Any]:
+        """What the fingerprint covers: the structured action, no prose, no moving facts."""
+        return {"pod": self.pod, "action": str(self.action), "moved_from": self.moved_from,
+                "changes": [c.to_json() for c in self.changes],
+                "destroys": [d.to_json() for d in self.destroys],
+                "before": _stable(self.before), "after": _stable(self.after)}
 
 
 def _stable(view: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -56,8 +88,15 @@ def _stable(view: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def actions_fingerprint(actions: tuple[PlanAction, ...] | list[PlanAction]) -> str:
-    return sha256_of([{**a.to_json(), "before": _stable(a.before), "after": _stable(a.after)}
-                      for a in actions])
+    """SHA-256 over canonical JSON of the structured actions (CONTRACT §4)."""
+    return sha256_of([a.reviewed() for a in actions])
+
+
+def legacy_fingerprint(raw_actions: list[dict[str, Any]]) -> str:
+    """The fingerprint plan files written before changes-as-data carried (reasons in)."""
+    return sha256_of([{"pod": r["pod"], "action": r["action"], "reasons": list(r["reasons"]),
+                       "before": _stable(r.get("before")), "after": _stable(r.get("after"))}
+                      for r in raw_actions])
 
 
 @dataclass(frozen=True)
@@ -96,6 +135,10 @@ class Plan:
     @property
     def cost_delta(self) -> float:
         return round(self.cost_after - self.cost_before, 4)
+
+    @property
+    def destroys(self) -> list[tuple[str, Destroyed]]:
+        return [(a.pod, d) for a in self.actions for d in a.destroys]
 
     def count(self, kind: str) -> int:
         return sum(1 for a in self.actions if a.action == kind)

@@ -6,7 +6,14 @@ import json
 from typing import Any
 
 from gitops_runner.errors import GitopsError
-from gitops_runner.plan.model import ACTION_KINDS, Plan, PlanAction
+from gitops_runner.plan.model import (
+    ACTION_KINDS,
+    Destroyed,
+    FieldChange,
+    Plan,
+    PlanAction,
+    legacy_fingerprint,
+)
 
 PLAN_FORMAT_VERSION = 1
 
@@ -59,13 +66,23 @@ def parse_plan_file(text: str, source: str = "plan file") -> list[Plan]:
         raise PlanFileError(f"{source}: malformed plan file ({type(exc).__name__}: {exc})") from None
 
 
+def _action_from(raw: dict[str, Any]) -> PlanAction:
+    if raw["action"] not in ACTION_KINDS:
+        raise ValueError(f"unknown action {raw['action']!r}")
+    if "changes" not in raw:
+        # Written before changes were data: its reasons are all there is to show.
+        return PlanAction(raw["pod"], raw["action"], notes=tuple(raw["reasons"]),
+                          before=raw.get("before"), after=raw.get("after"))
+    return PlanAction(
+        raw["pod"], raw["action"],
+        changes=tuple(FieldChange.from_json(c) for c in raw["changes"]),
+        notes=tuple(raw.get("notes", [])), before=raw.get("before"), after=raw.get("after"),
+        destroys=tuple(Destroyed.from_json(d) for d in raw.get("destroys", [])),
+        moved_from=raw.get("moved_from"))
+
+
 def _plan_from(item: dict[str, Any]) -> Plan:
-    actions = []
-    for raw in item["actions"]:
-        if raw["action"] not in ACTION_KINDS:
-            raise ValueError(f"unknown action {raw['action']!r}")
-        actions.append(PlanAction(raw["pod"], raw["action"], tuple(raw["reasons"]),
-                                  raw.get("before"), raw.get("after")))
+    actions = [_action_from(raw) for raw in item["actions"]]
     plan = Plan(
         project=item["stack"]["project"], environment=item["stack"]["environment"],
         lineage=item["state"]["lineage"], serial=int(item["state"]["serial"]),
@@ -80,6 +97,8 @@ def _plan_from(item: dict[str, Any]) -> Plan:
         # Absent from plan files written before it was recorded: apply then needs -c.
         deploy_files=tuple(str(f) for f in item.get("deploy_files", [])),
     )
-    if plan.fingerprint != item["fingerprint"]:
+    legacy = any("changes" not in raw for raw in item["actions"])
+    expected = legacy_fingerprint(item["actions"]) if legacy else plan.fingerprint
+    if expected != item["fingerprint"]:
         raise ValueError("fingerprint does not match the actions (edited by hand?)")
     return plan

@@ -48,19 +48,19 @@ def test_compare_same_pod_has_no_differences() -> None:
     ({"cudaVersion": "12.1"}, "gpu.min_cuda_version: host has CUDA 12.1, below 12.4"),
     ({"gpu": {"id": "NVIDIA H100 80GB HBM3", "count": 1}}, "gpu: 'NVIDIA H100 80GB HBM3' -> "),
     ({"gpu": {"id": "NVIDIA GeForce RTX 4090", "count": 2}}, "gpu.count: 2 -> 1"),
-    ({"mounts": {"persistent": {"size": 50, "path": "/workspace"}}}, "volume.size_gb: 50 -> 100"),
     ({"mounts": {}}, "storage: none volume -> persistent volume"),
 ])
 def test_compare_placement_and_storage_changes_need_a_new_pod(changes: dict[str, Any],
                                                               reason: str) -> None:
     d = differences(POD, **changes)
-    assert any(r.startswith(reason) for r in d.replace), d.replace
+    assert any(c.describe().startswith(reason) and c.forces_replace for c in d.replace), \
+        d.replace
     assert d.patch == []
 
 
 def test_compare_network_volume_id_change_needs_a_new_pod() -> None:
     d = differences(NETWORK, mounts={"network": [{"volumeId": "vol-b", "path": "/data"}]})
-    assert d.replace == ["network_volume.id: 'vol-b' -> 'vol-a'"]
+    assert [c.describe() for c in d.replace] == ["network_volume.id: 'vol-b' -> 'vol-a'"]
 
 
 def test_compare_network_volume_path_change_is_patched() -> None:
@@ -72,6 +72,9 @@ def test_compare_network_volume_path_change_is_patched() -> None:
     ({"image": "img:0"}, "image"),
     ({"ports": ["8000/http", "22/tcp"]}, "ports"),
     ({"mounts": {"persistent": {"size": 100, "path": "/data"}}}, "mounts"),
+    # CONTRACT §4: RunPod grows a pod volume in place (a PATCH with the whole mount).
+    ({"mounts": {"persistent": {"size": 50, "path": "/workspace"}}}, "mounts"),
+    ({"disk": 10}, "disk"),
 ])
 def test_compare_patchable_changes_are_in_place(changes: dict[str, Any], field: str) -> None:
     d = differences(POD, **changes)

@@ -7,8 +7,8 @@ import pytest
 
 from gitops_runner.plan.build import make_plan
 from gitops_runner.plan.desired import DesiredPod, desired_pods
-from gitops_runner.plan.diff import record_spec
 from gitops_runner.plan.model import Plan
+from gitops_runner.plan.records import record_spec
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 from tests.plan.factories import CATALOG, observed_from, stack_from_yaml
 
@@ -90,7 +90,6 @@ def test_diff_rotated_secret_is_sensitive_update() -> None:
 
 @pytest.mark.parametrize("edit, reason", [
     (("count: 1}", "count: 2}"), "gpu.count: 1 -> 2"),
-    (("volume: {size_gb: 20,", "volume: {size_gb: 30,"), "volume.size_gb: 20 -> 30"),
     (("volume: {size_gb: 20, path: /workspace}", "network_volume: {id: v1, path: /workspace}"),
      "storage: persistent volume -> network volume"),
 ])

@@ -35,7 +35,9 @@ def test_planfile_has_contract_keys_and_no_secret_values() -> None:
     data = json.loads(text)
     assert {"format_version", "stack", "state", "observed_fingerprint", "fingerprint",
             "actions", "cost", "guardrail_violations", "warnings"} <= set(data)
-    assert set(data["actions"][0]) == {"pod", "action", "reasons", "before", "after"}
+    # The plan file gained the structured changes (CONTRACT §4: changes as data).
+    assert set(data["actions"][0]) == {"pod", "action", "reasons", "before", "after",
+                                       "changes", "notes", "destroys"}
     assert "hf_rotated_secret" not in text and "hf_current_value" not in text
 
 

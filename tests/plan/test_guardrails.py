@@ -41,14 +41,19 @@ def test_guardrails_allow_delete_false_refuses_replace() -> None:
     p = plan(observed=[raw], state=state, extra="",
              pods=POD.replace(
                  "fallback: [NVIDIA RTX A6000]", "fallback: [NVIDIA RTX A6000], count: 2"))
+    # The pod has a volume: the replace destroys it, which is named too (CONTRACT §4).
     assert p.violations == ("allow_delete is false, but this plan terminates pods: api "
-                            "(replace). Set guardrails.allow_delete: true to allow it",)
+                            "(replace). Set guardrails.allow_delete: true to allow it",
+                            "allow_data_loss is false, but this plan destroys data: api "
+                            "(replace): pod volume 20 GB at /workspace. Set "
+                            "guardrails.allow_data_loss: true to allow it (and allow_delete: "
+                            "true), or keep the pod")
 
 
 def test_guardrails_max_deletes_counts_terminations() -> None:
     raw, state = applied()
     p = plan("pods:\n  - name: web\n    gpu: {type: NVIDIA L4}\n    runtime: {image: x}\n",
-             [raw], state, extra="guardrails: {allow_delete: true, max_deletes: 0}\n")
+             [raw], state, extra="guardrails: {allow_delete: true, allow_data_loss: true, max_deletes: 0}\n")
     assert p.violations == ("max_deletes: this plan terminates 1 pods, over the limit of 0",)
 
 
@@ -56,4 +61,5 @@ def test_guardrails_left_out_mean_no_limit_but_no_deletes() -> None:
     raw, state = applied()
     p = plan("pods:\n  - name: web\n    gpu: {type: NVIDIA L4}\n    runtime: {image: x}\n",
              [raw], state, extra="")
-    assert len(p.violations) == 1 and p.violations[0].startswith("allow_delete is false")
+    assert len(p.violations) == 2 and p.violations[0].startswith("allow_delete is false")
+    assert p.violations[1].startswith("allow_data_loss is false")

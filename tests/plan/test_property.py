@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from gitops_runner.plan.build import make_plan
 from gitops_runner.plan.desired import desired_pods
-from gitops_runner.plan.diff import record_spec
 from gitops_runner.plan.model import Plan
+from gitops_runner.plan.records import record_spec
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 from tests.plan.factories import CATALOG, observed_from, stack_from_yaml
 from tests.plan.test_diff import NOW

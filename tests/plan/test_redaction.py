@@ -9,8 +9,8 @@ import pytest
 
 from gitops_runner.plan.build import make_plan
 from gitops_runner.plan.desired import desired_pods
-from gitops_runner.plan.diff import record_spec
 from gitops_runner.plan.planfile import render_plan_file
+from gitops_runner.plan.records import record_spec
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 from gitops_runner.report.plan import render_markdown, render_text
 from tests.plan.factories import CATALOG, observed_from, stack_from_yaml

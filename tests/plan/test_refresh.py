@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from gitops_runner.plan.desired import desired_pods
-from gitops_runner.plan.diff import refreshed_record
+from gitops_runner.plan.records import refreshed_record
 from gitops_runner.plan.statefile import StateDoc, parse_state, render_state
 from tests.plan.factories import stack_from_yaml
 from tests.plan.test_diff import GUARD, POD, applied, plan, summary

@@ -14,8 +14,8 @@ import requests
 from gitops_runner.config import Stack, parse_stack
 from gitops_runner.plan.build import make_plan, ownership_of
 from gitops_runner.plan.desired import create_body, desired_pods
-from gitops_runner.plan.diff import record_spec
 from gitops_runner.plan.drift import find_drift
+from gitops_runner.plan.records import record_spec
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator import catalog

@@ -1,0 +1,129 @@
+"""The state record of a pod, built in one place (CONTRACT §7): what apply records of a
+desired pod, what a state-only action refreshes, and the applied views rebuilt from it
+(what drift compares RunPod against, what `schedule` acts on).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from gitops_runner.config.model import HealthCheck, IdleStop, PodSpec, Rollout
+from gitops_runner.config.windows import Schedule
+from gitops_runner.plan.changes import FieldChange
+from gitops_runner.plan.desired import DesiredPod
+from gitops_runner.plan.observed import ObservedPod
+from gitops_runner.plan.statefile import PodRecord
+
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
+# Declared fields that send nothing to RunPod but decide what the tool does to the pod
+# (CONTRACT §4 "Everything declared is reviewed"); state records them at apply.
+DECLARED = "declared"
+
+
+def declared(spec: PodSpec | None) -> dict[str, Any]:
+    """The declared, state-only fields of a pod entry, as canonical JSON values."""
+    if spec is None:
+        return dict(_DEFAULT_DECLARED)
+    return {
+        "status": spec.status,
+        "schedule": ({"timezone": spec.schedule.timezone, "running": list(spec.schedule.running)}
+                     if spec.schedule is not None else None),
+        "idle_stop": dataclasses.asdict(spec.idle_stop) if spec.idle_stop else None,
+        "health_check": dataclasses.asdict(spec.health_check) if spec.health_check else None,
+        "rollout": dataclasses.asdict(spec.rollout),
+    }
+
+
+_DEFAULT_DECLARED: dict[str, Any] = {
+    "status": "running", "schedule": None, "idle_stop": None, "health_check": None,
+    "rollout": dataclasses.asdict(Rollout())}
+
+
+def applied_declared(record: PodRecord) -> dict[str, Any]:
+    """What state says was applied; a record from before these were kept: the defaults."""
+    recorded = record.spec.get(DECLARED)
+    return {**_DEFAULT_DECLARED, **(dict(recorded) if isinstance(recorded, Mapping) else {})}
+
+
+def declared_changes(record: PodRecord, want: DesiredPod) -> list[FieldChange]:
+    old, new = applied_declared(record), declared(want.spec)
+    return [FieldChange(key, old.get(key), new[key]) for key in new if old.get(key) != new[key]]
+
+
+def record_spec(want: DesiredPod) -> dict[str, object]:
+    """What state keeps of a desired pod: the public body, its GPU candidates and its
+    declared state-only fields."""
+    body = dict(want.public_body)
+    body["gpu"] = {**want.public_body["gpu"], "candidates": list(want.candidates)}
+    body[DECLARED] = declared(want.spec)
+    return body
+
+
+def refreshed_record(record: PodRecord, want: DesiredPod, updated_at: str) -> PodRecord:
+    """State after a state-only action: the new spec, and the marker the pod keeps.
+
+    The pod is not touched, so its GITOPS_RUNNER_SPEC still names the last spec
+    really sent; `pod_marker` remembers it so drift does not report it.
+    """
+    marker = record.pod_marker or record.spec_hash
+    return dataclasses.replace(
+        record, spec_hash=want.spec_hash, spec=record_spec(want), updated_at=updated_at,
+        pod_marker=marker if marker != want.spec_hash else record.pod_marker)
+
+
+def pod_record(want: DesiredPod, pod: ObservedPod, previous: PodRecord | None, now: str,
+               healthy: bool, superseded: tuple[str, ...] = ()) -> PodRecord:
+    """The record of a pod apply has just created, replaced, updated or adopted."""
+    keep = previous.superseded if previous is not None else ()
+    if previous is not None and previous.id != pod.id:
+        # The recorded pod is being replaced: if it shows up again it is ours to
+        # terminate, under the delete guardrails, never as an unrecorded duplicate.
+        keep = (*keep, previous.id)
+    created = previous.created_at if previous is not None and previous.id == pod.id else (
+        pod.created_at.strftime(STAMP) if pod.created_at else now)
+    return PodRecord(
+        id=pod.id, runpod_name=want.runpod_name, spec_hash=want.spec_hash,
+        gpu=pod.gpu_id or want.candidates[0], gpu_count=pod.gpu_count or 1,
+        cost=pod.cost, created_at=created, updated_at=now, spec=record_spec(want),
+        healthy=healthy,
+        superseded=tuple(i for i in dict.fromkeys((*superseded, *keep)) if i != pod.id),
+        # The marker the pod really carries, when no PATCH refreshed it (CONTRACT §5).
+        pod_marker=pod.spec_marker if pod.spec_marker not in (None, want.spec_hash) else None)
+
+
+def applied_pod(logical: str, record: PodRecord) -> DesiredPod:
+    """What was applied, rebuilt from state, to compare RunPod against."""
+    spec = {k: v for k, v in record.spec.items() if k != DECLARED}
+    gpu = dict(spec.get("gpu", {}))
+    candidates = tuple(gpu.pop("candidates", [record.gpu]))
+    spec["gpu"] = gpu
+    spec.setdefault("env", {})
+    spec.setdefault("ports", [])
+    spec.setdefault("name", record.runpod_name)
+    spec.setdefault("cloud", "SECURE")
+    return DesiredPod(logical, record.runpod_name, None, candidates, spec, record.spec_hash)
+
+
+def applied_spec(spec: PodSpec, record: PodRecord) -> PodSpec:
+    """The file's pod entry with the state-only fields state recorded at apply: what
+    `schedule` and idle stop act on, never a file nobody applied (CONTRACT §4, §11)."""
+    applied = applied_declared(record)
+    sched, idle, health = applied["schedule"], applied["idle_stop"], applied["health_check"]
+    return dataclasses.replace(
+        spec, status=applied["status"],
+        schedule=Schedule(sched["timezone"], tuple(sched["running"])) if sched else None,
+        idle_stop=IdleStop(**idle) if idle else None,
+        health_check=HealthCheck(**health) if health else None,
+        rollout=Rollout(**applied["rollout"]))
+
+
+def just_written(record: PodRecord, now: datetime, seconds: float) -> bool:
+    """Recorded less than `seconds` ago (RunPod's list lags its writes)."""
+    try:
+        written = datetime.strptime(record.updated_at, STAMP).replace(tzinfo=UTC)
+    except ValueError:
+        return False
+    return 0 <= (now - written).total_seconds() < seconds
