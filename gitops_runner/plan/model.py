@@ -54,8 +54,7 @@ class PlanAction:
     @property
     def reasons(self) -> tuple[str, ...]:
         """The prose form, rendered from the data (kept for older readers)."""
-        moved = (f"moved from {self.moved_from}",) if self.moved_from else ()
-        return (*moved, *self.notes, *(c.describe() for c in self.changes))
+        return (*self.notes, *(c.describe() for c in self.changes))
 
     @property
     def terminates(self) -> bool:

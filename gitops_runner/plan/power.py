@@ -11,17 +11,26 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from gitops_runner.config.model import PodSpec
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.observed import ALIVE, ObservedPod
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 
-RUN, STOP, SCHEDULE = "run", "stop", "schedule"
+
+
+class PowerIntent(StrEnum):
+    RUN = "run"
+    STOP = "stop"
+    SCHEDULE = "schedule"
+
+
+RUN, STOP, SCHEDULE = PowerIntent.RUN, PowerIntent.STOP, PowerIntent.SCHEDULE
 EXITED_OUTSIDE = "status: EXITED (stopped outside gitops-runner) -> start"
 
 
-def intent(spec: PodSpec | None) -> str:
+def intent(spec: PodSpec | None) -> PowerIntent:
     if spec is None:
         return RUN
     if spec.status == "stopped":

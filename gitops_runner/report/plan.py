@@ -47,7 +47,8 @@ def _effect(a: PlanAction) -> str:
 def _headline(a: PlanAction, symbol: bool = True) -> str:
     view = a.after or a.before or {}
     gpu = view.get("gpu")
-    parts = [f"{SYMBOLS[a.action]} {a.pod}" if symbol else a.pod, a.action + _effect(a)]
+    name = a.pod + (f" (moved from {a.moved_from})" if a.moved_from else "")
+    parts = [f"{SYMBOLS[a.action]} {name}" if symbol else name, a.action + _effect(a)]
     if gpu:
         parts.append(f"{gpu} x{view.get('gpu_count', 1)}")
     if a.action in ("create", "replace", "update", "adopt", "start") and a.after:
@@ -76,6 +77,8 @@ def render_text(plan: Plan, color: bool = False, sandbox: bool = False) -> str:
         lines.append("  " + paint(COLORS[a.action], _headline(a)))
         for reason in a.reasons:
             lines.append(f"      {reason}")
+        for lost in a.destroys:
+            lines.append("      " + paint("31", lost.describe()))
     for name in plan.unchanged:
         lines.append(f"    {name}  unchanged")
     lines.extend(rollout_lines(plan))
@@ -118,6 +121,16 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _destroys_block(plan: Plan) -> list[str]:
+    """Data loss stays visible outside the collapsed details (CONTRACT §4)."""
+    if not plan.destroys:
+        return []
+    lines = ["> [!CAUTION]", "> **This plan destroys data:**"]
+    lines += [f"> - `{pod}`: {_md_escape(d.describe().removeprefix('destroys: '))}"
+              for pod, d in plan.destroys]
+    return [*lines, ""]
+
+
 def render_markdown(plan: Plan, sandbox: bool = False) -> str:
     deletes = plan.count("delete")
     delete_cell = f"**{deletes}**" if deletes else "0"
@@ -143,6 +156,7 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
         out.append("")
     for warning in plan.warnings:
         out.append(f"> [!WARNING]\n> {_md_escape(warning)}\n")
+    out.extend(_destroys_block(plan))
     if not plan.actions:
         out.append(summary_line(plan))
         return "\n".join(out) + "\n"
@@ -154,6 +168,7 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
                   "adopt": "#", "start": "+", "stop": "-"}[a.action]
         out.append(f"{symbol} {_headline(a, symbol=False).replace('```', '')}")
         out.extend(f"#     {r.replace('```', '')}" for r in a.reasons)
+        out.extend(f"#     {d.describe().replace('```', '')}" for d in a.destroys)
     out.append("```")
     out.extend(f"\n{line}" for line in rollout_lines(plan))
     out.append("")
