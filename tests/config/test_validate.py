@@ -148,3 +148,29 @@ def test_validate_env_limit_points_at_the_env_mapping() -> None:
     assert [str(p) for p in problems] == [
         "d.yaml:8:7: pods[0].runtime.env: the pod would carry 51 env vars (48 declared, 3 "
         "gitops-runner markers, 0 tags); RunPod allows at most 50. Remove env vars or tags"]
+
+
+MOVED = b"""\
+version: 1
+project: {name: app}
+guardrails: {allow_data_loss: true}
+moved:
+  - {from: chat, to: api}
+  - {from: api, to: gone}
+pods:
+  - name: api
+    gpu: {type: NVIDIA L4}
+    runtime: {image: nginx}
+"""
+
+
+def test_validate_moved_entries_name_a_new_entry_and_a_gone_one() -> None:
+    stack, problems = parse_stack("d.yaml", MOVED)
+    assert [str(p) for p in problems] == [
+        "d.yaml:6:12: moved[1].from: 'api' is still a pod entry; a moved entry's old name "
+        "must be gone from `pods`",
+        "d.yaml:6:21: moved[1].to: no pod entry named 'gone'; `to` is the entry's new name",
+    ]
+    fine, ok = parse_stack("d.yaml", MOVED.replace(b"  - {from: api, to: gone}\n", b""))
+    assert ok == [] and fine is not None
+    assert fine.moved == {"chat": "api"} and fine.guardrails.allow_data_loss

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gitops_runner.plan.compare import compare
+from gitops_runner.plan.compare import compare, mounts_unknown
 from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.observed import parse_pod
 from tests.plan.factories import observed_from, stack_from_yaml
@@ -84,3 +84,47 @@ def test_compare_patchable_changes_are_in_place(changes: dict[str, Any], field: 
 def test_compare_pod_on_a_fallback_gpu_is_converged() -> None:
     d = differences(POD, gpu={"id": "NVIDIA RTX A6000", "count": 1})
     assert d.replace == []
+
+
+APPLIED_VOLUME = {"persistent": {"size": 100, "path": "/workspace"}}
+APPLIED_NETWORK = {"network": [{"volumeId": "vol-a", "path": "/data"}]}
+
+
+@pytest.mark.parametrize(("pods", "observed", "applied", "unknown"), [
+    # CONTRACT §4: mounts that cannot be right are unknown, never a replace.
+    (POD, {}, APPLIED_VOLUME, True),  # `{}` for a pod created with a volume
+    (POD, {"persistent": {"path": "/workspace"}}, APPLIED_VOLUME, True),  # no size
+    (POD, {"persistent": None}, None, True),  # null entry
+    (POD, {"persistent": "100GB"}, None, True),  # a shape we cannot read
+    (NETWORK, {"network": [{"path": "/data"}]}, None, True),  # network mount without its id
+    (NETWORK, {"network": []}, None, True),
+    (NETWORK, {}, APPLIED_NETWORK, True),
+    # State knows nothing of a volume: `{}` is what RunPod says, a real difference.
+    (POD, {}, None, False),
+    (POD, {}, {}, False),
+    (NETWORK, {"network": [{"volumeId": "vol-b", "path": "/data"}]}, APPLIED_NETWORK, False),
+])
+def test_compare_impossible_mounts_are_unknown(pods: str, observed: dict[str, Any],
+                                               applied: dict[str, Any] | None,
+                                               unknown: bool) -> None:
+    (want,) = desired_pods(stack_from_yaml(pods))
+    raw = {**observed_from(want, {}), "mounts": observed}
+    d = compare(parse_pod(raw), want, {}, set(), None, applied)
+    assert mounts_unknown(observed, applied) is unknown
+    assert (d.replace == []) is unknown, d.replace
+
+
+@pytest.mark.parametrize(("size", "patched", "error"), [
+    (50, ["mounts"], False),  # grows in place: the whole mount is PATCHed
+    (100, [], False),
+    (200, [], True),  # shrink: a plan error naming the way out
+])
+def test_compare_volume_grows_in_place_and_never_shrinks(size: int, patched: list[str],
+                                                         error: bool) -> None:
+    d = differences(POD, mounts={"persistent": {"size": size, "path": "/workspace"}})
+    assert d.patch == patched and d.replace == []
+    assert bool(d.errors) is error
+    if error:
+        assert "cannot shrink" in d.errors[0] and "new pod entry" in d.errors[0]
+    if patched:
+        assert [c.describe() for c in d.update] == ["volume.size_gb: 50 -> 100"]

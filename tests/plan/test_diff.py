@@ -238,3 +238,55 @@ def test_diff_pod_written_a_moment_ago_but_not_listed_yet_is_left_alone() -> Non
     later = plan(POD, [], state, now=datetime(2026, 11, 27, 10, 5, tzinfo=UTC))
     assert summary(later) == [
         ("api", "create", ("pod pod1 recorded in state is gone from RunPod",))]
+
+
+def _renamed(old: str = "chat", moved: bool = True) -> Plan:
+    chat = POD.replace("name: api", f"name: {old}")
+    raw, state = applied(chat)
+    extra = GUARD + ("moved: [{from: chat, to: api}]\n" if moved else "")
+    return plan(POD, [raw], state, extra=extra)
+
+
+def test_diff_moved_entry_keeps_its_pod_and_renames_it() -> None:
+    p = _renamed()
+    (action,) = p.actions
+    assert (action.pod, action.action, action.moved_from, action.pod_id) == (
+        "api", "update", "chat", "pod1")
+    assert set(action.patch_fields) == {"name", "env"} and action.destroys == ()
+    assert [c.field for c in action.changes] == ["name", "env.GITOPS_RUNNER_POD"]
+
+
+def test_diff_rename_without_moved_is_delete_and_create_that_destroys_the_volume() -> None:
+    p = _renamed(moved=False)
+    assert sorted((a.pod, a.action) for a in p.actions) == [("api", "create"), ("chat", "delete")]
+    (delete,) = [a for a in p.actions if a.action == "delete"]
+    assert [d.to_json() for d in delete.destroys] == [
+        {"kind": "pod volume", "size_gb": 20, "path": "/workspace"}]
+
+
+def test_diff_moved_does_not_apply_when_the_new_name_already_has_a_pod() -> None:
+    raw, state = applied()
+    p = plan(POD, [raw], state, extra=GUARD + "moved: [{from: chat, to: api}]\n")
+    assert p.actions == ()
+
+
+def test_diff_scale_down_of_volume_replicas_names_the_loss() -> None:
+    pods = POD.replace("  - name: api\n", "  - name: api\n    replicas: 2\n")
+    stack = stack_from_yaml(pods, GUARD)
+    observed, state = [], StateDoc.empty("demo/prod", "lineage-1")
+    for i, want in enumerate(desired_pods(stack)):
+        observed.append(observed_from(want, SECRETS, pod_id=f"pod{i}"))
+        state = state.with_pod(want.logical, state_for(want, f"pod{i}").pods[want.logical])
+    p = plan(POD, observed, state)
+    (delete,) = p.actions
+    assert (delete.pod, delete.action) == ("api-1", "delete")
+    assert [d.describe() for d in delete.destroys] == ["destroys: pod volume 20 GB at /workspace"]
+    assert any(v.startswith("allow_data_loss is false") for v in p.violations)
+
+
+def test_diff_disk_change_is_in_place() -> None:
+    raw, state = applied()
+    (action,) = plan(POD.replace("    ports:", "    disk_gb: 40\n    ports:"), [raw],
+                     state).actions
+    assert (action.action, action.patch_fields) == ("update", ("disk",))
+    assert action.changes[0].describe() == "disk_gb: 20 -> 40"

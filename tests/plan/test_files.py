@@ -92,3 +92,28 @@ def test_statefile_successor_rules() -> None:
         check_successor(state, state)
     with pytest.raises(StateConflictError, match="lineage"):
         check_successor(state, type(state).empty("demo/prod").next_serial().next_serial())
+
+
+def test_planfile_written_before_changes_were_data_still_loads() -> None:
+    from gitops_runner.plan.model import legacy_fingerprint
+
+    raw, state = applied()
+    data = json.loads(render_plan_file([plan(POD.replace("info", "debug"), [raw], state)]))
+    for action in data["actions"]:
+        for key in ("changes", "notes", "destroys"):
+            del action[key]
+    data["fingerprint"] = legacy_fingerprint(data["actions"])
+    [old] = parse_plan_file(json.dumps(data))
+    assert [a.reasons for a in old.actions] == [("env.LOG_LEVEL: 'info' -> 'debug'",)]
+    data["fingerprint"] = "0" * 64
+    with pytest.raises(PlanFileError, match="fingerprint"):
+        parse_plan_file(json.dumps(data))
+
+
+def test_planfile_keeps_destroys_and_moved_from() -> None:
+    chat = POD.replace("name: api", "name: chat")
+    raw, state = applied(chat)
+    original = plan(POD, [raw], state, extra="guardrails: {allow_delete: true}\n")
+    [parsed] = parse_plan_file(render_plan_file([original]))
+    assert parsed.actions == original.actions and parsed.fingerprint == original.fingerprint
+    assert any(a.destroys for a in parsed.actions)

@@ -63,3 +63,14 @@ def test_guardrails_left_out_mean_no_limit_but_no_deletes() -> None:
              [raw], state, extra="")
     assert len(p.violations) == 2 and p.violations[0].startswith("allow_delete is false")
     assert p.violations[1].startswith("allow_data_loss is false")
+
+
+def test_guardrails_allow_data_loss_lets_a_volume_destroying_replace_through() -> None:
+    raw, state = applied()
+    pods = POD.replace("fallback: [NVIDIA RTX A6000]", "fallback: [NVIDIA RTX A6000], count: 2")
+    refused = plan(pods, [raw], state, extra="guardrails: {allow_delete: true}\n")
+    assert [v.split(",")[0] for v in refused.violations] == [
+        "allow_data_loss is false"]
+    allowed = plan(pods, [raw], state,
+                   extra="guardrails: {allow_delete: true, allow_data_loss: true}\n")
+    assert allowed.violations == () and allowed.actions[0].destroys

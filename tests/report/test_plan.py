@@ -62,3 +62,54 @@ def test_render_text_state_only_update_says_no_restart() -> None:
     text = render_text(plan(POD.replace("[NVIDIA RTX A6000]", "[NVIDIA RTX A6000, NVIDIA A40]"),
                             [raw], state))
     assert "  ~ api  update (state only)  NVIDIA GeForce RTX 4090 x1" in text
+
+
+def _destroying_plan():  # type: ignore[no-untyped-def]
+    raw, state = applied()
+    other = "pods:\n  - name: web\n    gpu: {type: NVIDIA L4}\n    runtime: {image: x}\n"
+    return plan(other, [raw], state)
+
+
+def test_render_text_names_what_an_action_destroys() -> None:
+    text = render_text(_destroying_plan())
+    assert "  - api  delete" in text
+    assert "      destroys: pod volume 20 GB at /workspace\n" in text
+    assert "allow_data_loss is false" in text
+
+
+def test_render_markdown_names_what_a_plan_destroys_outside_the_details() -> None:
+    md = render_markdown(_destroying_plan())
+    head = md.split("<details>")[0]
+    assert "> **This plan destroys data:**\n> - `api`: pod volume 20 GB at /workspace" in head
+    assert "#     destroys: pod volume 20 GB at /workspace" in md
+
+
+def test_render_json_destroys_and_changes_are_data() -> None:
+    import json
+
+    from gitops_runner.report.plan import render_plans
+
+    data = json.loads(render_plans([_destroying_plan()], "json"))
+    delete = next(a for a in data["actions"] if a["action"] == "delete")
+    assert delete["destroys"] == [{"kind": "pod volume", "size_gb": 20, "path": "/workspace"}]
+    raw, state = applied()
+    update = json.loads(render_plans([plan(POD.replace("info", "debug"), [raw], state)],
+                                     "json"))["actions"][0]
+    assert update["changes"] == [{"field": "env.LOG_LEVEL", "before": "info", "after": "debug",
+                                  "forces_replace": False, "sensitive": False}]
+
+
+def test_render_text_moved_pod_headline() -> None:
+    raw, state = applied(POD.replace("name: api", "name: chat"))
+    text = render_text(plan(POD, [raw], state,
+                            extra="guardrails: {}\nmoved: [{from: chat, to: api}]\n"))
+    assert "  ~ api (moved from chat)  update (restarts container)" in text
+
+
+def test_render_text_state_only_declared_change() -> None:
+    raw, state = applied()
+    pods = POD.replace("    runtime:", "    rollout: {max_unavailable: 2}\n    runtime:")
+    text = render_text(plan(pods, [raw], state))
+    assert "  ~ api  update (state only)" in text
+    assert ("      rollout: {max_unavailable: 1, max_surge: 1} -> "
+            "{max_unavailable: 2, max_surge: 1}\n") in text

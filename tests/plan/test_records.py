@@ -1,0 +1,102 @@
+"""The state record (CONTRACT §4, §7): declared state-only fields are recorded at apply,
+planned as reviewed state-only changes, and what `schedule` acts on."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from gitops_runner.plan.desired import desired_pods
+from gitops_runner.plan.records import (
+    applied_declared,
+    applied_spec,
+    declared_changes,
+    record_spec,
+)
+from gitops_runner.plan.statefile import parse_state, render_state
+from tests.plan.factories import stack_from_yaml
+from tests.plan.test_diff import GUARD, POD, applied, plan, summary
+from tests.plan.test_drift import findings
+
+SCHEDULE = "    schedule: {timezone: UTC, running: [\"Mon-Fri 08:00-20:00\"]}\n"
+
+
+def _with(line: str) -> str:
+    return POD.replace("    runtime:", line + "    runtime:")
+
+
+@pytest.mark.parametrize(("line", "field"), [
+    (SCHEDULE, "schedule"),
+    ("    idle_stop: {gpu_util_below: 5, minutes: 60}\n", "idle_stop"),
+    ("    health_check: {path: /health, port: 8000}\n", "health_check"),
+    ("    rollout: {max_unavailable: 2, max_surge: 0}\n", "rollout"),
+])
+def test_records_declared_change_is_a_state_only_update(line: str, field: str) -> None:
+    raw, state = applied()
+    p = plan(_with(line), [raw], state)
+    (action,) = p.actions
+    assert (action.action, action.state_only, action.patch_fields) == ("update", True, ())
+    assert [c.field for c in action.changes] == [field]
+    assert action.changes[0].before is None or field == "rollout"
+    assert p.has_changes and p.fingerprint != plan(POD, [raw], state).fingerprint
+    assert action.reasons[0].startswith("state only, no RunPod request")
+
+
+def test_records_declared_change_rides_along_with_a_runpod_change() -> None:
+    raw, state = applied()
+    p = plan(_with(SCHEDULE).replace("info", "debug"), [raw], state)
+    (action,) = p.actions
+    assert not action.state_only and action.patch_fields == ("env",)
+    assert [c.field for c in action.changes] == ["env.LOG_LEVEL", "schedule"]
+
+
+def test_records_applied_declared_fields_plan_no_changes() -> None:
+    pods = _with(SCHEDULE)
+    raw, state = applied(pods)
+    assert summary(plan(pods, [raw], state)) == []
+    assert declared_changes(state.pods["api"], desired_pods(stack_from_yaml(pods, GUARD))[0]) \
+        == []
+
+
+def test_records_state_from_before_declared_reads_as_defaults() -> None:
+    raw, state = applied()
+    old = {k: v for k, v in state.pods["api"].spec.items() if k != "declared"}
+    state = state.with_pod("api", dataclasses.replace(state.pods["api"], spec=old))
+    assert applied_declared(state.pods["api"])["schedule"] is None
+    assert summary(plan(POD, [raw], state)) == []  # defaults declared: nothing to review
+    assert [c.field for c in plan(_with(SCHEDULE), [raw], state).actions[0].changes] == \
+        ["schedule"]
+
+
+def test_records_declared_fields_survive_the_state_file() -> None:
+    pods = _with(SCHEDULE)
+    _, state = applied(pods)
+    again = parse_state(render_state(state))
+    assert again.pods["api"].spec["declared"]["schedule"] == {
+        "timezone": "UTC", "running": ["Mon-Fri 08:00-20:00"]}
+
+
+def test_records_schedule_acts_on_the_applied_windows_not_the_file() -> None:
+    _, state = applied()  # applied without a schedule
+    (want,) = desired_pods(stack_from_yaml(_with(SCHEDULE), GUARD))
+    assert want.spec is not None and want.spec.schedule is not None
+    acting = applied_spec(want.spec, state.pods["api"])
+    assert acting.schedule is None and acting.idle_stop is None
+    _, scheduled = applied(_with(SCHEDULE))
+    assert applied_spec(want.spec, scheduled.pods["api"]).schedule == want.spec.schedule
+
+
+def test_records_record_spec_keeps_body_candidates_and_declared() -> None:
+    (want,) = desired_pods(stack_from_yaml(POD, GUARD))
+    spec = record_spec(want)
+    assert spec["gpu"]["candidates"] == list(want.candidates)
+    assert spec["declared"]["status"] == "running"
+    assert spec["image"] == want.public_body["image"]
+
+
+def test_records_unapplied_declared_change_is_pending_drift() -> None:
+    raw, state = applied()
+    found = findings([raw], state, pods=_with(SCHEDULE))
+    assert [(pod, kind) for pod, kind, _ in found] == [("api", "pending")]
+    assert found[0][2][1].startswith("schedule: (none) -> ")
