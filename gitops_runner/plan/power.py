@@ -19,7 +19,6 @@ from gitops_runner.plan.observed import ALIVE, ObservedPod
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 
 
-
 class PowerIntent(StrEnum):
     RUN = "run"
     STOP = "stop"
