@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitops_runner.config.model import Stack
@@ -22,6 +22,7 @@ from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import make_plan
 from gitops_runner.plan.model import Plan, PlanAction
+from gitops_runner.plan.records import stack_declared
 from gitops_runner.report.plan import money
 from gitops_runner.state.base import LockInfo
 
@@ -206,11 +207,14 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
             for violation in plan.violations:
                 log(f"  x {violation}")
             break
+        if attempt == 1 and plan.has_changes and confirm is not None and not confirm(plan):
+            result.refused = True
+            break
+        if plan.stack_changes:
+            # Reviewed with the plan: the stack's own declared fields, state only (§4).
+            journal.update(lambda doc: replace(doc, declared=stack_declared(stack)))
         if not plan.actions:
             result.converged = True
-            break
-        if attempt == 1 and confirm is not None and not confirm(plan):
-            result.refused = True
             break
         if attempt > options.max_attempts:
             break

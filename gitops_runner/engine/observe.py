@@ -14,7 +14,7 @@ from gitops_runner.engine.session import Session
 from gitops_runner.plan import power
 from gitops_runner.plan.build import make_plan, ownership_of
 from gitops_runner.plan.desired import desired_pods
-from gitops_runner.plan.drift import StackDrift, find_drift
+from gitops_runner.plan.drift import StackDrift, find_drift, stack_findings
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.statefile import StateDoc
 from gitops_runner.runpod.client import RunPodClient
@@ -76,7 +76,7 @@ def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient
     for stack, state in zip(stacks, states, strict=True):
         desired = desired_pods(stack)
         ownership = ownership_of(stack, desired, seen.pods, state)
-        out.append(StackDrift(stack, find_drift(desired, state, ownership, secrets, now,
-                                                stack.guardrails.ttl_hours),
-                              power.notes(desired, state, ownership.ours)))
+        findings = find_drift(desired, state, ownership, secrets, now,
+                              stack.guardrails.ttl_hours) + stack_findings(stack, state)
+        out.append(StackDrift(stack, findings, power.notes(desired, state, ownership.ours)))
     return out

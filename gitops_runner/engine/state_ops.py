@@ -13,7 +13,7 @@ from gitops_runner.engine.session import Session
 from gitops_runner.errors import GitopsError, UsageError
 from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.observed import parse_pod
-from gitops_runner.plan.records import record_spec
+from gitops_runner.plan.records import imported_record
 from gitops_runner.plan.statefile import HistoryEntry, PodRecord, StateDoc, parse_state
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError
@@ -87,12 +87,7 @@ def state_import(session: Session, stack: Stack, client: RunPodClient, pod: str,
                          "would then manage it)")
     want = wanted[pod]
     stamp = utc_text(session.clock)
-    # The spec hash is the pod's own marker (or none): the next plan shows every
-    # difference from the deploy file, markers included, as an update to review.
-    record = PodRecord(id=observed.id, runpod_name=observed.name,
-                       spec_hash=observed.spec_marker or "imported", gpu=observed.gpu_id or "",
-                       gpu_count=observed.gpu_count, cost=observed.cost, created_at=stamp,
-                       updated_at=stamp, spec=record_spec(want))
+    record = imported_record(want, observed, stamp)
     def change(doc: StateDoc) -> StateDoc:
         left = {i: name for i, name in doc.unmanaged.items() if i != observed.id}
         return replace(doc.with_pod(pod, record), unmanaged=left)

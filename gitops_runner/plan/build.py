@@ -18,6 +18,7 @@ from gitops_runner.plan.observed import (
     parse_pod,
     split_ownership,
 )
+from gitops_runner.plan.records import stack_changes
 from gitops_runner.plan.serving import model_warnings
 from gitops_runner.plan.statefile import StateDoc
 
@@ -61,5 +62,5 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
                                                              result.actions, prices)]),
         warnings=tuple(warnings), notes=tuple(notes), monthly_before=month.before,
         monthly_after=month.after, monthly_without_schedule=month.without_schedule,
-        deploy_files=(stack.file,),
+        deploy_files=(stack.file,), stack_changes=tuple(stack_changes(state, stack)),
     )

@@ -13,7 +13,12 @@ from gitops_runner.plan import power
 from gitops_runner.plan.compare import compare, spec_changes
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.observed import ObservedPod, Ownership
-from gitops_runner.plan.records import applied_pod, declared_changes, record_spec
+from gitops_runner.plan.records import (
+    applied_pod,
+    declared_changes,
+    record_spec,
+    stack_changes,
+)
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 
 
@@ -80,6 +85,17 @@ def find_drift(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
                 f"pod {pod.id} carries this stack's markers but is not in state "
                 "(left by an interrupted apply, or created by hand)",)))
     return findings
+
+
+def stack_findings(stack: Stack, state: StateDoc) -> list[Finding]:
+    """The stack's own declared fields (guardrails, preview) changed and not applied."""
+    if not state.pods and state.serial == 0:
+        return []  # never applied: the pods' "not applied yet" say it
+    changes = stack_changes(state, stack)
+    if not changes:
+        return []
+    return [Finding(stack.name, DriftClass.PENDING, (
+        "the deploy file changed since the last apply", *(c.describe() for c in changes)))]
 
 
 def _observed_findings(logical: str, record: PodRecord, obs: ObservedPod | None,

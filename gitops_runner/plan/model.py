@@ -118,6 +118,9 @@ class Plan:
     monthly_without_schedule: float = 0.0
     # The deploy files the plan was made from, so `apply PLANFILE` needs no -c (§6).
     deploy_files: tuple[str, ...] = ()
+    # The stack's own declared fields (guardrails, preview) changed since the last apply:
+    # recorded in state by apply, reviewed like any action (CONTRACT §4).
+    stack_changes: tuple[FieldChange, ...] = ()
 
     @property
     def stack(self) -> str:
@@ -125,11 +128,14 @@ class Plan:
 
     @property
     def fingerprint(self) -> str:
-        return actions_fingerprint(self.actions)
+        if not self.stack_changes:
+            return actions_fingerprint(self.actions)
+        return sha256_of([*(a.reviewed() for a in self.actions),
+                          {"stack": [c.to_json() for c in self.stack_changes]}])
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.actions)
+        return bool(self.actions or self.stack_changes)
 
     @property
     def cost_delta(self) -> float:

@@ -38,6 +38,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
         "deploy_files": list(plan.deploy_files),
+        "stack_changes": [c.to_json() for c in plan.stack_changes],
     }
 
 
@@ -96,6 +97,7 @@ def _plan_from(item: dict[str, Any]) -> Plan:
         monthly_without_schedule=float(item["cost"].get("monthly_without_schedule", 0.0)),
         # Absent from plan files written before it was recorded: apply then needs -c.
         deploy_files=tuple(str(f) for f in item.get("deploy_files", [])),
+        stack_changes=tuple(FieldChange.from_json(c) for c in item.get("stack_changes", [])),
     )
     legacy = any("changes" not in raw for raw in item["actions"])
     expected = legacy_fingerprint(item["actions"]) if legacy else plan.fingerprint

@@ -10,12 +10,20 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from gitops_runner.config.model import HealthCheck, IdleStop, PodSpec, Rollout
+from gitops_runner.config.model import (
+    Guardrails,
+    HealthCheck,
+    IdleStop,
+    PodSpec,
+    Rollout,
+    Stack,
+)
 from gitops_runner.config.windows import Schedule
 from gitops_runner.plan.changes import FieldChange
+from gitops_runner.plan.compare import spec_changes
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.observed import ObservedPod
-from gitops_runner.plan.statefile import PodRecord
+from gitops_runner.plan.statefile import PodRecord, StateDoc
 
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 # Declared fields that send nothing to RunPod but decide what the tool does to the pod
@@ -94,6 +102,16 @@ def pod_record(want: DesiredPod, pod: ObservedPod, previous: PodRecord | None, n
         pod_marker=pod.spec_marker if pod.spec_marker not in (None, want.spec_hash) else None)
 
 
+def imported_record(want: DesiredPod, pod: ObservedPod, now: str) -> PodRecord:
+    """`state import`: the spec hash is the pod's own marker (or none), so the next plan
+    shows every difference from the deploy file, markers included, as an update to
+    review; no declared fields, so those are reviewed too (CONTRACT §4)."""
+    spec = {k: v for k, v in record_spec(want).items() if k != DECLARED}
+    return PodRecord(id=pod.id, runpod_name=pod.name, spec_hash=pod.spec_marker or "imported",
+                     gpu=pod.gpu_id or "", gpu_count=pod.gpu_count, cost=pod.cost,
+                     created_at=now, updated_at=now, spec=spec)
+
+
 def applied_pod(logical: str, record: PodRecord) -> DesiredPod:
     """What was applied, rebuilt from state, to compare RunPod against."""
     spec = {k: v for k, v in record.spec.items() if k != DECLARED}
@@ -127,3 +145,31 @@ def just_written(record: PodRecord, now: datetime, seconds: float) -> bool:
     except ValueError:
         return False
     return 0 <= (now - written).total_seconds() < seconds
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def stack_declared(stack: Stack) -> dict[str, Any]:
+    """The stack's declared fields no pod carries: its guardrails and preview policy."""
+    return {"guardrails": _jsonable(stack.guardrails),
+            "preview": _jsonable(stack.preview) if stack.preview is not None else None}
+
+
+def stack_changes(state: StateDoc, stack: Stack) -> list[FieldChange]:
+    """What the file changes of the stack's own declared fields since the last apply
+    (a state that never recorded them: what differs from the defaults, reviewed once)."""
+    applied = state.declared if state.declared is not None else _DEFAULT_STACK
+    return spec_changes(dict(applied), stack_declared(stack))
+
+
+# What a state that never recorded the stack's declared fields is compared with: the
+# defaults, so only what the file sets is shown (once) for review.
+_DEFAULT_STACK: dict[str, Any] = {"guardrails": _jsonable(Guardrails()), "preview": None}

@@ -72,6 +72,9 @@ class StateDoc:
     # Pods forgotten with `state rm` (pod id -> the logical name it had): left alone by
     # plan and destroy until `state import` (CONTRACT §7).
     unmanaged: Mapping[str, str] = field(default_factory=dict)
+    # The stack's declared fields that no pod carries (guardrails, preview) as last
+    # applied (CONTRACT §4 "Everything declared is reviewed"); None: never recorded.
+    declared: Mapping[str, Any] | None = None
 
     @classmethod
     def empty(cls, stack: str, lineage: str | None = None) -> StateDoc:
@@ -111,6 +114,9 @@ def render_state(doc: StateDoc) -> str:
     }
     if doc.unmanaged:
         data["unmanaged"] = dict(sorted(doc.unmanaged.items()))
+    if doc.declared is not None:
+        # Written only when recorded, so older states read as before.
+        data["declared"] = dict(doc.declared)
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
@@ -156,7 +162,9 @@ def parse_state(text: str, source: str = "state") -> StateDoc:
                         serial=int(data["serial"]), pods=pods, history=history,
                         format_version=FORMAT_VERSION,
                         unmanaged={str(k): str(v) for k, v in
-                                   dict(data.get("unmanaged") or {}).items()})
+                                   dict(data.get("unmanaged") or {}).items()},
+                        declared=dict(data["declared"]) if data.get("declared") is not None
+                        else None)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StateFormatError(f"{source}: malformed state ({type(exc).__name__}: {exc})") from None
 

@@ -25,13 +25,18 @@ def signed_money(value: float) -> str:
 
 
 def summary_line(plan: Plan) -> str:
-    if not plan.actions:
+    if not plan.has_changes:
         return f"No changes. {len(plan.unchanged)} pod(s) up to date."
+    if not plan.actions:
+        return (f"Plan: {len(plan.stack_changes)} stack setting(s) to record (state only), "
+                f"{len(plan.unchanged)} unchanged.")
     parts = [f"{plan.count('create')} to create", f"{plan.count('update')} to update",
              f"{plan.count('replace')} to replace", f"{plan.count('delete')} to delete"]
     for kind in ("adopt", "start", "stop"):
         if plan.count(kind):
             parts.append(f"{plan.count(kind)} to {kind}")
+    if plan.stack_changes:
+        parts.append(f"{len(plan.stack_changes)} stack setting(s) to record (state only)")
     return f"Plan: {', '.join(parts)}, {len(plan.unchanged)} unchanged."
 
 
@@ -79,6 +84,9 @@ def render_text(plan: Plan, color: bool = False, sandbox: bool = False) -> str:
             lines.append(f"      {reason}")
         for lost in a.destroys:
             lines.append("      " + paint("31", lost.describe()))
+    if plan.stack_changes:
+        lines.append("  " + paint(COLORS["update"], f"~ stack {plan.stack}  update (state only)"))
+        lines.extend(f"      {c.describe()}" for c in plan.stack_changes)
     for name in plan.unchanged:
         lines.append(f"    {name}  unchanged")
     lines.extend(rollout_lines(plan))
@@ -157,7 +165,7 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
     for warning in plan.warnings:
         out.append(f"> [!WARNING]\n> {_md_escape(warning)}\n")
     out.extend(_destroys_block(plan))
-    if not plan.actions:
+    if not plan.actions and not plan.stack_changes:
         out.append(summary_line(plan))
         return "\n".join(out) + "\n"
     out.append(f"<details><summary>{summary_line(plan)}</summary>")
@@ -169,6 +177,9 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
         out.append(f"{symbol} {_headline(a, symbol=False).replace('```', '')}")
         out.extend(f"#     {r.replace('```', '')}" for r in a.reasons)
         out.extend(f"#     {d.describe().replace('```', '')}" for d in a.destroys)
+    if plan.stack_changes:
+        out.append(f"! stack {plan.stack}  update (state only)")
+        out.extend(f"#     {c.describe().replace('```', '')}" for c in plan.stack_changes)
     out.append("```")
     out.extend(f"\n{line}" for line in rollout_lines(plan))
     out.append("")

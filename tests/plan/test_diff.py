@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -8,7 +9,7 @@ import pytest
 from gitops_runner.plan.build import make_plan
 from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.model import Plan
-from gitops_runner.plan.records import record_spec
+from gitops_runner.plan.records import record_spec, stack_declared
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 from tests.plan.factories import CATALOG, observed_from, stack_from_yaml
 
@@ -47,8 +48,11 @@ def plan(pods: str = POD, observed: list[dict[str, Any]] | None = None,
 
 def applied(pods: str = POD, extra: str = GUARD, **changes: Any) -> tuple[dict[str, Any],
                                                                           StateDoc]:
-    want = desired_pods(stack_from_yaml(pods, extra))[0]
-    return observed_from(want, SECRETS, **changes), state_for(want)
+    stack = stack_from_yaml(pods, extra)
+    want = desired_pods(stack)[0]
+    # As apply leaves it: the stack's own declared fields recorded too (CONTRACT §4).
+    state = replace(state_for(want), declared=stack_declared(stack))
+    return observed_from(want, SECRETS, **changes), state
 
 
 def summary(p: Plan) -> list[tuple[str, str, tuple[str, ...]]]:

@@ -100,3 +100,33 @@ def test_records_unapplied_declared_change_is_pending_drift() -> None:
     found = findings([raw], state, pods=_with(SCHEDULE))
     assert [(pod, kind) for pod, kind, _ in found] == [("api", "pending")]
     assert found[0][2][1].startswith("schedule: (none) -> ")
+
+
+def test_records_stack_guardrail_and_preview_changes_are_reviewed() -> None:
+    from gitops_runner.plan.drift import stack_findings
+    from gitops_runner.report.plan import render_text
+
+    raw, state = applied()
+    extra = "guardrails: {allow_delete: true, max_hourly_cost: 50}\n"
+    p = plan(POD, [raw], state, extra=extra)
+    assert p.actions == () and p.has_changes
+    assert [c.describe() for c in p.stack_changes] == [
+        "guardrails.max_hourly_cost: (none) -> 50"]
+    assert p.fingerprint != plan(POD, [raw], state).fingerprint
+    text = render_text(p)
+    assert "  ~ stack demo/prod  update (state only)\n" in text
+    assert "1 stack setting(s) to record (state only)" in text
+    stack = stack_from_yaml(POD, extra)
+    (finding,) = stack_findings(stack, state)
+    assert (finding.pod, finding.kind) == ("demo/prod", "pending")
+
+
+def test_records_state_that_never_recorded_the_stack_compares_with_defaults() -> None:
+    raw, state = applied()
+    old = dataclasses.replace(state, declared=None)
+    assert [c.describe() for c in plan(POD, [raw], old).stack_changes] == [
+        "guardrails.allow_delete: False -> True"]
+    assert plan(POD, [raw], old, extra="").stack_changes == ()
+    again = parse_state(render_state(state))
+    assert again.declared == state.declared
+    assert '"declared"' not in render_state(old).split('"pods"')[1].split('"history"')[1]
