@@ -35,7 +35,10 @@ def test_cli_sandbox_loop_plan_apply_drift_destroy(repo: Path) -> None:
     assert plan.code == 2
     assert "SANDBOX: talking to the built-in RunPod simulator" in plan.err
     assert "+ web  create  NVIDIA L4 x1  $0.49/h" in plan.out
-    assert "Plan: 2 to create, 0 to update, 0 to replace, 0 to delete, 0 unchanged." in plan.out
+    # CONTRACT §4: the stack's guardrails are reviewed too (state only) until applied.
+    assert ("Plan: 2 to create, 0 to update, 0 to replace, 0 to delete, 1 stack setting(s) to "
+            "record (state only), 0 unchanged.") in plan.out
+    assert "      guardrails.allow_delete: False -> True" in plan.out
     applied = run_cli(["apply", "plan.json"], SANDBOX)
     assert applied.code == 0, applied.err
     assert "ops/dev: 2 created" in applied.out
