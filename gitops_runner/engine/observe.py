@@ -3,6 +3,7 @@ One RunPod list and one catalog call per run, whatever the number of stacks and 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -13,12 +14,13 @@ from gitops_runner.engine.journal import own_state
 from gitops_runner.engine.session import Session
 from gitops_runner.plan import power
 from gitops_runner.plan.build import make_plan, ownership_of
+from gitops_runner.plan.compare import mounts_unknown
 from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.drift import StackDrift, find_drift, stack_findings
 from gitops_runner.plan.model import Plan
-from gitops_runner.plan.statefile import StateDoc
+from gitops_runner.plan.statefile import PodRecord, StateDoc
 from gitops_runner.runpod.client import RunPodClient
-from gitops_runner.runpod.errors import NotFoundError
+from gitops_runner.runpod.errors import NotFoundError, TransientError
 from gitops_runner.state.base import Snapshot
 
 
@@ -36,13 +38,31 @@ def observe(client: RunPodClient, with_catalog: bool = True,
     first as a duplicate)."""
     pods = client.list_pods()
     listed = {str(p.get("id")) for p in pods}
-    recorded = {r.id for doc in states for r in doc.pods.values()}
-    for pod_id in sorted(recorded - listed):
+    records = {r.id: r for doc in states for r in doc.pods.values()}
+    for pod_id in sorted(set(records) - listed):
         try:
             pods.append(client.get_pod(pod_id))
         except NotFoundError:
             continue
-    return Observation(pods, client.list_gpu_types() if with_catalog else [])
+    return Observation(_reread_mounts(client, pods, records),
+                       client.list_gpu_types() if with_catalog else [])
+
+
+def _reread_mounts(client: RunPodClient, pods: list[dict[str, Any]],
+                   records: Mapping[str, PodRecord]) -> list[dict[str, Any]]:
+    """A listed pod whose mounts cannot be right (`{}`, a network mount without its id,
+    no size where state says it was created with one) is asked for by id (CONTRACT §4);
+    if that answer is no better, the plan treats its mounts as unknown."""
+    out = []
+    for raw in pods:
+        record = records.get(str(raw.get("id")))
+        if record is not None and mounts_unknown(raw.get("mounts"), record.spec.get("mounts")):
+            with contextlib.suppress(NotFoundError, TransientError):
+                again = client.get_pod(str(raw["id"]))
+                if not mounts_unknown(again.get("mounts"), record.spec.get("mounts")):
+                    raw = again
+        out.append(raw)
+    return out
 
 
 def read_state(session: Session, stack: Stack) -> tuple[StateDoc, Snapshot]:
