@@ -14,6 +14,9 @@ from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator.server import Simulator
 from tests.helpers import make_session
 from tests.plan.factories import stack_from_yaml
+import pytest
+
+pytestmark = pytest.mark.slow  # a real process on a pty
 
 DEPLOY = """\
 version: 1

@@ -14,6 +14,9 @@ from pathlib import Path
 import boto3
 
 from tests.state.test_remote import new_table
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("real-servers")]  # real processes racing for one lock
 
 RACERS = 8
 DEPLOY = """\
