@@ -7,7 +7,6 @@ passes on moto proves little.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -20,7 +19,6 @@ from contextlib import contextmanager
 import pytest
 
 from tests.provision import dynamodb_local_jar
-
 
 
 def free_port() -> int:
