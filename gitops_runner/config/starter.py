@@ -37,6 +37,7 @@ guardrails:
   max_hourly_cost: 2.0        # USD/h for the whole stack, worst case over fallback GPUs
   max_pods: 2
   allow_delete: false         # plans that terminate or replace pods are refused until true
+  allow_data_loss: false      # plans that destroy a pod volume are refused until true
 pods:
   - name: web
     gpu:
