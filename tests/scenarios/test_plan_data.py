@@ -159,3 +159,19 @@ def test_scenario_rename_without_moved_says_what_it_destroys(box: Sandbox) -> No
     assert [d.describe() for d in delete.destroys] == [
         "destroys: pod volume 20 GB at /workspace"]
     assert any(v.startswith("allow_data_loss is false") for v in plan.violations)
+
+
+def test_scenario_ttl_replacement_reviewed_earlier_is_applied(box: Sandbox) -> None:
+    # Issue 21: the pod's age was in the fingerprint, so a review never matched the merge.
+    pods = BASE.replace("    volume: {size_gb: 20, path: /workspace}\n", "")
+    stack = box.stack(pods, "{allow_delete: true, ttl_hours: 0.01}")
+    assert box.apply(stack).converged
+    (old,) = box.live()
+    box.clock.sleep(40)  # older than ttl_hours (36 s)
+    reviewed = box.plan(stack)
+    assert [a.action for a in reviewed.actions] == ["replace"]
+    box.clock.sleep(20)  # the review and the merge are apart in time
+    result = apply_stack(box.session, stack, sim_access(box.sim, box.client), {},
+                         ApplyOptions(), reviewed=reviewed.fingerprint)
+    assert result.converged and result.count("replace") == 1
+    assert old not in box.live()
