@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from gitops_runner.plan.changes import ActionKind, Destroyed
+from gitops_runner.plan.changes import ActionKind
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.model import PlanAction
@@ -168,5 +168,3 @@ def _removed(wanted: set[str], inputs: Inputs) -> list[PlanAction]:
                 f"pod {record.id} is already gone from RunPod; removing it from state",)))
     return actions
 
-
-__all__ = ["Destroyed", "DiffResult", "diff"]

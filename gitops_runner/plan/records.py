@@ -159,8 +159,12 @@ def _jsonable(value: Any) -> Any:
 
 def stack_declared(stack: Stack) -> dict[str, Any]:
     """The stack's declared fields no pod carries: its guardrails and preview policy."""
-    return {"guardrails": _jsonable(stack.guardrails),
-            "preview": _jsonable(stack.preview) if stack.preview is not None else None}
+    preview = stack.preview
+    # The preview policy; its pods are the stack's pods with overrides merged, so they
+    # change with every pod edit, which the pods' own actions already show.
+    policy = {"label": preview.label, "ttl_hours": preview.ttl_hours,
+              "max_hourly_cost": preview.max_hourly_cost} if preview is not None else None
+    return {"guardrails": _jsonable(stack.guardrails), "preview": policy}
 
 
 def stack_changes(state: StateDoc, stack: Stack) -> list[FieldChange]:

@@ -130,3 +130,14 @@ def test_records_state_that_never_recorded_the_stack_compares_with_defaults() ->
     again = parse_state(render_state(state))
     assert again.declared == state.declared
     assert '"declared"' not in render_state(old).split('"pods"')[1].split('"history"')[1]
+
+
+def test_records_preview_policy_change_is_a_stack_change_but_pod_edits_are_not() -> None:
+    preview = "preview: {label: preview, ttl_hours: 24, max_hourly_cost: 2}\n"
+    raw, state = applied(extra=GUARD + preview)
+    assert plan(POD, [raw], state, extra=GUARD + preview).stack_changes == ()
+    cheaper = plan(POD, [raw], state, extra=GUARD + preview.replace("cost: 2", "cost: 1"))
+    assert [c.describe() for c in cheaper.stack_changes] == [
+        "preview.max_hourly_cost: 2 -> 1"]
+    edited = plan(POD.replace("info", "debug"), [raw], state, extra=GUARD + preview)
+    assert edited.stack_changes == () and len(edited.actions) == 1
