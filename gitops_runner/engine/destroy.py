@@ -8,17 +8,28 @@ from dataclasses import replace
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.journal import open_journal
 from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.plan.observed import parse_pod
+from gitops_runner.plan.teardown import Doomed, Teardown, teardown
+from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError, RunPodError
 from gitops_runner.state.base import LockInfo
 
 
+def destroy_preview(session: Session, stack: Stack, client: RunPodClient) -> Teardown:
+    """What destroy would terminate, read without the lock: shown before asking."""
+    doc, _ = read_state(session, stack)
+    return teardown(stack.name, doc, [parse_pod(p) for p in client.list_pods()])
+
+
 def destroy_stack(session: Session, stack: Stack, access: RunPodAccess,
                   parallelism: int = 8,
-                  unlock_errors: list[str] | None = None) -> tuple[int, list[str]]:
+                  unlock_errors: list[str] | None = None,
+                  doomed: list[Doomed] | None = None) -> tuple[int, list[str]]:
     """Returns (pods terminated, failures). With `unlock_errors`, a failure to release
-    the lock lands there instead of being raised in place of the result."""
+    the lock lands there instead of being raised in place of the result; `doomed` gets
+    the pods it set out to terminate, with what each destroys (CONTRACT §4)."""
     store, locker = session.backend(stack)
     client = access.client
     info = LockInfo.new("destroy", stack.name, session.identity)
@@ -26,18 +37,12 @@ def destroy_stack(session: Session, stack: Stack, access: RunPodAccess,
                    session.clock, unlock_errors=unlock_errors) as fence:
         journal = open_journal(store, stack, session.clock, fence=fence)
         doc = journal.doc
-        observed = [parse_pod(p) for p in client.list_pods()]
-        ids: set[str] = {p.id for p in observed
-                         if p.stack == stack.name and p.status != "TERMINATED"}
-        ids |= {r.id for r in doc.pods.values()} | {i for r in doc.pods.values()
-                                                    for i in r.superseded}
-        # Pods forgotten with `state rm`, and recorded pods of another stack, stay.
-        foreign = {p.id for p in observed if p.stack is not None and p.stack != stack.name}
-        for pod_id in sorted(ids & (set(doc.unmanaged) | foreign)):
-            why = ("unmanaged since 'state rm'" if pod_id in doc.unmanaged
-                   else "it carries another stack's markers")
+        plan = teardown(stack.name, doc, [parse_pod(p) for p in client.list_pods()])
+        for pod_id, why in plan.left_alone:
             session.log(f"{stack.name}: leaving pod {pod_id} alone: {why}")
-        ids -= set(doc.unmanaged) | foreign
+        ids = {d.pod_id for d in plan.doomed}
+        if doomed is not None:
+            doomed.extend(plan.doomed)
         failures: list[str] = []
 
         def terminate(pod_id: str) -> None:

@@ -60,6 +60,6 @@ def apply_json(results: Sequence[ApplyView], errors: Sequence[tuple[str, str]]) 
 
 
 def destroy_json(stacks: Sequence[dict[str, Any]]) -> str:
-    """Each: {stack, terminated, failures[], unlock_errors[], error}."""
+    """Each: {stack, terminated, failures[], unlock_errors[], error, pods[]}."""
     return dump({"ok": all(not s["failures"] and not s["error"] for s in stacks),
                  "stacks": list(stacks)})
