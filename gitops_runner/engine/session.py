@@ -185,7 +185,9 @@ class Session:
         lag = min(2.0, boot)
         world = World(clock=self.clock.time, settings=Settings.realistic(
             boot, read_lag_seconds=lag, stale_seconds=lag))
-        store = FileStore(os.path.join(sandbox_dir(stacks), "sandbox", "runpod.json"))
+        # The values of {secret: NAME} are kept on disk only as digests (store.seal).
+        store = FileStore(os.path.join(sandbox_dir(stacks), "sandbox", "runpod.json"),
+                          secrets=self.out.secrets)
         with Simulator(world, store) as sim:
             # Simulated pods boot in `boot` seconds: look a few times per boot.
             yield RunPodAccess(RunPodClient(sim.url, SANDBOX_KEY, max_retry_seconds=10,
