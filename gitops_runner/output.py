@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 REDACTED = "***"
 # Values shorter than this are not redacted: masking "1" or "true" would garble
@@ -104,6 +104,16 @@ def _all_forms(secrets: Iterable[str]) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
+@dataclass(frozen=True)
+class ErrorInfo:
+    """The error a run ended with, kept so `--format json` can print it as a document.
+    `problems` are config problems (file, line, col, message)."""
+
+    kind: str  # usage | config | error | interrupted | unexpected
+    message: str
+    problems: tuple[Any, ...] = ()
+
+
 @dataclass
 class Output:
     out: TextIO = field(default_factory=lambda: sys.stdout)
@@ -113,6 +123,9 @@ class Output:
     # In GitHub Actions, text from deploy files, RunPod or pods must not become a
     # workflow command: report() and log() neutralise it, command() is the one way out.
     workflow_commands: bool = False
+    # Whether a report reached stdout, and the error the run ended with (cli.main).
+    reported: bool = False
+    last_error: ErrorInfo | None = None
 
     def add_secrets(self, values: Iterable[str]) -> None:
         for value in values:
@@ -134,6 +147,7 @@ class Output:
     def report(self, text: str = "", end: str = "\n") -> None:
         self.out.write(self._safe(text) + end)
         self.out.flush()
+        self.reported = True
 
     def log(self, text: str, end: str = "\n") -> None:
         self.err.write(self._safe(text) + end)
@@ -175,3 +189,16 @@ def neutralise_markdown(text: str) -> str:
     text = _MENTION.sub("@" + _ZWSP, text)
     text = text.replace("<!--", "<!" + _ZWSP + "--").replace("://", ":" + _ZWSP + "//")
     return re.sub(r"(?i)\bwww\.", lambda m: m.group(0)[:3] + _ZWSP + ".", text)
+
+
+def error_report(error: ErrorInfo, exit_code: int) -> str:
+    """The JSON document an error is with --format json (schemas/reports/error.schema.json):
+    the first problem's file, line and column when a deploy file is at fault."""
+    first = error.problems[0] if error.problems else None
+    body: dict[str, Any] = {
+        "kind": error.kind, "message": error.message, "exit_code": exit_code,
+        "file": getattr(first, "file", None), "line": getattr(first, "line", None),
+        "col": getattr(first, "col", None),
+        "problems": [{"file": p.file, "line": p.line, "col": p.col, "message": p.message}
+                     for p in error.problems]}
+    return json.dumps({"format_version": 1, "error": body}, indent=2)

@@ -40,7 +40,7 @@ def test_cli_plan_shows_the_month_and_what_the_schedule_saves(repo: Path) -> Non
     assert "Monthly (30 days, GPU + storage): $0.00/month -> $" in plan.out
     markdown = run_cli(["plan", "--format", "markdown"], SANDBOX).out
     assert "; with schedule: $" in markdown and "(saves $" in markdown
-    cost = json.loads(run_cli(["plan", "--format", "json"], SANDBOX).out)["cost"]
+    cost = json.loads(run_cli(["plan", "--format", "json"], SANDBOX).out)["stacks"][0]["cost"]
     assert cost["monthly_before"] == 0.0 and cost["monthly_after"] > 0
 
 

@@ -144,7 +144,7 @@ def test_max_monthly_cost_guards_the_projection() -> None:
 
 def test_plan_file_carries_monthly_cost_both_ways() -> None:
     p = plan(SCHEDULED)
-    data = json.loads(render_plan_file([p]))
+    data = json.loads(render_plan_file([p]))["stacks"][0]
     assert set(data["cost"]) >= {"monthly_before", "monthly_after"}
     (back,) = parse_plan_file(render_plan_file([p]))
     assert (back.monthly_after, back.monthly_without_schedule) == (p.monthly_after,
