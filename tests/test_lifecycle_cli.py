@@ -55,7 +55,7 @@ def test_cli_apply_then_schedule_week_edges_and_drift(repo: Path) -> None:
     # Friday 20:05: closed. The report names the pod and why.
     evening = run_cli(["schedule", "--at", "2026-12-04T20:05:00+01:00"], SANDBOX)
     assert evening.out.splitlines() == [
-        "Stack life/dev at 2026-12-04T19:05:00Z",
+        "Stack life/dev at Fri 2026-12-04 20:05 Europe/Paris (2026-12-04T19:05:00Z)",
         "  web: stop (outside its running windows (Mon-Fri 08:00-20:00 Europe/Paris))"]
     again = run_cli(["schedule", "--at", "2026-12-04T20:05:00+01:00", "--format", "json"],
                     SANDBOX)
