@@ -37,7 +37,8 @@ def test_cli_plan_shows_the_month_and_what_the_schedule_saves(repo: Path) -> Non
     plan = run_cli(["plan"], SANDBOX)
     assert plan.code == 0, plan.err
     assert "declared stopped: created, checked for readiness, then stopped" in plan.out
-    assert "Monthly (30 days, GPU + storage): $0.00/month -> $" in plan.out
+    assert ("Monthly (30 days, GPU + storage, each pod at its current GPU, or its first "
+            "choice): $0.00/month -> $") in plan.out
     markdown = run_cli(["plan", "--format", "markdown"], SANDBOX).out
     assert "; with schedule: $" in markdown and "(saves $" in markdown
     cost = json.loads(run_cli(["plan", "--format", "json"], SANDBOX).out)["stacks"][0]["cost"]

@@ -8,9 +8,8 @@ import subprocess
 from importlib import resources
 from pathlib import Path
 
-from gitops_runner import __version__
+from gitops_runner import __version__, release
 from gitops_runner.config.naming import valid_name
-from gitops_runner import release
 from gitops_runner.config.starter import (
     DEFAULT_BRANCH,
     gitignore,

@@ -52,7 +52,7 @@ def parse_plan_file(text: str, source: str = "plan file") -> list[Plan]:
         raise PlanFileError(f"{source}: plan format {data.get('format_version')!r} is not "
                             f"{PLAN_FORMAT_VERSION}; re-run plan with this version")
     # Plan files written before one shape: a bare plan, or {"plans": [...]}.
-    items = data.get("stacks", data.get("plans", [data]))
+    items: list[Any] = data.get("stacks") or data.get("plans") or [data]
     try:
         return [_plan_from(item) for item in items]
     except (KeyError, TypeError, ValueError) as exc:

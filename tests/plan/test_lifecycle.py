@@ -138,7 +138,8 @@ def test_monthly_unchanged_stack_shows_the_same_month_before_and_after() -> None
 
 def test_max_monthly_cost_guards_the_projection() -> None:
     p = plan(SCHEDULED, extra="guardrails: {allow_delete: true, max_monthly_cost: 100}\n")
-    assert any(v.startswith("max_monthly_cost: the stack may cost up to $") for v in p.violations)
+    assert any(v.startswith("max_monthly_cost: worst case over fallback GPUs, the stack may "
+                            "cost up to $") for v in p.violations)
     assert not plan(SCHEDULED, extra="guardrails: {max_monthly_cost: 1000}\n").violations
 
 

@@ -14,7 +14,6 @@ from typing import Any
 from gitops_runner.fsutil import atomic_write
 from gitops_runner.runpod.simulator.world import World
 
-
 SEALED = "sandbox-sealed:sha256:"
 
 
