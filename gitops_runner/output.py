@@ -24,12 +24,31 @@ REDACTED = "***"
 # every report and they are not secrets worth the name.
 _MIN_SECRET_LEN = 4
 _SYNTAX_WORDS = {"null", "true", "false", "none"}
+# Words gitops-runner prints itself, as values of its reports (actions, classes, statuses,
+# kinds; schemas/reports/ enums). Secret values never enter a report (the plan core shows
+# "(sensitive)"); this net cannot tell a secret spelled like one of these words from the
+# tool's own word, and masking it would corrupt every report, so it leaves them alone and
+# Session.secret_values warns that such a value is no secret worth the name.
+SELF_WORDS = frozenset({
+    "create", "update", "replace", "delete", "adopt", "start", "stop", "unchanged",
+    "drift", "pending", "expired", "open", "closed", "running", "stopped", "exited",
+    "healthy", "unhealthy", "missing", "usage", "config", "error", "interrupted",
+    "unexpected", "apply", "plan", "destroy", "schedule", "status", "sandbox", "report",
+    "recreate", "secure", "community", "local", "dynamodb", "preview", "sensitive",
+})
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_KEY_FOLLOWS = re.compile(r"\s*:")
 _MARKER = re.compile(r"<!-- gitops-runner:[^>]*-->")
 
 
+def self_word(value: str) -> bool:
+    """Whether `value` is one of the words the tool prints itself (or JSON syntax)."""
+    word = value.strip().lower()
+    return word in _SYNTAX_WORDS or word in SELF_WORDS
+
+
 def _worth_redacting(value: str) -> bool:
-    return (len(value) >= _MIN_SECRET_LEN and value.strip().lower() not in _SYNTAX_WORDS
+    return (len(value) >= _MIN_SECRET_LEN and not self_word(value)
             and any(ch.isalnum() for ch in value))
 
 
@@ -55,6 +74,8 @@ def _replace_all(text: str, forms: list[str]) -> str:
 def _redact_json(text: str, forms: list[str]) -> str:
     def literal(match: re.Match[str]) -> str:
         raw = match.group(0)
+        if _KEY_FOLLOWS.match(text, match.end()):
+            return raw  # an object key: the tool's own name, never data
         if not any(f in raw or f in _decoded(raw) for f in forms):
             return raw
         return json.dumps(_replace_all(_decoded(raw), forms), ensure_ascii=False)
