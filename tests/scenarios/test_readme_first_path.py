@@ -51,8 +51,8 @@ def test_readme_try_it_from_a_clean_clone(tmp_path: Path) -> None:
     done = subprocess.run(["bash", "-c", script], cwd=clone, env=env, capture_output=True,
                           text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "1 created" in done.stdout and "No drift" in done.stdout + done.stderr or \
-        "converged" in done.stdout, done.stdout
+    assert "my-project/dev: 1 created" in done.stdout, done.stdout
+    assert "No drift: RunPod, state and the deploy file agree." in done.stdout, done.stdout
     staged = (clone / "staged").read_text()
     assert "deploy/dev.yaml" in staged and ".gitignore" in staged
     assert ".gitops-runner" not in staged, staged
