@@ -47,6 +47,7 @@ def lifecycle(spec: PodSpec | None, record: PodRecord | None, now: datetime) -> 
                 "action": "stop" if is_open else "start",
                 "at": change.isoformat(timespec="minutes"), "at_utc": _utc(change)}}
     return {"schedule": window,
+            "declared_stopped": spec is not None and spec.status == "stopped",
             "idle_since": record.idle_since if record else None,
             "idle_stopped": record.idle_stopped if record else None}
 

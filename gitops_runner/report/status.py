@@ -21,6 +21,8 @@ def _local(stamp: str, zone: str) -> str:
 def lifecycle_lines(row: dict[str, Any]) -> list[str]:
     """Why a scheduled pod is as it is: its window now, the next change, idle stop."""
     lines = []
+    if row.get("declared_stopped"):
+        lines.append("declared stopped (status: stopped): kept with its volume, no GPU billed")
     window = row.get("schedule")
     if window:
         text = (f"schedule: window {window['state']} ({', '.join(window['windows'])} "

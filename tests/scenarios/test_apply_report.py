@@ -47,3 +47,13 @@ def test_apply_text_lists_each_pod(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert "2 created" in result.out and "1 stopped" in result.out
     assert "  batch: create + stop (pod " in result.out
     assert "  web: create (pod " in result.out
+
+
+def test_status_says_a_pod_is_declared_stopped(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    deploy_repo(tmp_path, monkeypatch, DEPLOY)
+    assert run_cli(["apply", "--auto-approve"], SANDBOX).code == 0
+    text = run_cli(["status"], SANDBOX).out
+    assert "declared stopped (status: stopped)" in text
+    pods = json.loads(run_cli(["status", "--format", "json"], SANDBOX).out)["stacks"][0]["pods"]
+    assert {p["pod"]: p["declared_stopped"] for p in pods} == {"batch": True, "web": False}
