@@ -78,7 +78,8 @@ def test_validate_reports_each_problem_once_and_together(
 def test_apply_planfile_needs_no_config(repo: Path) -> None:
     plan = run_cli(["plan", "-c", "stacks/ops.yaml", "--out", "plan.json"], SANDBOX)
     assert plan.code == 0, plan.err
-    assert json.loads((repo / "plan.json").read_text())["deploy_files"] == ["stacks/ops.yaml"]
+    [stack] = json.loads((repo / "plan.json").read_text())["stacks"]
+    assert stack["deploy_files"] == ["stacks/ops.yaml"]
     applied = run_cli(["apply", "plan.json"], SANDBOX)
     assert applied.code == 0, applied.err
     assert "ops/dev: 2 created" in applied.out
@@ -86,8 +87,8 @@ def test_apply_planfile_needs_no_config(repo: Path) -> None:
 
 def test_planfile_without_deploy_files_still_parses(repo: Path) -> None:
     assert run_cli(["plan", "-c", "stacks/ops.yaml", "--out", "plan.json"], SANDBOX).code == 0
-    data = json.loads((repo / "plan.json").read_text())
-    del data["deploy_files"]  # as written before the plan file recorded them
+    data = json.loads((repo / "plan.json").read_text())["stacks"][0]
+    del data["deploy_files"]  # a bare plan, as written before the plan file recorded them
     assert parse_plan_file(json.dumps(data))[0].deploy_files == ()
 
 
@@ -113,9 +114,11 @@ def test_destroy_prints_its_summary_then_the_unlock_error(repo: Path) -> None:
     out = io.StringIO()
     code = destroy.run(_session(out, Shared(), Unreleasable), ["stacks/ops.yaml"])
     assert code == 0
-    assert out.getvalue().splitlines() == [
-        "ops/dev: 2 pod(s) terminated, state emptied",
-        "  ops/dev: could not release the lock: lock table unreachable"]
+    lines = out.getvalue().splitlines()
+    # CONTRACT §4: destroy's report names every pod it terminated (and its volume).
+    assert lines[0] == "ops/dev: 2 pod(s) terminated, state emptied"
+    assert [line.split(": pod ")[0] for line in lines[1:3]] == ["  - web", "  - web-1"]
+    assert lines[3:] == ["  ops/dev: could not release the lock: lock table unreachable"]
 
 
 def test_state_history_records_every_repair(repo: Path) -> None:

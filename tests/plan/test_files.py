@@ -32,7 +32,7 @@ def test_planfile_has_contract_keys_and_no_secret_values() -> None:
     raw, state = applied()
     text = render_plan_file([plan(observed=[raw], state=state,
                                   secrets={"HF_TOKEN": "hf_rotated_secret"})])
-    data = json.loads(text)
+    data = json.loads(text)["stacks"][0]
     assert {"format_version", "stack", "state", "observed_fingerprint", "fingerprint",
             "actions", "cost", "guardrail_violations", "warnings"} <= set(data)
     # The plan file gained the structured changes (CONTRACT §4: changes as data).
@@ -98,16 +98,17 @@ def test_planfile_written_before_changes_were_data_still_loads() -> None:
     from gitops_runner.plan.model import legacy_fingerprint
 
     raw, state = applied()
-    data = json.loads(render_plan_file([plan(POD.replace("info", "debug"), [raw], state)]))
+    doc = json.loads(render_plan_file([plan(POD.replace("info", "debug"), [raw], state)]))
+    data = doc["stacks"][0]
     for action in data["actions"]:
         for key in ("changes", "notes", "destroys"):
             del action[key]
     data["fingerprint"] = legacy_fingerprint(data["actions"])
-    [old] = parse_plan_file(json.dumps(data))
+    [old] = parse_plan_file(json.dumps(doc))
     assert [a.reasons for a in old.actions] == [("env.LOG_LEVEL: 'info' -> 'debug'",)]
     data["fingerprint"] = "0" * 64
     with pytest.raises(PlanFileError, match="fingerprint"):
-        parse_plan_file(json.dumps(data))
+        parse_plan_file(json.dumps(doc))
 
 
 def test_planfile_keeps_destroys_and_moved_from() -> None:

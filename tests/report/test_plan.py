@@ -13,7 +13,8 @@ def test_render_text_terraform_like() -> None:
         "      env.LOG_LEVEL: 'info' -> 'debug'\n"
         "Plan: 0 to create, 1 to update, 0 to replace, 0 to delete, 0 unchanged.\n"
         "Cost: $0.69/h -> $0.69/h (±$0.00/h)\n"
-        "Monthly (30 days, GPU + storage): $500.80/month -> $500.80/month\n")
+        "Monthly (30 days, GPU + storage, each pod at its current GPU, or its first choice): "
+        "$500.80/month -> $500.80/month\n")
 
 
 def test_render_text_colours_only_when_asked() -> None:
@@ -89,12 +90,12 @@ def test_render_json_destroys_and_changes_are_data() -> None:
 
     from gitops_runner.report.plan import render_plans
 
-    data = json.loads(render_plans([_destroying_plan()], "json"))
+    data = json.loads(render_plans([_destroying_plan()], "json"))["stacks"][0]
     delete = next(a for a in data["actions"] if a["action"] == "delete")
     assert delete["destroys"] == [{"kind": "pod volume", "size_gb": 20, "path": "/workspace"}]
     raw, state = applied()
     update = json.loads(render_plans([plan(POD.replace("info", "debug"), [raw], state)],
-                                     "json"))["actions"][0]
+                                     "json"))["stacks"][0]["actions"][0]
     assert update["changes"] == [{"field": "env.LOG_LEVEL", "before": "info", "after": "debug",
                                   "forces_replace": False, "sensitive": False}]
 
