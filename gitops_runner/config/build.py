@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from gitops_runner.config.images import image_facts
+from gitops_runner.config.images import API_KEY_ENV, image_facts
 from gitops_runner.config.model import (
     DEFAULT_CLOUD,
     DEFAULT_ENVIRONMENT,
@@ -84,7 +84,7 @@ def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
         models=models,
         health_check=HealthCheck(hc["path"], hc["port"], hc.get("timeout_seconds", 900),
                                  hc.get("interval_seconds", 10)) if hc
-        else _model_health(models, ports),
+        else _model_health(models, ports, _env(rt.get("env", {}))),
         tags={str(k): str(v) for k, v in raw.get("tags", {}).items()},
         rollout=Rollout(raw.get("rollout", {}).get("max_unavailable", 1),
                         raw.get("rollout", {}).get("max_surge", 1)),
@@ -99,7 +99,8 @@ def _cuda_floor(image: str, models: tuple[Model, ...]) -> str | None:
     return facts.cuda_floor if facts else None
 
 
-def _model_health(models: tuple[Model, ...], ports: tuple[str, ...]) -> HealthCheck | None:
+def _model_health(models: tuple[Model, ...], ports: tuple[str, ...],
+                  env: dict[str, EnvValue]) -> HealthCheck | None:
     """A model pod's default check (CONTRACT §4): the server's /health on its port, then
     /v1/models lists the served name; the timeout leaves time to load the weights."""
     if not models or models[0].engine not in ("vllm", "tgi"):
@@ -107,8 +108,14 @@ def _model_health(models: tuple[Model, ...], ports: tuple[str, ...]) -> HealthCh
     http = [int(p.split("/")[0]) for p in ports if p.endswith("/http")]
     if not http:
         return None  # nothing the proxy could reach; readiness is RUNNING with ports
-    return HealthCheck("/health", http[0], MODEL_HEALTH_TIMEOUT, served_model=models[0].id,
-                       api_key=models[0].api_key)
+    model = models[0]
+    if model.api_key is None and (API_KEY_ENV[model.engine or ""] in env):
+        # A key set in env (a RunPod secret reference) cannot be sent: /health only.
+        return HealthCheck("/health", http[0], MODEL_HEALTH_TIMEOUT)
+    # vLLM lists --served-model-name; TGI lists its model id.
+    served = model.id if model.engine == "vllm" else model.repo
+    return HealthCheck("/health", http[0], MODEL_HEALTH_TIMEOUT, served_model=served,
+                       api_key=model.api_key)
 
 
 def _lifecycle(raw: dict[str, Any]) -> dict[str, Any]:

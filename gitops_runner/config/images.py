@@ -25,6 +25,9 @@ from dataclasses import dataclass
 VLLM_REPOSITORIES = ("vllm/vllm-openai",)
 TGI_REPOSITORIES = ("ghcr.io/huggingface/text-generation-inference",
                     "huggingface/text-generation-inference")
+# Where each server reads its API key from the environment: vLLM VLLM_API_KEY (not
+# API_KEY), TGI's launcher --api-key [env: API_KEY] (RUNPOD.md §8c).
+API_KEY_ENV = {"vllm": "VLLM_API_KEY", "tgi": "API_KEY"}
 VLLM_UNPACKED_GB = 28.6
 TGI_UNPACKED_GB = 15.0
 # vLLM sizes its KV cache for the model's full context and exits at start when it does

@@ -15,6 +15,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
+from gitops_runner.config.images import API_KEY_ENV
 from gitops_runner.config.model import Model, PodSpec, SecretRef
 from gitops_runner.config.server_flags import quant_family
 
@@ -61,10 +62,8 @@ def _tgi(model: Model, spec: PodSpec) -> list[str]:
 
 
 ENGINES = {"vllm": _vllm, "tgi": _tgi}
-# Where each server reads its API key from the environment: vLLM VLLM_API_KEY (not
-# API_KEY), TGI's launcher --api-key [env: API_KEY] (RUNPOD.md §8c). The env keeps the
-# value a secret reference; in args it would show in every plan.
-API_KEY_ENV = {"vllm": "VLLM_API_KEY", "tgi": "API_KEY"}
+# The API key goes in the server's env (API_KEY_ENV): there it stays a secret reference;
+# in args it would show in every plan.
 
 
 def generated_flags(spec: PodSpec) -> list[str]:

@@ -5,6 +5,7 @@ figures and the fix; the simulator fails the same cases the way the real servers
 from __future__ import annotations
 
 from gitops_runner.config.images import (
+    API_KEY_ENV,
     GPU_MEMORY_GB,
     VLLM_FULL_CONTEXT_GPU_GB,
     cuda_tuple,
@@ -32,10 +33,11 @@ def pod_warnings(spec: PodSpec) -> list[str]:
     if spec.models and spec.models[0].engine in ("vllm", "tgi"):
         model = spec.models[0]
         out += _memory(spec, model) + _flags(spec, model) + _parallel(spec, model)
-        if model.api_key is None:
+        if model.api_key is None and API_KEY_ENV[model.engine or ""] not in spec.runtime.env:
             out.append(f"pod {spec.name}: model {model.id} has no api_key: its proxy URL "
                        f"(https://<pod id>-<port>.proxy.runpod.net) is public, so anyone can "
-                       "use the endpoint. Set models[0].api_key: {secret: NAME}")
+                       "use the endpoint. Set models[0].api_key: {secret: NAME} (or env "
+                       f"{API_KEY_ENV[model.engine or '']})")
     return out
 
 
