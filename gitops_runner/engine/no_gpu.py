@@ -17,6 +17,7 @@ from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.model import PlanAction
+from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import RunPodError
 
 
@@ -25,6 +26,26 @@ def no_free_gpu(pod_id: str, detail: str) -> str:
             "resumes only on its own host; try again later, set schedule.on_no_gpu: recreate "
             "(a pod without a pod volume), or terminate it on RunPod and run apply, which "
             "creates it elsewhere (its volume is lost)")
+
+
+def refused_transition(client: RunPodClient, pod_id: str, action: str,
+                       exc: RunPodError) -> str | None:
+    """A 409 on start/stop, re-read: None when the pod is already where the action would
+    take it; else why not (a locked pod cannot be stopped, spec Pod.locked)."""
+    try:
+        pod = client.get_pod(pod_id)
+    except RunPodError as read_error:
+        return f"{action} of pod {pod_id} refused ({exc}); re-reading it failed: {read_error}"
+    status = str(pod.get("status"))
+    done = status == "EXITED" if action == "stop" else status in (
+        "PROVISIONING", "STARTING", "RUNNING")
+    if done:
+        return None
+    if pod.get("locked"):
+        return (f"pod {pod_id} is locked on RunPod: a locked pod cannot be stopped or reset. "
+                "Unlock it in the RunPod console (or PATCH locked: false) and run schedule "
+                "again")
+    return f"{action} of pod {pod_id} refused while it is {status}: {exc.detail or exc}"
 
 
 def zero_gpus(pod: Mapping[str, Any] | None) -> bool:

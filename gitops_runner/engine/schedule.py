@@ -6,7 +6,6 @@ status and their per-GPU utilisation.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -19,6 +18,7 @@ from gitops_runner.engine.lock import held_lock
 from gitops_runner.engine.no_gpu import (
     no_free_gpu,
     recreate,
+    refused_transition,
     stop_zero_gpu,
     wants_recreate,
     zero_gpus,
@@ -111,9 +111,14 @@ def _act(session: Session, journal: Journal, access: RunPodAccess, want: Desired
     if journal.fence is not None:
         journal.fence.check()  # raises: the lease is gone, nothing more is sent
     try:
-        # Already in the wanted state (409)? The goal is met.
-        with contextlib.suppress(InvalidTransitionError):
+        try:
             pod = client.pod_action(pod_id, action)
+        except InvalidTransitionError as exc:
+            # 409: already in the wanted state (the goal is met), or locked (it is not).
+            refused = refused_transition(client, pod_id, action, exc)
+            if refused:
+                session.log(f"{logical}: {refused}")
+                return ScheduleEvent(logical, action, decision.reason, ok=False, detail=refused)
     except CapacityError as exc:
         return _no_gpu(session, journal, access, want, pod_id, decision,
                        no_free_gpu(pod_id, exc.detail or str(exc)))

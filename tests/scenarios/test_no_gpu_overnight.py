@@ -128,3 +128,14 @@ pods:
     _, problems = parse_stack("deploy.yaml", text)
     assert [p.line for p in problems] == [8]
     assert "recreate terminates the pod, and its pod volume with it" in problems[0].message
+
+
+def test_evening_stop_of_a_locked_pod_says_it_is_locked(
+        fast_sim: Simulator, fast_world: World, tmp_path: Path, vclock: ScaledClock) -> None:
+    night = Night(fast_sim, fast_world, tmp_path, vclock, None)
+    night.schedule(FRIDAY_NOON)
+    night.client.update_pod(night.recorded_id(), {"locked": True})
+    evening = night.schedule(FRIDAY_EVENING)
+    (event,) = evening.events
+    assert evening.failed and not event.ok and "is locked on RunPod" in event.detail
+    assert night.client.get_pod(night.recorded_id())["status"] == "RUNNING"  # still billed
