@@ -12,12 +12,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import platform
 import statistics
 import subprocess
 import sys
-import io
 import tempfile
 import time
 from pathlib import Path
