@@ -217,13 +217,17 @@ def _check_env_count(c: _Checker, base: Path, pod: dict[str, Any]) -> None:
     env = pod["runtime"].get("env", {})
     hf_home = int(bool(pod.get("models")) and "HF_HOME" not in env
                   and ("volume" in pod or "network_volume" in pod))
-    total = len(env) + MARKER_COUNT + len(pod.get("tags", {})) + hf_home
+    # A model's api_key becomes the server's key env (VLLM_API_KEY / API_KEY).
+    api_key = int(any("api_key" in m for m in pod.get("models", [])))
+    total = len(env) + MARKER_COUNT + len(pod.get("tags", {})) + hf_home + api_key
     if total > MAX_ENV_VARS:
         where = (*base, "runtime", "env") if env else (*base, "runtime")
         c.at(where, f"pods[{base[1]}].runtime.env: the pod would carry {total} env vars "
                     f"({len(env)} declared, {MARKER_COUNT} gitops-runner markers, "
                     f"{len(pod.get('tags', {}))} tags"
-                    + (", HF_HOME" if hf_home else "") + f"); RunPod allows at most "
+                    + (", HF_HOME" if hf_home else "") + (", the model's API key" if api_key
+                                                          else "")
+                    + f"); RunPod allows at most "
                     f"{MAX_ENV_VARS}. Remove env vars or tags", key=True)
 
 
