@@ -4,11 +4,14 @@ figures and the fix; the simulator fails the same cases the way the real servers
 
 from __future__ import annotations
 
+import shlex
+
 from gitops_runner.config.images import (
     API_KEY_ENV,
     GPU_MEMORY_GB,
     VLLM_FULL_CONTEXT_GPU_GB,
     cuda_tuple,
+    engine_of,
     image_facts,
     tgi_major,
     weights_gb,
@@ -29,7 +32,7 @@ WEIGHTS_MEMORY_SHARE = 0.9
 
 def pod_warnings(spec: PodSpec) -> list[str]:
     """Everything known to keep this pod from starting or serving, as warnings."""
-    out = [*model_warnings(spec), *_cuda(spec), *_disk(spec)]
+    out = [*model_warnings(spec), *_cuda(spec), *_disk(spec), *_args(spec)]
     if spec.models and spec.models[0].engine in ("vllm", "tgi"):
         model = spec.models[0]
         out += _memory(spec, model) + _flags(spec, model) + _parallel(spec, model)
@@ -129,3 +132,28 @@ def _parallel(spec: PodSpec, model: Model) -> list[str]:
                    f"({model.max_seq_len - 1}); the default {TGI_DEFAULT_PREFILL} makes it exit. "
                    f"Set options: {{max-batch-prefill-tokens: {model.max_seq_len - 1}}}")
     return out
+
+
+def _args(spec: PodSpec) -> list[str]:
+    """Hand-written args for a known serving image: flags its parser does not know."""
+    engine = engine_of(spec.runtime.image)
+    args = spec.runtime.args
+    if engine is None or not args:
+        return []
+    argv = list(args) if isinstance(args, tuple) else shlex.split(args) if _splits(args) else []
+    unknown = [a.split("=", 1)[0] for a in argv if a.startswith("--")
+               and not known_flag(engine, a[2:].split("=", 1)[0].replace("_", "-"))]
+    if not unknown:
+        return []
+    return [f"pod {spec.name}: runtime.args: {', '.join(unknown)} "
+            f"{'is' if len(unknown) == 1 else 'are'} not known to "
+            f"{'vllm serve' if engine == 'vllm' else 'text-generation-launcher'}; the server "
+            "exits on a flag it does not know. Check the spelling against its --help"]
+
+
+def _splits(text: str) -> bool:
+    try:
+        shlex.split(text)
+    except ValueError:
+        return False
+    return True
