@@ -108,8 +108,16 @@ PRE_AMPERE_GPUS = ("Tesla V100", "Tesla T4", "NVIDIA GeForce RTX 20", "Quadro RT
                    "NVIDIA TITAN RTX")
 
 
-def known_flag(engine: str, name: str) -> bool:
+# Flags TGI's launcher gained in 2.x: a 1.x launcher refuses them (RUNPOD.md §8c).
+TGI_2_FLAGS = frozenset({"max-input-tokens", "api-key", "payload-limit", "usage-stats",
+                         "kv-cache-dtype", "lora-adapters", "max-client-batch-size",
+                         "enable-prefill-logprobs", "graceful-termination-timeout"})
+
+
+def known_flag(engine: str, name: str, tgi_major: int | None = None) -> bool:
     """Does the engine's parser know `--name`? (A vLLM boolean also as `--no-name`.)"""
+    if engine == "tgi" and tgi_major is not None and tgi_major < 2 and name in TGI_2_FLAGS:
+        return False
     if engine == "vllm":
         base = name.removeprefix("no-") if name.startswith("no-") else None
         return name in VLLM_BOOLEAN_FLAGS | VLLM_VALUE_FLAGS or (
@@ -133,6 +141,6 @@ def quant_family(method: str) -> str:
 GENERATED_FLAGS = {
     "vllm": ("model", "served-model-name", "quantization", "max-model-len",
              "tensor-parallel-size", "host", "port"),
-    "tgi": ("model-id", "quantize", "max-total-tokens", "max-input-tokens", "num-shard",
-            "hostname", "port"),
+    "tgi": ("model-id", "quantize", "max-total-tokens", "max-input-tokens", "max-input-length",
+            "num-shard", "hostname", "port"),
 }

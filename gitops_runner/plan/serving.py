@@ -15,7 +15,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
-from gitops_runner.config.images import API_KEY_ENV
+from gitops_runner.config.images import API_KEY_ENV, tgi_major
 from gitops_runner.config.model import Model, PodSpec, SecretRef
 from gitops_runner.config.server_flags import quant_family
 
@@ -55,7 +55,10 @@ def _tgi(model: Model, spec: PodSpec) -> list[str]:
     if model.max_seq_len:
         total = model.max_seq_len
         # max_seq_len 1 cannot leave room for an input token; the launcher would exit.
-        argv += ["--max-total-tokens", str(total), "--max-input-tokens", str(max(total - 1, 1))]
+        # TGI < 2 knows only the legacy --max-input-length (RUNPOD.md §8b, §8c).
+        major = tgi_major(spec.runtime.image)
+        name = "--max-input-length" if major is not None and major < 2 else "--max-input-tokens"
+        argv += ["--max-total-tokens", str(total), name, str(max(total - 1, 1))]
     if spec.gpu.count > 1:
         argv += ["--num-shard", str(spec.gpu.count)]
     return argv + ["--hostname", "0.0.0.0", "--port", str(serving_port(spec))]  # noqa: S104

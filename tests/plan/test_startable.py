@@ -66,3 +66,10 @@ def test_api_key_goes_to_the_servers_env_as_a_secret_reference() -> None:
         (want,) = desired_pods(stack)
         assert want.public_body["env"][key] == {"secret": "K"}
         assert "K" not in want.public_body["args"]
+
+
+def test_tgi_1_gets_the_legacy_input_length_flag() -> None:
+    spec = stack_from_yaml(pod("ghcr.io/huggingface/text-generation-inference:1.4",
+                               model="repo: r/m-7B, load: {engine: tgi, max_seq_len: 4096}")).pods[0]
+    args = model_args(spec) or ""
+    assert "--max-input-length 4095" in args and "--max-input-tokens" not in args

@@ -46,6 +46,12 @@ TGI = "ghcr.io/huggingface/text-generation-inference:2.4.0"
     # tensor parallel sizes must divide the attention heads
     (VLLM, "--model m -tp 3", 3, "must be divisible by tensor parallel size (3)"),
     (TGI, "--model-id m", 3, "must be divisible by the number of shards (3)"),
+    # TGI < 2 has no --max-input-tokens (its legacy name is --max-input-length)
+    ("ghcr.io/huggingface/text-generation-inference:1.4",
+     "--model-id m --max-total-tokens 4096 --max-input-tokens 4095", 1,
+     "unexpected argument '--max-input-tokens'"),
+    ("ghcr.io/huggingface/text-generation-inference:1.4",
+     "--model-id m --max-total-tokens 4096 --max-input-length 4095", 1, None),
 ])
 def test_images_flag_rules(image: str, args: str, gpus: int, error: str | None) -> None:
     check = check_server(image, args, {}, Machine(gpus))

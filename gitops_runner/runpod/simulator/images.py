@@ -64,7 +64,8 @@ class ServerCheck:
     port: int | None = None  # where it serves /health once up
 
 
-def _parse(engine: str, argv: list[str]) -> tuple[dict[str, str], str | None, str | None]:
+def _parse(engine: str, argv: list[str],
+           major: int | None = None) -> tuple[dict[str, str], str | None, str | None]:
     """(flags, positional, error): --flag value and --flag=value; a bare flag maps to ""."""
     short = VLLM_SHORT if engine == "vllm" else TGI_SHORT
     out: dict[str, str] = {}
@@ -80,7 +81,7 @@ def _parse(engine: str, argv: list[str]) -> tuple[dict[str, str], str | None, st
             return out, positional, _unknown(engine, token)
         key, eq, value = token.partition("=")
         name = short.get(key) or key.lstrip("-").replace("_", "-")
-        if not known_flag(engine, name):
+        if not known_flag(engine, name, major):
             return out, positional, _unknown(engine, key)
         if not eq and not boolean_flag(engine, name) and i + 1 < len(argv):
             value = argv[i + 1]
@@ -198,7 +199,7 @@ def check_server(image: str, args: str, env: Mapping[str, str], machine: Machine
     if engine is None:
         return ServerCheck(None)
     try:
-        flags, positional, error = _parse(engine, shlex.split(args or ""))
+        flags, positional, error = _parse(engine, shlex.split(args or ""), tgi_major(image))
         if error:
             return ServerCheck(engine, error, _int(flags, "port") or (
                 8000 if engine == "vllm" else int(env.get("PORT", "80"))))
