@@ -96,6 +96,8 @@ def test_missing_image_is_422_and_unknown_volume_404(rp: RunPodClient) -> None:
     assert missing.value.status == 422 and "manifest unknown" in str(missing.value)
     with pytest.raises(NotFoundError):
         rp.create_pod({**BODY, "mounts": {"network": [{"volumeId": "nope", "path": "/w"}]}})
+    with pytest.raises(NotFoundError, match="template"):
+        rp.create_pod({**BODY, "templateId": "tpl-unknown"})
 
 
 def test_network_volume_pins_the_pod_to_its_data_center(rp: RunPodClient, world: World) -> None:

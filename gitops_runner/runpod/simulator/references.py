@@ -2,7 +2,8 @@
 - an image that is not on its registry: 422 at create (wording of the error entry
   uncertain). Known here: `vllm/vllm-openai` and TGI tags that are not releases, and any
   image whose name says `does-not-exist`;
-- a network volume id RunPod does not know: 404 (probably; uncertain);
+- a network volume id RunPod does not know: 404 (probably; uncertain); an unknown template
+  id: 404 (the simulator knows no templates);
 - a network volume lives in one data center and pins the pod there (RUNPOD.md §6.2, §8b):
   `dataCenterIds` without that data center cannot place the pod (400).
 """
@@ -41,6 +42,8 @@ def _volume_ids(body: dict[str, Any]) -> list[str]:
 def create_refusal(world: World, body: dict[str, Any]) -> Response | None:
     if not world.settings.check_references:
         return None
+    if body.get("templateId"):
+        return problem(404, f"template {body['templateId']} not found")
     image = str(body.get("image", ""))
     if image_missing(image):
         return problem(422, "Request validation failed.",
