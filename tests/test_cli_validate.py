@@ -145,3 +145,10 @@ def test_cli_validate_warns_before_a_pod_that_would_not_start(repo: Path) -> Non
     assert not any("AWQ" in w for w in warnings), "awq_marlin reads an -AWQ checkpoint"
     data = json.loads(run_cli(["validate", "--format", "json"]).out)
     assert data["valid"] is True and len(data["warnings"]) == len(warnings)
+
+
+def test_cli_validate_warnings_are_annotations_in_github_actions(repo: Path) -> None:
+    (repo / "deploy.yaml").write_text(STARTABILITY)
+    result = run_cli(["validate"], env={"GITHUB_ACTIONS": "true"})
+    assert result.code == 0
+    assert "::warning file=deploy.yaml::pod api: gpu.min_cuda_version 12.8 is below" in result.out

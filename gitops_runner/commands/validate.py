@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from gitops_runner.config import check_files, deploy_files
 from gitops_runner.engine.session import Session
-from gitops_runner.github.annotations import error_annotation
+from gitops_runner.github.annotations import error_annotation, warning_annotation
 from gitops_runner.plan.startable import pod_warnings
 from gitops_runner.report.jsonreport import dump
 
@@ -33,4 +33,6 @@ def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
         for problem in problems:
             out.command(error_annotation(problem.file, problem.line, problem.col,
                                         problem.message))
+        for warning in warnings:
+            out.command(warning_annotation(warning["file"], warning["message"]))
     return 1 if problems else 0
