@@ -37,8 +37,7 @@ def declared(spec: PodSpec | None) -> dict[str, Any]:
         return dict(_DEFAULT_DECLARED)
     return {
         "status": spec.status,
-        "schedule": ({"timezone": spec.schedule.timezone, "running": list(spec.schedule.running)}
-                     if spec.schedule is not None else None),
+        "schedule": _jsonable(spec.schedule) if spec.schedule is not None else None,
         "idle_stop": dataclasses.asdict(spec.idle_stop) if spec.idle_stop else None,
         "health_check": dataclasses.asdict(spec.health_check) if spec.health_check else None,
         "rollout": dataclasses.asdict(spec.rollout),
@@ -53,7 +52,11 @@ _DEFAULT_DECLARED: dict[str, Any] = {
 def applied_declared(record: PodRecord) -> dict[str, Any]:
     """What state says was applied; a record from before these were kept: the defaults."""
     recorded = record.spec.get(DECLARED)
-    return {**_DEFAULT_DECLARED, **(dict(recorded) if isinstance(recorded, Mapping) else {})}
+    out = {**_DEFAULT_DECLARED, **(dict(recorded) if isinstance(recorded, Mapping) else {})}
+    if isinstance(out["schedule"], Mapping):
+        # Recorded before `on_no_gpu` existed: its default.
+        out["schedule"] = {"on_no_gpu": "report", **out["schedule"]}
+    return out
 
 
 def declared_changes(record: PodRecord, want: DesiredPod) -> list[FieldChange]:
@@ -132,7 +135,8 @@ def applied_spec(spec: PodSpec, record: PodRecord) -> PodSpec:
     sched, idle, health = applied["schedule"], applied["idle_stop"], applied["health_check"]
     return dataclasses.replace(
         spec, status=applied["status"],
-        schedule=Schedule(sched["timezone"], tuple(sched["running"])) if sched else None,
+        schedule=Schedule(sched["timezone"], tuple(sched["running"]),
+                          sched["on_no_gpu"]) if sched else None,
         idle_stop=IdleStop(**idle) if idle else None,
         health_check=HealthCheck(**health) if health else None,
         rollout=Rollout(**applied["rollout"]))

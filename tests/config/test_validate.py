@@ -174,3 +174,30 @@ def test_validate_moved_entries_name_a_new_entry_and_a_gone_one() -> None:
     fine, ok = parse_stack("d.yaml", MOVED.replace(b"  - {from: api, to: gone}\n", b""))
     assert ok == [] and fine is not None
     assert fine.moved == {"chat": "api"} and fine.guardrails.allow_data_loss
+
+
+MODEL_POD = """version: 1
+project: {{name: demo}}
+pods:
+  - name: api
+    gpu: {{type: NVIDIA L40S}}
+    ports: ["8000/http"]
+    runtime: {{image: "{image}"}}
+    models: [{{id: m, repo: Qwen/Qwen2.5-7B-Instruct-AWQ, load: {load}}}]
+"""
+
+
+@pytest.mark.parametrize("image, load, message", [
+    ("vllm/vllm-openai:v0.20.1", "{engine: vllm, options: {port: 9000}}",
+     "--port is already derived from the model"),
+    ("ghcr.io/huggingface/text-generation-inference:3.0.1",
+     "{engine: tgi, max_seq_len: 4096, options: {max-total-tokens: 8192}}",
+     "--max-total-tokens is already derived"),
+    ("ghcr.io/huggingface/text-generation-inference:3.0.1", "{engine: tgi, quant: awq_marlin}",
+     "'awq_marlin' is not a quantisation method tgi knows"),
+    ("vllm/vllm-openai:v0.20.1", "{engine: vllm, quant: awq4}",
+     "'awq4' is not a quantisation method vllm knows"),
+])
+def test_validate_refuses_flags_the_server_rejects(image: str, load: str, message: str) -> None:
+    _, problems = parse_stack("d.yaml", MODEL_POD.format(image=image, load=load).encode())
+    assert [p.line for p in problems] == [8] and message in problems[0].message, problems

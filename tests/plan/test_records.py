@@ -74,7 +74,7 @@ def test_records_declared_fields_survive_the_state_file() -> None:
     _, state = applied(pods)
     again = parse_state(render_state(state))
     assert again.pods["api"].spec["declared"]["schedule"] == {
-        "timezone": "UTC", "running": ["Mon-Fri 08:00-20:00"]}
+        "timezone": "UTC", "running": ["Mon-Fri 08:00-20:00"], "on_no_gpu": "report"}
 
 
 def test_records_schedule_acts_on_the_applied_windows_not_the_file() -> None:
