@@ -49,4 +49,4 @@ def teardown(stack: str, doc: StateDoc, observed: Sequence[ObservedPod]) -> Tear
         pod = by_id.get(pod_id)
         name = names.get(pod_id) or (pod.logical if pod is not None else None)
         doomed.append(Doomed(pod_id, name, destroyed_volumes(pod, records.get(pod_id))))
-    return Teardown(doomed, left)
+    return Teardown(sorted(doomed, key=lambda d: (d.pod or "", d.pod_id)), left)

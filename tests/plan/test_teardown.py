@@ -25,7 +25,7 @@ def test_teardown_names_each_pod_and_its_volume() -> None:
                 _pod("pod4", "other/e", "api", VOLUME), _pod("pod1", "p/e", "api", VOLUME)]
     plan = teardown("p/e", doc, observed)  # type: ignore[arg-type]
     assert plan.doomed == [
-        Doomed("pod2", "web", (Destroyed("pod volume", 30, "/workspace"),)),
-        Doomed("pod3", "api-1", (Destroyed("pod volume", 30, "/workspace"),))]
+        Doomed("pod3", "api-1", (Destroyed("pod volume", 30, "/workspace"),)),
+        Doomed("pod2", "web", (Destroyed("pod volume", 30, "/workspace"),))]
     assert plan.left_alone == [("pod1", "unmanaged since 'state rm'")]
-    assert plan.doomed[0].describe() == "web: pod pod2 (destroys: pod volume 30 GB at /workspace)"
+    assert plan.doomed[1].describe() == "web: pod pod2 (destroys: pod volume 30 GB at /workspace)"
