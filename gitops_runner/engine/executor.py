@@ -96,9 +96,6 @@ class Executor(Placement):
                    "stop": self._stop}[action.action]
         try:
             detail, gpu = handler(action)
-            if action.moved_from and action.moved_from in self.journal.doc.pods:
-                # `moved`: the pod now lives under its new name in state (CONTRACT §4).
-                self.journal.set_pod(action.moved_from, None)
             if action.stop_after:
                 # Created or updated, checked ready: now stopped as declared (CONTRACT §11).
                 detail += "; " + self._stop(action)[0]
@@ -115,6 +112,8 @@ class Executor(Placement):
             # failed and says why; the rest of the run goes on.
             self.log(f"{action.pod}: {action.action} failed: {exc}")
             return Outcome(action.pod, action.action, False, str(exc), retry=False)
+        finally:
+            self._forget_moved(action)
         raw = self.placed.get(action.pod, {}) if action.action != "delete" else {}
         return Outcome(action.pod, action.action, True, detail, gpu=gpu,
                        pod_id=str(raw.get("id") or action.pod_id or "") or None,
@@ -219,6 +218,14 @@ class Executor(Placement):
                                  refreshed_record(record, want, self.journal.now_text()))
         self.journal.edit_pod(want.logical, cost=0.0, idle_since=None)
         return f"stopped pod {pod_id}", None
+
+    def _forget_moved(self, action: PlanAction) -> None:
+        """`moved`: once the pod is recorded under its new name (even if its readiness
+        then failed), its old name leaves state (CONTRACT §4)."""
+        pods = self.journal.doc.pods
+        if action.moved_from and action.moved_from in pods and action.pod in pods:
+            with contextlib.suppress(GitopsError):  # a lost lease already says so
+                self.journal.set_pod(action.moved_from, None)
 
     # -- helpers ---------------------------------------------------------------------
     def _guard(self) -> None:
