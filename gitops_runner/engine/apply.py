@@ -165,6 +165,12 @@ def apply_stack(session: Session, stack: Stack, access: RunPodAccess,
     return result
 
 
+def _record_stack(journal: Journal, stack: Stack, plan: Plan) -> None:
+    """The stack's own declared fields, reviewed with the plan: state only (CONTRACT §4)."""
+    if plan.stack_changes:
+        journal.update(lambda doc: replace(doc, declared=stack_declared(stack)))
+
+
 def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunPodAccess,
                   secrets: Mapping[str, str], options: ApplyOptions, saved: Plan | None,
                   confirm: Callable[[Plan], bool] | None, reviewed: str | None) -> ApplyResult:
@@ -213,9 +219,7 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
         if attempt == 1 and plan.has_changes and confirm is not None and not confirm(plan):
             result.refused = True
             break
-        if plan.stack_changes:
-            # Reviewed with the plan: the stack's own declared fields, state only (§4).
-            journal.update(lambda doc: replace(doc, declared=stack_declared(stack)))
+        _record_stack(journal, stack, plan)
         if not plan.actions:
             result.converged = True
             break
