@@ -93,11 +93,12 @@ def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: R
         if obs is None:
             continue  # missing from RunPod: drift reports it, apply recreates it
         # The windows and idle stop state recorded at apply, never an unapplied file (§4).
-        decision = decide(applied_spec(want.spec, record), record, obs,
-                          gpu_utilisation(by_id.get(obs.id, {})), at,
+        spec = applied_spec(want.spec, record)
+        acting = replace(want, spec=spec)
+        decision = decide(spec, record, obs, gpu_utilisation(by_id.get(obs.id, {})), at,
                           forced=want.logical in start)
         if decision.action is not None:
-            result.events.append(_act(session, journal, access, want, obs.id, decision))
+            result.events.append(_act(session, journal, access, acting, obs.id, decision))
         elif decision.writes:
             _journal(journal, want.logical, decision, {})
         current = journal.doc.pods.get(want.logical)
