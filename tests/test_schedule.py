@@ -234,3 +234,14 @@ def test_schedule_start_option_starts_an_idle_stopped_pod(idle: Runner) -> None:
     assert [(e.pod, e.action, e.reason) for e in result.events] == [
         ("idle", "start", "started with --start")]
     assert idle.store.read().doc.pods["idle"].idle_stopped is None  # type: ignore[union-attr]
+
+
+def test_a_running_pod_listed_without_utilisation_is_never_judged_idle(idle: Runner) -> None:
+    # RUNPOD.md §8.4: RUNNING is reported before `runtime` (and its gpus[].util) appears;
+    # the simulator models it with ports_after. Unknown is not idle: no sample, no stop.
+    idle.world.settings.ports_after = 10**9
+    t0 = utc("2026-12-07T10:00:00Z")
+    for minutes in (0, 30, 60, 90, 120):
+        assert idle.schedule(t0 + timedelta(minutes=minutes)).events == []
+    assert idle.store.read().doc.pods["idle"].idle_samples == ()  # type: ignore[union-attr]
+    assert idle.writes() == []
