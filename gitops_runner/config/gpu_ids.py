@@ -46,20 +46,28 @@ def _tokens(text: str) -> list[str]:
     return [w for w in words if w not in _WORDS_DROPPED] or words
 
 
+def _holds(text: str, word: str) -> bool:
+    """A short word ("ti", "l4") must be a whole word of `text`; a longer one may sit
+    inside one ("rtx4090" in "GeForce RTX 4090")."""
+    if len(word) < 3:
+        return word in _tokens(text)
+    return word in _compact(text)
+
+
 def closest_ids(name: str, gpus: Iterable[Mapping[str, Any]]) -> list[str]:
     """The catalog ids closest to `name`, best first (at most MAX_SUGGESTIONS).
 
-    Every word of the name must appear in the id or the short name ("A100 80GB" ->
-    both A100 80GB ids; "RTX4090" -> the 4090; "H100" -> every H100); failing that,
-    the ids most alike letter by letter (typos).
+    The ids holding the most words of the name, in the id or the short name ("A100
+    80GB" -> both A100 80GB ids; "RTX4090" -> the 4090; "H100" -> every H100);
+    failing any, the ids most alike letter by letter (typos).
     """
-    entries = [(str(g["id"]), _compact(f"{g['id']} {g.get('name', '')}")) for g in gpus
-               if g.get("id")]
+    entries = [(str(g["id"]), f"{g['id']} {g.get('name', '')}") for g in gpus if g.get("id")]
     words = [_compact(w) for w in _tokens(name)]
-    if words:
-        full = [gid for gid, text in entries if all(w in text for w in words)]
-        if full:
-            return sorted(full, key=lambda gid: (len(gid), gid))[:MAX_SUGGESTIONS]
+    scored = [(sum(_holds(text, w) for w in words), gid) for gid, text in entries]
+    best = max((score for score, _ in scored), default=0)
+    if best:
+        top = [gid for score, gid in scored if score == best]
+        return sorted(top, key=lambda gid: (len(gid), gid))[:MAX_SUGGESTIONS]
     wanted = _compact(name)
     by_compact = {_compact(gid): gid for gid, _ in entries}
     close = difflib.get_close_matches(wanted, list(by_compact), n=MAX_SUGGESTIONS, cutoff=0.6)
