@@ -111,3 +111,21 @@ class GpuCatalog:
     def entries(self) -> list[dict[str, Any]]:
         """Id and short name of each type, for closest-id suggestions."""
         return [{"id": g.id, "name": g.name} for g in self.gpus.values()]
+
+
+def select(catalog: GpuCatalog, cloud: str | None = None, min_memory: int | None = None,
+           count: int | None = None, available: bool = False) -> list[GpuType]:
+    """The types `gitops-runner gpus` lists: offered on `cloud` (either, when None), with
+    at least `min_memory` GB, taking `count` GPUs in one pod, with stock now when
+    `available`; cheapest first."""
+    clouds = (cloud,) if cloud else CLOUDS
+    chosen = []
+    for gpu in catalog.gpus.values():
+        offered = [c for c in clouds if gpu.offers(c)
+                   and (count is None or gpu.max_count.get(c, 0) >= count)]
+        if not offered or (min_memory is not None and gpu.memory < min_memory):
+            continue
+        if available and gpu.availability in (None, "NONE"):
+            continue
+        chosen.append(gpu)
+    return sorted(chosen, key=lambda g: (min(g.price[c] for c in clouds if c in g.price), g.id))
