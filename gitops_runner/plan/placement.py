@@ -111,3 +111,9 @@ def predict(actions: Sequence[PlanAction], catalog: GpuCatalog
         warnings.append(f"{others} new pods use a cloud other than {catalog.stock_cloud}, "
                         "whose stock this plan did not read: their placement is not predicted")
     return tuple(landings), warnings
+
+
+def any_stock(want: DesiredPod, catalog: GpuCatalog) -> bool:
+    """Whether any candidate GPU × allowed data center shows stock in `catalog` now (to
+    tell a refusal for stock from one for the request, whatever RunPod's wording)."""
+    return _land(want, catalog, _stock(catalog), want.logical).has_stock
