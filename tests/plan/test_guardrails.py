@@ -35,6 +35,10 @@ def test_guardrails_unknown_gpu_is_a_violation_naming_the_closest_live_ids() -> 
     assert p.violations == ("gpu 'NVIDIA GeForce RTX 4090 Ti' is not in RunPod's GPU catalog; "
                             "did you mean 'NVIDIA GeForce RTX 4090'? (`gitops-runner gpus` "
                             "lists every id)",)
+    from gitops_runner.report.plan import render_text
+
+    text = render_text(p)
+    assert "price unknown" in text and "$0.00/h  " not in text  # never priced as free
 
 
 def test_guardrails_count_over_max_count_and_cloud_not_offered() -> None:
