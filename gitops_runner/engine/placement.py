@@ -13,8 +13,8 @@ from typing import Any
 
 from gitops_runner.engine.clock import Clock
 from gitops_runner.engine.journal import Journal
-from gitops_runner.plan.desired import DesiredPod, create_body
 from gitops_runner.plan.catalog import GpuCatalog
+from gitops_runner.plan.desired import DesiredPod, create_body
 from gitops_runner.plan.observed import parse_pod
 from gitops_runner.plan.placement import any_stock
 from gitops_runner.runpod.client import RunPodClient

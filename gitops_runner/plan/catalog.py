@@ -66,8 +66,9 @@ def parse_gpu(raw: Mapping[str, Any]) -> GpuType | None:
     offered on (`secure`/`community` false) has no price, whatever `price` says."""
     if not isinstance(raw.get("id"), str) or not raw["id"]:
         return None
-    price_raw = raw.get("price") if isinstance(raw.get("price"), Mapping) else {}
-    count_raw = raw.get("maxCount") if isinstance(raw.get("maxCount"), Mapping) else {}
+    price_raw: Mapping[str, Any] = raw["price"] if isinstance(raw.get("price"), Mapping) else {}
+    count_raw: Mapping[str, Any] = (raw["maxCount"] if isinstance(raw.get("maxCount"), Mapping)
+                                    else {})
     price: dict[str, float] = {}
     max_count: dict[str, int] = {}
     for cloud in CLOUDS:

@@ -71,7 +71,9 @@ def _availability(gpu: dict[str, Any], stock: Mapping[str, int], cloud: str, cou
     """availability, dataCenters and cudaVersions for one type (spec `GpuType`): only
     data centers that offer it in this configuration, a level per data center from its
     free GPUs (NONE when fewer than `count`), the overall level from their sum."""
-    dcs, free_total, cuda_free = [], 0, {}
+    dcs: list[dict[str, Any]] = []
+    free_total = 0
+    cuda_free: dict[str, bool] = {}
     for dc, cuda in DATA_CENTERS:
         key = capacity_key(gpu["id"], dc, cloud)
         if key not in stock or not cuda_allowed(cuda, min_cuda, exact):
