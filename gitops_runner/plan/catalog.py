@@ -99,8 +99,9 @@ class GpuCatalog:
     def from_raw(cls, raw: Iterable[Mapping[str, Any]], stock_cloud: str | None = None
                  ) -> GpuCatalog:
         gpus = {g.id: g for g in (parse_gpu(r) for r in raw) if g is not None}
+        # An answer without any availability (include ignored) says nothing about stock.
         has_stock = any(g.availability is not None for g in gpus.values())
-        return cls(gpus, stock_cloud or ("SECURE" if has_stock else None))
+        return cls(gpus, (stock_cloud or "SECURE") if has_stock else None)
 
     def get(self, gpu_id: str) -> GpuType | None:
         return self.gpus.get(gpu_id)

@@ -58,8 +58,9 @@ def test_predict_counts_gpus_and_respects_data_centers() -> None:
 def test_predict_says_nothing_without_availability_or_for_another_cloud() -> None:
     bare = [{k: v for k, v in g.items() if k not in ("availability", "dataCenters")}
             for g in CATALOG]
+    # RunPod ignoring include (an answer without availability) predicts nothing either.
     p = plan("pods:\n  - name: a\n    gpu: {type: NVIDIA H200}\n    runtime: {image: x}\n",
-             bare)
+             bare, stock_cloud="SECURE")
     assert p.landings == () and p.warnings == ()
     other = plan("pods:\n  - name: a\n    cloud_type: COMMUNITY\n    gpu: {type: NVIDIA L4}\n"
                  "    runtime: {image: x}\n", stock_cloud="SECURE")
