@@ -56,8 +56,9 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
         f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
     warnings += [w for spec in stack.pods for w in model_warnings(spec)]
-    landings, stock_warnings = placement.predict(result.actions, gpus)
+    landings, stock_warnings, stock_notes = placement.predict(result.actions, gpus)
     warnings += stock_warnings
+    notes += stock_notes
     return Plan(
         project=stack.project, environment=stack.environment, lineage=state.lineage,
         serial=state.serial, observed_fingerprint=observed_fingerprint(ownership.ours),

@@ -82,11 +82,11 @@ def _land(want: DesiredPod, catalog: GpuCatalog, stock: dict[tuple[str, str], in
 
 
 def predict(actions: Sequence[PlanAction], catalog: GpuCatalog
-            ) -> tuple[tuple[Landing, ...], list[str]]:
-    """A Landing per create or replace, and one warning per GPU type whose new pods do
-    not all find stock: "744 of 1000 new pods ... have no stock now"."""
+            ) -> tuple[tuple[Landing, ...], list[str], list[str]]:
+    """A Landing per create or replace; one warning per GPU type whose new pods do not
+    all find stock ("744 of 1000 new pods ... have no stock now"); and notes."""
     if not catalog.has_stock:
-        return (), []
+        return (), [], []
     stock = _stock(catalog)
     landings: list[Landing] = []
     asked: dict[str, int] = {}
@@ -107,10 +107,10 @@ def predict(actions: Sequence[PlanAction], catalog: GpuCatalog
                 "stock now on RunPod's catalog; apply would fail them for capacity. Add "
                 "fallback GPUs or data centers, or fewer replicas" for gpu, n in sorted(short.items())]
     others = sum(1 for land in landings if land.unknown)
-    if others:
-        warnings.append(f"{others} new pods use a cloud other than {catalog.stock_cloud}, "
-                        "whose stock this plan did not read: their placement is not predicted")
-    return tuple(landings), warnings
+    notes = [f"{others} new pod(s) use a cloud other than {catalog.stock_cloud}, whose stock "
+             "this plan did not read (one catalog request reads one cloud): their placement "
+             "is not predicted"] if others else []
+    return tuple(landings), warnings, notes
 
 
 def any_stock(want: DesiredPod, catalog: GpuCatalog) -> bool:

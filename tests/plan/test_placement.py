@@ -65,8 +65,10 @@ def test_predict_says_nothing_without_availability_or_for_another_cloud() -> Non
     other = plan("pods:\n  - name: a\n    cloud_type: COMMUNITY\n    gpu: {type: NVIDIA L4}\n"
                  "    runtime: {image: x}\n", stock_cloud="SECURE")
     assert [x.unknown for x in other.landings] == [True]
-    assert other.warnings == ("1 new pods use a cloud other than SECURE, whose stock this plan "
-                              "did not read: their placement is not predicted",)
+    assert other.warnings == ()
+    assert other.notes[-1] == ("1 new pod(s) use a cloud other than SECURE, whose stock this "
+                               "plan did not read (one catalog request reads one cloud): their "
+                               "placement is not predicted")
 
 
 def test_any_stock_tells_stock_from_none() -> None:
@@ -78,4 +80,4 @@ def test_any_stock_tells_stock_from_none() -> None:
     (want,) = desired_pods(stack)
     assert any_stock(want, catalog)
     assert not any_stock(want, GpuCatalog.from_raw([gpu("NVIDIA H200"), gpu("NVIDIA A40")]))
-    assert predict([], GpuCatalog.from_raw([])) == ((), [])
+    assert predict([], GpuCatalog.from_raw([])) == ((), [], [])
