@@ -33,3 +33,21 @@ def test_plan_reads_stock_in_its_one_catalog_request(tmp_path: Path) -> None:
         assert landed["a"] is True and landed["b"] is False  # stock read for COMMUNITY
     finally:
         sim.stop()
+
+
+def test_plan_of_1000_pods_is_two_requests_and_counts_the_pods_without_stock(
+        tmp_path: Path) -> None:
+    entries = "".join(f"  - name: p{i}\n    replicas: 100\n    gpu: {{type: NVIDIA L4}}\n"
+                      "    runtime: {image: x}\n" for i in range(10))
+    stack = stack_from_yaml("pods:\n" + entries, f"state: {{path: {tmp_path}}}\n")
+    sim = Simulator().start()
+    try:
+        client = RunPodClient(sim.url, "k")
+        (planned,) = plan_stacks(make_session(), [stack], client, {})
+    finally:
+        sim.stop()
+    assert client.request_count == 2
+    # 4 data centers x 64 free L4s (HIGH): 256 land, 744 do not.
+    assert sum(x.has_stock for x in planned.plan.landings) == 256
+    assert planned.plan.warnings[-1].startswith(
+        "744 of 1000 new pods asking for NVIDIA L4 (or their fallbacks) have no stock now")
