@@ -5,7 +5,9 @@ estimated free GPUs (plan/catalog.py: a level's floor) still cover the pod's cou
 pods before it use that stock up. This is RunPod's placement as the simulator models it
 (candidates in order, data centers in the catalog's order). The catalog "is not a
 reservation" (RUNPOD.md §1.6): stock can move before apply, so it is a prediction, kept
-out of the plan's fingerprint.
+out of the plan's fingerprint. The levels are read for one GPU per pod (the request's
+default `count`), so a multi-GPU pod's prediction counts its GPUs against a level that
+may come from single free GPUs on several machines: optimistic for large pods.
 """
 
 from __future__ import annotations

@@ -81,3 +81,13 @@ def test_any_stock_tells_stock_from_none() -> None:
     assert any_stock(want, catalog)
     assert not any_stock(want, GpuCatalog.from_raw([gpu("NVIDIA H200"), gpu("NVIDIA A40")]))
     assert predict([], GpuCatalog.from_raw([])) == ((), [], [])
+
+
+def test_placements_round_trip_through_the_plan_file() -> None:
+    from gitops_runner.plan.planfile import parse_plan_file, render_plan_file
+
+    p = plan(ELEVEN)
+    (back,) = parse_plan_file(render_plan_file([p]))
+    assert back.landings == p.landings and back.fingerprint == p.fingerprint
+    assert back.landings[-1].to_json() == {"pod": "a-10", "gpu": None, "data_center": None,
+                                           "stock": None, "predicted": True}
