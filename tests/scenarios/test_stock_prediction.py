@@ -57,7 +57,7 @@ def test_stack_larger_than_stock_is_predicted_and_apply_meets_the_prediction(
     assert text.out.count("[no stock now on any candidate]") == 3
     markdown = run_cli(["plan", "--format", "markdown"], SANDBOX)
     assert f"> [!WARNING]\n> {warning}" in markdown.out
-    data = json.loads(run_cli(["plan", "--format", "json"], SANDBOX).out)
+    (data,) = json.loads(run_cli(["plan", "--format", "json"], SANDBOX).out)["stacks"]
     assert any(w.startswith(warning) for w in data["warnings"])
     predicted = {p["pod"]: p["data_center"] for p in data["placements"]}
     assert sum(dc is None for dc in predicted.values()) == 3
