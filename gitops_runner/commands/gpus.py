@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gitops_runner.config import deploy_files
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.session import Session
-from gitops_runner.errors import GitopsError
+from gitops_runner.errors import UsageError
 from gitops_runner.plan.catalog import GpuCatalog, select
 from gitops_runner.report.gpus import gpus_json, gpus_text
 
 
 def _sandbox_stacks(session: Session, configs: Sequence[str]) -> list[Stack]:
-    """The sandbox keeps its RunPod beside the stack's local state: read the deploy files
-    (if any) only to find the same simulated account plan and apply use."""
+    """The sandbox keeps its RunPod beside the stack's local state: read the deploy files,
+    when there are any, to find the same simulated account plan and apply use (a broken
+    one is reported, as by every command; with none, the sandbox's default place)."""
     if not session.sandbox:
         return []
     try:
-        return session.stacks(configs)
-    except GitopsError:
-        if configs:
-            raise
+        deploy_files(configs)
+    except UsageError:
         return []
+    return session.stacks(configs)
 
 
 def run(session: Session, configs: Sequence[str], cloud: str | None = None,
