@@ -86,7 +86,7 @@ def _land(want: DesiredPod, catalog: GpuCatalog, stock: dict[tuple[str, str], in
 def predict(actions: Sequence[PlanAction], catalog: GpuCatalog
             ) -> tuple[tuple[Landing, ...], list[str], list[str]]:
     """A Landing per create or replace; one warning per GPU type whose new pods do not
-    all find stock ("744 of 1000 new pods ... have no stock now"); and notes."""
+    all find stock ("680 of 1000 new pods ... have no stock now"); and notes."""
     if not catalog.has_stock:
         return (), [], []
     stock = _stock(catalog)

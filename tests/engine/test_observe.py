@@ -47,7 +47,7 @@ def test_plan_of_1000_pods_is_two_requests_and_counts_the_pods_without_stock(
     finally:
         sim.stop()
     assert client.request_count == 2
-    # 4 data centers x 64 free L4s (HIGH): 256 land, 744 do not.
-    assert sum(x.has_stock for x in planned.plan.landings) == 256
+    # 5 data centers x 64 free L4s (HIGH): 320 land, 680 do not.
+    assert sum(x.has_stock for x in planned.plan.landings) == 320
     assert planned.plan.warnings[-1].startswith(
-        "744 of 1000 new pods asking for NVIDIA L4 (or their fallbacks) have no stock now")
+        "680 of 1000 new pods asking for NVIDIA L4 (or their fallbacks) have no stock now")

@@ -169,9 +169,13 @@ def test_sim_min_cuda_filters_hosts(client: RunPodClient) -> None:
     pod = client.create_pod({**BODY, "gpu": {"id": "NVIDIA L4", "count": 1,
                                              "minCudaVersion": "12.8"}})
     assert pod["dataCenterId"] == "EU-RO-1"
+    # CUDA 13 hosts are rare: one data center has them (RUNPOD.md §8c).
+    pod = client.create_pod({**BODY, "gpu": {"id": "NVIDIA L4", "count": 1,
+                                             "minCudaVersion": "13.0"}})
+    assert pod["dataCenterId"] == "US-KS-2"
     with pytest.raises(CapacityError):
         client.create_pod({**BODY, "gpu": {"id": "NVIDIA L4", "count": 1,
-                                           "minCudaVersion": "13.0"}})
+                                           "minCudaVersion": "13.1"}})
 
 
 def test_sim_rate_limit_headers_and_429(sim: Simulator, world: World) -> None:
@@ -256,10 +260,12 @@ def test_sim_catalog_availability_is_the_stock_creates_consume(sim: Simulator,
         return {g["id"]: g for g in gpus}["NVIDIA L4"]
 
     assert [(d["id"], d["availability"]) for d in l4()["dataCenters"]] == [
-        ("EU-RO-1", "NONE"), ("US-TX-3", "MEDIUM"), ("CA-MTL-1", "NONE"), ("US-GA-2", "NONE")]
+        ("EU-RO-1", "NONE"), ("US-TX-3", "MEDIUM"), ("CA-MTL-1", "NONE"), ("US-GA-2", "NONE"),
+        ("US-KS-2", "NONE")]
     assert l4()["cudaVersions"] == [{"version": "12.4", "available": True},
                                     {"version": "12.6", "available": False},
-                                    {"version": "12.8", "available": False}]
+                                    {"version": "12.8", "available": False},
+                                    {"version": "13.0", "available": False}]
     client.create_pod({**BODY, "gpu": {"id": "NVIDIA L4", "count": 2}})
     assert l4()["availability"] == "LOW"  # 7 left
     assert l4(count=8)["availability"] == "NONE"
@@ -283,7 +289,8 @@ def test_sim_catalog_query_rules(sim: Simulator, query: str, status: int) -> Non
     assert resp.status_code == status
     if status == 200:
         l4 = {g["id"]: g for g in resp.json()["gpus"]}["NVIDIA L4"]
-        assert [d["id"] for d in l4["dataCenters"]] == ["EU-RO-1", "CA-MTL-1", "US-GA-2"]
+        assert [d["id"] for d in l4["dataCenters"]] == ["EU-RO-1", "CA-MTL-1", "US-GA-2",
+                                                        "US-KS-2"]
 
 
 def test_sim_logs_stream_as_sse_with_tail(sim: Simulator, client: RunPodClient,
