@@ -202,7 +202,7 @@ def test_one_idle_reading_after_a_long_gap_does_not_stop(idle: Runner) -> None:
     result = idle.schedule(t0 + timedelta(hours=6))  # 2 samples, however far apart
     assert result.events == []
     assert result.idle == ["idle: every GPU below 5% since 2026-12-07T10:00:00Z "
-                           "(2 of >= 3 samples, 360 of 60 min)"]
+                           "(2 samples over 360 min; stops at >= 3 over >= 60 min)"]
     assert idle.writes() == []
 
 

@@ -29,6 +29,7 @@ from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.schedule import (
     KEEP,
+    MIN_SAMPLES,
     Decision,
     ScheduleEvent,
     ScheduleResult,
@@ -105,8 +106,9 @@ def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: R
             if current is not None and idle is not None else ()
         if run and idle is not None and decision.action is None:
             result.idle.append(f"{want.logical}: every GPU below {idle.gpu_util_below:g}% "
-                               f"since {run[0].at} ({len(run)} of >= 3 samples, "
-                               f"{idle_minutes(run):.0f} of {idle.minutes} min)")
+                               f"since {run[0].at} ({len(run)} samples over "
+                               f"{idle_minutes(run):.0f} min; stops at >= {MIN_SAMPLES} "
+                               f"over >= {idle.minutes} min)")
     return result
 
 
