@@ -216,7 +216,7 @@ class Executor(Placement):
             # Declared fields reviewed with this stop (status) are recorded with it.
             self.journal.set_pod(want.logical,
                                  refreshed_record(record, want, self.journal.now_text()))
-        self.journal.edit_pod(want.logical, cost=0.0, idle_since=None)
+        self.journal.edit_pod(want.logical, cost=0.0, idle_since=None, idle_samples=())
         return f"stopped pod {pod_id}", None
 
     def _forget_moved(self, action: PlanAction) -> None:

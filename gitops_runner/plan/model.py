@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_runner.plan.changes import ACTION_KINDS, ActionKind, Destroyed, FieldChange
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import sha256_of
+
+if TYPE_CHECKING:
+    from gitops_runner.plan.placement import Landing
 
 __all__ = ["ACTION_KINDS", "ActionKind", "Destroyed", "FieldChange", "Plan", "PlanAction"]
 
@@ -118,6 +121,9 @@ class Plan:
     monthly_without_schedule: float = 0.0
     # The deploy files the plan was made from, so `apply PLANFILE` needs no -c (§6).
     deploy_files: tuple[str, ...] = ()
+    # Where each create or replace will likely land (plan/placement.py). A prediction from
+    # stock that moves with time: shown and saved, never part of the fingerprint.
+    landings: tuple[Landing, ...] = ()
     # The stack's own declared fields (guardrails, preview) changed since the last apply:
     # recorded in state by apply, reviewed like any action (CONTRACT §4).
     stack_changes: tuple[FieldChange, ...] = ()

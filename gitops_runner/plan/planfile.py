@@ -14,6 +14,7 @@ from gitops_runner.plan.model import (
     PlanAction,
     legacy_fingerprint,
 )
+from gitops_runner.plan.placement import Landing
 
 PLAN_FORMAT_VERSION = 1
 
@@ -38,6 +39,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
         "deploy_files": list(plan.deploy_files),
+        "placements": [landing.to_json() for landing in plan.landings],
         "stack_changes": [c.to_json() for c in plan.stack_changes],
     }
 
@@ -97,6 +99,9 @@ def _plan_from(item: dict[str, Any]) -> Plan:
         monthly_without_schedule=float(item["cost"].get("monthly_without_schedule", 0.0)),
         # Absent from plan files written before it was recorded: apply then needs -c.
         deploy_files=tuple(str(f) for f in item.get("deploy_files", [])),
+        landings=tuple(Landing(str(raw["pod"]), raw.get("gpu"), raw.get("data_center"),
+                               raw.get("stock"), not raw.get("predicted", True))
+                       for raw in item.get("placements", [])),
         stack_changes=tuple(FieldChange.from_json(c) for c in item.get("stack_changes", [])),
     )
     legacy = any("changes" not in raw for raw in item["actions"])
