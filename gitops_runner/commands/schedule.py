@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from gitops_runner.engine.clock import utcnow
-from gitops_runner.engine.schedule import schedule_stacks
+from gitops_runner.engine.schedule import rehearse_stacks, schedule_stacks
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import UsageError
 from gitops_runner.report.schedule import render_schedule
@@ -29,10 +29,14 @@ def parse_at(text: str) -> datetime:
 
 def run(session: Session, configs: Sequence[str], at: str | datetime | None = None,
         start: Sequence[str] = (), fmt: str = "text") -> int:
-    """0 when every start and stop went through, 1 on any failure."""
+    """0 when every start and stop went through, 1 on any failure. With --at TIME, a
+    rehearsal: what would happen at TIME, and nothing is changed (CONTRACT §11)."""
     stacks = session.stacks(configs)
-    moment = parse_at(at) if isinstance(at, str) else (at or utcnow(session.clock))
     with session.runpod(stacks) as access:
-        results = schedule_stacks(session, stacks, access, moment, start)
+        if at is None:
+            results = schedule_stacks(session, stacks, access, utcnow(session.clock), start)
+        else:
+            moment = parse_at(at) if isinstance(at, str) else at
+            results = rehearse_stacks(session, stacks, access, moment, start)
     session.out.report(render_schedule(results, fmt))
     return 1 if any(r.failed for r in results) else 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from gitops_runner.config.model import Stack
 from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal, open_journal
 from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import ownership_of
@@ -29,6 +30,7 @@ from gitops_runner.plan.schedule import (
     gpu_utilisation,
     stamp,
 )
+from gitops_runner.plan.statefile import StateDoc
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import CapacityError, InvalidTransitionError, RunPodError
 from gitops_runner.state.base import LockInfo
@@ -40,15 +42,26 @@ def no_free_gpu(pod_id: str, detail: str) -> str:
             "apply, which creates it elsewhere (its volume is lost)")
 
 
-def schedule_stacks(session: Session, stacks: Sequence[Stack], access: RunPodAccess,
-                    at: datetime, start: Sequence[str] = ()) -> list[ScheduleResult]:
-    """Every stack in turn; one stack's failure (lock held, state error) is reported and
-    the others still run (CONTRACT §10)."""
+@dataclass(frozen=True)
+class Planned:
+    logical: str
+    pod_id: str
+    decision: Decision
+
+
+def _check_start(stacks: Sequence[Stack], start: Sequence[str]) -> None:
     known = {d.logical for s in stacks for d in desired_pods(s)}
     unknown = sorted(set(start) - known)
     if unknown:
         raise GitopsError(f"--start: no pod named {', '.join(unknown)} in the deploy files "
                           f"(pods: {', '.join(sorted(known))})")
+
+
+def schedule_stacks(session: Session, stacks: Sequence[Stack], access: RunPodAccess,
+                    at: datetime, start: Sequence[str] = ()) -> list[ScheduleResult]:
+    """Every stack in turn; one stack's failure (lock held, state error) is reported and
+    the others still run (CONTRACT §10)."""
+    _check_start(stacks, start)
     results = []
     for stack in stacks:
         try:
@@ -77,15 +90,16 @@ def schedule_stack(session: Session, stack: Stack, access: RunPodAccess, at: dat
     return result
 
 
-def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: RunPodAccess,
-                     at: datetime, start: Sequence[str]) -> ScheduleResult:
-    result = ScheduleResult(stack.name, stamp(at))
-    raw_pods = access.client.list_pods()
+def planned(stack: Stack, doc: StateDoc, raw_pods: list[dict[str, Any]], at: datetime,
+            start: Sequence[str] = ()) -> list[Planned]:
+    """What the schedule decides for each applied pod of the stack at `at`, from state and
+    one pod list: the one home of the loop both the run and the rehearsal (--at) use."""
     by_id = {str(p.get("id")): p for p in raw_pods}
     desired = desired_pods(stack)
-    ownership = ownership_of(stack, desired, raw_pods, journal.doc)
+    ownership = ownership_of(stack, desired, raw_pods, doc)
+    out = []
     for want in desired:
-        record = journal.doc.pods.get(want.logical)
+        record = doc.pods.get(want.logical)
         if record is None or want.spec is None:
             continue  # never applied: apply's business
         obs = next((p for p in ownership.ours.get(want.logical, []) if p.id == record.id), None)
@@ -93,15 +107,52 @@ def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: R
             continue  # missing from RunPod: drift reports it, apply recreates it
         decision = decide(want.spec, record, obs, gpu_utilisation(by_id.get(obs.id, {})), at,
                           forced=want.logical in start)
+        out.append(Planned(want.logical, obs.id, decision))
+    return out
+
+
+def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: RunPodAccess,
+                     at: datetime, start: Sequence[str]) -> ScheduleResult:
+    result = ScheduleResult(stack.name, stamp(at))
+    for p in planned(stack, journal.doc, access.client.list_pods(), at, start):
+        decision = p.decision
         if decision.action is not None:
-            result.events.append(_act(session, journal, access.client, want.logical, obs.id,
+            result.events.append(_act(session, journal, access.client, p.logical, p.pod_id,
                                       decision))
         elif decision.writes:
-            _journal(journal, want.logical, decision, {})
-        current = journal.doc.pods.get(want.logical)
+            _journal(journal, p.logical, decision, {})
+        current = journal.doc.pods.get(p.logical)
         if current is not None and current.idle_since and decision.action is None:
-            result.idle.append(f"{want.logical}: every GPU idle since {current.idle_since}")
+            result.idle.append(f"{p.logical}: every GPU idle since {current.idle_since}")
     return result
+
+
+def rehearse_stacks(session: Session, stacks: Sequence[Stack], access: RunPodAccess,
+                    at: datetime, start: Sequence[str] = ()) -> list[ScheduleResult]:
+    """`schedule --at TIME` (CONTRACT §11): what the schedule would do at TIME, from state
+    and the pod list as they are now. No lock, no RunPod write, no state write."""
+    _check_start(stacks, start)
+    results = []
+    raw_pods = access.client.list_pods()
+    for stack in stacks:
+        result = ScheduleResult(stack.name, stamp(at), rehearsal=True)
+        try:
+            doc = read_state(session, stack)[0]
+        except GitopsError as exc:
+            result.error = str(exc)
+            results.append(result)
+            continue
+        for p in planned(stack, doc, raw_pods, at, start):
+            if p.decision.action is not None:
+                result.events.append(ScheduleEvent(p.logical, p.decision.action,
+                                                   p.decision.reason))
+            record = doc.pods.get(p.logical)
+            idle_since = p.decision.idle_since if p.decision.idle_since is not KEEP \
+                else (record.idle_since if record else None)
+            if idle_since and p.decision.action is None:
+                result.idle.append(f"{p.logical}: every GPU idle since {idle_since}")
+        results.append(result)
+    return results
 
 
 def _act(session: Session, journal: Journal, client: RunPodClient, logical: str, pod_id: str,
