@@ -38,7 +38,7 @@ HANDLERS: dict[str, Handler] = {
     "drift": action_drift.drift,
     "destroy": action_drift.destroy,
     "schedule": action_drift.schedule,
-    "preview": action_preview.closed,  # a pull request closed: its previews go
+    "preview": action_preview.handle,  # command: preview, or a pull request closed
 }
 
 

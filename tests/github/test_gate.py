@@ -94,10 +94,14 @@ UNLABELED = frozenset({"bug"})
 # (event, action, command, fork, labels) -> preview action, with a notice?
 PREVIEW_TABLE = [
     ("pull_request", "opened", "auto", False, LABELED, "apply", False),
-    ("pull_request", "synchronize", "auto", False, LABELED, "apply", False),
+    # The label approves one commit: a push (or a reopen) takes it off, applies nothing.
+    ("pull_request", "synchronize", "auto", False, LABELED, "revoke", False),
     ("pull_request", "labeled", "auto", False, LABELED, "apply", False),
-    ("pull_request", "reopened", "auto", False, LABELED, "apply", False),
-    ("pull_request", "synchronize", "plan", False, LABELED, "apply", False),
+    ("pull_request", "reopened", "auto", False, LABELED, "revoke", False),
+    ("pull_request", "synchronize", "preview", False, LABELED, "revoke", False),
+    ("pull_request", "labeled", "preview", False, LABELED, "apply", False),
+    # command: plan is the plan job (read-only key): it never touches previews.
+    ("pull_request", "labeled", "plan", False, LABELED, "", False),
     ("pull_request", "opened", "auto", False, UNLABELED, "", False),
     ("pull_request", "labeled", "auto", False, UNLABELED, "", False),
     ("pull_request", "edited", "auto", False, LABELED, "", False),
