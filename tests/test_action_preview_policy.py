@@ -109,6 +109,13 @@ def test_sweep_destroys_previews_whatever_the_files_say(action_repo: ActionRepo)
     rows = {r["preview"]: r for r in json.loads(listed.out)["previews"]}
     assert rows["app/prod-pr-12"]["orphan"] is True and rows["app/prod-pr-12"]["stack"] is None
     assert "ORPHAN" in run_cli(["preview", "list"], SANDBOX).out
+    drift = run_cli(["drift", "--format", "json"], SANDBOX)
+    assert drift.code == 2
+    orphans = json.loads(drift.out)["orphaned_previews"]
+    assert [(o["preview"], o["pull_request"]) for o in orphans] == [("app/prod-pr-12", 12),
+                                                                    ("app/prod-pr-13", 13)]
+    assert "orphaned preview app/prod-pr-12 (pull request #12): 1 pod(s)" in \
+        run_cli(["drift"], SANDBOX).out
     action_repo.gh.pulls = {12: {"number": 12, "state": "closed"},
                             13: {"number": 13, "state": "open"}}
     swept = action_repo.run("schedule", {"repository": {"full_name": "acme/models",

@@ -9,12 +9,13 @@ from gitops_runner.config.model import Stack
 from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.destroy import destroy_stack
 from gitops_runner.engine.observe import drift_stacks
+from gitops_runner.engine.preview import orphaned_previews
 from gitops_runner.engine.schedule import schedule_stacks
 from gitops_runner.github.api import GitHubError
 from gitops_runner.github.comment import neutralise_markdown
 from gitops_runner.github.issues import open_drift_issues, sync_drift_issue
 from gitops_runner.plan.drift import StackDrift
-from gitops_runner.report.drift import drift_markdown
+from gitops_runner.report.drift import drift_markdown, has_drift
 from gitops_runner.report.schedule import render_schedule
 
 
@@ -41,14 +42,17 @@ def drift(run: Run, stacks: list[Stack]) -> None:
         action_review.apply(run, healable)
         with run.session.runpod(stacks) as access:
             results = drift_stacks(run.session, stacks, access.client, secrets)
-    has_drift = any(r.findings for r in results)
-    run.outputs.update({"has-drift": str(has_drift).lower(),
+    with run.session.runpod(stacks) as access:
+        orphans = orphaned_previews(stacks, access)
+    drifted = has_drift(results, orphans)
+    run.outputs.update({"has-drift": str(drifted).lower(),
                         "summary": f"{sum(1 for r in results if r.findings)} of {len(results)} "
-                                   "stack(s) drifted"})
-    run.summary.append(neutralise_markdown(drift_markdown(results)))
+                                   "stack(s) drifted"
+                                   + (f", {len(orphans)} orphaned preview(s)" if orphans else "")})
+    run.summary.append(neutralise_markdown(drift_markdown(results, orphans)))
     if run.decision.drift_issues:
         _sync_issues(run, results)
-    if has_drift:
+    if drifted:
         run.fail(2)
 
 

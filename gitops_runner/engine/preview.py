@@ -89,6 +89,11 @@ def find_previews(stacks: Sequence[Stack], access: RunPodAccess) -> list[LivePre
     return live_previews(stacks, (parse_pod(p) for p in access.client.list_pods()))
 
 
+def orphaned_previews(stacks: Sequence[Stack], access: RunPodAccess) -> list[LivePreview]:
+    """Previews on RunPod that none of `stacks` produces (drift and preview list say so)."""
+    return [p for p in find_previews(stacks, access) if p.orphan]
+
+
 @dataclass(frozen=True)
 class Swept:
     preview: LivePreview
