@@ -23,7 +23,9 @@ LOOKUP_WAITS = (2.0, 4.0, 8.0)
 
 
 def plan(run: Run, stacks: list[Stack]) -> None:
-    secrets = run.session.secret_values(stacks)
+    # A plan needs no secret value (CONTRACT §8): the plan job holds a read-only key and no
+    # deploy secrets; secret-backed env shows as (sensitive), and the apply checks them.
+    secrets = run.session.secret_values(stacks, required=False)
     with run.session.runpod(stacks) as access:
         plans = [r.plan for r in plan_stacks(run.session, stacks, access.client, secrets)]
     out = run.out

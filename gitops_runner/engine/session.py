@@ -139,7 +139,9 @@ class Session:
                     # an empty value is as missing as no value, never something to deploy.
                     if self.secret_source.get(value.name, ""):
                         values[value.name] = self.secret_source[value.name]
-                    elif required:
+                    elif required or value.name in self.secret_source:
+                        # Unset is fine where no value is needed (a plan shows it as
+                        # sensitive); empty is always an error (CONTRACT §4).
                         state = "empty" if value.name in self.secret_source else "not set"
                         missing.append(f"{value.name} is {state} (pod {pod.name}, env {key}, "
                                        f"{stack.file})")
