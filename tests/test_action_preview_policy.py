@@ -142,3 +142,15 @@ def test_plan_job_never_previews_and_the_preview_job_has_its_own_comment(
     (comment,) = [c for c in action_repo.gh.comments.values() if "kind=preview" in c["body"]]
     assert ":white_check_mark: Preview ready at `abc123def456`" in comment["body"]
     assert "Preview" not in plan_body(action_repo.gh), "the plan comment stays the plan job's"
+
+
+def test_the_preview_jobs_schedule_run_sweeps_with_its_own_key(action_repo: ActionRepo) -> None:
+    previewed(action_repo)
+    assert action_repo.run("pull_request", event("labeled")).code == 0
+    action_repo.gh.pulls = {12: {"number": 12, "state": "closed"}}
+    swept = action_repo.run("schedule", {"repository": {"full_name": "acme/models",
+                                                        "default_branch": "main"}},
+                            command="preview")
+    assert swept.code == 0, swept.err
+    assert stack_pods(action_repo, "app/prod-pr-12") == []
+    assert action_repo.gh.issues == {}, "no drift run, no drift issue: previews only"

@@ -39,6 +39,7 @@ HANDLERS: dict[str, Handler] = {
     "destroy": action_drift.destroy,
     "schedule": action_drift.schedule,
     "preview": action_preview.handle,  # command: preview, or a pull request closed
+    "sweep": action_preview.sweep,  # command: preview on a schedule: expired/closed go
 }
 
 

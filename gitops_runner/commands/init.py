@@ -7,13 +7,15 @@ import re
 from importlib import resources
 from pathlib import Path
 
-from gitops_runner import __version__
+from gitops_runner import __version__, release
 from gitops_runner.config.naming import valid_name
 from gitops_runner.config.starter import precommit_config, starter_deploy
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import UsageError
 
-WORKFLOWS = ("plan.yml", "apply.yml", "drift.yml")
+WORKFLOWS = ("plan.yml", "preview.yml", "apply.yml", "drift.yml")
+# How the examples name gitops-runner's own action; init writes the release's commit.
+EXAMPLE_USES = f"{release.ACTION_REPOSITORY}@v0"
 
 
 def workflow_text(name: str) -> str:
@@ -24,6 +26,17 @@ def workflow_text(name: str) -> str:
         return packaged.read_text(encoding="utf-8")
     return (Path(__file__).resolve().parents[2] / "examples" / "workflows" / name).read_text(
         encoding="utf-8")
+
+
+def pinned_workflow(name: str, commit: str = "") -> str:
+    """The example with gitops-runner's own action pinned by the release commit (a tag
+    can be moved; a commit cannot). Without one (a source checkout), the tag stays."""
+    commit = commit or release.ACTION_COMMIT
+    text = workflow_text(name)
+    if not commit:
+        return text
+    return text.replace(f"uses: {EXAMPLE_USES}",
+                        f"uses: {release.ACTION_REPOSITORY}@{commit} # v{__version__}")
 
 
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -51,7 +64,7 @@ def write_starter(directory: str, project: str, force: bool, backend: str = "loc
     files = {os.path.join(directory, "deploy", "dev.yaml"): starter_deploy(project, bucket, table)}
     for name in WORKFLOWS:
         files[os.path.join(directory, ".github", "workflows", f"gitops-runner-{name}")] = \
-            workflow_text(name)
+            pinned_workflow(name)
     hook = os.path.join(directory, ".pre-commit-config.yaml")
     if not os.path.exists(hook):  # a repository's own pre-commit config is never replaced
         files[hook] = precommit_config(__version__)
@@ -74,6 +87,10 @@ def run(session: Session, directory: str, project: str, force: bool, backend: st
         session.out.report("note: .pre-commit-config.yaml exists, left as is; to validate deploy "
                            "files on commit, add:\n" + precommit_config(__version__)
                            .split("repos:\n", 1)[1].rstrip())
+    if not release.ACTION_COMMIT:
+        session.out.report(f"note: this build carries no release commit, so the workflows use "
+                           f"{EXAMPLE_USES} (a movable tag); pin it by the commit of the "
+                           "release you use")
     session.out.report("next: gitops-runner validate && gitops-runner plan --sandbox")
     if backend == "local":
         session.out.report("note: the workflows apply only with state in S3 (local state would "

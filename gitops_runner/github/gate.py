@@ -56,7 +56,7 @@ def decide(event: str, ref: str, default_branch: str, command: str, reconcile: b
     if command == "plan" and fork:
         return _fork()
     if command == "preview":
-        return _preview_only(event, fork)
+        return _preview_only(event, fork, trusted)
     if command == "apply":
         return Decision("apply")  # the explicit opt-in: no review check (direct pushes)
     if command == "drift":
@@ -71,12 +71,17 @@ def _fork() -> Decision:
         "pushing the branch to this repository."))
 
 
-def _preview_only(event: str, fork: bool) -> Decision:
-    """`command: preview`: the previews of a pull request and nothing else, in a job of
-    their own (its own environment and key; CONTRACT §8 "Keys, least privilege")."""
+def _preview_only(event: str, fork: bool, trusted: bool) -> Decision:
+    """`command: preview`: previews and nothing else, in a job of their own (its own
+    environment and key; CONTRACT §8 "Keys, least privilege"): a pull request's previews,
+    or, on a schedule run of the default branch, the sweep (the preview key may be the
+    only one that sees preview pods: a separate RunPod account)."""
+    if event in ("schedule", "workflow_dispatch") and trusted:
+        return Decision("sweep", sweep_previews=True)
     if event != "pull_request":
-        return Decision("nothing", note=f"command: preview acts on pull_request events only, "
-                                        f"not {event or 'this event'}.")
+        return Decision("nothing", note=f"command: preview acts on pull_request events and "
+                                        f"default-branch schedule runs, not "
+                                        f"{event or 'this event'}.")
     if fork:
         return Decision("nothing", note="Pull request from a fork: previews are never "
                                         "deployed for forks.")

@@ -129,3 +129,13 @@ def test_gate_decides_previews(event: str, action: str, command: str, fork: bool
                                labels: frozenset[str], does: str, notice: bool) -> None:
     d = decide_preview(event, action, command, fork, labels, "preview")
     assert (d.action, bool(d.note)) == (does, notice)
+
+
+def test_gate_command_preview_runs_previews_or_the_sweep_and_nothing_else() -> None:
+    assert decide("pull_request", BRANCH, "main", "preview", False).command == "preview"
+    assert decide("pull_request", BRANCH, "main", "preview", False, fork=True).command == \
+        "nothing"
+    sweep = decide("schedule", MAIN, "main", "preview", False)
+    assert (sweep.command, sweep.sweep_previews, sweep.may_change) == ("sweep", True, False)
+    assert decide("schedule", BRANCH, "main", "preview", False).command == "nothing"
+    assert decide("push", MAIN, "main", "preview", False).command == "nothing"
