@@ -29,6 +29,7 @@ from gitops_runner.github.outputs import (
     mask_lines,
     write_outputs,
 )
+from gitops_runner.report import action as report
 
 Handler = Callable[[Run, list[Stack]], None]
 HANDLERS: dict[str, Handler] = {
@@ -69,7 +70,7 @@ def _act(run: Run) -> None:
     decision, out = run.decision, run.out
     if decision.note:
         out.log(decision.note)
-        run.summary.append(decision.note + "\n")
+        run.summary.append(decision.note + "\n")  # plain text: the gate's own words
     if decision.command == "nothing":
         return
     files = sorted({path for pattern in run.ctx.config_patterns
@@ -85,7 +86,7 @@ def _act(run: Run) -> None:
             HANDLERS[decision.command](run, stacks)
     except GitopsError as exc:
         out.log(f"error: {exc}")
-        run.summary.append(f"**Error**: {exc}")
+        run.summary.append(report.error(str(exc)))
         run.fail()
 
 
@@ -93,14 +94,14 @@ def _report_problems(run: Run, files: list[str], problems: list[Problem]) -> Non
     if not files:
         patterns = ", ".join(run.ctx.config_patterns)
         run.out.log(f"error: no deploy files match {patterns}")
-        run.summary.append(f"No deploy files match `{patterns}`.")
+        run.summary.append(report.no_files(patterns))
         run.fail()
         return
     for p in problems:
         run.out.command(error_annotation(p.file, p.line, p.col, p.message))
     if problems:
-        run.invalid = "### Invalid deploy files\n\n" + "\n".join(
-            f"- `{p.file}:{p.line}:{p.col}` {p.message}" for p in problems) + "\n"
+        run.invalid = report.invalid_files([(p.file, p.line, p.col, p.message)
+                                            for p in problems])
         run.summary.append(run.invalid)
         run.fail()
 

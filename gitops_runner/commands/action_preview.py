@@ -217,7 +217,7 @@ def _comment(run: Run, sections: Sections) -> None:
     gh, number = run.github(), run.ctx.pull_number
     if not (run.ctx.comment and gh and number):
         return
-    footer = f"_Previewed at {run.ctx.head_sha[:12]} by [this run]({run.ctx.run_url})._"
+    footer = report.previewed_footer(run.ctx.head_sha, run.ctx.run_url)
     bodies = gc.finalize("preview", gc.fit_parts("gitops-runner preview", sections, footer,
                                                  "", run.ctx.run_url))
     owner, repo = run.ctx.owner_repo

@@ -11,6 +11,7 @@ from gitops_runner.github.context import ActionContext
 from gitops_runner.github.gate import Decision
 from gitops_runner.github.outputs import escape_data
 from gitops_runner.output import Output
+from gitops_runner.report import action as report
 
 PLAN_JSON = "gitops-runner-plan.json"  # relative to GITHUB_WORKSPACE, for later steps
 
@@ -36,7 +37,7 @@ class Run:
 
     def refuse(self, reason: str) -> None:
         self.out.log(f"error: {reason}")
-        self.summary.append(f"**Refused**: {reason}\n")
+        self.summary.append(report.refused(reason))
         self.fail()
 
     def github(self) -> GitHubClient | None:
@@ -47,7 +48,7 @@ class Run:
 
     def warn(self, text: str) -> None:
         self.out.command(f"::warning::{escape_data(self.out.redact(text))}")
-        self.summary.append(f"> [!WARNING]\n> {text}\n")
+        self.summary.append(report.warning(text))
 
     def warn_github(self, what: str, exc: GitHubError) -> None:
         self.warn(f"{what} failed: {exc}")

@@ -48,6 +48,17 @@ class ApplyOptions:
     operation: str = "apply"
 
 
+@dataclass(frozen=True)
+class Approval:
+    """What an apply holds its fresh plan to: a saved plan file (`apply PLANFILE`), the
+    fingerprint a pull request's comment showed (the Action), or a person's yes at the
+    prompt. None of them: apply what the plan says (`--auto-approve`, previews)."""
+
+    saved: Plan | None = None
+    reviewed: str | None = None
+    confirm: Callable[[Plan], bool] | None = None
+
+
 @dataclass
 class ApplyResult:
     stack: str
@@ -141,11 +152,10 @@ def unreviewed(reviewed: tuple[PlanAction, ...], now: tuple[PlanAction, ...]) ->
 
 def apply_stack(session: Session, stack: Stack, access: RunPodAccess,
                 secrets: Mapping[str, str], options: ApplyOptions,
-                saved: Plan | None = None,
-                confirm: Callable[[Plan], bool] | None = None,
-                reviewed: str | None = None) -> ApplyResult:
-    """Under the stack's lock: re-plan, check it against `saved` (a plan file) or
-    `reviewed` (the fingerprint a pull request showed), execute, journal, retry."""
+                approval: Approval = Approval()) -> ApplyResult:
+    """Under the stack's lock: re-plan, check it against the approval (a plan file, the
+    fingerprint a pull request showed, or a confirmation), execute, journal, retry."""
+    saved = approval.saved
     store, locker = session.backend(stack)
     info = LockInfo.new(options.operation, stack.name, session.identity)
     fence = Fence(session.clock, stack=stack.name)
@@ -154,17 +164,17 @@ def apply_stack(session: Session, stack: Stack, access: RunPodAccess,
                    fence, unlock_errors):
         journal = open_journal(store, stack, session.clock, saved.lineage if saved else None,
                                fence)
-        result = _apply_locked(session, stack, journal, access, secrets, options, saved,
-                               confirm, reviewed)
+        result = _apply_locked(session, stack, journal, access, secrets, options, approval)
     # Reported after the result, never instead of it.
     result.unlock_errors = unlock_errors
     return result
 
 
 def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunPodAccess,
-                  secrets: Mapping[str, str], options: ApplyOptions, saved: Plan | None,
-                  confirm: Callable[[Plan], bool] | None, reviewed: str | None) -> ApplyResult:
+                  secrets: Mapping[str, str], options: ApplyOptions,
+                  approval: Approval) -> ApplyResult:
     client, log = access.client, session.log
+    saved, reviewed, confirm = approval.saved, approval.reviewed, approval.confirm
     # Waits report every pod's progress; off a terminal only its changes of phase.
     waits = WaitProgress(log, session.out.err_is_tty())
     result = ApplyResult(stack.name, converged=False)

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from gitops_runner.config.model import Preview
 from gitops_runner.output import neutralise_markdown as safe
+from gitops_runner.plan.drift import StackDrift
 from gitops_runner.plan.previews import LivePreview
+from gitops_runner.report.drift import drift_markdown
 from gitops_runner.report.plan import money
 from gitops_runner.report.preview import rows_markdown
 
@@ -118,3 +121,116 @@ def swept(items: Sequence[_Swept], title: str) -> str:
         lines.append(f"- {mark} `{s.preview.name}`: {s.reason}; {s.terminated} pod(s) "
                      "terminated" + (f", {len(s.failures)} failed" if s.failures else ""))
     return f"### {title}\n\n" + safe("\n".join(lines)) + "\n"
+
+
+# -- apply on merge: one result per stack ---------------------------------------------------
+@dataclass(frozen=True)
+class StackApplied:
+    """What the merge's apply did with one stack."""
+
+    stack: str
+    outcome: str  # applied | refused | plan-changed | error
+    detail: str = ""  # applied: the result's summary; otherwise the reason
+    converged: bool = False
+    changed: bool = False  # something on RunPod changed
+    failed: tuple[str, ...] = ()  # "pod action: detail", for a partly failed apply
+    reviewed: str = ""  # plan-changed: the reviewed and the current fingerprint
+    now: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome == "applied" and self.converged
+
+
+@dataclass(frozen=True)
+class AppliedRun:
+    stacks: tuple[StackApplied, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.stacks)
+
+    @property
+    def changed(self) -> bool:
+        return any(s.changed for s in self.stacks)
+
+
+def _applied_lines(s: StackApplied) -> list[str]:
+    if s.outcome == "refused":
+        return [f"- :no_entry: **{s.stack}**: {s.detail}"]
+    if s.outcome == "plan-changed":
+        return [f"- :no_entry: **{s.stack}**: plan changed since review — reviewed "
+                f"`{s.reviewed}`, now `{s.now}`. Not applied."]
+    if s.outcome == "error":
+        return [f"- :x: **{s.stack}**: {s.detail}"]
+    mark = ":white_check_mark:" if s.converged else ":x:"
+    return [f"- {mark} {s.detail}", *(f"  - failed: {f}" for f in s.failed)]
+
+
+def applied_markdown(result: AppliedRun) -> str:
+    """The job summary's and the merged pull request's apply report."""
+    lines = [line for s in result.stacks for line in _applied_lines(s)]
+    return "### gitops-runner apply\n\n" + safe("\n".join(lines)) + "\n"
+
+
+def applied_summary(result: AppliedRun) -> str:
+    """The `summary` output: the one stack's line, or a count."""
+    if len(result.stacks) == 1:
+        return _applied_lines(result.stacks[0])[0].lstrip("- ")
+    return f"applied {len(result.stacks)} stack(s)"
+
+
+def run_link(url: str) -> str:
+    return f"\n_[Run]({url})_\n"
+
+
+def refused(reason: str) -> str:
+    return f"**Refused**: {reason}\n"
+
+
+def error(text: str) -> str:
+    return f"**Error**: {text}"
+
+
+def warning(text: str) -> str:
+    return f"> [!WARNING]\n> {text}\n"
+
+
+def invalid_files(problems: Sequence[tuple[str, int, int, str]]) -> str:
+    return "### Invalid deploy files\n\n" + "\n".join(
+        f"- `{file}:{line}:{col}` {message}" for file, line, col, message in problems) + "\n"
+
+
+def no_files(patterns: str) -> str:
+    return f"No deploy files match `{patterns}`."
+
+
+def schedule_block(text: str) -> str:
+    return "### gitops-runner schedule\n\n```\n" + text.replace("```", "") + "\n```\n"
+
+
+def planned_footer(sha: str, run_url: str) -> str:
+    return f"_Planned at {sha[:12]} by [this run]({run_url})._"
+
+
+def plan_summary(changes: int, stacks: int, violations: int) -> str:
+    return (f"{changes} change(s) in {stacks} stack(s)"
+            + (f", {violations} guardrail violation(s)" if violations else ""))
+
+
+def destroyed(stack: str, count: int, failed: int) -> str:
+    return f"- {stack}: {count} pod(s) terminated" + (f", {failed} failed" if failed else "")
+
+
+def previewed_footer(head: str, run_url: str) -> str:
+    return f"_Previewed at {head[:12]} by [this run]({run_url})._"
+
+
+def plan_section(markdown: str) -> str:
+    """A stack's plan (report/plan.py), defused for a comment: text from deploy files and
+    RunPod cannot mention, link or hide a marker."""
+    return safe(markdown)
+
+
+def drift(results: Sequence[StackDrift], orphans: Sequence[LivePreview] = ()) -> str:
+    return safe(drift_markdown(results, orphans))
