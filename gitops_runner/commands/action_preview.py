@@ -16,20 +16,21 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from gitops_runner.commands.action_run import Run
+from gitops_runner.commands.action_run import Run, comment_bodies
 from gitops_runner.config.model import Stack
 from gitops_runner.config.preview import preview_stack
 from gitops_runner.config.preview_policy import BoundPreview, bind_policy
 from gitops_runner.engine import preview as engine
 from gitops_runner.errors import GitopsError
-from gitops_runner.github import comment as gc
 from gitops_runner.github.api import GitHubError
+from gitops_runner.github.comment import upsert
 from gitops_runner.github.gate import PreviewDecision, decide_preview
 from gitops_runner.github.outputs import escape_data, mask_lines
 from gitops_runner.github.pulls import file_at, remove_label
 from gitops_runner.report import action as report
+from gitops_runner.report import comment as rc
 
-Sections = list[gc.StackSection]
+Sections = list[rc.StackSection]
 
 
 @dataclass(frozen=True)
@@ -104,14 +105,14 @@ def previews(run: Run, stacks: list[Stack],
     return sections + _orphans(run, stacks, number, produced)
 
 
-def _section(run: Run, name: str, markdown: str) -> gc.StackSection:
+def _section(run: Run, name: str, markdown: str) -> rc.StackSection:
     run.summary.append(run.out.redact(markdown))
     # fingerprint none: a preview section is never a reviewed plan of a main stack.
-    return gc.StackSection(name, None, run.out.redact(markdown),
+    return rc.StackSection(name, None, run.out.redact(markdown),
                            brief=markdown.splitlines()[0])
 
 
-def _one(run: Run, b: Bound, number: int) -> gc.StackSection:
+def _one(run: Run, b: Bound, number: int) -> rc.StackSection:
     base = b.bound.stack
     assert base is not None and base.preview is not None
     name = preview_stack(base, number).name
@@ -218,11 +219,11 @@ def _comment(run: Run, sections: Sections) -> None:
     if not (run.ctx.comment and gh and number):
         return
     footer = report.previewed_footer(run.ctx.head_sha, run.ctx.run_url)
-    bodies = gc.finalize("preview", gc.fit_parts("gitops-runner preview", sections, footer,
-                                                 "", run.ctx.run_url))
+    bodies = comment_bodies("preview", "gitops-runner preview", sections, footer, "",
+                            run.ctx.run_url)
     owner, repo = run.ctx.owner_repo
     try:
-        gc.upsert(gh, owner, repo, number, "preview", bodies, run.ctx.comment_author)
+        upsert(gh, owner, repo, number, "preview", bodies, run.ctx.comment_author)
     except GitHubError as exc:
         run.warn_github("updating the preview comment", exc)
 

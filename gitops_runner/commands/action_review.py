@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 
 from gitops_runner.commands import action_preview
-from gitops_runner.commands.action_run import PLAN_JSON, Run
+from gitops_runner.commands.action_run import PLAN_JSON, Run, comment_bodies, numbered
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.apply import ApplyOptions, Approval, PlanChangedError, apply_stack
 from gitops_runner.engine.observe import plan_stacks
@@ -17,6 +17,7 @@ from gitops_runner.github import comment as gc
 from gitops_runner.github.api import GitHubError
 from gitops_runner.plan.planfile import render_plan_file
 from gitops_runner.report import action as report
+from gitops_runner.report import comment as rc
 from gitops_runner.report.plan import render_markdown
 
 # commits/{sha}/pulls can come back empty for a while right after a merge: ask again.
@@ -30,7 +31,7 @@ def plan(run: Run, stacks: list[Stack]) -> None:
     with run.session.runpod(stacks) as access:
         plans = [r.plan for r in plan_stacks(run.session, stacks, access.client, secrets)]
     out = run.out
-    sections = [gc.StackSection(p.stack, p.fingerprint,
+    sections = [rc.StackSection(p.stack, p.fingerprint,
                                 out.redact(report.plan_section(render_markdown(p, access.sandbox))),
                                 brief=f"{len(p.actions)} change(s).") for p in plans]
     path = os.path.join(run.ctx.workspace or ".", PLAN_JSON)
@@ -49,14 +50,14 @@ def plan(run: Run, stacks: list[Stack]) -> None:
         _comment(run, sections + previews)
 
 
-def _comment(run: Run, sections: list[gc.StackSection]) -> None:
+def _comment(run: Run, sections: list[rc.StackSection]) -> None:
     gh, number, out = run.github(), run.ctx.pull_number, run.out
     if run.ctx.event_name != "pull_request" or not (run.ctx.comment and gh and number):
         return
     footer = report.planned_footer(run.ctx.sha, run.ctx.run_url)
     preamble = out.redact(report.safe(run.invalid))
-    bodies = gc.finalize("plan", gc.fit_parts("gitops-runner plan", sections, footer, preamble,
-                                              run.ctx.run_url))
+    bodies = comment_bodies("plan", "gitops-runner plan", sections, footer, preamble,
+                            run.ctx.run_url)
     owner, repo = run.ctx.owner_repo
     try:
         gc.upsert(gh, owner, repo, number, "plan", bodies, run.ctx.comment_author)
@@ -171,7 +172,7 @@ def _report_on_pull(run: Run, number: int | None, text: str) -> None:
     if not (gh and number and run.ctx.comment):
         return
     owner, repo = run.ctx.owner_repo
-    body = gc.finalize("apply", [run.out.redact(text) + report.run_link(run.ctx.run_url)])
+    body = numbered("apply", [run.out.redact(text) + report.run_link(run.ctx.run_url)])
     try:
         gc.upsert(gh, owner, repo, number, "apply", body, run.ctx.comment_author)
     except GitHubError as exc:
