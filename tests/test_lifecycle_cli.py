@@ -88,3 +88,18 @@ def test_cli_schedule_at_rehearses_and_changes_nothing(repo: Path) -> None:
 def test_cli_schedule_bad_arguments_exit_1(repo: Path, argv: list[str], message: str) -> None:
     result = run_cli(argv, SANDBOX)
     assert result.code == 1 and message in result.err
+
+
+def test_cli_gitops_runner_now_judges_the_schedule_at_that_time(repo: Path) -> None:
+    assert run_cli(["apply", "--auto-approve"], SANDBOX).code == 0
+    assert run_cli(["schedule", "--start", "web"], SANDBOX).code == 0
+    VIRTUAL.sleep(10)
+    saturday = {**SANDBOX, "GITOPS_RUNNER_NOW": "2026-12-05T12:00:00+01:00"}
+    stopped = run_cli(["schedule"], saturday)
+    assert stopped.code == 0, stopped.err
+    assert "GITOPS_RUNNER_NOW: schedules, idle stop and TTLs are judged at " \
+           "2026-12-05T12:00:00+01:00" in stopped.err
+    assert "  web: stop (outside its running windows" in stopped.out
+    assert True in {p["stopped"] for p in _pods(repo)}, "a real run at that time acts"
+    refused = run_cli(["schedule"], {**saturday, "GITHUB_ACTIONS": "true"})
+    assert refused.code == 1 and "GITOPS_RUNNER_NOW is refused in GitHub Actions" in refused.err

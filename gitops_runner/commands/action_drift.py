@@ -6,7 +6,6 @@ from __future__ import annotations
 from gitops_runner.commands import action_preview, action_review
 from gitops_runner.commands.action_run import Run
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.destroy import destroy_stack
 from gitops_runner.engine.observe import drift_stacks
 from gitops_runner.engine.preview import orphaned_previews
@@ -88,7 +87,7 @@ def schedule(run: Run, stacks: list[Stack]) -> None:
                for s in stacks for p in s.pods):
         return  # nothing is scheduled: no lock, no request
     with run.session.runpod(stacks) as access:
-        results = schedule_stacks(run.session, stacks, access, utcnow(run.session.clock))
+        results = schedule_stacks(run.session, stacks, access, run.session.now())
     text = render_schedule(results, "text")
     run.out.log(text)
     run.summary.append(report.schedule_block(text))

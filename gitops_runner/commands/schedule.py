@@ -8,23 +8,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from gitops_runner.engine.clock import utcnow
+from gitops_runner.engine.clock import parse_rfc3339
 from gitops_runner.engine.schedule import rehearse_stacks, schedule_stacks
 from gitops_runner.engine.session import Session
-from gitops_runner.errors import UsageError
 from gitops_runner.report.schedule import render_schedule
 
 
 def parse_at(text: str) -> datetime:
     """--at TIME: RFC 3339 with a UTC offset (or Z), e.g. 2026-12-04T20:05:00+01:00."""
-    try:
-        at = datetime.fromisoformat(text.strip().replace("z", "Z"))
-    except ValueError:
-        raise UsageError(f"--at: '{text}' is not an RFC 3339 time; write e.g. "
-                         "2026-12-04T20:05:00+01:00 or 2026-12-04T19:05:00Z") from None
-    if at.tzinfo is None:
-        raise UsageError(f"--at: '{text}' has no UTC offset; add Z or +HH:MM")
-    return at
+    return parse_rfc3339(text, "--at")
 
 
 def run(session: Session, configs: Sequence[str], at: str | datetime | None = None,
@@ -34,7 +26,7 @@ def run(session: Session, configs: Sequence[str], at: str | datetime | None = No
     stacks = session.stacks(configs)
     with session.runpod(stacks) as access:
         if at is None:
-            results = schedule_stacks(session, stacks, access, utcnow(session.clock), start)
+            results = schedule_stacks(session, stacks, access, session.now(), start)
         else:
             moment = parse_at(at) if isinstance(at, str) else at
             results = rehearse_stacks(session, stacks, access, moment, start)

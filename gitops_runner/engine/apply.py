@@ -10,7 +10,6 @@ from typing import Any
 
 from gitops_runner.config.model import Stack
 from gitops_runner.engine import rollout
-from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.executor import Executor, Outcome
 from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal, open_journal
@@ -192,7 +191,7 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
         seen = observe(client, with_catalog=catalog is None, states=[journal.doc])
         catalog = seen.catalog if catalog is None else catalog
         plan = make_plan(stack, journal.doc, seen.pods, catalog, secrets,
-                         utcnow(session.clock))
+                         session.now())
         if attempt == 1:
             result.fingerprint = plan.fingerprint
             result.unchanged = len(plan.unchanged)

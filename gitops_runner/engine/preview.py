@@ -16,7 +16,6 @@ from typing import Any
 from gitops_runner.config.model import Stack
 from gitops_runner.config.preview import preview_stack
 from gitops_runner.engine.apply import ApplyOptions, ApplyResult, apply_stack
-from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.destroy import destroy_stack
 from gitops_runner.engine.lock import held_lock
 from gitops_runner.engine.observe import read_state
@@ -53,7 +52,7 @@ def apply_preview(session: Session, base: Stack, number: int, access: RunPodAcce
     expires = live[0].expires_at if live else None
     if expires is None:  # stamped at create; kept as it is on every later apply
         assert base.preview is not None
-        expires = utcnow(session.clock) + timedelta(hours=base.preview.ttl_hours)
+        expires = session.now() + timedelta(hours=base.preview.ttl_hours)
     preview = preview_stack(base, number, stamp(expires))
     result = apply_stack(session, preview, access, secrets, ApplyOptions(operation="preview"))
     state = read_state(session, preview)[0]
@@ -107,7 +106,7 @@ def sweep(session: Session, stacks: Sequence[Stack], access: RunPodAccess,
     """Destroy every preview on RunPod (found by its PR marker, whatever the files say)
     whose expiry passed or whose pull request is closed. `pull_open(number)`: True open,
     False closed, None unknown (kept unless expired)."""
-    now = utcnow(session.clock)
+    now = session.now()
     out: list[Swept] = []
     for live in find_previews(stacks, access):
         reason = ""

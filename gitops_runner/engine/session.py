@@ -12,11 +12,12 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from gitops_runner.config.model import SecretRef, Stack
-from gitops_runner.engine.clock import Clock, SystemClock
-from gitops_runner.errors import GitopsError
+from gitops_runner.engine.clock import Clock, SystemClock, parse_rfc3339, utcnow
+from gitops_runner.errors import GitopsError, UsageError
 from gitops_runner.output import Output
 from gitops_runner.runpod.client import DEFAULT_API_URL, RunPodClient
 from gitops_runner.state.base import Locker, RunIdentity, StateStore
@@ -56,6 +57,19 @@ def identity_from(env: Mapping[str, str]) -> RunIdentity:
     return RunIdentity(env["GITHUB_ACTOR"], env.get("GITHUB_SHA", ""), "", run_url)
 
 
+def _judged_at(env: Mapping[str, str], out: Output) -> datetime | None:
+    text = env.get("GITOPS_RUNNER_NOW", "").strip()
+    if not text:
+        return None
+    if env.get("GITHUB_ACTIONS") == "true":
+        raise UsageError("GITOPS_RUNNER_NOW is refused in GitHub Actions: a real run judges "
+                         "schedules and TTLs at the real time; unset it")
+    at = parse_rfc3339(text, "GITOPS_RUNNER_NOW")
+    out.log(f"GITOPS_RUNNER_NOW: schedules, idle stop and TTLs are judged at "
+            f"{at.isoformat()} (lock leases keep the real clock)")
+    return at
+
+
 @dataclass
 class Session:
     out: Output
@@ -72,6 +86,9 @@ class Session:
     backends: Callable[[Stack, Callable[[str], None]], tuple[StateStore, Locker]] = open_backend
     # Set on SIGINT/SIGTERM: every wait ends and no RunPod request is sent after it.
     cancel: threading.Event = field(default_factory=threading.Event)
+    # GITOPS_RUNNER_NOW (CONTRACT §3): the moment schedules, idle stop and TTLs are judged
+    # at, for rehearsals and tests; lock leases keep `clock`, which other runners share.
+    judged_at: datetime | None = None
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str] | None = None, out: Output | None = None,
@@ -89,13 +106,18 @@ class Session:
         out.add_secrets([settings.api_key])
         if env.get("GITHUB_ACTIONS") == "true":
             out.workflow_commands = True  # echoed text must not become workflow commands
+        judged_at = _judged_at(env, out)
         return cls(out=out, sandbox=sandbox or env.get("GITOPS_RUNNER_SANDBOX") == "1",
                    runpod_settings=settings, identity=identity_from(env),
                    clock=clock or SystemClock(), secret_source=env,
                    github_api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
                    github_token=env.get("GITHUB_TOKEN", ""),
                    in_actions=env.get("GITHUB_ACTIONS") == "true",
-                   cancel=cancel or threading.Event())
+                   cancel=cancel or threading.Event(), judged_at=judged_at)
+
+    def now(self) -> datetime:
+        """When schedules, idle stop and TTLs are judged: GITOPS_RUNNER_NOW, else now."""
+        return self.judged_at or utcnow(self.clock)
 
     @property
     def environ(self) -> Mapping[str, str]:
