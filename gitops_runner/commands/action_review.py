@@ -33,7 +33,7 @@ def plan(run: Run, stacks: list[Stack]) -> None:
     out = run.out
     sections = [rc.StackSection(p.stack, p.fingerprint,
                                 out.redact(report.plan_section(render_markdown(p, access.sandbox))),
-                                brief=f"{len(p.actions)} change(s).") for p in plans]
+                                brief=out.redact(report.plan_brief(p))) for p in plans]
     path = os.path.join(run.ctx.workspace or ".", PLAN_JSON)
     atomic_write(path, out.redact(render_plan_file(plans)).encode())
     violations = [v for p in plans for v in p.violations]

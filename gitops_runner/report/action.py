@@ -12,9 +12,10 @@ from typing import Any, Protocol
 from gitops_runner.config.model import Preview
 from gitops_runner.output import neutralise_markdown as safe
 from gitops_runner.plan.drift import StackDrift
+from gitops_runner.plan.model import Plan
 from gitops_runner.plan.previews import LivePreview
 from gitops_runner.report.drift import drift_markdown
-from gitops_runner.report.plan import money
+from gitops_runner.report.plan import money, summary_line
 from gitops_runner.report.preview import rows_markdown
 
 # An endpoint shown as a usable URL: built from RUNPOD_PROXY_URL and a plain pod id.
@@ -234,3 +235,13 @@ def plan_section(markdown: str) -> str:
 
 def drift(results: Sequence[StackDrift], orphans: Sequence[LivePreview] = ()) -> str:
     return safe(drift_markdown(results, orphans))
+
+
+def plan_brief(plan: Plan) -> str:
+    """A stack's plan when the comment is too long for it: the counts, and every pod it
+    terminates (a delete, or a replace that drops the old pod and its volume), so a
+    reviewer never approves a destruction they could not see."""
+    lines = [summary_line(plan)]
+    lines += [f"- `{a.pod}`: {a.action} (terminates pod {(a.before or {}).get('id', '?')})"
+              for a in plan.actions if a.action in ("delete", "replace")]
+    return safe("\n".join(lines))

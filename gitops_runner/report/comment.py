@@ -25,7 +25,7 @@ class StackSection:
     stack: str
     fingerprint: str | None  # None: no plan (e.g. invalid config), nothing to compare
     markdown: str  # already neutralised (output.neutralise_markdown) and redacted
-    brief: str = ""  # one line, for a comment too long to hold the whole plan
+    brief: str = ""  # a few lines (counts, what it destroys), for a comment too long
 
 
 def render_sections(title: str, sections: Sequence[StackSection], footer: str,

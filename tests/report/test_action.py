@@ -36,3 +36,20 @@ def test_preview_revoked_says_the_new_head_needs_the_label_again() -> None:
     assert "the `preview` label was removed" in text
     assert "the new head `0123456789ab` needs it again" in text
     assert "stays at the commit last approved" in text
+
+
+def test_plan_brief_keeps_the_counts_and_every_pod_it_terminates() -> None:
+    from gitops_runner.plan.model import Plan, PlanAction
+    from gitops_runner.report.action import plan_brief
+
+    plan = Plan("app", "prod", "lin", 1, "obs", (
+        PlanAction("api-0", "update", ("image: a -> b",)),
+        PlanAction("api-1", "replace", ("gpu: x -> y",), before={"id": "pod111"}),
+        PlanAction("db", "delete", ("removed from the file",), before={"id": "pod222"}),
+    ))
+    brief = plan_brief(plan)
+    assert brief.splitlines()[0].startswith("Plan: 0 to create, 1 to update, 1 to replace, "
+                                            "1 to delete")
+    assert "- `api-1`: replace (terminates pod pod111)" in brief
+    assert "- `db`: delete (terminates pod pod222)" in brief
+    assert "api-0" not in brief
