@@ -17,7 +17,7 @@ from gitops_runner.commands.action_run import Run
 from gitops_runner.config import check_files
 from gitops_runner.config.errors import Problem
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.session import Session
+from gitops_runner.engine.session import LOCAL_STATE_FIX, Session
 from gitops_runner.errors import GitopsError
 from gitops_runner.github.annotations import error_annotation
 from gitops_runner.github.context import ActionContext
@@ -112,15 +112,13 @@ def _backend_allows(run: Run, stacks: list[Stack]) -> bool:
     if not local or run.session.sandbox:
         return True
     names = ", ".join(local)
-    fix = ("keep state in S3 instead: state: {backend: s3, bucket: B, lock: {backend: "
-           "dynamodb, table: T}} (gitops-runner init --backend s3 --bucket B --table T)")
     if run.decision.may_change:
         run.refuse(f"{names} keep(s) state with backend: local, which vanishes with the "
-                   f"runner, so nothing is changed; {fix}")
+                   f"runner, so nothing is changed; {LOCAL_STATE_FIX}")
         return False
     if run.decision.command == "plan":
         run.warn(f"{names} keep(s) state with backend: local: on a runner that state is "
-                 f"empty, so this plan shows every pod as new; {fix}")
+                 f"empty, so this plan shows every pod as new; {LOCAL_STATE_FIX}")
     return True
 
 

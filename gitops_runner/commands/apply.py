@@ -42,6 +42,7 @@ def run(session: Session, configs: Sequence[str], options: ApplyOptions,
         if missing:
             raise UsageError(f"plan file {planfile} has no plan for {', '.join(missing)}")
         stacks = [s for s in stacks if s.name in saved]
+    session.check_state_survives(stacks, "apply")
     secrets = session.secret_values(stacks)
     results: list[ApplyResult] = []
     errors: list[tuple[str, str]] = []

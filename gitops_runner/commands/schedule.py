@@ -24,6 +24,8 @@ def run(session: Session, configs: Sequence[str], at: str | datetime | None = No
     """0 when every start and stop went through, 1 on any failure. With --at TIME, a
     rehearsal: what would happen at TIME, and nothing is changed (CONTRACT §11)."""
     stacks = session.stacks(configs)
+    if at is None:  # a rehearsal (--at) writes nothing, so it may run anywhere
+        session.check_state_survives(stacks, "schedule")
     with session.runpod(stacks) as access:
         if at is None:
             results = schedule_stacks(session, stacks, access, session.now(), start)

@@ -70,6 +70,19 @@ def _judged_at(env: Mapping[str, str], out: Output) -> datetime | None:
     return at
 
 
+LOCAL_STATE_FIX = ("keep state in S3 instead: state: {backend: s3, bucket: B, lock: {backend: "
+                   "dynamodb, table: T}} (gitops-runner init --backend s3 --bucket B --table T)")
+
+
+def local_state_refusal(session: Session, stacks: Sequence[Stack], what: str) -> str:
+    """Why `what` may not run here ("" when it may): local state in GitHub Actions."""
+    local = [s.name for s in stacks if s.state.backend == "local"]
+    if not local or not session.in_actions or session.sandbox:
+        return ""
+    return (f"{', '.join(local)} keep(s) state with backend: local, which vanishes with the "
+            f"runner, so {what} changes nothing; {LOCAL_STATE_FIX}")
+
+
 @dataclass
 class Session:
     out: Output
@@ -114,6 +127,13 @@ class Session:
                    github_token=env.get("GITHUB_TOKEN", ""),
                    in_actions=env.get("GITHUB_ACTIONS") == "true",
                    cancel=cancel or threading.Event(), judged_at=judged_at)
+
+    def check_state_survives(self, stacks: Sequence[Stack], what: str) -> None:
+        """In GitHub Actions, local state vanishes with the runner: a command that changes
+        RunPod refuses it (CONTRACT §8), from the CLI as from the action. Sandbox exempt."""
+        local = local_state_refusal(self, stacks, what)
+        if local:
+            raise UsageError(local)
 
     def now(self) -> datetime:
         """When schedules, idle stop and TTLs are judged: GITOPS_RUNNER_NOW, else now."""
