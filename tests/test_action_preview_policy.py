@@ -154,3 +154,18 @@ def test_the_preview_jobs_schedule_run_sweeps_with_its_own_key(action_repo: Acti
     assert swept.code == 0, swept.err
     assert stack_pods(action_repo, "app/prod-pr-12") == []
     assert action_repo.gh.issues == {}, "no drift run, no drift issue: previews only"
+
+
+def test_an_unreadable_policy_or_invalid_file_never_destroys_a_running_preview(
+        action_repo: ActionRepo) -> None:
+    previewed(action_repo)
+    assert action_repo.run("pull_request", event("labeled")).code == 0
+    (pod,) = stack_pods(action_repo, "app/prod-pr-12")
+    action_repo.gh.broken = True  # every GitHub request answers 502
+    result = action_repo.run("pull_request", event("synchronize"))
+    assert "cannot read the default branch's preview policy for app/prod" in result.out
+    assert stack_pods(action_repo, "app/prod-pr-12") == [pod]
+    action_repo.gh.broken = False
+    (action_repo.root / "deploy" / "app.yaml").write_text("version: 1\npods: [\n")
+    assert action_repo.run("pull_request", event("synchronize")).code == 1
+    assert stack_pods(action_repo, "app/prod-pr-12") == [pod]

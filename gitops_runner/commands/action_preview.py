@@ -38,6 +38,7 @@ class Bound:
     stack: Stack  # the pull request's file
     bound: BoundPreview  # its pods under the default branch's policy (or why none)
     decision: PreviewDecision
+    unread: bool = False  # the policy could not be read (GitHub error): unknown, not none
 
     @property
     def name(self) -> str:
@@ -72,8 +73,10 @@ def _policies(run: Run, stacks: list[Stack]) -> list[Bound]:
                 bound = bind_policy(stack.file, head, file_at(gh, owner, repo, path,
                                                               ctx.default_branch))
         except (OSError, GitHubError) as exc:
-            bound = BoundPreview(None, f"cannot read the default branch's preview policy "
-                                       f"({exc}), so no preview runs")
+            run.warn(f"cannot read the default branch's preview policy for {stack.name} "
+                     f"({exc}), so no preview of it runs or is destroyed this time")
+            out.append(Bound(stack, BoundPreview(None, str(exc)), PreviewDecision(), True))
+            continue
         policy = bound.stack.preview if bound.stack is not None else None
         decision = PreviewDecision() if policy is None else decide_preview(
             ctx.event_name, ctx.event_action, ctx.command, ctx.is_fork, ctx.pull_labels,
@@ -100,6 +103,10 @@ def previews(run: Run, stacks: list[Stack],
                            report.preview_deploying())
                   for b in todo if b.bound.stack is not None])
     sections = [_one(run, b, number) for b in todo if b.bound.stack is not None]
+    if run.invalid or any(b.unread for b in bound):
+        # What the files produce is not known (an invalid file, an unread policy): a
+        # running preview is not taken for an orphan on a guess.
+        return sections
     produced = [preview_stack(b.bound.stack, number).name for b in bound
                 if b.bound.stack is not None]
     return sections + _orphans(run, stacks, number, produced)
