@@ -102,14 +102,21 @@ def previews(run: Run, stacks: list[Stack],
         progress([_section(run, preview_stack(b.bound.stack, number).name,
                            report.preview_deploying())
                   for b in todo if b.bound.stack is not None])
-    sections = [_one(run, b, number) for b in todo if b.bound.stack is not None]
-    if run.invalid or any(b.unread for b in bound):
-        # What the files produce is not known (an invalid file, an unread policy): a
-        # running preview is not taken for an orphan on a guess.
-        return sections
-    produced = [preview_stack(b.bound.stack, number).name for b in bound
-                if b.bound.stack is not None]
-    return sections + _orphans(run, stacks, number, produced)
+    outcomes = [_one(run, b, number) for b in todo if b.bound.stack is not None]
+    # What the files produce is not known when a file is invalid or a policy unread: a
+    # running preview is not taken for an orphan on a guess.
+    if not run.invalid and not any(b.unread for b in bound):
+        produced = [preview_stack(b.bound.stack, number).name for b in bound
+                    if b.bound.stack is not None]
+        outcomes += _orphans(run, stacks, number, produced)
+    return _sections(run, outcomes)
+
+
+def _sections(run: Run, outcomes: list[report.PreviewOutcome]) -> Sections:
+    """Each outcome in the comment and the job summary; any not ok fails the run."""
+    if not all(o.ok for o in outcomes):
+        run.fail()
+    return [_section(run, o.name, report.preview_markdown(o)) for o in outcomes]
 
 
 def _section(run: Run, name: str, markdown: str) -> rc.StackSection:
@@ -119,25 +126,23 @@ def _section(run: Run, name: str, markdown: str) -> rc.StackSection:
                            brief=markdown.splitlines()[0])
 
 
-def _one(run: Run, b: Bound, number: int) -> rc.StackSection:
+def _one(run: Run, b: Bound, number: int) -> report.PreviewOutcome:
     base = b.bound.stack
     assert base is not None and base.preview is not None
     name = preview_stack(base, number).name
     try:
         if b.decision.action == "destroy":
-            count, failures = _destroy(run, base, number)
-            body = report.preview_destroyed(_why(run), count, failures)
-        elif b.decision.action == "revoke":
-            body = _revoke(run, base.preview.label, number)
-        elif _local(run, base):
-            body = report.preview_refused_local(base.name)
-        else:
-            body = _apply(run, base, number)
+            with run.session.runpod([base]) as access:
+                count, failures = engine.destroy_preview(run.session, base, number, access)
+            return report.PreviewOutcome(name, "destroyed", _why(run), count, tuple(failures))
+        if b.decision.action == "revoke":
+            return _revoke(run, name, base.preview.label, number)
+        if _local(run, base):
+            return report.PreviewOutcome(name, "refused-local", base.name)
+        return _apply(run, base, number)
     except GitopsError as exc:
         run.out.log(f"error: {name}: {exc}")
-        body = report.preview_failed(str(exc))
-        run.fail()
-    return _section(run, name, report.preview_title(name) + body)
+        return report.PreviewOutcome(name, "failed", str(exc))
 
 
 def _local(run: Run, stack: Stack) -> bool:
@@ -149,7 +154,7 @@ def _why(run: Run) -> str:
         "the preview label was removed"
 
 
-def _revoke(run: Run, label: str, number: int) -> str:
+def _revoke(run: Run, name: str, label: str, number: int) -> report.PreviewOutcome:
     """The label approved one commit: a push takes it off (the "safe to test" convention);
     the running preview stays at the approved commit."""
     gh, (owner, repo) = run.github(), run.ctx.owner_repo
@@ -159,10 +164,11 @@ def _revoke(run: Run, label: str, number: int) -> str:
             removed = remove_label(gh, owner, repo, number, label)
         except GitHubError as exc:
             run.warn_github(f"removing the `{label}` label", exc)
-    return report.preview_revoked(label, run.ctx.head_sha, removed)
+    return report.PreviewOutcome(name, "revoked", label=label, removed=removed,
+                                 head=run.ctx.head_sha)
 
 
-def _apply(run: Run, base: Stack, number: int) -> str:
+def _apply(run: Run, base: Stack, number: int) -> report.PreviewOutcome:
     preview = base.preview
     assert preview is not None
     secrets = run.session.secret_values([preview_stack(base, number)])
@@ -171,17 +177,8 @@ def _apply(run: Run, base: Stack, number: int) -> str:
         run.out.command(line, redact=False)
     with run.session.runpod([base]) as access:
         done = engine.apply_preview(run.session, base, number, access, secrets)
-    if not done.result.converged:
-        run.fail()
-    return report.preview_applied(done.result, done.rows, preview, run.ctx.head_sha)
-
-
-def _destroy(run: Run, stack: Stack, number: int) -> tuple[int, list[str]]:
-    with run.session.runpod([stack]) as access:
-        count, failures = engine.destroy_preview(run.session, stack, number, access)
-    if failures:
-        run.fail()
-    return count, failures
+    return report.PreviewOutcome(done.stack.name, "applied", head=run.ctx.head_sha,
+                                 result=done.result, rows=tuple(done.rows), policy=preview)
 
 
 def _closed(run: Run, stacks: list[Stack], number: int) -> Sections:
@@ -190,25 +187,23 @@ def _closed(run: Run, stacks: list[Stack], number: int) -> Sections:
     with run.session.runpod(stacks) as access:
         live = [p for p in engine.find_previews(stacks, access) if p.number == number]
         swept = [engine.destroy_live(run.session, p, access, _why(run)) for p in live]
-    if any(s.failures for s in swept):
-        run.fail()
-    return [_section(run, s.preview.name, report.preview_title(s.preview.name)
-                     + report.preview_destroyed(_why(run), s.terminated, list(s.failures)))
-            for s in swept]
+    return _sections(run, [_destroyed(s) for s in swept])
 
 
-def _orphans(run: Run, stacks: list[Stack], number: int, produced: Sequence[str]) -> Sections:
+def _destroyed(s: engine.Swept) -> report.PreviewOutcome:
+    return report.PreviewOutcome(s.preview.name, "destroyed", s.reason, s.terminated,
+                                 s.failures)
+
+
+def _orphans(run: Run, stacks: list[Stack], number: int,
+             produced: Sequence[str]) -> list[report.PreviewOutcome]:
     try:
         with run.session.runpod(stacks) as access:
             swept = engine.destroy_orphans(run.session, stacks, number, access, produced)
     except GitopsError as exc:
         run.warn(f"looking for orphaned previews of #{number} failed: {exc}")
         return []
-    if any(s.failures for s in swept):
-        run.fail()
-    return [_section(run, s.preview.name, report.preview_title(s.preview.name)
-                     + report.preview_destroyed(s.reason, s.terminated, list(s.failures)))
-            for s in swept]
+    return [_destroyed(s) for s in swept]
 
 
 def handle(run: Run, stacks: list[Stack]) -> None:

@@ -245,3 +245,41 @@ def plan_brief(plan: Plan) -> str:
     lines += [f"- `{a.pod}`: {a.action} (terminates pod {(a.before or {}).get('id', '?')})"
               for a in plan.actions if a.action in ("delete", "replace")]
     return safe("\n".join(lines))
+
+
+# -- previews: one outcome per preview -------------------------------------------------------
+@dataclass(frozen=True)
+class PreviewOutcome:
+    """What the preview flow did with one preview on one pull request event."""
+
+    name: str  # the preview stack
+    kind: str  # applied | refused-local | revoked | destroyed | failed
+    detail: str = ""  # failed: the error; destroyed: why; refused-local: the base stack
+    terminated: int = 0
+    failures: tuple[str, ...] = ()
+    label: str = ""  # revoked: the label, whether it was taken off, the new head
+    removed: bool = False
+    head: str = ""
+    result: _Applied | None = None  # applied: the apply, the pods' rows, the policy
+    rows: tuple[dict[str, Any], ...] = ()
+    policy: Preview | None = None
+
+    @property
+    def ok(self) -> bool:
+        if self.kind == "applied":
+            return self.result is not None and self.result.converged
+        return self.kind in ("revoked", "refused-local") or \
+            (self.kind == "destroyed" and not self.failures)
+
+
+def preview_markdown(o: PreviewOutcome) -> str:
+    title = preview_title(o.name)
+    if o.kind == "applied" and o.result is not None and o.policy is not None:
+        return title + preview_applied(o.result, o.rows, o.policy, o.head)
+    if o.kind == "destroyed":
+        return title + preview_destroyed(o.detail, o.terminated, o.failures)
+    if o.kind == "revoked":
+        return title + preview_revoked(o.label, o.head, o.removed)
+    if o.kind == "refused-local":
+        return title + preview_refused_local(o.detail)
+    return title + preview_failed(o.detail)
