@@ -1,8 +1,10 @@
-"""Which release this package is, for `init` to pin gitops-runner's own action by commit.
+"""The release this package was cut from.
 
-.github/workflows/release.yml stamps ACTION_COMMIT (the commit whose action.yml runs the
-release's image by digest) into the package it builds; a source checkout has none.
+The release workflow (.github/workflows/release.yml) stamps COMMIT with the full SHA of
+the commit it released, before it tags the release commit: a commit cannot name its own
+SHA, so the stamp is the released source commit, which holds the same hooks and action.
+`init` pins what it writes to it (CONTRACT §8: pinned by full commit SHA, the version in a
+comment). A development build has no stamp.
 """
 
-ACTION_REPOSITORY = "gitops-runner/gitops-runner"
-ACTION_COMMIT = ""
+COMMIT = ""

@@ -37,10 +37,11 @@ def test_cli_plan_shows_the_month_and_what_the_schedule_saves(repo: Path) -> Non
     plan = run_cli(["plan"], SANDBOX)
     assert plan.code == 0, plan.err
     assert "declared stopped: created, checked for readiness, then stopped" in plan.out
-    assert "Monthly (30 days, GPU + storage): $0.00/month -> $" in plan.out
+    assert ("Monthly (30 days, GPU + storage, each pod at its current GPU, or its first "
+            "choice): $0.00/month -> $") in plan.out
     markdown = run_cli(["plan", "--format", "markdown"], SANDBOX).out
     assert "; with schedule: $" in markdown and "(saves $" in markdown
-    cost = json.loads(run_cli(["plan", "--format", "json"], SANDBOX).out)["cost"]
+    cost = json.loads(run_cli(["plan", "--format", "json"], SANDBOX).out)["stacks"][0]["cost"]
     assert cost["monthly_before"] == 0.0 and cost["monthly_after"] > 0
 
 
@@ -65,7 +66,8 @@ def test_cli_schedule_at_rehearses_and_changes_nothing(repo: Path) -> None:
     saturday = run_cli(["schedule", "--at", "2026-12-05T12:00:00+01:00"], SANDBOX)
     assert saturday.code == 0, saturday.err
     assert saturday.out.splitlines() == [
-        "Stack life/dev at 2026-12-05T11:00:00Z (rehearsal: nothing is changed)",
+        "Stack life/dev at Sat 2026-12-05 12:00 Europe/Paris (2026-12-05T11:00:00Z) "
+        "(rehearsal: nothing is changed)",
         "  web: would stop (outside its running windows (Mon-Fri 08:00-20:00 Europe/Paris))"]
     forced = run_cli(["schedule", "--at", "2026-12-05T12:00:00+01:00", "--start", "batch",
                       "--format", "json"], SANDBOX)

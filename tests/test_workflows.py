@@ -130,7 +130,7 @@ def written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[s
     from gitops_runner import release
     from gitops_runner.commands.init import write_starter
 
-    monkeypatch.setattr(release, "ACTION_COMMIT", COMMIT)
+    monkeypatch.setattr(release, "COMMIT", COMMIT)
     write_starter(str(tmp_path), "demo", force=False, backend="s3", bucket="b-ucket",
                   table="locks")
     folder = tmp_path / ".github" / "workflows"

@@ -111,6 +111,9 @@ class Schedule:
 
     timezone: str
     running: tuple[str, ...]
+    # What schedule does when a start finds no GPU on the pod's host (CONTRACT §11):
+    # "report" (default) or "recreate" (terminate and create afresh; no pod volume).
+    on_no_gpu: str = "report"
 
     def is_open(self, at: datetime) -> bool:
         local = at.astimezone(timezone(self.timezone))
@@ -131,6 +134,20 @@ class Schedule:
         # Wall-clock arithmetic, then back to an aware time: right across DST changes.
         wall = local.replace(tzinfo=None, second=0, microsecond=0) - timedelta(minutes=back)
         return wall.replace(tzinfo=local.tzinfo)
+
+    def next_change(self, at: datetime) -> datetime | None:
+        """When the window next opens (closed now) or closes (open now), in the schedule's
+        timezone; None when it never changes (open all week, or never)."""
+        minutes = _open_minutes(self.running)
+        local = at.astimezone(timezone(self.timezone))
+        now = _minute_of_week(local)
+        for ahead in range(1, MINUTES_PER_WEEK):
+            if minutes[(now + ahead) % MINUTES_PER_WEEK] != minutes[now]:
+                # Wall-clock arithmetic, then back to an aware time (as opened_at).
+                wall = local.replace(tzinfo=None, second=0, microsecond=0) + timedelta(
+                    minutes=ahead)
+                return wall.replace(tzinfo=local.tzinfo)
+        return None
 
     def weekly_hours(self) -> float:
         return sum(_open_minutes(self.running)) / 60

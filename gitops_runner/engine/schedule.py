@@ -6,7 +6,6 @@ status and their per-GPU utilisation.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -16,11 +15,19 @@ from gitops_runner.config.model import Stack
 from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal, open_journal
 from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.no_gpu import (
+    no_free_gpu,
+    recreate,
+    refused_transition,
+    stop_zero_gpu,
+    wants_recreate,
+    zero_gpus,
+)
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import ownership_of
-from gitops_runner.plan.desired import desired_pods
+from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.schedule import (
     KEEP,
     Decision,
@@ -31,20 +38,13 @@ from gitops_runner.plan.schedule import (
     stamp,
 )
 from gitops_runner.plan.statefile import StateDoc
-from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import CapacityError, InvalidTransitionError, RunPodError
 from gitops_runner.state.base import LockInfo
 
 
-def no_free_gpu(pod_id: str, detail: str) -> str:
-    return (f"pod {pod_id} cannot start: its host has no free GPU ({detail}). A stopped pod "
-            "resumes only on its own host; try again later, or terminate it on RunPod and run "
-            "apply, which creates it elsewhere (its volume is lost)")
-
-
 @dataclass(frozen=True)
 class Planned:
-    logical: str
+    want: DesiredPod
     pod_id: str
     decision: Decision
 
@@ -93,7 +93,7 @@ def schedule_stack(session: Session, stack: Stack, access: RunPodAccess, at: dat
 def planned(stack: Stack, doc: StateDoc, raw_pods: list[dict[str, Any]], at: datetime,
             start: Sequence[str] = ()) -> list[Planned]:
     """What the schedule decides for each applied pod of the stack at `at`, from state and
-    one pod list: the one home of the loop both the run and the rehearsal (--at) use."""
+    one pod list: the one loop both the run and the rehearsal (--at) use."""
     by_id = {str(p.get("id")): p for p in raw_pods}
     desired = desired_pods(stack)
     ownership = ownership_of(stack, desired, raw_pods, doc)
@@ -107,7 +107,7 @@ def planned(stack: Stack, doc: StateDoc, raw_pods: list[dict[str, Any]], at: dat
             continue  # missing from RunPod: drift reports it, apply recreates it
         decision = decide(want.spec, record, obs, gpu_utilisation(by_id.get(obs.id, {})), at,
                           forced=want.logical in start)
-        out.append(Planned(want.logical, obs.id, decision))
+        out.append(Planned(want, obs.id, decision))
     return out
 
 
@@ -115,15 +115,14 @@ def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: R
                      at: datetime, start: Sequence[str]) -> ScheduleResult:
     result = ScheduleResult(stack.name, stamp(at))
     for p in planned(stack, journal.doc, access.client.list_pods(), at, start):
-        decision = p.decision
+        logical, decision = p.want.logical, p.decision
         if decision.action is not None:
-            result.events.append(_act(session, journal, access.client, p.logical, p.pod_id,
-                                      decision))
+            result.events.append(_act(session, journal, access, p.want, p.pod_id, decision))
         elif decision.writes:
-            _journal(journal, p.logical, decision, {})
-        current = journal.doc.pods.get(p.logical)
+            _journal(journal, logical, decision, {})
+        current = journal.doc.pods.get(logical)
         if current is not None and current.idle_since and decision.action is None:
-            result.idle.append(f"{p.logical}: every GPU idle since {current.idle_since}")
+            result.idle.append(f"{logical}: every GPU idle since {current.idle_since}")
     return result
 
 
@@ -143,40 +142,58 @@ def rehearse_stacks(session: Session, stacks: Sequence[Stack], access: RunPodAcc
             results.append(result)
             continue
         for p in planned(stack, doc, raw_pods, at, start):
-            if p.decision.action is not None:
-                result.events.append(ScheduleEvent(p.logical, p.decision.action,
-                                                   p.decision.reason))
-            record = doc.pods.get(p.logical)
-            idle_since = p.decision.idle_since if p.decision.idle_since is not KEEP \
+            logical, decision = p.want.logical, p.decision
+            if decision.action is not None:
+                result.events.append(ScheduleEvent(logical, decision.action, decision.reason))
+            record = doc.pods.get(logical)
+            idle_since = decision.idle_since if decision.idle_since is not KEEP \
                 else (record.idle_since if record else None)
-            if idle_since and p.decision.action is None:
-                result.idle.append(f"{p.logical}: every GPU idle since {idle_since}")
+            if idle_since and decision.action is None:
+                result.idle.append(f"{logical}: every GPU idle since {idle_since}")
         results.append(result)
     return results
 
 
-def _act(session: Session, journal: Journal, client: RunPodClient, logical: str, pod_id: str,
-         decision: Decision) -> ScheduleEvent:
-    action = decision.action or ""
+def _act(session: Session, journal: Journal, access: RunPodAccess, want: DesiredPod,
+         pod_id: str, decision: Decision) -> ScheduleEvent:
+    action, logical, client = decision.action or "", want.logical, access.client
     session.log(f"{logical}: {action} pod {pod_id}: {decision.reason}")
     pod: dict[str, Any] | None = None
     if journal.fence is not None:
         journal.fence.check()  # raises: the lease is gone, nothing more is sent
     try:
-        # Already in the wanted state (409)? The goal is met.
-        with contextlib.suppress(InvalidTransitionError):
+        try:
             pod = client.pod_action(pod_id, action)
+        except InvalidTransitionError as exc:
+            # 409: already in the wanted state (the goal is met), or locked (it is not).
+            refused = refused_transition(client, pod_id, action, exc)
+            if refused:
+                session.log(f"{logical}: {refused}")
+                return ScheduleEvent(logical, action, decision.reason, ok=False, detail=refused)
     except CapacityError as exc:
-        message = no_free_gpu(pod_id, exc.detail or str(exc))
-        session.log(f"{logical}: {message}")
-        return ScheduleEvent(logical, action, decision.reason, ok=False, detail=message)
+        return _no_gpu(session, journal, access, want, pod_id, decision,
+                       no_free_gpu(pod_id, exc.detail or str(exc)))
     except RunPodError as exc:
         session.log(f"{logical}: {action} failed: {exc}")
         return ScheduleEvent(logical, action, decision.reason, ok=False, detail=str(exc))
+    if action == "start" and zero_gpus(pod):
+        return _no_gpu(session, journal, access, want, pod_id, decision,
+                       stop_zero_gpu(access, pod_id))
     cost = 0.0 if action == "stop" else float((pod or {}).get("cost") or 0.0)
     _journal(journal, logical, decision, {"cost": cost})
     return ScheduleEvent(logical, action, decision.reason,
                          detail=f"{action} requested for pod {pod_id}")
+
+
+def _no_gpu(session: Session, journal: Journal, access: RunPodAccess, want: DesiredPod,
+            pod_id: str, decision: Decision, why: str) -> ScheduleEvent:
+    """The start found no GPU: reported, or the pod recreated (CONTRACT §11)."""
+    if wants_recreate(want):
+        ok, detail = recreate(session, journal, access, journal.doc.stack, want, pod_id, why)
+        return ScheduleEvent(want.logical, "recreate", decision.reason, ok=ok, detail=detail)
+    session.log(f"{want.logical}: {why}")
+    return ScheduleEvent(want.logical, decision.action or "", decision.reason, ok=False,
+                         detail=why)
 
 
 def _journal(journal: Journal, logical: str, decision: Decision,

@@ -18,7 +18,7 @@ from typing import Any
 from gitops_runner.config.model import SecretRef, Stack
 from gitops_runner.engine.clock import Clock, SystemClock, parse_rfc3339, utcnow
 from gitops_runner.errors import GitopsError, UsageError
-from gitops_runner.output import Output
+from gitops_runner.output import Output, self_word
 from gitops_runner.runpod.client import DEFAULT_API_URL, RunPodClient
 from gitops_runner.state.base import Locker, RunIdentity, StateStore
 from gitops_runner.state.factory import open_backend
@@ -102,6 +102,8 @@ class Session:
     # GITOPS_RUNNER_NOW (CONTRACT §3): the moment schedules, idle stop and TTLs are judged
     # at, for rehearsals and tests; lock leases keep `clock`, which other runners share.
     judged_at: datetime | None = None
+    # Secrets already warned about (their value is one of the tool's own words).
+    _warned: set[str] = field(default_factory=set, repr=False)
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str] | None = None, out: Output | None = None,
@@ -174,7 +176,9 @@ class Session:
         missing: list[str] = []
         for stack in stacks:
             for pod in stack.pods:
-                for key, value in pod.runtime.env.items():
+                keys = [*pod.runtime.env.items(),
+                        *((f"models.{m.id}.api_key", m.api_key) for m in pod.models)]
+                for key, value in keys:
                     if not isinstance(value, SecretRef):
                         continue
                     # `${{ secrets.X }}` of a secret that does not exist is "", not unset:
@@ -188,6 +192,12 @@ class Session:
                         missing.append(f"{value.name} is {state} (pod {pod.name}, env {key}, "
                                        f"{stack.file})")
         self.out.add_secrets(values.values())
+        for name in sorted(n for n, v in values.items() if self_word(v)):
+            if name not in self._warned:
+                self._warned.add(name)
+                self.log(f"warning: the value of secret {name} is a word gitops-runner "
+                         "prints itself, so output cannot mask it where the word appears; "
+                         "rotate it to a real secret (reports never contain secret values)")
         if missing:
             raise GitopsError("secret values are missing: " + "; ".join(sorted(set(missing)))
                               + ". Export them (in Actions: create the repository secret and "
@@ -229,7 +239,9 @@ class Session:
         lag = min(2.0, boot)
         world = World(clock=self.clock.time, settings=Settings.realistic(
             boot, read_lag_seconds=lag, stale_seconds=lag))
-        store = FileStore(os.path.join(sandbox_dir(stacks), "sandbox", "runpod.json"))
+        # The values of {secret: NAME} are kept on disk only as digests (store.seal).
+        store = FileStore(os.path.join(sandbox_dir(stacks), "sandbox", "runpod.json"),
+                          secrets=self.out.secrets)
         with Simulator(world, store) as sim:
             # Simulated pods boot in `boot` seconds: look a few times per boot.
             yield RunPodAccess(RunPodClient(sim.url, SANDBOX_KEY, max_retry_seconds=10,
