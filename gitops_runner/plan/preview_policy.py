@@ -42,6 +42,11 @@ def _pod_violations(policy: Preview, pod: PodSpec) -> Iterator[str]:
         if isinstance(value, SecretRef) and value.name not in policy.allowed_secrets:
             yield (f"{rule}allowed_secrets: pod {pod.name} env {name} receives secret "
                    f"{value.name}; allowed: {', '.join(policy.allowed_secrets) or 'none'}")
+    for model in pod.models:
+        key = model.api_key
+        if isinstance(key, SecretRef) and key.name not in policy.allowed_secrets:
+            yield (f"{rule}allowed_secrets: pod {pod.name} model {model.id} api_key receives "
+                   f"secret {key.name}; allowed: {', '.join(policy.allowed_secrets) or 'none'}")
     if not policy.allow_runpod_secrets and any(RUNPOD_SECRET in t for t in _texts(pod)):
         yield (f"{rule}allow_runpod_secrets: pod {pod.name} references a "
                "{{ RUNPOD_SECRET_* }} secret; the policy allows none")

@@ -50,3 +50,15 @@ def test_network_volumes_need_the_policy() -> None:
     assert found.startswith("preview.network_volumes: pod api mounts network volume vol-9")
     assert policy_violations(replace(base, pods=pods, network_volumes=("vol-9",))) == []
     assert isinstance(base.pods[0].runtime.env["HF_TOKEN"], SecretRef)
+
+
+def test_a_models_api_key_secret_needs_the_policy() -> None:
+    from gitops_runner.config.model import Model
+
+    base = policy(allowed_images=("vllm/",), allow_runpod_secrets=True,
+                  allowed_secrets=("HF_TOKEN",), registry_auth_ids=("reg-1",))
+    pods = tuple(replace(p, models=(Model("m", "org/m", api_key=SecretRef("SERVE_KEY")),))
+                 for p in base.pods)
+    (found,) = policy_violations(replace(base, pods=pods))
+    assert found.startswith("preview.allowed_secrets: pod api model m api_key receives secret "
+                            "SERVE_KEY")
