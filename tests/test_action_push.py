@@ -3,6 +3,7 @@ anything short of a trusted review refuses (fail closed)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from tests.action_repo import ActionRepo
@@ -184,7 +185,8 @@ def test_action_plan_without_secret_values_matches_the_apply_and_shows_no_change
     action_repo.gh.commit_pulls["abc123def456"] = [merged_pull(12)]
     pushed = action_repo.run("push", PUSH)
     assert pushed.code == 0, pushed.err
-    assert [p["env"]["HF_TOKEN"] for p in action_repo.sandbox_pods()] == \
-        ["hf_ACTIONSECRET123456"]
+    # The sandbox keeps a secret on disk as its digest (runpod/simulator/store.py).
+    digest = "sandbox-sealed:sha256:" + hashlib.sha256(b"hf_ACTIONSECRET123456").hexdigest()
+    assert [p["env"]["HF_TOKEN"] for p in action_repo.sandbox_pods()] == [digest]
     body = plan_without_secrets(13)
     assert "No changes" in body, body
