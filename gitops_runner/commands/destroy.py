@@ -14,6 +14,7 @@ from gitops_runner.report.apply import destroy_json
 def run(session: Session, configs: Sequence[str],
         ask: Callable[[str], bool] | None = None, fmt: str = "text") -> int:
     stacks = session.stacks(configs)
+    session.check_state_survives(stacks, "destroy")
     names = ", ".join(s.name for s in stacks)
     if ask is not None and not ask(f"Terminate every pod of {names}?"):
         return 1

@@ -162,7 +162,13 @@ def _preview(data: dict[str, Any]) -> Preview | None:
         return None
     over = raw.get("overrides", {})
     return Preview(raw.get("label", DEFAULT_LABEL), raw["ttl_hours"], raw["max_hourly_cost"],
-                   tuple(_pod(merge_overrides(p, over), data["project"]) for p in data["pods"]))
+                   tuple(_pod(merge_overrides(p, over), data["project"]) for p in data["pods"]),
+                   allowed_gpu_types=tuple(raw.get("allowed_gpu_types", ())),
+                   allowed_images=tuple(raw.get("allowed_images", ())),
+                   allowed_secrets=tuple(raw.get("allowed_secrets", ())),
+                   allow_runpod_secrets=raw.get("allow_runpod_secrets", False),
+                   network_volumes=tuple(raw.get("network_volumes", ())),
+                   registry_auth_ids=tuple(raw.get("registry_auth_ids", ())))
 
 
 def build_stack(file: str, data: dict[str, Any]) -> Stack:

@@ -10,7 +10,6 @@ from typing import Any
 
 from gitops_runner.config.model import Stack
 from gitops_runner.engine import rollout
-from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.executor import Executor, Outcome
 from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal, open_journal
@@ -46,6 +45,17 @@ class ApplyOptions:
     max_attempts: int = 3
     poll_seconds: float | None = None  # None: as often as the RunPod access suggests
     operation: str = "apply"
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What an apply holds its fresh plan to: a saved plan file (`apply PLANFILE`), the
+    fingerprint a pull request's comment showed (the Action), or a person's yes at the
+    prompt. None of them: apply what the plan says (`--auto-approve`, previews)."""
+
+    saved: Plan | None = None
+    reviewed: str | None = None
+    confirm: Callable[[Plan], bool] | None = None
 
 
 @dataclass
@@ -144,11 +154,10 @@ def unreviewed(reviewed: tuple[PlanAction, ...], now: tuple[PlanAction, ...]) ->
 
 def apply_stack(session: Session, stack: Stack, access: RunPodAccess,
                 secrets: Mapping[str, str], options: ApplyOptions,
-                saved: Plan | None = None,
-                confirm: Callable[[Plan], bool] | None = None,
-                reviewed: str | None = None) -> ApplyResult:
-    """Under the stack's lock: re-plan, check it against `saved` (a plan file) or
-    `reviewed` (the fingerprint a pull request showed), execute, journal, retry."""
+                approval: Approval = Approval()) -> ApplyResult:
+    """Under the stack's lock: re-plan, check it against the approval (a plan file, the
+    fingerprint a pull request showed, or a confirmation), execute, journal, retry."""
+    saved = approval.saved
     store, locker = session.backend(stack)
     info = LockInfo.new(options.operation, stack.name, session.identity)
     fence = Fence(session.clock, stack=stack.name)
@@ -157,17 +166,17 @@ def apply_stack(session: Session, stack: Stack, access: RunPodAccess,
                    fence, unlock_errors):
         journal = open_journal(store, stack, session.clock, saved.lineage if saved else None,
                                fence)
-        result = _apply_locked(session, stack, journal, access, secrets, options, saved,
-                               confirm, reviewed)
+        result = _apply_locked(session, stack, journal, access, secrets, options, approval)
     # Reported after the result, never instead of it.
     result.unlock_errors = unlock_errors
     return result
 
 
 def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunPodAccess,
-                  secrets: Mapping[str, str], options: ApplyOptions, saved: Plan | None,
-                  confirm: Callable[[Plan], bool] | None, reviewed: str | None) -> ApplyResult:
+                  secrets: Mapping[str, str], options: ApplyOptions,
+                  approval: Approval) -> ApplyResult:
     client, log = access.client, session.log
+    saved, reviewed, confirm = approval.saved, approval.reviewed, approval.confirm
     # Waits report every pod's progress; off a terminal only its changes of phase.
     waits = WaitProgress(log, session.out.err_is_tty())
     result = ApplyResult(stack.name, converged=False)
@@ -186,7 +195,7 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
                        cloud=stock_cloud([stack]))
         catalog = seen.catalog if catalog is None else catalog
         plan = make_plan(stack, journal.doc, seen.pods, catalog, secrets,
-                         utcnow(session.clock), stock_cloud([stack]))
+                         session.now(), stock_cloud([stack]))
         if attempt == 1:
             result.fingerprint = plan.fingerprint
             result.unchanged = len(plan.unchanged)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.journal import own_state
 from gitops_runner.engine.session import Session
 from gitops_runner.plan import power
@@ -75,7 +74,7 @@ def plan_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
                 secrets: Mapping[str, str]) -> list[StackPlan]:
     states = [read_state(session, stack)[0] for stack in stacks]
     seen = observe(client, states=states, cloud=stock_cloud(stacks))
-    now = utcnow(session.clock)
+    now = session.now()
     return [StackPlan(stack, make_plan(stack, state, seen.pods, seen.catalog, secrets, now,
                                        seen.stock_cloud))
             for stack, state in zip(stacks, states, strict=True)]
@@ -85,7 +84,7 @@ def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient
                  secrets: Mapping[str, str]) -> list[StackDrift]:
     states = [read_state(session, stack)[0] for stack in stacks]
     seen = observe(client, with_catalog=False, states=states)
-    now = utcnow(session.clock)
+    now = session.now()
     out = []
     for stack, state in zip(stacks, states, strict=True):
         desired = desired_pods(stack)

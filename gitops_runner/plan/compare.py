@@ -96,7 +96,9 @@ def _env_reasons(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
         if isinstance(value, dict):
             if key not in current:
                 reasons.append(f"env.{key}: added {SENSITIVE}")
-            elif current[key] != secrets.get(value["secret"]):
+            elif value["secret"] in secrets and current[key] != secrets[value["secret"]]:
+                # Without the value (a plan job holds no deploy secret, CONTRACT §8)
+                # nothing is known to differ: no change, rather than a guess.
                 reasons.append(f"env.{key}: (sensitive value changed)")
         elif key not in current:
             reasons.append(f"env.{key}: added {_show(value)}")
