@@ -17,14 +17,13 @@ from gitops_runner.config.preview import preview_stack
 from gitops_runner.engine.apply import ApplyOptions, ApplyResult, apply_stack
 from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.destroy import destroy_stack
-from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.locked import locked
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.status import status_rows
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.observed import parse_pod
 from gitops_runner.plan.previews import LivePreview, live_previews
-from gitops_runner.state.base import LockInfo
 
 
 @dataclass
@@ -58,14 +57,13 @@ def destroy_preview(session: Session, base: Stack, number: int,
 
 def remove_state(session: Session, stack: Stack) -> bool:
     """Delete the stack's state document when it holds no pod. True if one was removed."""
-    store, locker = session.backend(stack)
-    info = LockInfo.new("destroy", stack.name, session.identity)
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log):
-        snapshot = store.read()
+    with locked(session, stack, "destroy") as flow:
+        snapshot = flow.store.read()
         if snapshot.doc is None or snapshot.token is None or snapshot.doc.pods:
             return False
-        store.delete(snapshot.token)
-        session.log(f"{stack.name}: state removed ({store.describe()})")
+        flow.fence.check_lease()
+        flow.store.delete(snapshot.token)
+        session.log(f"{stack.name}: state removed ({flow.store.describe()})")
         return True
 
 

@@ -6,17 +6,16 @@ status and their per-GPU utilisation.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.fence import Fence
-from gitops_runner.engine.journal import Journal, open_journal
-from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.journal import Journal
+from gitops_runner.engine.locked import locked
 from gitops_runner.engine.session import RunPodAccess, Session
+from gitops_runner.engine.writer import Writer
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import desired_pods
@@ -30,8 +29,7 @@ from gitops_runner.plan.schedule import (
     stamp,
 )
 from gitops_runner.runpod.client import RunPodClient
-from gitops_runner.runpod.errors import CapacityError, InvalidTransitionError, RunPodError
-from gitops_runner.state.base import LockInfo
+from gitops_runner.runpod.errors import CapacityError, RunPodError
 
 
 def no_free_gpu(pod_id: str, detail: str) -> str:
@@ -60,27 +58,23 @@ def schedule_stacks(session: Session, stacks: Sequence[Stack], access: RunPodAcc
 
 def schedule_stack(session: Session, stack: Stack, access: RunPodAccess, at: datetime,
                    start: Sequence[str] = ()) -> ScheduleResult:
-    store, locker = session.backend(stack)
-    info = LockInfo.new("schedule", stack.name, session.identity)
-    unlock_errors: list[str] = []
-    fence = Fence(session.clock, stack=stack.name)
     # A run whose lease is lost stops making changes (CONTRACT §7): the journal checks
-    # the fence before every state write, _act before every start or stop.
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log, session.clock,
-                   fence, unlock_errors):
-        journal = open_journal(store, stack, session.clock, fence=fence)
-        result = _schedule_locked(session, stack, journal, access, at, start)
+    # the fence before every state write, the writer before every start or stop.
+    with locked(session, stack, "schedule", unlock_errors=[]) as flow:
+        writer = Writer(access.client, flow.fence)
+        result = _schedule_locked(session, stack, flow.journal, access.client, writer, at,
+                                  start)
         if result.events:
-            journal.history(session.identity.actor, "schedule", "",
-                            "failed" if result.failed else "converged")
-    result.unlock_errors = unlock_errors  # after the result, never instead of it
+            flow.journal.history(session.identity.actor, "schedule", "",
+                                 "failed" if result.failed else "converged")
+    result.unlock_errors = flow.unlock_errors  # after the result, never instead of it
     return result
 
 
-def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: RunPodAccess,
-                     at: datetime, start: Sequence[str]) -> ScheduleResult:
+def _schedule_locked(session: Session, stack: Stack, journal: Journal, client: RunPodClient,
+                     writer: Writer, at: datetime, start: Sequence[str]) -> ScheduleResult:
     result = ScheduleResult(stack.name, stamp(at))
-    raw_pods = access.client.list_pods()
+    raw_pods = client.list_pods()
     by_id = {str(p.get("id")): p for p in raw_pods}
     desired = desired_pods(stack)
     ownership = ownership_of(stack, desired, raw_pods, journal.doc)
@@ -94,7 +88,7 @@ def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: R
         decision = decide(want.spec, record, obs, gpu_utilisation(by_id.get(obs.id, {})), at,
                           forced=want.logical in start)
         if decision.action is not None:
-            result.events.append(_act(session, journal, access.client, want.logical, obs.id,
+            result.events.append(_act(session, journal, writer, want.logical, obs.id,
                                       decision))
         elif decision.writes:
             _journal(journal, want.logical, decision, {})
@@ -104,17 +98,13 @@ def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: R
     return result
 
 
-def _act(session: Session, journal: Journal, client: RunPodClient, logical: str, pod_id: str,
+def _act(session: Session, journal: Journal, writer: Writer, logical: str, pod_id: str,
          decision: Decision) -> ScheduleEvent:
     action = decision.action or ""
     session.log(f"{logical}: {action} pod {pod_id}: {decision.reason}")
-    pod: dict[str, Any] | None = None
-    if journal.fence is not None:
-        journal.fence.check()  # raises: the lease is gone, nothing more is sent
     try:
-        # Already in the wanted state (409)? The goal is met.
-        with contextlib.suppress(InvalidTransitionError):
-            pod = client.pod_action(pod_id, action)
+        # Already in the wanted state (409, confirmed by a re-read)? The goal is met.
+        pod = writer.start(pod_id) if action == "start" else writer.stop(pod_id)
     except CapacityError as exc:
         message = no_free_gpu(pod_id, exc.detail or str(exc))
         session.log(f"{logical}: {message}")

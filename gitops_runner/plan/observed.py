@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NewType
 
-from gitops_runner.plan.identity import MARKER_POD, MARKER_SPEC, MARKER_STACK, sha256_of
+from gitops_runner.plan.identity import (
+    MARKER_LINEAGE,
+    MARKER_POD,
+    MARKER_SPEC,
+    MARKER_STACK,
+    sha256_of,
+)
 
 PodId = NewType("PodId", str)
 ALIVE = ("PROVISIONING", "STARTING", "RUNNING")
@@ -49,6 +55,11 @@ class ObservedPod:
     @property
     def spec_marker(self) -> str | None:
         return self.env.get(MARKER_SPEC)
+
+    @property
+    def lineage(self) -> str | None:
+        """The state lineage it was made under; None on pods from before the marker."""
+        return self.env.get(MARKER_LINEAGE)
 
 
 def _time(text: Any) -> datetime | None:
