@@ -25,11 +25,18 @@ LOOKUP_WAITS = (2.0, 4.0, 8.0)
 def plan(run: Run, stacks: list[Stack]) -> None:
     secrets = run.session.secret_values(stacks)
     with run.session.runpod(stacks) as access:
-        plans = [r.plan for r in plan_stacks(run.session, stacks, access.client, secrets)]
+        planned = plan_stacks(run.session, stacks, access.client, secrets)
     out = run.out
+    # One stack's broken state stops only that stack (CONTRACT §10): it is shown without a
+    # fingerprint, so its merge applies nothing, and the run fails.
+    plans = [r.plan for r in planned if r.plan is not None]
     sections = [gc.StackSection(p.stack, p.fingerprint,
                                 out.redact(gc.neutralise_markdown(render_markdown(p, access.sandbox))),
                                 brief=f"{len(p.actions)} change(s).") for p in plans]
+    failed = [r for r in planned if r.plan is None]
+    sections += [gc.StackSection(r.stack.name, None, out.redact(gc.neutralise_markdown(
+        f"### Stack `{r.stack.name}`\n\n**Not planned:** {r.error}\n")), brief="not planned.")
+        for r in failed]
     path = os.path.join(run.ctx.workspace or ".", PLAN_JSON)
     atomic_write(path, out.redact(render_plan_file(plans)).encode())
     violations = [v for p in plans for v in p.violations]
@@ -40,7 +47,7 @@ def plan(run: Run, stacks: list[Stack]) -> None:
                                    + (f", {len(violations)} guardrail violation(s)"
                                       if violations else "")})
     run.summary.extend(s.markdown for s in sections)
-    if violations:
+    if violations or failed:
         run.fail()
     _comment(run, sections)
     previews = action_preview.previews(run, stacks, lambda more: _comment(run, sections + more))

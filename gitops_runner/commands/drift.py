@@ -15,4 +15,6 @@ def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
     with session.runpod(stacks) as access:
         results = drift_stacks(session, stacks, access.client, secrets)
     session.out.report(render_drift(results, fmt))
+    if any(r.error for r in results):
+        return 1  # a stack that could not be checked (the others were: CONTRACT §10)
     return 2 if any(r.findings for r in results) else 0

@@ -54,10 +54,12 @@ def _volume(pod: ObservedPod | None) -> str:
     return f"{size} GB pod volume at {persistent.get('path') or '?'}"
 
 
-def destroy_targets(stack: Stack, doc: StateDoc, observed: Iterable[Mapping[str, Any]]
-                    ) -> Destroyed:
-    """What destroy terminates: pods state records and pods with this stack's (and this
-    state's lineage) markers; never unmanaged pods, another stack's or another state's."""
+def destroy_targets(stack: Stack, doc: StateDoc, observed: Iterable[Mapping[str, Any]],
+                    stored: bool = True) -> Destroyed:
+    """What destroy terminates: pods state records and pods with this stack's markers;
+    never unmanaged pods or another stack's, nor, when this state is `stored`, another
+    state's (lineage). With no state at all (lost, or never written) the markers alone
+    decide, as the listing shown before the question says."""
     pods: dict[str, ObservedPod] = {p.id: p for p in (parse_pod(raw) for raw in observed)
                                     if p.status != "TERMINATED"}
     names = {r.id: name for name, r in doc.pods.items()}
@@ -71,19 +73,23 @@ def destroy_targets(stack: Stack, doc: StateDoc, observed: Iterable[Mapping[str,
             why = "unmanaged since 'state rm'"
         elif pod is not None and pod.stack is not None and pod.stack != stack.name:
             why = "it carries another stack's markers"
-        elif pod is not None and pod.lineage not in (None, doc.lineage):
+        elif stored and pod is not None and pod.lineage not in (None, doc.lineage):
             why = f"it belongs to another state of this stack (lineage {pod.lineage})"
         if why:
             out.left_alone.append(f"{stack.name}: leaving pod {pod_id} alone: {why}")
             continue
         label = names.get(pod_id) or (pod.logical if pod and pod.logical else pod_id)
         out.targets.append(Target(pod_id, label, _volume(pod)))
+    if not stored and out.targets:
+        out.left_alone.append(f"{stack.name}: no state is stored for this stack, so its pods "
+                              "were found by their markers alone (any state's)")
     return out
 
 
 def preview_destroy(session: Session, stack: Stack, client: RunPodClient) -> Destroyed:
     """Read-only: what destroy would terminate now (shown before asking)."""
-    return destroy_targets(stack, read_state(session, stack)[0], client.list_pods())
+    doc, snapshot = read_state(session, stack)
+    return destroy_targets(stack, doc, client.list_pods(), snapshot.doc is not None)
 
 
 def run_destroy(session: Session, stack: Stack, access: RunPodAccess, parallelism: int = 8,
@@ -93,7 +99,7 @@ def run_destroy(session: Session, stack: Stack, access: RunPodAccess, parallelis
     with locked(session, stack, "destroy", unlock_errors=unlock_errors) as flow:
         journal = flow.journal
         doc = journal.doc
-        result = destroy_targets(stack, doc, access.client.list_pods())
+        result = destroy_targets(stack, doc, access.client.list_pods(), journal.existed)
         for line in result.left_alone:
             session.log(line)
         writer = Writer(access.client, flow.fence)

@@ -15,14 +15,17 @@ CONVERGED = "No drift: RunPod, state and the deploy file agree."
 def drift_json(results: Sequence[StackDrift]) -> dict[str, Any]:
     return {"format_version": REPORT_FORMAT_VERSION, "has_drift": any(r.findings for r in results),
             "stacks": [{"stack": r.stack.name, "findings": [f.to_json() for f in r.findings],
-                        "notes": list(r.notes)} for r in results]}
+                        "notes": list(r.notes), **({"error": r.error} if r.error else {})}
+                       for r in results]}
 
 
 def drift_text(results: Sequence[StackDrift]) -> str:
     lines = []
     for result in results:
         lines.append(f"Stack {result.stack.name}")
-        if not result.findings:
+        if result.error:
+            lines.append(f"  error: not checked: {result.error}")
+        elif not result.findings:
             lines.append(CONVERGED)
         for finding in result.findings:
             lines.append(f"  {finding.pod}: {finding.kind}")
@@ -35,7 +38,9 @@ def drift_markdown(results: Sequence[StackDrift]) -> str:
     out = []
     for result in results:
         out.append(f"### Stack `{result.stack.name}`\n")
-        if not result.findings:
+        if result.error:
+            out.append(f"**Error: not checked:** {result.error}\n")
+        elif not result.findings:
             out.append(CONVERGED + "\n")
         for finding in result.findings:
             out.append(f"- **{finding.pod}**: {finding.kind}")
