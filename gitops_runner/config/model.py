@@ -172,7 +172,3 @@ class Stack:
     @property
     def name(self) -> StackName:
         return StackName(f"{self.project}/{self.environment}")
-
-    def secret_names(self) -> set[str]:
-        return {v.name for p in self.pods for v in p.runtime.env.values()
-                if isinstance(v, SecretRef)}

@@ -98,7 +98,6 @@ def _closed(fork: bool) -> Decision:
 
 # -- previews (CONTRACT §12): the one thing a pull request may apply -----------------------
 PREVIEW_APPLY = frozenset({"opened", "synchronize", "labeled", "reopened"})
-PREVIEW_DESTROY = frozenset({"unlabeled", "closed"})
 
 
 @dataclass(frozen=True)
