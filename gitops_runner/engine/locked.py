@@ -22,6 +22,10 @@ from gitops_runner.engine.lock import held_lock
 from gitops_runner.engine.session import Session
 from gitops_runner.state.base import LockInfo, StateStore
 
+# In GitHub Actions a held lock is waited for (CONTRACT §7): a merge's apply that meets the
+# scheduled run's lock waits for it instead of failing.
+ACTIONS_LOCK_WAIT_SECONDS = 600
+
 
 @dataclass
 class Locked:
@@ -42,7 +46,10 @@ def locked(session: Session, stack: Stack, operation: str, *, lineage: str | Non
     info = LockInfo.new(operation, stack.name, session.identity)
     fence = Fence(session.clock, stack=stack.name, interrupt=session.cancel)
     errors = unlock_errors if unlock_errors is not None else []
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log, session.clock,
+    wait = stack.state.lock.wait_seconds
+    if wait is None:
+        wait = ACTIONS_LOCK_WAIT_SECONDS if session.in_actions else 0
+    with held_lock(locker, info, wait, session.log, session.clock,
                    fence, errors if unlock_errors is not None else None):
         journal = open_journal(store, stack, session.clock, lineage, fence)
         yield Locked(stack, store, fence, journal, errors)
