@@ -73,9 +73,9 @@ def _held(shared: Shared) -> None:
 def test_in_actions_a_held_lock_is_waited_for_by_default() -> None:
     shared = Shared()
     _held(shared)
-    with pytest.raises(LockHeldError):  # outside Actions: no wait unless wait_seconds
-        with locked(_session(shared), STACK, "apply"):
-            pass
+    # Outside Actions: no wait unless wait_seconds says so.
+    with pytest.raises(LockHeldError), locked(_session(shared), STACK, "apply"):
+        pass
     shared = Shared()
     _held(shared)
     session = _session(shared)
@@ -90,7 +90,7 @@ def test_a_state_of_another_stack_is_refused_and_the_lock_released() -> None:
     other = stack_from_yaml(PODS, project="team-b")
     with locked(_session(shared), other, "apply") as flow:
         flow.journal.update(lambda doc: doc)
-    with pytest.raises(GitopsError, match="holds the state of team-b/prod"):
-        with locked(_session(shared), STACK, "apply"):
-            pass
+    with pytest.raises(GitopsError, match="holds the state of team-b/prod"), \
+            locked(_session(shared), STACK, "apply"):
+        pass
     assert shared.holder is None
