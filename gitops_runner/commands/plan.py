@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from gitops_runner.engine.observe import plan_stacks
 from gitops_runner.engine.session import Session
 from gitops_runner.fsutil import atomic_write
-from gitops_runner.plan.planfile import PLAN_FORMAT_VERSION, plan_to_json, render_plan_file
+from gitops_runner.plan.planfile import render_plan_file
 from gitops_runner.report.plan import render_plans
 
 
@@ -25,10 +25,9 @@ def run(session: Session, configs: Sequence[str], fmt: str = "text",
     errors = {r.stack.name: r.error for r in planned if r.plan is None}
     report = render_plans(plans, fmt, out.color, access.sandbox)
     if fmt == "json" and errors:
-        report = json.dumps({"format_version": PLAN_FORMAT_VERSION,
-                             "plans": [plan_to_json(p) for p in plans],
-                             "errors": [{"stack": name, "message": text}
-                                        for name, text in errors.items()]}, indent=2) + "\n"
+        report = json.dumps({**json.loads(report), "errors": [
+            {"stack": name, "message": text} for name, text in errors.items()]},
+            indent=2) + "\n"
     elif errors:
         report += "".join(f"\nStack {name}: NOT planned: {text}\n" for name, text in errors.items())
     out.report(report, end="")

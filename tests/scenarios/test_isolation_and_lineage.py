@@ -62,7 +62,7 @@ def test_one_broken_state_does_not_stop_the_other_stacks(repo: Path,
     if "json" in command:
         report = json.loads(result.out)
         if command[0] == "plan":
-            assert [p["stack"]["project"] for p in report["plans"]] == ["beta"]
+            assert [p["stack"]["project"] for p in report["stacks"]] == ["beta"]
             assert [e["stack"] for e in report["errors"]] == ["alpha/prod"]
         else:
             by_stack = {s["stack"]: s for s in report["stacks"]}
