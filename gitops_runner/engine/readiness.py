@@ -46,6 +46,25 @@ def health_ok(session: requests.Session, url: str) -> tuple[bool, str]:
     return 200 <= resp.status_code < 300, f"HTTP {resp.status_code}"
 
 
+def model_listed(session: requests.Session, base: str, health: HealthCheck,
+                 secrets: Mapping[str, str]) -> tuple[bool, str]:
+    """A model pod's default check, after /health: GET /v1/models lists the served name
+    (CONTRACT §4), sending the model's API key (never RunPod's)."""
+    headers = {}
+    if health.api_key is not None and secrets.get(health.api_key.name):
+        headers["Authorization"] = f"Bearer {secrets[health.api_key.name]}"
+    try:
+        resp = session.get(base + "/v1/models", timeout=10, allow_redirects=False,
+                           headers=headers)
+        listed = [str(m.get("id")) for m in resp.json().get("data", [])] \
+            if resp.status_code == 200 else []
+    except (requests.RequestException, ValueError, AttributeError) as exc:
+        return False, f"/v1/models: {type(exc).__name__}"
+    if health.served_model in listed:
+        return True, f"HTTP 200, /v1/models lists {health.served_model}"
+    return False, f"/v1/models: HTTP {resp.status_code}, {health.served_model} not listed yet"
+
+
 # RunPod's reads lag its writes (RUNPOD.md): a pod may be missing from GET/list for a
 # while after create, and report a stale EXITED just after a start or update.
 APPEAR_GRACE = 60.0
@@ -75,6 +94,7 @@ class _Checks:
     expect_ports: bool
     restarts: bool
     before: ObservedPod | None
+    secrets: Mapping[str, str]
     session: requests.Session = field(default_factory=requests.Session)
     last_health: float = -1e9
     said: str = "not checked yet"
@@ -98,8 +118,10 @@ class _Checks:
         # RunPod is polled every `poll`; the pod itself every interval_seconds.
         if elapsed - self.last_health >= health.interval_seconds:
             self.last_health = elapsed
-            ok, self.said = health_ok(self.session, proxy_url(
-                self.proxy_template, self.pod_id, health.port) + health.path)
+            base = proxy_url(self.proxy_template, self.pod_id, health.port)
+            ok, self.said = health_ok(self.session, base + health.path)
+            if ok and health.served_model is not None:
+                ok, self.said = model_listed(self.session, base, health, self.secrets)
             if ok:
                 return Readiness(True, status, f"healthy ({self.said})", pod.cost)
         return f"RUNNING, health check {health.path}: {self.said}"
@@ -111,7 +133,8 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
                clock: Clock | None = None,
                cancel: threading.Event | None = None,
                watcher: PodWatcher | None = None,
-               restarts: bool = False, before: ObservedPod | None = None) -> Readiness:
+               restarts: bool = False, before: ObservedPod | None = None,
+               secrets: Mapping[str, str] | None = None) -> Readiness:
     """Poll until ready or the timeout (counted from `started`, the request time) passes.
 
     With a watcher, every waiting pod shares one pod list per round. `restarts`: the
@@ -130,7 +153,8 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
         except NotFoundError:
             return None
 
-    checks = _Checks(pod_id, health, proxy_template, expect_ports, restarts, before)
+    checks = _Checks(pod_id, health, proxy_template, expect_ports, restarts, before,
+                     secrets or {})
     last, last_print, status = "", -1e9, "UNKNOWN"
     step = min(FIRST_POLL, poll)
     while True:

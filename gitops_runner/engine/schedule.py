@@ -14,11 +14,18 @@ from typing import Any
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.locked import locked
+from gitops_runner.engine.no_gpu import (
+    no_free_gpu,
+    recreate,
+    stop_zero_gpu,
+    wants_recreate,
+    zero_gpus,
+)
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.writer import Writer
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import ownership_of
-from gitops_runner.plan.desired import desired_pods
+from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.schedule import (
     KEEP,
     Decision,
@@ -28,14 +35,7 @@ from gitops_runner.plan.schedule import (
     gpu_utilisation,
     stamp,
 )
-from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import CapacityError, RunPodError
-
-
-def no_free_gpu(pod_id: str, detail: str) -> str:
-    return (f"pod {pod_id} cannot start: its host has no free GPU ({detail}). A stopped pod "
-            "resumes only on its own host; try again later, or terminate it on RunPod and run "
-            "apply, which creates it elsewhere (its volume is lost)")
 
 
 def schedule_stacks(session: Session, stacks: Sequence[Stack], access: RunPodAccess,
@@ -62,8 +62,7 @@ def schedule_stack(session: Session, stack: Stack, access: RunPodAccess, at: dat
     # the fence before every state write, the writer before every start or stop.
     with locked(session, stack, "schedule", unlock_errors=[]) as flow:
         writer = Writer(access.client, flow.fence)
-        result = _schedule_locked(session, stack, flow.journal, access.client, writer, at,
-                                  start)
+        result = _schedule_locked(session, stack, flow.journal, access, writer, at, start)
         if result.events:
             flow.journal.history(session.identity.actor, "schedule", "",
                                  "failed" if result.failed else "converged")
@@ -71,10 +70,10 @@ def schedule_stack(session: Session, stack: Stack, access: RunPodAccess, at: dat
     return result
 
 
-def _schedule_locked(session: Session, stack: Stack, journal: Journal, client: RunPodClient,
+def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: RunPodAccess,
                      writer: Writer, at: datetime, start: Sequence[str]) -> ScheduleResult:
     result = ScheduleResult(stack.name, stamp(at))
-    raw_pods = client.list_pods()
+    raw_pods = access.client.list_pods()
     by_id = {str(p.get("id")): p for p in raw_pods}
     desired = desired_pods(stack)
     ownership = ownership_of(stack, desired, raw_pods, journal.doc)
@@ -88,7 +87,7 @@ def _schedule_locked(session: Session, stack: Stack, journal: Journal, client: R
         decision = decide(want.spec, record, obs, gpu_utilisation(by_id.get(obs.id, {})), at,
                           forced=want.logical in start)
         if decision.action is not None:
-            result.events.append(_act(session, journal, writer, want.logical, obs.id,
+            result.events.append(_act(session, journal, access, writer, want, obs.id,
                                       decision))
         elif decision.writes:
             _journal(journal, want.logical, decision, {})
@@ -98,24 +97,37 @@ def _schedule_locked(session: Session, stack: Stack, journal: Journal, client: R
     return result
 
 
-def _act(session: Session, journal: Journal, writer: Writer, logical: str, pod_id: str,
-         decision: Decision) -> ScheduleEvent:
-    action = decision.action or ""
+def _act(session: Session, journal: Journal, access: RunPodAccess, writer: Writer,
+         want: DesiredPod, pod_id: str, decision: Decision) -> ScheduleEvent:
+    action, logical = decision.action or "", want.logical
     session.log(f"{logical}: {action} pod {pod_id}: {decision.reason}")
     try:
-        # Already in the wanted state (409, confirmed by a re-read)? The goal is met.
+        # A 409 is "already there" only when a re-read shows it; a locked pod's is not.
         pod = writer.start(pod_id) if action == "start" else writer.stop(pod_id)
     except CapacityError as exc:
-        message = no_free_gpu(pod_id, exc.detail or str(exc))
-        session.log(f"{logical}: {message}")
-        return ScheduleEvent(logical, action, decision.reason, ok=False, detail=message)
+        return _no_gpu(session, journal, access, want, pod_id, decision,
+                       no_free_gpu(pod_id, exc.detail or str(exc)))
     except RunPodError as exc:
         session.log(f"{logical}: {action} failed: {exc}")
         return ScheduleEvent(logical, action, decision.reason, ok=False, detail=str(exc))
+    if action == "start" and zero_gpus(pod):
+        return _no_gpu(session, journal, access, want, pod_id, decision,
+                       stop_zero_gpu(writer, pod_id))
     cost = 0.0 if action == "stop" else float((pod or {}).get("cost") or 0.0)
     _journal(journal, logical, decision, {"cost": cost})
     return ScheduleEvent(logical, action, decision.reason,
                          detail=f"{action} requested for pod {pod_id}")
+
+
+def _no_gpu(session: Session, journal: Journal, access: RunPodAccess, want: DesiredPod,
+            pod_id: str, decision: Decision, why: str) -> ScheduleEvent:
+    """The start found no GPU: reported, or the pod recreated (CONTRACT §11)."""
+    if wants_recreate(want):
+        ok, detail = recreate(session, journal, access, journal.doc.stack, want, pod_id, why)
+        return ScheduleEvent(want.logical, "recreate", decision.reason, ok=ok, detail=detail)
+    session.log(f"{want.logical}: {why}")
+    return ScheduleEvent(want.logical, decision.action or "", decision.reason, ok=False,
+                         detail=why)
 
 
 def _journal(journal: Journal, logical: str, decision: Decision,

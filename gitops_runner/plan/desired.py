@@ -36,6 +36,11 @@ class DesiredPod:
     public_body: Mapping[str, Any]
     spec_hash: str
 
+    @property
+    def secret_env(self) -> dict[str, str]:
+        """env key -> secret name (the schedule's recreate needs their values)."""
+        return {k: v["secret"] for k, v in self.public_body["env"].items() if isinstance(v, dict)}
+
 
 def args_string(spec: PodSpec) -> str:
     args = spec.runtime.args
@@ -47,7 +52,8 @@ def args_string(spec: PodSpec) -> str:
 
 
 def _public_body(stack: Stack, spec: PodSpec, logical: str) -> dict[str, Any]:
-    env: dict[str, Any] = dict(model_env(spec))
+    env: dict[str, Any] = {k: {"secret": v.name} if isinstance(v, SecretRef) else v
+                           for k, v in model_env(spec).items()}
     for key, value in spec.runtime.env.items():
         env[key] = {"secret": value.name} if isinstance(value, SecretRef) else value
     env.update(marker_env(stack.name, logical, dict(spec.tags)))
