@@ -15,7 +15,7 @@ from gitops_runner.engine.executor import Executor, Outcome
 from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.locked import locked
-from gitops_runner.engine.observe import observe
+from gitops_runner.engine.observe import observe, stock_cloud
 from gitops_runner.engine.progress import WaitProgress
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.watch import PodWatcher
@@ -249,10 +249,11 @@ def _apply_locked(run: _Run, saved: Plan | None, confirm: Callable[[Plan], bool]
     for attempt in range(1, run.options.max_attempts + 2):
         if run.fence.lost:
             break
-        seen = observe(client, with_catalog=catalog is None, states=[journal.doc])
+        seen = observe(client, with_catalog=catalog is None, states=[journal.doc],
+                       cloud=stock_cloud([stack]))
         catalog = seen.catalog if catalog is None else catalog
         plan = make_plan(stack, journal.doc, seen.pods, catalog, run.secrets,
-                         utcnow(session.clock))
+                         utcnow(session.clock), stock_cloud([stack]))
         if attempt == 1:
             run.first_look(plan, saved, reviewed)
         if not run.may_go_on(plan, attempt, confirm):

@@ -204,7 +204,7 @@ class Executor:
         self.writer.stop(pod_id)  # a locked pod raises: nothing is journaled
         if record is None or record.id != pod_id:
             self._record(want, self.client.get_pod(pod_id), healthy=True)
-        self.journal.edit_pod(want.logical, cost=0.0, idle_since=None)
+        self.journal.edit_pod(want.logical, cost=0.0, idle_since=None, idle_samples=())
         return f"stopped pod {pod_id}", None
 
     # -- helpers ---------------------------------------------------------------------

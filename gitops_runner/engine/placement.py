@@ -8,14 +8,17 @@ for by its markers, several times, with a delay (CONTRACT §10).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.engine.writer import Writer
+from gitops_runner.plan.catalog import GpuCatalog
 from gitops_runner.plan.desired import DesiredPod, create_body
 from gitops_runner.plan.observed import parse_pod
+from gitops_runner.plan.placement import any_stock
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
+    CandidateRejectedError,
     CapacityError,
     CreateOutcomeUnknownError,
     ForbiddenError,
@@ -47,6 +50,8 @@ class Placement:
     known: Callable[[], set[str]]  # pod ids state records: never a lost create of ours
     lineage: str | None = None  # the state's: every create carries it (CONTRACT §5)
     lookup_delays: tuple[float, ...] = LOOKUP_DELAYS
+    # The catalog's stock by (cloud, GPU count), read once per run when needed.
+    stock_seen: dict[tuple[str, int], GpuCatalog] = field(default_factory=dict)
 
     def place(self, want: DesiredPod) -> dict[str, Any]:
         """Create on the first candidate that takes it: GPU types in order x data centers.
@@ -71,8 +76,23 @@ class Placement:
                 if gpu != want.candidates[0]:
                     self.log(f"{want.logical}: placed on fallback GPU {gpu}")
                 return pod
-        error = placement_error(want.logical, attempts)
+        ambiguous = any(isinstance(e, CandidateRejectedError) for _, e in attempts)
+        error = placement_error(want.logical, attempts,
+                                no_stock=ambiguous and not self._stock_now(want))
         raise ActionFailed(str(error), retry=error.retryable)
+
+    def _stock_now(self, want: DesiredPod) -> bool:
+        """Whether RunPod's catalog shows stock for any candidate: read once per run and
+        cloud/count (only when a refusal's wording does not say capacity) to tell stock
+        from a bad request. A failed read says nothing either way."""
+        key = (str(want.public_body["cloud"]), int(want.public_body["gpu"]["count"]))
+        if key not in self.stock_seen:
+            try:
+                raw = self.reads.list_gpu_types(availability=True, cloud=key[0], count=key[1])
+            except RunPodError:
+                return True
+            self.stock_seen[key] = GpuCatalog.from_raw(raw, key[0])
+        return any_stock(want, self.stock_seen[key])
 
     def _create_once(self, want: DesiredPod, body: dict[str, Any]) -> dict[str, Any]:
         for _ in range(3):
