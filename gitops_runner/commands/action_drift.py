@@ -53,6 +53,8 @@ def drift(run: Run, stacks: list[Stack]) -> None:
         _sync_issues(run, results)
     if drifted:
         run.fail(2)
+    if any(r.error for r in results):
+        run.fail()  # a stack that could not be checked; the others were (CONTRACT §10)
 
 
 def _sync_issues(run: Run, results: list[StackDrift]) -> None:

@@ -29,11 +29,18 @@ def plan(run: Run, stacks: list[Stack]) -> None:
     # deploy secrets; secret-backed env shows as (sensitive), and the apply checks them.
     secrets = run.session.secret_values(stacks, required=False)
     with run.session.runpod(stacks) as access:
-        plans = [r.plan for r in plan_stacks(run.session, stacks, access.client, secrets)]
+        planned = plan_stacks(run.session, stacks, access.client, secrets)
     out = run.out
+    # One stack's broken state stops only that stack (CONTRACT §10): it is shown without a
+    # fingerprint, so its merge applies nothing, and the run fails.
+    plans = [r.plan for r in planned if r.plan is not None]
     sections = [rc.StackSection(p.stack, p.fingerprint,
                                 out.redact(report.plan_section(render_markdown(p, access.sandbox))),
                                 brief=out.redact(report.plan_brief(p))) for p in plans]
+    failed = [r for r in planned if r.plan is None]
+    sections += [rc.StackSection(r.stack.name, None,
+                                 out.redact(report.not_planned(r.stack.name, r.error or "")),
+                                 brief="not planned.") for r in failed]
     path = os.path.join(run.ctx.workspace or ".", PLAN_JSON)
     atomic_write(path, out.redact(render_plan_file(plans)).encode())
     violations = [v for p in plans for v in p.violations]
@@ -42,7 +49,7 @@ def plan(run: Run, stacks: list[Stack]) -> None:
                         "summary": report.plan_summary(sum(len(p.actions) for p in plans),
                                                        len(plans), len(violations))})
     run.summary.extend(s.markdown for s in sections)
-    if violations:
+    if violations or failed:
         run.fail()
     _comment(run, sections)
     previews = action_preview.previews(run, stacks, lambda more: _comment(run, sections + more))

@@ -17,4 +17,6 @@ def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
         results = drift_stacks(session, stacks, access.client, secrets)
         orphans = orphaned_previews(stacks, access)
     session.out.report(render_drift(results, fmt, orphans))
+    if any(r.error for r in results):
+        return 1  # a stack that could not be checked (the others were: CONTRACT §10)
     return 2 if has_drift(results, orphans) else 0

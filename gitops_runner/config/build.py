@@ -130,10 +130,10 @@ def _state(raw: dict[str, Any], file: str) -> StateSettings:
     backend = raw.get("backend", "local")
     lock_raw = raw.get("lock", {})
     if backend == "local":
-        lock = LockSettings("file", None, lock_raw.get("wait_seconds", 0))
+        lock = LockSettings("file", None, lock_raw.get("wait_seconds"))
     else:
         lock = LockSettings(lock_raw.get("backend", "dynamodb" if "table" in lock_raw else "s3"),
-                            lock_raw.get("table"), lock_raw.get("wait_seconds", 0))
+                            lock_raw.get("table"), lock_raw.get("wait_seconds"))
     base = os.path.dirname(os.path.abspath(file))
     path = raw.get("path", DEFAULT_LOCAL_DIR)
     return StateSettings(

@@ -128,7 +128,8 @@ class PodSpec:
 class LockSettings:
     backend: str  # dynamodb | s3 | none | file
     table: str | None = None
-    wait_seconds: int = 0
+    # None: not set in the file (0 s, or 600 s in GitHub Actions: CONTRACT §7).
+    wait_seconds: int | None = None
 
 
 @dataclass(frozen=True)

@@ -17,17 +17,18 @@ from gitops_runner.config.model import Stack
 from gitops_runner.config.preview import preview_stack
 from gitops_runner.engine.apply import ApplyOptions, ApplyResult, apply_stack
 from gitops_runner.engine.destroy import destroy_stack
-from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.fence import Fence
+from gitops_runner.engine.locked import locked
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.status import status_rows
+from gitops_runner.engine.writer import Writer
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.observed import parse_pod
 from gitops_runner.plan.preview_policy import policy_violations
 from gitops_runner.plan.previews import LivePreview, live_previews, orphans_of
 from gitops_runner.plan.schedule import stamp
-from gitops_runner.runpod.errors import NotFoundError, RunPodError
-from gitops_runner.state.base import LockInfo
+from gitops_runner.runpod.errors import RunPodError
 
 
 @dataclass
@@ -73,14 +74,13 @@ def destroy_preview(session: Session, base: Stack, number: int,
 
 def remove_state(session: Session, stack: Stack) -> bool:
     """Delete the stack's state document when it holds no pod. True if one was removed."""
-    store, locker = session.backend(stack)
-    info = LockInfo.new("destroy", stack.name, session.identity)
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log):
-        snapshot = store.read()
+    with locked(session, stack, "destroy") as flow:
+        snapshot = flow.store.read()
         if snapshot.doc is None or snapshot.token is None or snapshot.doc.pods:
             return False
-        store.delete(snapshot.token)
-        session.log(f"{stack.name}: state removed ({store.describe()})")
+        flow.fence.check_lease()
+        flow.store.delete(snapshot.token)
+        session.log(f"{stack.name}: state removed ({flow.store.describe()})")
         return True
 
 
@@ -144,14 +144,15 @@ def destroy_live(session: Session, live: LivePreview, access: RunPodAccess,
 
 def terminate_pods(session: Session, access: RunPodAccess,
                    pod_ids: Sequence[str]) -> tuple[int, list[str]]:
+    """Orphaned preview pods no state records: no stack lock to hold, so the writer's
+    fence is one that never expires (session.cancel still stops it)."""
     count, failures = 0, []
+    writer = Writer(access.client, Fence(session.clock, interrupt=session.cancel))
     for pod_id in pod_ids:
         try:
-            access.client.delete_pod(pod_id)
-            session.log(f"terminated pod {pod_id}")
-            count += 1
-        except NotFoundError:
-            pass  # already gone: the goal is met
+            if writer.delete(pod_id):  # False: already gone, the goal is met
+                session.log(f"terminated pod {pod_id}")
+                count += 1
         except RunPodError as exc:
             failures.append(f"{pod_id}: {exc}")
     return count, failures

@@ -12,19 +12,18 @@ from datetime import datetime
 from typing import Any
 
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.fence import Fence
-from gitops_runner.engine.journal import Journal, open_journal
-from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.journal import Journal
+from gitops_runner.engine.locked import locked
 from gitops_runner.engine.no_gpu import (
     no_free_gpu,
     recreate,
-    refused_transition,
     stop_zero_gpu,
     wants_recreate,
     zero_gpus,
 )
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import RunPodAccess, Session
+from gitops_runner.engine.writer import Writer
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import DesiredPod, desired_pods
@@ -41,8 +40,7 @@ from gitops_runner.plan.schedule import (
     stamp,
 )
 from gitops_runner.plan.statefile import StateDoc
-from gitops_runner.runpod.errors import CapacityError, InvalidTransitionError, RunPodError
-from gitops_runner.state.base import LockInfo
+from gitops_runner.runpod.errors import CapacityError, RunPodError
 
 
 @dataclass(frozen=True)
@@ -76,20 +74,15 @@ def schedule_stacks(session: Session, stacks: Sequence[Stack], access: RunPodAcc
 
 def schedule_stack(session: Session, stack: Stack, access: RunPodAccess, at: datetime,
                    start: Sequence[str] = ()) -> ScheduleResult:
-    store, locker = session.backend(stack)
-    info = LockInfo.new("schedule", stack.name, session.identity)
-    unlock_errors: list[str] = []
-    fence = Fence(session.clock, stack=stack.name)
     # A run whose lease is lost stops making changes (CONTRACT §7): the journal checks
-    # the fence before every state write, _act before every start or stop.
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log, session.clock,
-                   fence, unlock_errors):
-        journal = open_journal(store, stack, session.clock, fence=fence)
-        result = _schedule_locked(session, stack, journal, access, at, start)
+    # the fence before every state write, the writer before every start or stop.
+    with locked(session, stack, "schedule", unlock_errors=[]) as flow:
+        writer = Writer(access.client, flow.fence)
+        result = _schedule_locked(session, stack, flow.journal, access, writer, at, start)
         if result.events:
-            journal.history(session.identity.actor, "schedule", "",
-                            "failed" if result.failed else "converged")
-    result.unlock_errors = unlock_errors  # after the result, never instead of it
+            flow.journal.history(session.identity.actor, "schedule", "",
+                                 "failed" if result.failed else "converged")
+    result.unlock_errors = flow.unlock_errors  # after the result, never instead of it
     return result
 
 
@@ -115,12 +108,13 @@ def planned(stack: Stack, doc: StateDoc, raw_pods: list[dict[str, Any]], at: dat
 
 
 def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: RunPodAccess,
-                     at: datetime, start: Sequence[str]) -> ScheduleResult:
+                     writer: Writer, at: datetime, start: Sequence[str]) -> ScheduleResult:
     result = ScheduleResult(stack.name, stamp(at))
     for p in planned(stack, journal.doc, access.client.list_pods(), at, start):
         logical, decision = p.want.logical, p.decision
         if decision.action is not None:
-            result.events.append(_act(session, journal, access, p.want, p.pod_id, decision))
+            result.events.append(_act(session, journal, access, writer, p.want, p.pod_id,
+                                      decision))
         elif decision.writes:
             _journal(journal, logical, decision, {})
         current = journal.doc.pods.get(logical)
@@ -166,22 +160,13 @@ def rehearse_stacks(session: Session, stacks: Sequence[Stack], access: RunPodAcc
     return results
 
 
-def _act(session: Session, journal: Journal, access: RunPodAccess, want: DesiredPod,
-         pod_id: str, decision: Decision) -> ScheduleEvent:
-    action, logical, client = decision.action or "", want.logical, access.client
+def _act(session: Session, journal: Journal, access: RunPodAccess, writer: Writer,
+         want: DesiredPod, pod_id: str, decision: Decision) -> ScheduleEvent:
+    action, logical = decision.action or "", want.logical
     session.log(f"{logical}: {action} pod {pod_id}: {decision.reason}")
-    pod: dict[str, Any] | None = None
-    if journal.fence is not None:
-        journal.fence.check()  # raises: the lease is gone, nothing more is sent
     try:
-        try:
-            pod = client.pod_action(pod_id, action)
-        except InvalidTransitionError as exc:
-            # 409: already in the wanted state (the goal is met), or locked (it is not).
-            refused = refused_transition(client, pod_id, action, exc)
-            if refused:
-                session.log(f"{logical}: {refused}")
-                return ScheduleEvent(logical, action, decision.reason, ok=False, detail=refused)
+        # A 409 is "already there" only when a re-read shows it; a locked pod's is not.
+        pod = writer.start(pod_id) if action == "start" else writer.stop(pod_id)
     except CapacityError as exc:
         return _no_gpu(session, journal, access, want, pod_id, decision,
                        no_free_gpu(pod_id, exc.detail or str(exc)))
@@ -190,7 +175,7 @@ def _act(session: Session, journal: Journal, access: RunPodAccess, want: Desired
         return ScheduleEvent(logical, action, decision.reason, ok=False, detail=str(exc))
     if action == "start" and zero_gpus(pod):
         return _no_gpu(session, journal, access, want, pod_id, decision,
-                       stop_zero_gpu(access, pod_id))
+                       stop_zero_gpu(writer, pod_id))
     cost = 0.0 if action == "stop" else float((pod or {}).get("cost") or 0.0)
     _journal(journal, logical, decision, {"cost": cost})
     return ScheduleEvent(logical, action, decision.reason,

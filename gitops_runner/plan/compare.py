@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.plan.desired import DesiredPod
-from gitops_runner.plan.identity import MARKER_PREFIX, MARKER_SPEC, is_platform_env
+from gitops_runner.plan.identity import (
+    MARKER_LINEAGE,
+    MARKER_PREFIX,
+    MARKER_SPEC,
+    is_platform_env,
+)
 from gitops_runner.plan.observed import ObservedPod
 
 SENSITIVE = "(sensitive)"
@@ -87,7 +92,7 @@ def _env_reasons(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
     reasons = []
     desired = want.public_body["env"]
     current = {k: v for k, v in obs.env.items()
-               if k != MARKER_SPEC and not injected(k, desired, applied_env)}
+               if k not in (MARKER_SPEC, MARKER_LINEAGE) and not injected(k, desired, applied_env)}
     for key in sorted(set(current) | set(desired)):
         if key not in desired:
             reasons.append(f"env.{key}: removed")

@@ -237,6 +237,12 @@ def drift(results: Sequence[StackDrift], orphans: Sequence[LivePreview] = ()) ->
     return safe(drift_markdown(results, orphans))
 
 
+def not_planned(stack: str, error: str) -> str:
+    """A stack whose state could not be read: shown without a fingerprint, so its merge
+    applies nothing (CONTRACT §10)."""
+    return safe(f"### Stack `{stack}`\n\n**Not planned:** {error}\n")
+
+
 def plan_brief(plan: Plan) -> str:
     """A stack's plan when the comment is too long for it: the counts, and every pod it
     terminates (a delete, or a replace that drops the old pod and its volume), so a

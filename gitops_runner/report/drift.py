@@ -29,7 +29,8 @@ def drift_json(results: Sequence[StackDrift],
                orphans: Sequence[LivePreview] = ()) -> dict[str, Any]:
     return {"format_version": REPORT_FORMAT_VERSION, "has_drift": has_drift(results, orphans),
             "stacks": [{"stack": r.stack.name, "findings": [f.to_json() for f in r.findings],
-                        "notes": list(r.notes)} for r in results],
+                        "notes": list(r.notes), **({"error": r.error} if r.error else {})}
+                       for r in results],
             "orphaned_previews": [{"preview": p.name, "pull_request": p.number,
                                    "pods": [pod.id for pod in p.pods], "cost_per_hour": p.cost,
                                    "expires_at": p.expires_at.isoformat()
@@ -40,7 +41,9 @@ def drift_text(results: Sequence[StackDrift], orphans: Sequence[LivePreview] = (
     lines = [_orphan_line(p) for p in orphans]
     for result in results:
         lines.append(f"Stack {result.stack.name}")
-        if not result.findings:
+        if result.error:
+            lines.append(f"  error: not checked: {result.error}")
+        elif not result.findings:
             lines.append(CONVERGED)
         for finding in result.findings:
             lines.append(f"  {finding.pod}: {finding.kind}")
@@ -53,7 +56,9 @@ def drift_markdown(results: Sequence[StackDrift], orphans: Sequence[LivePreview]
     out = [f"- :warning: {_orphan_line(p)}" for p in orphans] + ([""] if orphans else [])
     for result in results:
         out.append(f"### Stack `{result.stack.name}`\n")
-        if not result.findings:
+        if result.error:
+            out.append(f"**Error: not checked:** {result.error}\n")
+        elif not result.findings:
             out.append(CONVERGED + "\n")
         for finding in result.findings:
             out.append(f"- **{finding.pod}**: {finding.kind}")
