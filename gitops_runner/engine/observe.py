@@ -9,15 +9,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.journal import own_state
 from gitops_runner.engine.session import Session
+from gitops_runner.errors import GitopsError
 from gitops_runner.plan import power
 from gitops_runner.plan.build import make_plan, ownership_of
 from gitops_runner.plan.compare import mounts_unknown
 from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.drift import StackDrift, find_drift, stack_findings
 from gitops_runner.plan.model import Plan
+from gitops_runner.plan.observed import lineage_warnings
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError, TransientError
@@ -88,29 +89,50 @@ def read_state(session: Session, stack: Stack) -> tuple[StateDoc, Snapshot]:
 @dataclass(frozen=True)
 class StackPlan:
     stack: Stack
-    plan: Plan
+    plan: Plan | None  # None when the stack could not be planned
+    error: str = ""  # why not (its state unreadable, of another stack, ...)
+
+
+def _states(session: Session, stacks: Sequence[Stack]) -> list[StateDoc | str]:
+    """Each stack's state, or why it cannot be read: one stack's broken state stops only
+    that stack, never the plan or drift of the others (CONTRACT §10)."""
+    out: list[StateDoc | str] = []
+    for stack in stacks:
+        try:
+            out.append(read_state(session, stack)[0])
+        except GitopsError as exc:
+            session.log(f"error: {stack.name}: {exc}")
+            out.append(str(exc))
+    return out
 
 
 def plan_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
                 secrets: Mapping[str, str]) -> list[StackPlan]:
-    states = [read_state(session, stack)[0] for stack in stacks]
-    seen = observe(client, states=states, cloud=stock_cloud(stacks))
-    now = utcnow(session.clock)
+    states = _states(session, stacks)
+    seen = observe(client, states=[s for s in states if isinstance(s, StateDoc)],
+                   cloud=stock_cloud(stacks))
+    now = session.now()
     return [StackPlan(stack, make_plan(stack, state, seen.pods, seen.catalog, secrets, now,
                                        seen.stock_cloud))
+            if isinstance(state, StateDoc) else StackPlan(stack, None, state)
             for stack, state in zip(stacks, states, strict=True)]
 
 
 def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
                  secrets: Mapping[str, str]) -> list[StackDrift]:
-    states = [read_state(session, stack)[0] for stack in stacks]
-    seen = observe(client, with_catalog=False, states=states)
-    now = utcnow(session.clock)
+    states = _states(session, stacks)
+    seen = observe(client, with_catalog=False,
+                   states=[s for s in states if isinstance(s, StateDoc)])
+    now = session.now()
     out = []
     for stack, state in zip(stacks, states, strict=True):
+        if not isinstance(state, StateDoc):
+            out.append(StackDrift(stack, [], error=state))
+            continue
         desired = desired_pods(stack)
         ownership = ownership_of(stack, desired, seen.pods, state)
         findings = find_drift(desired, state, ownership, secrets, now,
                               stack.guardrails.ttl_hours) + stack_findings(stack, state)
-        out.append(StackDrift(stack, findings, power.notes(desired, state, ownership.ours)))
+        out.append(StackDrift(stack, findings, power.notes(desired, state, ownership.ours)
+                              + lineage_warnings(ownership)))
     return out

@@ -12,7 +12,12 @@ from typing import Any
 
 from gitops_runner.plan.changes import SENSITIVE, FieldChange
 from gitops_runner.plan.desired import DesiredPod
-from gitops_runner.plan.identity import MARKER_PREFIX, MARKER_SPEC, is_platform_env
+from gitops_runner.plan.identity import (
+    MARKER_LINEAGE,
+    MARKER_PREFIX,
+    MARKER_SPEC,
+    is_platform_env,
+)
 from gitops_runner.plan.observed import ObservedPod
 
 __all__ = ["SENSITIVE", "Differences", "compare", "mounts_unknown", "spec_changes"]
@@ -86,7 +91,7 @@ def _env_changes(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
     out = []
     desired = want.public_body["env"]
     current = {k: v for k, v in obs.env.items()
-               if k != MARKER_SPEC and not injected(k, desired, applied_env)}
+               if k not in (MARKER_SPEC, MARKER_LINEAGE) and not injected(k, desired, applied_env)}
     for key in sorted(set(current) | set(desired)):
         name = f"env.{key}"
         shown = current.get(key) if key in was_plain else SENSITIVE
@@ -97,7 +102,9 @@ def _env_changes(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
         if isinstance(value, dict):
             if key not in current:
                 out.append(FieldChange(name, None, SENSITIVE, sensitive=True))
-            elif current[key] != secrets.get(value["secret"]):
+            elif value["secret"] in secrets and current[key] != secrets[value["secret"]]:
+                # Without the value (a plan job holds no deploy secret, CONTRACT §8)
+                # nothing is known to differ: no change, rather than a guess.
                 out.append(FieldChange(name, SENSITIVE, SENSITIVE, sensitive=True))
         elif key not in current:
             out.append(FieldChange(name, None, value))

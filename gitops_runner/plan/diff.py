@@ -101,8 +101,8 @@ def _desired_pod(want: DesiredPod, inputs: Inputs, result: DiffResult) -> float:
     record, group = inputs.record(want.logical), inputs.group(want.logical)
     obs = _primary(group, record, want)
     result.actions.extend(_leftovers(want, record, group, obs))
-    if obs is None and record is not None and just_written(record, inputs.now,
-                                                           LIST_LAG_SECONDS):
+    if obs is None and record is not None and not_visible_yet(record, inputs.ownership,
+                                                              inputs.now):
         # RunPod's list lags its writes: a pod this tool wrote a moment ago and cannot
         # see yet is not gone. Planning a create now would make a duplicate.
         result.unchanged.append(want.logical)
@@ -121,6 +121,16 @@ def _desired_pod(want: DesiredPod, inputs: Inputs, result: DiffResult) -> float:
         result.notes.append(f"{want.logical}: running on fallback GPU {obs.gpu_id} "
                             f"(first choice {want.candidates[0]})")
     return obs.cost if obs is not None else 0.0
+
+
+def not_visible_yet(record: PodRecord, ownership: Ownership, now: datetime) -> bool:
+    """RunPod's visibility grace (CONTRACT §10): a recorded pod the list and a read by id
+    do not show is given LIST_LAG_SECONDS from its last write, but only while it was
+    never seen: a pod that passed its readiness check was visible, and one RunPod reports
+    TERMINATED is gone, so either is missing now (apply re-creates it)."""
+    if record.healthy or record.id in ownership.terminated:
+        return False
+    return just_written(record, now, LIST_LAG_SECONDS)
 
 
 def _leftovers(want: DesiredPod, record: PodRecord | None, group: list[ObservedPod],
