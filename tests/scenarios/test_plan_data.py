@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.apply import ApplyOptions, ApplyResult, apply_stack
+from gitops_runner.engine.apply import ApplyOptions, ApplyResult, Approval, apply_stack
 from gitops_runner.engine.observe import plan_stacks
 from gitops_runner.engine.schedule import schedule_stacks
 from gitops_runner.plan.identity import MARKER_POD
@@ -172,6 +172,6 @@ def test_scenario_ttl_replacement_reviewed_earlier_is_applied(box: Sandbox) -> N
     assert [a.action for a in reviewed.actions] == ["replace"]
     box.clock.sleep(20)  # the review and the merge are apart in time
     result = apply_stack(box.session, stack, sim_access(box.sim, box.client), {},
-                         ApplyOptions(), reviewed=reviewed.fingerprint)
+                         ApplyOptions(), Approval(reviewed=reviewed.fingerprint))
     assert result.converged and result.count("replace") == 1
     assert old not in box.live()
