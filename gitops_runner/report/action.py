@@ -248,7 +248,8 @@ def plan_brief(plan: Plan) -> str:
     terminates (a delete, or a replace that drops the old pod and its volume), so a
     reviewer never approves a destruction they could not see."""
     lines = [summary_line(plan)]
-    lines += [f"- `{a.pod}`: {a.action} (terminates pod {(a.before or {}).get('id', '?')})"
+    lines += [f"- `{a.pod}`: {a.action} (terminates pod {(a.before or {}).get('id', '?')}"
+              + "".join(f"; {d.describe()}" for d in a.destroys) + ")"
               for a in plan.actions if a.action in ("delete", "replace")]
     return safe("\n".join(lines))
 

@@ -42,14 +42,19 @@ def test_plan_brief_keeps_the_counts_and_every_pod_it_terminates() -> None:
     from gitops_runner.plan.model import Plan, PlanAction
     from gitops_runner.report.action import plan_brief
 
+    from gitops_runner.plan.changes import Destroyed, FieldChange
+
     plan = Plan("app", "prod", "lin", 1, "obs", (
-        PlanAction("api-0", "update", ("image: a -> b",)),
-        PlanAction("api-1", "replace", ("gpu: x -> y",), before={"id": "pod111"}),
-        PlanAction("db", "delete", ("removed from the file",), before={"id": "pod222"}),
+        PlanAction("api-0", "update", (FieldChange("image", "a", "b"),)),
+        PlanAction("api-1", "replace", (FieldChange("gpu", "x", ["y"], True),),
+                   before={"id": "pod111"}),
+        PlanAction("db", "delete", notes=("removed from the file",), before={"id": "pod222"},
+                   destroys=(Destroyed("pod volume", 100, "/workspace"),)),
     ))
     brief = plan_brief(plan)
     assert brief.splitlines()[0].startswith("Plan: 0 to create, 1 to update, 1 to replace, "
                                             "1 to delete")
     assert "- `api-1`: replace (terminates pod pod111)" in brief
-    assert "- `db`: delete (terminates pod pod222)" in brief
+    assert ("- `db`: delete (terminates pod pod222; destroys: pod volume 100 GB at /workspace)"
+            in brief)
     assert "api-0" not in brief
