@@ -39,10 +39,9 @@ def test_preview_revoked_says_the_new_head_needs_the_label_again() -> None:
 
 
 def test_plan_brief_keeps_the_counts_and_every_pod_it_terminates() -> None:
+    from gitops_runner.plan.changes import Destroyed, FieldChange
     from gitops_runner.plan.model import Plan, PlanAction
     from gitops_runner.report.action import plan_brief
-
-    from gitops_runner.plan.changes import Destroyed, FieldChange
 
     plan = Plan("app", "prod", "lin", 1, "obs", (
         PlanAction("api-0", "update", (FieldChange("image", "a", "b"),)),
