@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NewType
+from typing import TYPE_CHECKING, NewType
 
 from gitops_runner.config.windows import Schedule
+
+if TYPE_CHECKING:
+    from gitops_runner.config.endpoints import EndpointSpec
 
 StackName = NewType("StackName", str)
 
@@ -168,6 +171,8 @@ class Stack:
     state: StateSettings = field(default_factory=StateSettings)
     guardrails: Guardrails = field(default_factory=Guardrails)
     preview: Preview | None = None
+    # Serverless endpoints (CONTRACT §14): config/endpoints.py.
+    endpoints: tuple[EndpointSpec, ...] = ()
 
     @property
     def name(self) -> StackName:
@@ -175,4 +180,4 @@ class Stack:
 
     def secret_names(self) -> set[str]:
         return {v.name for p in self.pods for v in p.runtime.env.values()
-                if isinstance(v, SecretRef)}
+                if isinstance(v, SecretRef)} | {n for e in self.endpoints for n in e.secret_names()}
