@@ -21,6 +21,24 @@ GPUS: list[tuple[str, str, int, float, float, int]] = [
     ("NVIDIA RTX PRO 4500 Blackwell", "RTX PRO 4500", 32, 0.72, 0.60, 4),
 ]
 
+# Serverless pools (docs.runpod.io/flash/configuration/gpu-types, "Available GPU pools"):
+# a GPU type's `pool` in the catalog. The RTX PRO 4500 is in none (pool null).
+SERVERLESS_POOLS: dict[str, str] = {
+    "NVIDIA GeForce RTX 4090": "ADA_24", "NVIDIA L4": "ADA_24",
+    "NVIDIA RTX A6000": "AMPERE_48", "NVIDIA A40": "AMPERE_48",
+    "NVIDIA L40S": "ADA_48_PRO",
+    "NVIDIA RTX A5000": "AMPERE_24", "NVIDIA GeForce RTX 3090": "AMPERE_24",
+    "NVIDIA A100 80GB PCIe": "AMPERE_80", "NVIDIA A100-SXM4-80GB": "AMPERE_80",
+    "NVIDIA H100 80GB HBM3": "ADA_80_PRO", "NVIDIA H100 PCIe": "ADA_80_PRO",
+    "NVIDIA H200": "HOPPER_141",
+}
+# Serverless flex $/h per GPU by pool (runpod.io/serverless-gpu pricing, per second x 3600;
+# price.serverless "from the pool this GPU belongs to", GpuType in the v2 spec).
+SERVERLESS_PRICES: dict[str, float] = {
+    "AMPERE_24": 0.68, "ADA_24": 1.12, "AMPERE_48": 1.22, "ADA_48_PRO": 1.91,
+    "AMPERE_80": 2.72, "ADA_80_PRO": 4.18, "HOPPER_141": 5.58,
+}
+
 DATA_CENTERS: list[tuple[str, str]] = [
     ("EU-RO-1", "12.8"),
     ("US-TX-3", "12.4"),
@@ -54,9 +72,11 @@ def price(gpu_id: str, cloud: str) -> float | None:
 def gpu_types() -> list[dict[str, Any]]:
     return [
         {
-            "id": gid, "name": name, "pool": None, "manufacturer": "NVIDIA", "memory": mem,
-            "secure": True, "community": True,
-            "price": {"secure": secure, "community": community},
+            "id": gid, "name": name, "pool": SERVERLESS_POOLS.get(gid), "manufacturer": "NVIDIA",
+            "memory": mem, "secure": True, "community": True,
+            "price": {"secure": secure, "community": community,
+                      **({"serverless": SERVERLESS_PRICES[SERVERLESS_POOLS[gid]]}
+                         if gid in SERVERLESS_POOLS else {})},
             "maxCount": {"secure": max_count, "community": max_count},
         }
         for gid, name, mem, secure, community, max_count in GPUS

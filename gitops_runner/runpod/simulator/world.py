@@ -26,6 +26,7 @@ from gitops_runner.runpod.simulator.model import (
     iso,
     problem,
 )
+from gitops_runner.runpod.simulator.serverless import Serverless
 from gitops_runner.runpod.simulator.spec import runpod_errors
 
 # Kept importable from here: the sandbox wiring and tests use these names.
@@ -45,10 +46,12 @@ class World:
         self.rate_windows: dict[str, list[float]] = {}
         self.lock = threading.RLock()
         self.requests: list[tuple[str, str]] = []
+        self.serverless = Serverless()  # templates and endpoints (serverless.py)
 
     # -- persistence (sandbox) --------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {"pods": [asdict(p) for p in self.pods.values()], "capacity": self.capacity}
+        return {"pods": [asdict(p) for p in self.pods.values()], "capacity": self.capacity,
+                "serverless": self.serverless.to_dict()}
 
     def load_dict(self, data: dict[str, Any]) -> None:
         self.pods = {}
@@ -57,6 +60,7 @@ class World:
             pod = SimPod(**raw)
             self.pods[pod.id] = pod
         self.capacity = dict(data.get("capacity", self.capacity))
+        self.serverless.load_dict(data.get("serverless", {}))
 
     # -- lifecycle (see view.py) ------------------------------------------------
     def status(self, pod: SimPod) -> str:
