@@ -11,16 +11,18 @@ from typing import Any
 from gitops_runner.config.model import Stack
 from gitops_runner.engine import rollout
 from gitops_runner.engine.clock import utcnow
+from gitops_runner.engine.endpoints import EndpointOutcome, EndpointRunner
 from gitops_runner.engine.executor import Executor, Outcome
 from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal, open_journal
 from gitops_runner.engine.lock import held_lock
-from gitops_runner.engine.observe import observe
+from gitops_runner.engine.observe import observe, serverless_for
 from gitops_runner.engine.progress import WaitProgress
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import make_plan
+from gitops_runner.plan.endpoint_diff import EndpointAction
 from gitops_runner.plan.model import Plan, PlanAction
 from gitops_runner.report.plan import money
 from gitops_runner.state.base import LockInfo
@@ -61,6 +63,7 @@ class ApplyResult:
     stopped: str = ""  # why the run stopped making changes (lock lost, new plan needed)
     # Reported after the summary (and the CLI's failure lines), never instead of them.
     unlock_errors: list[str] = field(default_factory=list)
+    endpoint_outcomes: list[EndpointOutcome] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.ok and o.action == action)
@@ -68,6 +71,10 @@ class ApplyResult:
     @property
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
+
+    @property
+    def endpoints_failed(self) -> list[EndpointOutcome]:
+        return [o for o in self.endpoint_outcomes if not o.ok]
 
     def summary(self, unlock: bool = True) -> str:
         """unlock=False leaves out the unlock errors, for a caller that lists them last."""
@@ -78,6 +85,7 @@ class ApplyResult:
                           (("start", "started"), ("stop", "stopped")) if self.count(kind))
                 + f"{self.unchanged} unchanged, "
                 f"{len(self.failed)} failed; now {money(self.cost_now)}"
+                + endpoint_summary(self.endpoint_outcomes)
                 + ("" if self.converged else " — NOT converged")
                 + (f"\n  stopped: {self.stopped}" if self.stopped else "")
                 + ("".join(f"\n  {e}" for e in self.unlock_errors) if unlock else ""))
@@ -139,6 +147,30 @@ def unreviewed(reviewed: tuple[PlanAction, ...], now: tuple[PlanAction, ...]) ->
     return new
 
 
+def endpoints_unreviewed(reviewed: tuple[EndpointAction, ...],
+                         now: tuple[EndpointAction, ...]) -> list[PlanAction]:
+    """A retry may repeat a reviewed endpoint action (or wait again), nothing else."""
+    kinds = {(a.endpoint, a.action) for a in reviewed}
+    follow = {("create", "update"), ("update", "update"), ("delete", "delete")}
+    new = []
+    for a in now:
+        if a.change == "wait" or (a.endpoint, a.action) in kinds:
+            continue
+        if any((r.action, a.action) in follow for r in reviewed if r.endpoint == a.endpoint):
+            continue
+        new.append(PlanAction(f"endpoint {a.endpoint}", a.action, a.reasons))
+    return new
+
+
+def endpoint_summary(outcomes: list[EndpointOutcome]) -> str:
+    if not outcomes:
+        return ""
+    done = [o for o in outcomes if o.ok]
+    parts = [f"{sum(1 for o in done if o.action == k)} {w}" for k, w in
+             (("create", "created"), ("update", "updated"), ("delete", "deleted"))]
+    return f"; endpoints: {', '.join(parts)}, {len(outcomes) - len(done)} failed"
+
+
 def apply_stack(session: Session, stack: Stack, access: RunPodAccess,
                 secrets: Mapping[str, str], options: ApplyOptions,
                 saved: Plan | None = None,
@@ -170,19 +202,22 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
     result = ApplyResult(stack.name, converged=False)
     poll = options.poll_seconds if options.poll_seconds is not None else access.poll_seconds
     fence = journal.fence or Fence(session.clock, stack=stack.name)
+    endpoint_runner = EndpointRunner(client, journal, stack.name, secrets, session.clock, log,
+                                     poll, fence)  # endpoints (CONTRACT §14)
     executor = Executor(client, journal, stack.name, secrets, access.proxy_url, waits,
                         poll_seconds=poll, clock=session.clock, fence=fence,
                         writes=threading.Semaphore(options.parallelism),
                         watcher=PodWatcher(client, session.clock))
     catalog: list[dict[str, Any]] | None = None  # prices do not move within one run
     reviewed_actions = saved.actions if saved is not None else None
+    reviewed_endpoints: tuple[EndpointAction, ...] = ()
     for attempt in range(1, options.max_attempts + 2):
         if fence.lost:
             break
         seen = observe(client, with_catalog=catalog is None, states=[journal.doc])
         catalog = seen.catalog if catalog is None else catalog
         plan = make_plan(stack, journal.doc, seen.pods, catalog, secrets,
-                         utcnow(session.clock))
+                         utcnow(session.clock), serverless_for(client, [stack], [journal.doc]))
         if attempt == 1:
             result.fingerprint = plan.fingerprint
             result.unchanged = len(plan.unchanged)
@@ -191,8 +226,10 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
             if reviewed is not None and reviewed != plan.fingerprint:
                 raise PlanChangedError(stack.name, reviewed, plan.fingerprint)
             reviewed_actions = reviewed_actions or plan.actions
+            reviewed_endpoints = (saved or plan).endpoint_actions
         else:
-            new = unreviewed(reviewed_actions or (), plan.actions)
+            new = unreviewed(reviewed_actions or (), plan.actions) + endpoints_unreviewed(
+                reviewed_endpoints, plan.endpoint_actions)
             if new:
                 result.stopped = (
                     "a retry would do what the reviewed plan did not: " + ", ".join(
@@ -206,7 +243,7 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
             for violation in plan.violations:
                 log(f"  x {violation}")
             break
-        if not plan.actions:
+        if not plan.has_changes:
             result.converged = True
             break
         if attempt == 1 and confirm is not None and not confirm(plan):
@@ -216,10 +253,15 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
             break
         if attempt > 1:
             log(f"{stack.name}: attempt {attempt} of {options.max_attempts}, "
-                f"{len(plan.actions)} action(s) left after a fresh look at RunPod")
+                f"{len(plan.actions) + len(plan.endpoint_actions)} action(s) left after a "
+                "fresh look at RunPod")
         outcomes = rollout.execute(executor, plan.actions, session.cancel)
         result.outcomes.extend(outcomes)
-        if any(not o.ok and not o.retry for o in outcomes):
+        # Endpoints after pods, each template before its endpoint (engine/endpoints.py).
+        done = endpoint_runner.execute(plan.endpoint_actions)
+        result.endpoint_outcomes.extend(done)
+        if (any(not o.ok and not o.retry for o in outcomes)
+                or any(not o.ok and not o.retry for o in done)):
             break
     if fence.lost:
         result.converged = False

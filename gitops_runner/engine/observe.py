@@ -9,12 +9,15 @@ from typing import Any
 
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.clock import utcnow
+from gitops_runner.engine.endpoints import observe_serverless
 from gitops_runner.engine.journal import own_state
 from gitops_runner.engine.session import Session
 from gitops_runner.plan import power
 from gitops_runner.plan.build import make_plan, ownership_of
 from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.drift import StackDrift, find_drift
+from gitops_runner.plan.endpoint_plan import needs_serverless
+from gitops_runner.plan.endpoints import ServerlessView
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.statefile import StateDoc
 from gitops_runner.runpod.client import RunPodClient
@@ -62,9 +65,20 @@ def plan_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
                 secrets: Mapping[str, str]) -> list[StackPlan]:
     states = [read_state(session, stack)[0] for stack in stacks]
     seen = observe(client, states=states)
+    serverless = serverless_for(client, stacks, states)
     now = utcnow(session.clock)
-    return [StackPlan(stack, make_plan(stack, state, seen.pods, seen.catalog, secrets, now))
+    return [StackPlan(stack, make_plan(stack, state, seen.pods, seen.catalog, secrets, now,
+                                       serverless))
             for stack, state in zip(stacks, states, strict=True)]
+
+
+def serverless_for(client: RunPodClient, stacks: Sequence[Stack],
+                   states: Sequence[StateDoc]) -> ServerlessView | None:
+    """Templates and endpoints, read only when a stack has (or had) endpoints, so a
+    pods-only run makes the same requests as before (CONTRACT §14)."""
+    if any(needs_serverless(s, d) for s, d in zip(stacks, states, strict=True)):
+        return observe_serverless(client)
+    return None
 
 
 def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,

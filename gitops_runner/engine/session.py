@@ -131,8 +131,11 @@ class Session:
         values: dict[str, str] = {}
         missing: list[str] = []
         for stack in stacks:
-            for pod in stack.pods:
-                for key, value in pod.runtime.env.items():
+            # Pods and serverless endpoints (CONTRACT §14) take {secret: NAME} alike.
+            owners = [("pod", p.name, p.runtime.env) for p in stack.pods] + [
+                ("endpoint", e.name, e.runtime.env) for e in stack.endpoints]
+            for kind, owner, env in owners:
+                for key, value in env.items():
                     if not isinstance(value, SecretRef):
                         continue
                     # `${{ secrets.X }}` of a secret that does not exist is "", not unset:
@@ -141,7 +144,7 @@ class Session:
                         values[value.name] = self.secret_source[value.name]
                     elif required:
                         state = "empty" if value.name in self.secret_source else "not set"
-                        missing.append(f"{value.name} is {state} (pod {pod.name}, env {key}, "
+                        missing.append(f"{value.name} is {state} ({kind} {owner}, env {key}, "
                                        f"{stack.file})")
         self.out.add_secrets(values.values())
         if missing:

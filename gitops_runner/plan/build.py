@@ -11,6 +11,8 @@ from gitops_runner.plan import guardrails, monthly, power
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.diff import diff
+from gitops_runner.plan.endpoint_plan import plan_endpoints
+from gitops_runner.plan.endpoints import ServerlessView
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.observed import (
     Ownership,
@@ -32,7 +34,8 @@ def ownership_of(stack: Stack, desired: list[DesiredPod], observed: Iterable[Map
 
 def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any]],
               catalog: Iterable[Mapping[str, Any]], secrets: Mapping[str, str],
-              now: datetime) -> Plan:
+              now: datetime, serverless: ServerlessView | None = None) -> Plan:
+    catalog = list(catalog)
     desired = desired_pods(stack)
     ownership = ownership_of(stack, desired, observed, state)
     prices = PriceBook.from_catalog(catalog)
@@ -51,13 +54,19 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
         f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
     warnings += [w for spec in stack.pods for w in model_warnings(spec)]
+    # Endpoints (CONTRACT §14) are their own flow: plan/endpoint_plan.py.
+    eps = plan_endpoints(stack, state, serverless, catalog, secrets, desired, result.actions)
+    warnings += eps.warnings
     return Plan(
         project=stack.project, environment=stack.environment, lineage=state.lineage,
         serial=state.serial, observed_fingerprint=observed_fingerprint(ownership.ours),
         actions=tuple(result.actions), unchanged=tuple(result.unchanged),
         cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
-        violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices)),
+        violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices))
+        + eps.violations,
         warnings=tuple(warnings), notes=tuple(notes), monthly_before=month.before,
         monthly_after=month.after, monthly_without_schedule=month.without_schedule,
         deploy_files=(stack.file,),
+        endpoint_actions=eps.actions, endpoints_unchanged=eps.unchanged,
+        endpoint_costs=eps.costs,
     )

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import sha256_of
+
+if TYPE_CHECKING:
+    from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost
 
 ACTION_KINDS = ("create", "update", "replace", "delete", "adopt", "start", "stop")
 # Fields that change without anyone changing anything; kept out of the fingerprint.
@@ -80,6 +83,10 @@ class Plan:
     monthly_without_schedule: float = 0.0
     # The deploy files the plan was made from, so `apply PLANFILE` needs no -c (§6).
     deploy_files: tuple[str, ...] = ()
+    # Serverless endpoints (CONTRACT §14): plan/endpoint_plan.py.
+    endpoint_actions: tuple[EndpointAction, ...] = ()
+    endpoints_unchanged: tuple[str, ...] = ()
+    endpoint_costs: tuple[EndpointCost, ...] = ()
 
     @property
     def stack(self) -> str:
@@ -87,11 +94,15 @@ class Plan:
 
     @property
     def fingerprint(self) -> str:
-        return actions_fingerprint(self.actions)
+        pods = actions_fingerprint(self.actions)
+        if not self.endpoint_actions:
+            return pods  # plans without endpoints keep the fingerprint they always had
+        from gitops_runner.plan.endpoint_diff import endpoints_fingerprint
+        return sha256_of([pods, endpoints_fingerprint(self.endpoint_actions)])
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.actions)
+        return bool(self.actions) or bool(self.endpoint_actions)
 
     @property
     def cost_delta(self) -> float:
