@@ -35,7 +35,9 @@ class ApplyView(Protocol):
     fingerprint: str
     stopped: str
     unlock_errors: list[str]
-    endpoint_outcomes: Sequence[EndpointOutcomeView]
+
+    @property
+    def endpoint_outcomes(self) -> Sequence[EndpointOutcomeView]: ...
 
     def count(self, action: str) -> int: ...
 
