@@ -15,8 +15,8 @@ from gitops_runner.engine.session import Session
 from gitops_runner.plan import power
 from gitops_runner.plan.build import make_plan, ownership_of
 from gitops_runner.plan.desired import desired_pods
-from gitops_runner.plan.drift import StackDrift, find_drift
-from gitops_runner.plan.endpoint_plan import needs_serverless
+from gitops_runner.plan.drift import Finding, StackDrift, find_drift
+from gitops_runner.plan.endpoint_plan import endpoint_findings, needs_serverless
 from gitops_runner.plan.endpoints import ServerlessView
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.statefile import StateDoc
@@ -85,12 +85,15 @@ def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient
                  secrets: Mapping[str, str]) -> list[StackDrift]:
     states = [read_state(session, stack)[0] for stack in stacks]
     seen = observe(client, with_catalog=False, states=states)
+    serverless = serverless_for(client, stacks, states)
     now = utcnow(session.clock)
     out = []
     for stack, state in zip(stacks, states, strict=True):
         desired = desired_pods(stack)
         ownership = ownership_of(stack, desired, seen.pods, state)
-        out.append(StackDrift(stack, find_drift(desired, state, ownership, secrets, now,
-                                                stack.guardrails.ttl_hours),
-                              power.notes(desired, state, ownership.ours)))
+        findings = find_drift(desired, state, ownership, secrets, now,
+                              stack.guardrails.ttl_hours)
+        findings += [Finding(name, kind, reasons, resource="endpoint") for name, kind, reasons
+                     in endpoint_findings(stack, state, serverless)]  # CONTRACT §14
+        out.append(StackDrift(stack, findings, power.notes(desired, state, ownership.ours)))
     return out

@@ -93,3 +93,19 @@ def _violations(stack: Stack, prices: ServerlessPrices, pod_prices: PriceBook,
         out.append(f"max_deletes: this plan deletes {terminating + len(deletes)} pods and "
                    f"endpoints, over the limit of {guard.max_deletes}")
     return out
+
+
+def endpoint_findings(stack: Stack, state: StateDoc,
+                      view: ServerlessView | None) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(endpoint, class, reasons) for drift (CONTRACT §6, §14): `drift` when RunPod differs
+    from what was applied, `pending` when the file differs from it."""
+    plan = plan_endpoints(stack, state, view, (), {}, (), ())
+    out = []
+    for a in plan.actions:
+        record = state.endpoints.get(a.endpoint)
+        applied = (record is not None and a.desired is not None
+                   and record.spec_hash == a.desired.spec_hash)
+        kind = "drift" if applied or (a.action == "create" and record is not None
+                                      and record.id is not None) else "pending"
+        out.append((a.endpoint, kind, a.reasons))
+    return out

@@ -25,7 +25,8 @@ def drift_text(results: Sequence[StackDrift]) -> str:
         if not result.findings:
             lines.append(CONVERGED)
         for finding in result.findings:
-            lines.append(f"  {finding.pod}: {finding.kind}")
+            label = finding.pod if finding.resource == "pod" else f"endpoint {finding.pod}"
+            lines.append(f"  {label}: {finding.kind}")
             lines.extend(f"      {reason}" for reason in finding.reasons)
         lines.extend(f"  Note: {note}" for note in result.notes)
     return "\n".join(lines)
@@ -38,7 +39,8 @@ def drift_markdown(results: Sequence[StackDrift]) -> str:
         if not result.findings:
             out.append(CONVERGED + "\n")
         for finding in result.findings:
-            out.append(f"- **{finding.pod}**: {finding.kind}")
+            label = finding.pod if finding.resource == "pod" else f"endpoint {finding.pod}"
+            out.append(f"- **{label}**: {finding.kind}")
             out.extend(f"  - {reason}" for reason in finding.reasons)
         out.extend(f"\n_Note: {note}_" for note in result.notes)
         out.append("")
