@@ -21,12 +21,14 @@ def run(session: Session, configs: Sequence[str],
     with session.runpod(stacks) as access:
         for stack in stacks:
             report: dict[str, Any] = {"stack": stack.name, "terminated": 0, "failures": [],
-                                      "unlock_errors": [], "error": None}
+                                      "unlock_errors": [], "error": None,
+                                      "endpoints_deleted": []}
             reports.append(report)
             # One stack's failure (lock held, state error) does not stop the others.
             try:
                 report["terminated"], report["failures"] = destroy_stack(
-                    session, stack, access, unlock_errors=report["unlock_errors"])
+                    session, stack, access, unlock_errors=report["unlock_errors"],
+                    endpoints_deleted=report["endpoints_deleted"])
             except GitopsError as exc:
                 session.log(f"error: {stack.name}: {exc}")
                 report["error"] = str(exc)
@@ -46,4 +48,6 @@ def _line(r: dict[str, Any]) -> str:
     if r["failures"]:
         return (f"{r['stack']}: {len(r['failures'])} pod(s) could not be terminated: "
                 + "; ".join(r["failures"]))
-    return f"{r['stack']}: {r['terminated']} pod(s) terminated, state emptied"
+    endpoints = (f", {len(r['endpoints_deleted'])} endpoint(s) deleted"
+                 if r.get("endpoints_deleted") else "")
+    return f"{r['stack']}: {r['terminated']} pod(s) terminated{endpoints}, state emptied"

@@ -6,9 +6,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from gitops_runner.config.model import Stack
+from gitops_runner.engine.endpoints import destroy_endpoints
 from gitops_runner.engine.journal import open_journal
 from gitops_runner.engine.lock import held_lock
 from gitops_runner.engine.session import RunPodAccess, Session
+from gitops_runner.plan.endpoint_plan import needs_serverless
 from gitops_runner.plan.observed import parse_pod
 from gitops_runner.runpod.errors import NotFoundError, RunPodError
 from gitops_runner.state.base import LockInfo
@@ -16,9 +18,11 @@ from gitops_runner.state.base import LockInfo
 
 def destroy_stack(session: Session, stack: Stack, access: RunPodAccess,
                   parallelism: int = 8,
-                  unlock_errors: list[str] | None = None) -> tuple[int, list[str]]:
+                  unlock_errors: list[str] | None = None,
+                  endpoints_deleted: list[str] | None = None) -> tuple[int, list[str]]:
     """Returns (pods terminated, failures). With `unlock_errors`, a failure to release
-    the lock lands there instead of being raised in place of the result."""
+    the lock lands there instead of being raised in place of the result; the names of
+    deleted serverless endpoints land in `endpoints_deleted`."""
     store, locker = session.backend(stack)
     client = access.client
     info = LockInfo.new("destroy", stack.name, session.identity)
@@ -55,6 +59,12 @@ def destroy_stack(session: Session, stack: Stack, access: RunPodAccess,
         with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
             list(pool.map(terminate, sorted(ids)))
         failed_ids = {f.split(":", 1)[0] for f in failures}
+        if needs_serverless(stack, doc):  # serverless endpoints (CONTRACT §14)
+            gone, failed = destroy_endpoints(client, journal, stack.name, doc.lineage, fence,
+                                             session.log)
+            failures += failed
+            if endpoints_deleted is not None:
+                endpoints_deleted.extend(gone)
         if doc.pods or journal.existed:
             journal.update(lambda d: replace(d, pods={
                 name: rec for name, rec in d.pods.items() if rec.id in failed_ids}))

@@ -20,6 +20,7 @@ from gitops_runner.plan.endpoints import (
     MARKER_ENDPOINT,
     DesiredEndpoint,
     ServerlessView,
+    owned,
     resolved_template,
 )
 from gitops_runner.plan.identity import MARKER_STACK
@@ -209,3 +210,35 @@ class EndpointRunner:
 def _urls(endpoint: Mapping[str, Any] | None) -> dict[str, str]:
     urls = (endpoint or {}).get("requestUrls")
     return {str(k): str(v) for k, v in urls.items()} if isinstance(urls, dict) else {}
+
+
+def destroy_endpoints(client: RunPodClient, journal: Journal, stack: str, lineage: str,
+                      fence: Fence, log: Callable[[str], None]) -> tuple[list[str], list[str]]:
+    """`destroy`: delete every endpoint (and template) of the stack, by state or by our
+    markers and lineage; foreign and unmarked ones stay. Returns (deleted, failures)."""
+    doc = journal.doc
+    view = observe_serverless(client)
+    recorded = {i: n for n, r in doc.endpoints.items() for i in (r.id, r.template_id) if i}
+    ours = owned(view, stack, lineage, {}, recorded)
+    api = ServerlessApi(client)
+    deleted: list[str] = []
+    failures: list[str] = []
+    for name in sorted(set(doc.endpoints) | set(ours.endpoints) | set(ours.templates)):
+        endpoint, template = ours.endpoints.get(name), ours.templates.get(name)
+        try:
+            for kind, item in (("endpoint", endpoint), ("template", template)):
+                if item is None:
+                    continue
+                fence.check()
+                try:
+                    (api.delete_endpoint if kind == "endpoint" else api.delete_template)(item.id)
+                    log(f"deleted {kind} {item.name} ({item.id})")
+                except NotFoundError:
+                    pass  # the template went with its endpoint
+        except RunPodError as exc:
+            failures.append(f"endpoint {name}: {exc}")
+            continue
+        deleted.append(name)
+        if name in journal.doc.endpoints:
+            journal.update(lambda d, n=name: d.with_endpoint(n, None))  # type: ignore[misc]
+    return deleted, failures
