@@ -127,6 +127,10 @@ class EndpointRunner:
         if template_id is not None:
             patch = {k: v for k, v in body.items() if k not in ("startSsh", "startJupyter")}
             return str(self.api.update_template(template_id, patch)["id"])
+        if want.name not in self.journal.doc.endpoints:
+            # The intent first: state (and its lineage, which the template's marker names)
+            # is written before the POST, so a crash right after it is adopted (§5, §10).
+            self._record(want, "", None, healthy=False)
         try:
             made = self.api.create_template(body)
         except CreateOutcomeUnknownError:

@@ -205,7 +205,7 @@ def diff_endpoints(desired: list[DesiredEndpoint], state: StateDoc, ours: Owned,
         out.actions.append(EndpointAction(
             name, "delete", "", ("removed from the deploy file",), before, None,
             endpoint_id=ep.id if ep else None,
-            template_id=tpl.id if tpl else (record.template_id if record else None)))
+            template_id=tpl.id if tpl else ((record.template_id or None) if record else None)))
     for item in ours.foreign:
         out.warnings.append(f"{item.name} ({item.id}) carries this stack's markers but another "
                             "state's lineage: it is not ours and is left alone")

@@ -42,7 +42,8 @@ def plan_endpoints(stack: Stack, state: StateDoc, view: ServerlessView | None,
     desired = desired_endpoints(stack, state.lineage)
     recorded: dict[str, str] = {}
     for name, rec in state.endpoints.items():
-        recorded[rec.template_id] = name
+        if rec.template_id:  # "" while only the intent to create it is journaled
+            recorded[rec.template_id] = name
         if rec.id:
             recorded[rec.id] = name
     ours = owned(view, stack.name, state.lineage, {d.runpod_name: d.name for d in desired},
