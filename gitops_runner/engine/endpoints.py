@@ -5,6 +5,7 @@ our markers) that the next plan adopts instead of making a second template."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -170,15 +171,11 @@ class EndpointRunner:
     def _delete(self, a: EndpointAction) -> EndpointOutcome:
         self._write()
         if a.endpoint_id is not None:
-            try:
+            with contextlib.suppress(NotFoundError):
                 self.api.delete_endpoint(a.endpoint_id)  # deletes its bound template too
-            except NotFoundError:
-                pass
         if a.template_id is not None:
-            try:
+            with contextlib.suppress(NotFoundError):  # gone with its endpoint
                 self.api.delete_template(a.template_id)
-            except NotFoundError:
-                pass  # went with its endpoint
         self.journal.update(lambda doc: doc.with_endpoint(a.endpoint, None))
         self.log(f"{self.stack}: endpoint {a.endpoint}: deleted")
         return EndpointOutcome(a.endpoint, "delete", "", True, "deleted", a.endpoint_id)

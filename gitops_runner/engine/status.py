@@ -13,9 +13,9 @@ from gitops_runner.engine.endpoints import observe_serverless
 from gitops_runner.engine.readiness import health_ok, proxy_url
 from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import desired_pods
-from gitops_runner.plan.observed import declared_runtime_ports
 from gitops_runner.plan.endpoint_plan import needs_serverless
 from gitops_runner.plan.endpoints import desired_endpoints, owned
+from gitops_runner.plan.observed import declared_runtime_ports
 from gitops_runner.plan.statefile import StateDoc
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.serverless import ServerlessApi

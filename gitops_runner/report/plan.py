@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from gitops_runner.plan.model import Plan, PlanAction
-from gitops_runner.report import endpoints
 from gitops_runner.plan.planfile import render_plan_file
 from gitops_runner.plan.rollout import plan_batches
+from gitops_runner.report import endpoints
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "adopt": "<=",
            "start": ">", "stop": "||"}
