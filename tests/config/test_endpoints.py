@@ -75,3 +75,14 @@ def test_endpoint_problems_have_line_and_column() -> None:
         "data_centers, flashboot, gpu, models, name, network_volume, runtime, scaling, "
         "timeout, type, workers",
     ]
+
+
+def test_a_preview_stack_carries_pods_only_never_endpoints() -> None:
+    from gitops_runner.config.preview import preview_stack
+
+    stack, problems = parse_stack("d.yaml", GOOD + b"""\
+preview: {ttl_hours: 4, max_hourly_cost: 2}
+""")
+    assert problems == [] and stack is not None and stack.endpoints
+    preview = preview_stack(stack, 7)
+    assert preview.endpoints == () and [p.name for p in preview.pods] == ["api"]
