@@ -86,3 +86,12 @@ preview: {ttl_hours: 4, max_hourly_cost: 2}
     assert problems == [] and stack is not None and stack.endpoints
     preview = preview_stack(stack, 7)
     assert preview.endpoints == () and [p.name for p in preview.pods] == ["api"]
+
+
+def test_the_readme_example_declares_an_endpoint_that_validates() -> None:
+    from tests.config.test_readme_example import readme_example
+
+    stack, problems = parse_stack("README.md", readme_example())
+    assert problems == [] and stack is not None
+    (ep,) = stack.endpoints
+    assert (ep.name, ep.type, ep.workers.min, ep.disk_gb) == ("chat", "LOAD_BALANCER", 0, 40)
