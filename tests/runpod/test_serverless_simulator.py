@@ -143,3 +143,12 @@ def test_deleting_the_endpoint_deletes_its_bound_template(client: RunPodClient) 
     assert api.workers(ep)["workers"] == []
     api.delete_endpoint(ep)
     assert api.list_templates() == [] and api.list_endpoints() == []
+
+
+def test_sending_pools_without_exclusions_clears_them(client: RunPodClient) -> None:
+    api = ServerlessApi(client)
+    _, ep = make(api)
+    api.update_endpoint(ep, {"gpu": {"pools": ["ADA_24"], "excludedTypes": ["NVIDIA L4"]}})
+    assert api.get_endpoint(ep)["gpu"]["excludedTypes"] == ["NVIDIA L4"]
+    api.update_endpoint(ep, {"gpu": {"pools": ["ADA_24", "AMPERE_48"]}})
+    assert api.get_endpoint(ep)["gpu"]["excludedTypes"] == []

@@ -71,6 +71,15 @@ class SimEndpoint:
         return self.releases[-1].version if self.releases else 1
 
 
+def _gpu_patch(current: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """Pools and exclusions are one selection: sending `pools` without `excludedTypes`
+    clears them (BaseEndpointGpuConfig.excludedTypes); omitted fields stay."""
+    new = {**current, **patch}
+    if "pools" in patch and "excludedTypes" not in patch:
+        new.pop("excludedTypes", None)
+    return new
+
+
 def template_view(t: SimTemplate) -> dict[str, Any]:
     return {"id": t.id, "name": t.name, "image": t.image, "args": t.args, "disk": t.disk,
             "env": dict(t.env), "ports": list(t.ports), "registry": t.registry, "mounts": {},
@@ -185,7 +194,7 @@ class Serverless:
                 for k in CONTAINER_KEYS if ep.container.get(k) != container.get(k)]
         for key in ("gpu", "dataCenterIds", "networkVolumes", "flashboot"):
             if key in body:
-                new = ({**ep.config["gpu"], **body[key]} if key == "gpu" else body[key])
+                new = _gpu_patch(ep.config["gpu"], body[key]) if key == "gpu" else body[key]
                 if new != ep.config[key]:
                     diff.append({"field": key, "old": ep.config[key], "new": new})
                     ep.config[key] = new
