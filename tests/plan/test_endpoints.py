@@ -35,3 +35,18 @@ def test_endpoint_and_template_bodies_match_the_v2_schemas_and_carry_every_field
     assert sent["env"]["GITOPS_RUNNER_SPEC"] == want.template_hash
     assert sent["env"]["GITOPS_RUNNER_LINEAGE"] == "lineage-1"
     assert "hf-value" not in want.spec_hash and want.template_body["env"] != sent["env"]
+
+
+def test_state_without_endpoints_still_loads_and_endpoints_round_trip() -> None:
+    from gitops_runner.plan.endpoint_state import EndpointRecord
+    from gitops_runner.plan.statefile import StateDoc, parse_state, render_state
+
+    old = StateDoc.empty("demo/prod", "lin")
+    text = render_state(old)
+    assert "endpoints" not in text  # a state without endpoints is written as before
+    assert parse_state(text).endpoints == {}
+    record = EndpointRecord("tpl1", "demo-prod-chat", "h", "t0", "t1", "ep1",
+                            {"template": {"image": "a"}}, False, 3,
+                            {"run": "https://api.runpod.ai/v2/ep1/run"})
+    doc = parse_state(render_state(old.with_endpoint("chat", record)))
+    assert doc.endpoints == {"chat": record}
