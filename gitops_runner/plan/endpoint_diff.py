@@ -186,6 +186,10 @@ def diff_endpoints(desired: list[DesiredEndpoint], state: StateDoc, ours: Owned,
     for want in desired:
         low, high = prices.bounds(want.spec)
         out.costs.append(EndpointCost(want.name, low, high))
+        if high is None and prices.gpus:
+            out.warnings.append(f"endpoint {want.name}: RunPod's catalog gives no serverless "
+                                "price for its pools, so its cost (and max_hourly_cost) "
+                                "cannot count it")
         action = _one(want, state, ours, secrets, low, high)
         if action is None:
             out.unchanged.append(want.name)

@@ -152,3 +152,14 @@ def test_sending_pools_without_exclusions_clears_them(client: RunPodClient) -> N
     assert api.get_endpoint(ep)["gpu"]["excludedTypes"] == ["NVIDIA L4"]
     api.update_endpoint(ep, {"gpu": {"pools": ["ADA_24", "AMPERE_48"]}})
     assert api.get_endpoint(ep)["gpu"]["excludedTypes"] == []
+
+
+def test_demand_runs_workers_up_to_max(world: World, client: RunPodClient,
+                                       clock: FakeClock) -> None:
+    api = ServerlessApi(client)
+    _, ep = make(api, minimum=1)
+    world.serverless.endpoints[ep].demand = 5
+    clock.advance(BOOT)
+    assert statuses(api, ep) == [("RUNNING", 1)] * 3  # capped at workers.max
+    assert api.workers(ep)["summary"] == {"running": 3, "idle": 0, "initializing": 0,
+                                          "throttled": 0, "unhealthy": 0, "total": 3}
