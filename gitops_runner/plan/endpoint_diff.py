@@ -235,7 +235,8 @@ def _one(want: DesiredEndpoint, state: StateDoc, ours: Owned, secrets: Mapping[s
                            if record is None or record.id is None else
                            f"reuses template {tpl.id}")
         return EndpointAction(want.name, "create", "", tuple(reasons), None, after, **common)
-    template = container_changes(want, tpl, secrets, plain) if tpl else ["template missing"]
+    template = ([f"template {r}" for r in container_changes(want, tpl, secrets, plain)]
+                if tpl else ["template: missing on RunPod, made again"])
     container = container_changes(want, ep, secrets, plain)
     placement, rescale = endpoint_changes(want, ep)
     before = observed_view(ep, plain)
@@ -244,7 +245,7 @@ def _one(want: DesiredEndpoint, state: StateDoc, ours: Owned, secrets: Mapping[s
     elif rescale:
         change, reasons = "rescale", rescale
     elif template:
-        change, reasons = "template", [f"template {r}" for r in template]
+        change, reasons = "template", template
     elif record is not None and not record.healthy:
         change, reasons = "wait", ["the last release did not roll out; waiting for it again"]
     else:
