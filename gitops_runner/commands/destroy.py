@@ -15,7 +15,9 @@ def run(session: Session, configs: Sequence[str],
         ask: Callable[[str], bool] | None = None, fmt: str = "text") -> int:
     stacks = session.stacks(configs)
     names = ", ".join(s.name for s in stacks)
-    if ask is not None and not ask(f"Terminate every pod of {names}?"):
+    what = ("every pod and serverless endpoint" if any(s.endpoints for s in stacks)
+            else "every pod")
+    if ask is not None and not ask(f"Terminate {what} of {names}?"):
         return 1
     reports: list[dict[str, Any]] = []
     with session.runpod(stacks) as access:
