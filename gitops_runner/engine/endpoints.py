@@ -127,7 +127,9 @@ class EndpointRunner:
         self._write()
         if template_id is not None:
             patch = {k: v for k, v in body.items() if k not in ("startSsh", "startJupyter")}
-            patch["args"] = want.template_body["args"]  # "" clears args a PATCH would keep
+            # Explicit empties clear what a PATCH would otherwise keep.
+            patch["args"] = want.template_body["args"]
+            patch.setdefault("registry", None)
             return str(self.api.update_template(template_id, patch)["id"])
         if want.name not in self.journal.doc.endpoints:
             # The intent first: state (and its lineage, which the template's marker names)
