@@ -133,8 +133,6 @@ class ServerlessView:
 
     templates: tuple[Observed, ...] = ()
     endpoints: tuple[Observed, ...] = ()
-    # Workers and rollout per endpoint id, when read (status, apply waits).
-    known: bool = True  # False: not read (an old caller); endpoints are left alone
 
     @classmethod
     def of(cls, templates: Iterable[Mapping[str, Any]],
