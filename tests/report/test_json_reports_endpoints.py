@@ -35,8 +35,8 @@ def run(command: str) -> dict[str, object]:
 
 
 def test_json_reports_with_an_endpoint_validate_and_show_it(repo: Path) -> None:
-    plan = run("plan")
-    (action,) = plan["endpoint_actions"]  # type: ignore[misc]
+    plan = run("plan")["stacks"][0]  # type: ignore[index]
+    (action,) = plan["endpoint_actions"]
     assert action["action"] == "create" and action["cost"] == {  # type: ignore[index]
         "min_workers": 2.44, "max_workers": 4.88}  # AMPERE_48 $1.22/h x 2 GPUs
     applied = run("apply")

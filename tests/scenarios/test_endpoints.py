@@ -43,10 +43,10 @@ def world(root: Path) -> dict[str, Any]:
     return data["serverless"]
 
 
-def plan_json(root: Path) -> dict[str, Any]:
+def plan_json(root: Path, code: int = 0) -> dict[str, Any]:
     result = run_cli(["plan", "--format", "json"], env=ENV)
-    assert result.code == 0, result.err
-    data: dict[str, Any] = json.loads(result.out)
+    assert result.code == code, result.err
+    data: dict[str, Any] = json.loads(result.out)["stacks"][0]
     return data
 
 
@@ -170,8 +170,7 @@ def test_adoption_after_a_crash_between_template_and_endpoint(
 def test_an_endpoint_named_like_ours_without_markers_is_left_alone(repo: Path) -> None:
     assert run_cli(["apply", "--auto-approve"], env=ENV).code == 0
     edit(repo, "  - name: chat\n", "  - name: chat2\n")
-    plan = run_cli(["plan", "--format", "json"], env=ENV)
-    data = json.loads(plan.out)
+    data = plan_json(repo, code=1)  # a guardrail violation
     kinds = sorted((a["endpoint"], a["action"]) for a in data["endpoint_actions"])
     assert kinds == [("chat", "delete"), ("chat2", "create")]
     assert any("allow_delete is false" in v and "endpoints: chat" in v
