@@ -134,10 +134,14 @@ class Session:
         missing: list[str] = []
         for stack in stacks:
             # Pods and serverless endpoints (CONTRACT §14) take {secret: NAME} alike.
-            owners = [("pod", p.name, p.runtime.env) for p in stack.pods] + [
-                ("endpoint", e.name, e.runtime.env) for e in stack.endpoints]
-            for kind, owner, env in owners:
-                for key, value in env.items():
+            owners = [("pod", p.name, [*p.runtime.env.items(),
+                                       *((f"models.{m.id}.api_key", m.api_key)
+                                         for m in p.models)]) for p in stack.pods] + [
+                ("endpoint", e.name, [*e.runtime.env.items(),
+                                      *((f"models.{m.id}.api_key", m.api_key)
+                                        for m in e.models)]) for e in stack.endpoints]
+            for kind, owner, keys in owners:
+                for key, value in keys:
                     if not isinstance(value, SecretRef):
                         continue
                     # `${{ secrets.X }}` of a secret that does not exist is "", not unset:

@@ -20,7 +20,7 @@ from gitops_runner.plan.observed import (
     parse_pod,
     split_ownership,
 )
-from gitops_runner.plan.serving import model_warnings
+from gitops_runner.plan.startable import pod_warnings
 from gitops_runner.plan.statefile import StateDoc
 
 
@@ -53,7 +53,7 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     notes = [*result.notes, *power.notes(desired, state, ownership.ours), *month.notes] + [
         f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
         f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
-    warnings += [w for spec in stack.pods for w in model_warnings(spec)]
+    warnings += [w for spec in stack.pods for w in pod_warnings(spec)]
     # Endpoints (CONTRACT §14) are their own flow: plan/endpoint_plan.py.
     eps = plan_endpoints(stack, state, serverless, catalog, secrets, desired, result.actions)
     warnings += eps.warnings

@@ -212,8 +212,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with self.server.sim.transaction():
             self.server.sim.world.requests.append(("PROXY", path))
-            status = self.server.sim.world.proxy_status(parts[2], int(parts[3]))
-        body = {"status": "ok"} if status == 200 else {"detail": "bad gateway"}
+            status, body = self.server.sim.world.proxy_answer(
+                parts[2], int(parts[3]), "/" + "/".join(parts[4:]),
+                self.headers.get("Authorization", ""))
         self._send(status, body)
 
 
