@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from gitops_runner.runpod.simulator import catalog
-from gitops_runner.runpod.simulator.images import check_server
+from gitops_runner.runpod.simulator.images import Machine, check_server
 from gitops_runner.runpod.simulator.model import iso
 from gitops_runner.runpod.simulator.serverless import SimEndpoint, SimRelease
 
@@ -61,12 +61,15 @@ def render_endpoint(ep: SimEndpoint) -> dict[str, Any]:
     }
 
 
-def release_fails(release: SimRelease, gpus: int, check_images: bool) -> bool:
+def release_fails(release: SimRelease, gpus: int, gpu_id: str, check_images: bool) -> bool:
     c = release.container
     if "bad" in str(c.get("image", "")).split("/")[-1]:
         return True
+    memory = next((float(g[2]) for g in catalog.GPUS if g[0] == gpu_id), 80.0)
+    # Disk is not judged here: serverless workers' disk use is not modelled.
+    machine = Machine(gpus, gpu_id, memory)
     return check_images and check_server(str(c.get("image", "")), str(c.get("args", "")),
-                                         c.get("env", {}), gpus).error is not None
+                                         c.get("env", {}), machine).error is not None
 
 
 def placement(ep: SimEndpoint, capacity: dict[str, int]) -> tuple[str, str] | None:
@@ -94,7 +97,7 @@ def workers(ep: SimEndpoint, now: float, boot: float, capacity: dict[str, int],
     latest = ep.releases[-1]
     if where is None:
         return [_worker(ep, i, latest, "THROTTLED", None, now, None) for i in range(n)]
-    fails = [release_fails(r, count, check_images) for r in ep.releases]
+    fails = [release_fails(r, count, where[0], check_images) for r in ep.releases]
     previous = next((r for r, bad in zip(reversed(ep.releases[:-1]), reversed(fails[:-1]),
                                          strict=True) if not bad), None)
     out: list[dict[str, Any]] = []
