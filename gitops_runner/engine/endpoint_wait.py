@@ -34,6 +34,7 @@ class EndpointHealth:
     ready_latest: int = 0
     image_latest: str | None = None
     serving_versions: tuple[int, ...] = ()
+    unhealthy_worker: str | None = None  # one, for the logs hint
 
     def to_json(self) -> dict[str, Any]:
         return {"version": self.version, "workers": dict(self.workers),
@@ -58,7 +59,9 @@ def read_health(api: ServerlessApi, endpoint_id: str) -> EndpointHealth:
         image_latest=next((w.get("image") for w in latest if w.get("image")), None),
         serving_versions=tuple(sorted({int(w["version"]) for w in workers
                                        if w.get("status") in READY
-                                       and isinstance(w.get("version"), int)})))
+                                       and isinstance(w.get("version"), int)})),
+        unhealthy_worker=next((str(w.get("id")) for w in latest
+                               if w.get("status") == "UNHEALTHY"), None))
 
 
 @dataclass(frozen=True)
@@ -86,9 +89,11 @@ def wait_rollout(api: ServerlessApi, endpoint_id: str, min_workers: int, clock: 
                 old = [v for v in health.serving_versions if v != health.version]
                 keeps = (f"; release v{old[-1]} keeps serving" if old else
                          "; no earlier release is serving")
+                logs = (f" (its log: GET /v2/serverless/{endpoint_id}/workers/"
+                        f"{health.unhealthy_worker}/logs)" if health.unhealthy_worker else "")
                 return RolloutResult(False, f"release v{health.version} failed: "
                                      f"{health.unhealthy_latest} worker(s) unhealthy on "
-                                     f"{health.image_latest}{keeps}", health.version)
+                                     f"{health.image_latest}{keeps}{logs}", health.version)
         else:
             unhealthy_since = None
         if not health.in_progress and health.ready_latest >= min_workers:
