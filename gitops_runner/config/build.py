@@ -185,6 +185,7 @@ def build_stack(file: str, data: dict[str, Any]) -> Stack:
         guardrails=_guardrails(data.get("guardrails", {})),
         preview=_preview(data),
         endpoints=tuple(build_endpoint(e, project, _env(e["runtime"].get("env", {})),
-                                       _args(e["runtime"]), _models(e))
+                                       _args(e["runtime"]), _models(e),
+                                       _cuda_floor(e["runtime"]["image"], _models(e)))
                         for e in data.get("endpoints", [])),
     )

@@ -90,8 +90,9 @@ class EndpointSpec:
 
 def build_endpoint(raw: dict[str, Any], project: dict[str, Any],
                    env: Mapping[str, EnvValue], args: tuple[str, ...] | str | None,
-                   models: tuple[Model, ...]) -> EndpointSpec:
-    """`env`, `args` and `models` come parsed by config.build, as for pods."""
+                   models: tuple[Model, ...], cuda_floor: str | None = None) -> EndpointSpec:
+    """`env`, `args` and `models` come parsed by config.build, as for pods; `cuda_floor`
+    is the image's, the CUDA floor's default with `models` (CONTRACT §13, as for pods)."""
     gpu, rt = raw["gpu"], raw["runtime"]
     workers = raw.get("workers", {})
     kind = raw.get("type", "QUEUE")
@@ -101,7 +102,7 @@ def build_endpoint(raw: dict[str, Any], project: dict[str, Any],
     return EndpointSpec(
         name=raw["name"], type=kind,
         gpu=EndpointGpu(tuple(gpu["pools"]), tuple(gpu.get("exclude", [])),
-                        gpu.get("count", 1), gpu.get("min_cuda_version")),
+                        gpu.get("count", 1), gpu.get("min_cuda_version") or cuda_floor),
         runtime=Runtime(rt["image"], args, dict(env), rt.get("registry_auth_id")),
         disk_gb=rt.get("disk_gb", DEFAULT_ENDPOINT_DISK_GB),
         workers=Workers(workers.get("min", DEFAULT_MIN_WORKERS),

@@ -95,3 +95,11 @@ def test_the_readme_example_declares_an_endpoint_that_validates() -> None:
     assert problems == [] and stack is not None
     (ep,) = stack.endpoints
     assert (ep.name, ep.type, ep.workers.min, ep.disk_gb) == ("chat", "LOAD_BALANCER", 0, 40)
+
+
+def test_with_models_the_cuda_floor_defaults_to_the_image_s() -> None:
+    stack, problems = parse_stack("d.yaml", GOOD.replace(b'min_cuda_version: "12.4"',
+                                                         b"count: 2").replace(
+        b"count: 2,\n          count: 2", b"count: 2").replace(b"v0.6.3", b"v0.20.1"))
+    assert problems == [] and stack is not None
+    assert stack.endpoints[0].gpu.min_cuda_version == "13.0"  # vLLM >= v0.20 (config/images.py)

@@ -163,3 +163,15 @@ def test_demand_runs_workers_up_to_max(world: World, client: RunPodClient,
     assert statuses(api, ep) == [("RUNNING", 1)] * 3  # capped at workers.max
     assert api.workers(ep)["summary"] == {"running": 3, "idle": 0, "initializing": 0,
                                           "throttled": 0, "unhealthy": 0, "total": 3}
+
+
+def test_a_cuda_floor_places_workers_only_on_hosts_that_have_it(client: RunPodClient,
+                                                                clock: FakeClock) -> None:
+    api = ServerlessApi(client)
+    _, ep = make(api, minimum=1)
+    api.update_endpoint(ep, {"gpu": {"minCudaVersion": "13.0"}})
+    clock.advance(BOOT * 3)
+    (worker,) = [w for w in api.workers(ep)["workers"] if not w["isStale"]]
+    assert worker["dataCenterId"] == "US-KS-2"  # the one data center with CUDA 13 hosts
+    api.update_endpoint(ep, {"dataCenterIds": ["EU-RO-1"]})
+    assert {w["status"] for w in api.workers(ep)["workers"]} == {"THROTTLED"}

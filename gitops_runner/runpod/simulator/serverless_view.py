@@ -65,7 +65,7 @@ def release_fails(release: SimRelease, gpus: int, gpu_id: str, check_images: boo
     c = release.container
     if "bad" in str(c.get("image", "")).split("/")[-1]:
         return True
-    memory = next((float(g[2]) for g in catalog.GPUS if g[0] == gpu_id), 80.0)
+    memory = catalog.memory_gb(gpu_id)
     # Disk is not judged here: serverless workers' disk use is not modelled.
     machine = Machine(gpus, gpu_id, memory)
     return check_images and check_server(str(c.get("image", "")), str(c.get("args", "")),
@@ -77,6 +77,10 @@ def placement(ep: SimEndpoint, capacity: dict[str, int]) -> tuple[str, str] | No
     gpu = ep.config["gpu"]
     excluded = {t.strip() for t in gpu.get("excludedTypes", [])}
     dcs = ep.config["dataCenterIds"] or [dc for dc, _ in catalog.DATA_CENTERS]
+    # minCudaVersion: placement only on hosts with at least that CUDA (EndpointGpuConfig).
+    floor = gpu.get("minCudaVersion")
+    if floor:
+        dcs = [dc for dc in dcs if _cuda(catalog.host_cuda(dc)) >= _cuda(floor)]
     for gpu_id, pool in catalog.SERVERLESS_POOLS.items():
         if pool in gpu["pools"] and gpu_id not in excluded:
             for dc in dcs:
@@ -84,6 +88,10 @@ def placement(ep: SimEndpoint, capacity: dict[str, int]) -> tuple[str, str] | No
                         "count", 1):
                     return gpu_id, dc
     return None
+
+
+def _cuda(text: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in text.split(".") if x.isdigit())
 
 
 def workers(ep: SimEndpoint, now: float, boot: float, capacity: dict[str, int],
