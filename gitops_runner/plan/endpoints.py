@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_runner.config.endpoints import EndpointSpec
+from gitops_runner.config.endpoints import DEFAULT_IDLE_TIMEOUT, EndpointSpec
 from gitops_runner.config.model import SecretRef, Stack
 from gitops_runner.config.naming import runpod_name
 from gitops_runner.plan.desired import args_string
@@ -65,8 +65,10 @@ def _endpoint_body(spec: EndpointSpec, name: str) -> dict[str, Any]:
     if spec.gpu.min_cuda_version:
         gpu["minCudaVersion"] = spec.gpu.min_cuda_version
     workers: dict[str, Any] = {"min": spec.workers.min, "max": spec.workers.max}
-    if spec.workers.idle_timeout_seconds is not None:
-        workers["idleTimeout"] = spec.workers.idle_timeout_seconds
+    if not (spec.type == "QUEUE" and spec.scaling.type == "REQUEST_COUNT"):
+        # RunPod's default (10 s) when unset, so removing the key from the file takes
+        # effect too; that combination takes no idle timeout at all (EndpointWorkers).
+        workers["idleTimeout"] = spec.workers.idle_timeout_seconds or DEFAULT_IDLE_TIMEOUT
     scaling = ({"type": "QUEUE_DELAY", "queueDelay": spec.scaling.value}
                if spec.scaling.type == "QUEUE_DELAY"
                else {"type": "REQUEST_COUNT", "requestCount": int(spec.scaling.value)})

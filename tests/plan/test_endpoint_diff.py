@@ -94,7 +94,8 @@ def test_workers_scaling_and_timeout_are_a_rescale_that_restarts_nothing() -> No
     assert action.change == "rescale" and not action.restarts_workers
     assert not action.template_patch
     assert set(action.endpoint_patch) == {"workers", "scaling", "timeout"}
-    assert action.reasons == ("workers: {min: 1, max: 4} -> {min: 1, max: 8}",
+    assert action.reasons == ("workers: {min: 1, max: 4, idleTimeout: 10} -> "
+                              "{min: 1, max: 8, idleTimeout: 10}",
                               "scaling: {type: QUEUE_DELAY, queueDelay: 4} -> "
                               "{type: QUEUE_DELAY, queueDelay: 2}",
                               "timeout: 300000 -> 60000")
