@@ -162,6 +162,9 @@ class EndpointRunner:
                 template_id: str) -> dict[str, Any]:
         assert a.endpoint_id is not None
         body: dict[str, Any] = {k: want.endpoint_body[k] for k in a.endpoint_patch}
+        if "gpu" in body and "minCudaVersion" not in body["gpu"]:
+            # An omitted floor is left as it was; "" clears it (UpdateEndpointGpuConfig).
+            body["gpu"] = {**body["gpu"], "minCudaVersion": ""}
         if a.change == "release":
             # The endpoint holds a snapshot of its template: re-applying it is what
             # makes the new release ("templateId", UpdateEndpointRequest).

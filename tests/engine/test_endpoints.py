@@ -89,3 +89,15 @@ def test_a_rollout_without_stock_times_out_with_its_reason(h: Harness) -> None:
     assert not done.ok and "1 throttled" in done.detail
     nothing = wait_rollout(h.api, ep["id"], 0, h.clock, 1.0, threading.Event())
     assert nothing.ok and "workers.min is 0" in nothing.detail
+
+
+def test_removing_the_cuda_floor_clears_it_and_converges(h: Harness) -> None:
+    floor = ENDPOINT.replace("pools: [ADA_24]}", 'pools: [ADA_24], min_cuda_version: "12.4"}')
+    assert h.apply(h.stack(floor)).converged
+    (ep,) = h.api.list_endpoints()
+    assert ep["gpu"]["minCudaVersion"] == "12.4"
+    assert h.apply(h.stack()).converged
+    (ep,) = h.api.list_endpoints()
+    assert ep["gpu"]["minCudaVersion"] is None
+    (plan,) = [r.plan for r in plan_stacks(h.session, [h.stack()], h.client, SECRETS)]
+    assert plan.endpoint_actions == ()
