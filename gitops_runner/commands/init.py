@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import subprocess
@@ -9,6 +10,8 @@ from importlib import resources
 from pathlib import Path
 
 from gitops_runner import __version__, release
+from gitops_runner.config import check_files
+from gitops_runner.config.cadence import drift_workflow, uses_idle_stop
 from gitops_runner.config.naming import valid_name
 from gitops_runner.config.starter import (
     DEFAULT_BRANCH,
@@ -78,17 +81,33 @@ def _check_backend(backend: str, bucket: str, table: str) -> None:
                          f"(got {table!r})")
 
 
+def _idle_stop_elsewhere(directory: str, starter: str) -> bool:
+    """Whether a deploy file already in the repository (not the starter init writes) uses
+    idle_stop: then the drift workflow runs every 15 minutes (CONTRACT §8, §11)."""
+    found = [os.path.join(directory, "deploy.yaml"),
+             *glob.glob(os.path.join(glob.escape(directory), "deploy", "*.yaml")),
+             *glob.glob(os.path.join(glob.escape(directory), "deploy", "*.yml"))]
+    paths = sorted(p for p in found
+                   if os.path.isfile(p) and os.path.abspath(p) != os.path.abspath(starter))
+    stacks, _ = check_files(paths)  # a file with problems is validate's business
+    return uses_idle_stop(stacks)
+
+
 def write_starter(directory: str, project: str, force: bool, backend: str = "local",
                   bucket: str = "", table: str = "") -> list[str]:
     if not valid_name(project):
         raise UsageError(f"{project!r} is not a valid project name: lowercase letters, digits "
                          "and '-', starting with a letter, at most 32 characters")
     _check_backend(backend, bucket, table)
-    files = {os.path.join(directory, "deploy", "dev.yaml"): starter_deploy(project, bucket, table)}
+    starter = os.path.join(directory, "deploy", "dev.yaml")
+    files = {starter: starter_deploy(project, bucket, table)}
     branch = default_branch(directory)
+    idle_stop = _idle_stop_elsewhere(directory, starter)
     for name in WORKFLOWS:
-        files[os.path.join(directory, ".github", "workflows", f"gitops-runner-{name}")] = \
-            workflow_for_branch(workflow_text(name), branch)
+        text = workflow_for_branch(workflow_text(name), branch)
+        if name == "drift.yml":
+            text = drift_workflow(text, idle_stop)
+        files[os.path.join(directory, ".github", "workflows", f"gitops-runner-{name}")] = text
     hook = os.path.join(directory, ".pre-commit-config.yaml")
     if not os.path.exists(hook):  # a repository's own pre-commit config is never replaced
         files[hook] = precommit_config(__version__, release.COMMIT)

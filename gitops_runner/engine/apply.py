@@ -16,7 +16,7 @@ from gitops_runner.engine.executor import Executor, Outcome
 from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal, open_journal
 from gitops_runner.engine.lock import held_lock
-from gitops_runner.engine.observe import observe, serverless_for
+from gitops_runner.engine.observe import observe, serverless_for, stock_cloud
 from gitops_runner.engine.progress import WaitProgress
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.watch import PodWatcher
@@ -217,10 +217,12 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
     for attempt in range(1, options.max_attempts + 2):
         if fence.lost:
             break
-        seen = observe(client, with_catalog=catalog is None, states=[journal.doc])
+        seen = observe(client, with_catalog=catalog is None, states=[journal.doc],
+                       cloud=stock_cloud([stack]))
         catalog = seen.catalog if catalog is None else catalog
         plan = make_plan(stack, journal.doc, seen.pods, catalog, secrets,
-                         utcnow(session.clock), serverless_for(client, [stack], [journal.doc]))
+                         utcnow(session.clock), stock_cloud([stack]),
+                         serverless=serverless_for(client, [stack], [journal.doc]))
         if attempt == 1:
             result.fingerprint = plan.fingerprint
             result.unchanged = len(plan.unchanged)

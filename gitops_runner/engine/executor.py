@@ -211,7 +211,7 @@ class Executor(Placement):
             self.client.pod_action(pod_id, "stop")
         if record is None or record.id != pod_id:
             self._record(want, self.client.get_pod(pod_id), healthy=True)
-        self.journal.edit_pod(want.logical, cost=0.0, idle_since=None)
+        self.journal.edit_pod(want.logical, cost=0.0, idle_since=None, idle_samples=())
         return f"stopped pod {pod_id}", None
 
     # -- helpers ---------------------------------------------------------------------

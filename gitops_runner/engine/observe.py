@@ -29,10 +29,21 @@ from gitops_runner.state.base import Snapshot
 class Observation:
     pods: list[dict[str, Any]]
     catalog: list[dict[str, Any]]
+    stock_cloud: str | None = None  # the cloud the catalog's availability is for
+
+
+def stock_cloud(stacks: Sequence[Stack]) -> str:
+    """The cloud most of the stacks' pods use: one catalog request reads stock for one
+    cloud (spec `listGpuTypes` `cloud`), so it is read for the most pods."""
+    pods = {"SECURE": 0, "COMMUNITY": 0}
+    for stack in stacks:
+        for spec in stack.pods:
+            pods[spec.cloud_type] = pods.get(spec.cloud_type, 0) + spec.replicas
+    return "COMMUNITY" if pods["COMMUNITY"] > pods["SECURE"] else "SECURE"
 
 
 def observe(client: RunPodClient, with_catalog: bool = True,
-            states: Sequence[StateDoc] = ()) -> Observation:
+            states: Sequence[StateDoc] = (), cloud: str = "SECURE") -> Observation:
     """One pod list (and the catalog). A pod that state records but the list leaves out is
     asked for by id: RunPod's list can lag or drop a pod, and only a 404 means it is gone.
     Planning a create from one short list would make a second pod (and later delete the
@@ -45,7 +56,9 @@ def observe(client: RunPodClient, with_catalog: bool = True,
             pods.append(client.get_pod(pod_id))
         except NotFoundError:
             continue
-    return Observation(pods, client.list_gpu_types() if with_catalog else [])
+    if not with_catalog:
+        return Observation(pods, [])
+    return Observation(pods, client.list_gpu_types(availability=True, cloud=cloud), cloud)
 
 
 def read_state(session: Session, stack: Stack) -> tuple[StateDoc, Snapshot]:
@@ -64,11 +77,11 @@ class StackPlan:
 def plan_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
                 secrets: Mapping[str, str]) -> list[StackPlan]:
     states = [read_state(session, stack)[0] for stack in stacks]
-    seen = observe(client, states=states)
+    seen = observe(client, states=states, cloud=stock_cloud(stacks))
     serverless = serverless_for(client, stacks, states)
     now = utcnow(session.clock)
     return [StackPlan(stack, make_plan(stack, state, seen.pods, seen.catalog, secrets, now,
-                                       serverless))
+                                       seen.stock_cloud, serverless=serverless))
             for stack, state in zip(stacks, states, strict=True)]
 
 

@@ -13,10 +13,13 @@ from typing import Any
 
 from gitops_runner.engine.clock import Clock
 from gitops_runner.engine.journal import Journal
+from gitops_runner.plan.catalog import GpuCatalog
 from gitops_runner.plan.desired import DesiredPod, create_body
 from gitops_runner.plan.observed import parse_pod
+from gitops_runner.plan.placement import any_stock
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
+    CandidateRejectedError,
     CapacityError,
     CreateOutcomeUnknownError,
     ForbiddenError,
@@ -73,8 +76,24 @@ class Placement:
                 if gpu != want.candidates[0]:
                     self.log(f"{want.logical}: placed on fallback GPU {gpu}")
                 return pod
-        error = placement_error(want.logical, attempts)
+        ambiguous = any(isinstance(e, CandidateRejectedError) for _, e in attempts)
+        error = placement_error(want.logical, attempts,
+                                no_stock=ambiguous and not self._stock_now(want))
         raise ActionFailed(str(error), retry=error.retryable)
+
+    def _stock_now(self, want: DesiredPod) -> bool:
+        """Whether RunPod's catalog shows stock for any candidate: read once per run and
+        cloud/count (only when a refusal's wording does not say capacity) to tell stock
+        from a bad request. A failed read says nothing either way."""
+        key = (str(want.public_body["cloud"]), int(want.public_body["gpu"]["count"]))
+        seen: dict[tuple[str, int], GpuCatalog] = self.__dict__.setdefault("_stock_seen", {})
+        if key not in seen:
+            try:
+                raw = self.client.list_gpu_types(availability=True, cloud=key[0], count=key[1])
+            except RunPodError:
+                return True
+            seen[key] = GpuCatalog.from_raw(raw, key[0])
+        return any_stock(want, seen[key])
 
     def _create_once(self, want: DesiredPod, body: dict[str, Any]) -> dict[str, Any]:
         for _ in range(3):

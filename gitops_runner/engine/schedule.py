@@ -29,11 +29,14 @@ from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.schedule import (
     KEEP,
+    MIN_SAMPLES,
     Decision,
     ScheduleEvent,
     ScheduleResult,
     decide,
     gpu_utilisation,
+    idle_minutes,
+    idle_run,
     stamp,
 )
 from gitops_runner.runpod.errors import CapacityError, InvalidTransitionError, RunPodError
@@ -98,8 +101,14 @@ def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: R
         elif decision.writes:
             _journal(journal, want.logical, decision, {})
         current = journal.doc.pods.get(want.logical)
-        if current is not None and current.idle_since and decision.action is None:
-            result.idle.append(f"{want.logical}: every GPU idle since {current.idle_since}")
+        idle = want.spec.idle_stop
+        run = idle_run(current.idle_samples, idle.gpu_util_below) \
+            if current is not None and idle is not None else ()
+        if run and idle is not None and decision.action is None:
+            result.idle.append(f"{want.logical}: every GPU below {idle.gpu_util_below:g}% "
+                               f"since {run[0].at} ({len(run)} samples over "
+                               f"{idle_minutes(run):.0f} min; stops at >= {MIN_SAMPLES} "
+                               f"over >= {idle.minutes} min)")
     return result
 
 
@@ -148,8 +157,9 @@ def _no_gpu(session: Session, journal: Journal, access: RunPodAccess, want: Desi
 def _journal(journal: Journal, logical: str, decision: Decision,
              extra: dict[str, Any]) -> None:
     changes: dict[str, Any] = dict(extra)
-    if decision.idle_since is not KEEP:
-        changes["idle_since"] = decision.idle_since
+    if decision.samples is not KEEP:
+        changes["idle_samples"] = decision.samples
+        changes["idle_since"] = None  # the samples say it now (older states had a stamp)
     if decision.idle_stopped is not KEEP:
         changes["idle_stopped"] = decision.idle_stopped
     if decision.action is not None:

@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from gitops_runner.config.model import Stack
-from gitops_runner.plan import guardrails, monthly, power
+from gitops_runner.plan import guardrails, monthly, placement, power
+from gitops_runner.plan.catalog import GpuCatalog
 from gitops_runner.plan.cost import PriceBook, hourly_after
 from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.diff import diff
@@ -34,10 +35,15 @@ def ownership_of(stack: Stack, desired: list[DesiredPod], observed: Iterable[Map
 
 def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any]],
               catalog: Iterable[Mapping[str, Any]], secrets: Mapping[str, str],
-              now: datetime, serverless: ServerlessView | None = None) -> Plan:
-    catalog = list(catalog)
+              now: datetime, stock_cloud: str | None = None, *,
+              serverless: ServerlessView | None = None) -> Plan:
+    """`stock_cloud`: the cloud the catalog's availability was read for (RunPod's
+    default, SECURE, when it has availability and this is not given); `serverless`:
+    RunPod's templates and endpoints, when the stack has (or had) endpoints (§14)."""
     desired = desired_pods(stack)
     ownership = ownership_of(stack, desired, observed, state)
+    catalog = list(catalog)
+    gpus = GpuCatalog.from_raw(catalog, stock_cloud)
     prices = PriceBook.from_catalog(catalog)
     result = diff(desired, state, ownership, secrets, prices, now, stack.guardrails.ttl_hours)
     cost_before = sum(p.cost for group in ownership.ours.values() for p in group)
@@ -54,6 +60,9 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
         f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
     warnings += [w for spec in stack.pods for w in pod_warnings(spec)]
+    landings, stock_warnings, stock_notes = placement.predict(result.actions, gpus)
+    warnings += stock_warnings
+    notes += stock_notes
     # Endpoints (CONTRACT §14) are their own flow: plan/endpoint_plan.py.
     eps = plan_endpoints(stack, state, serverless, catalog, secrets, desired, result.actions)
     warnings += eps.warnings
@@ -62,11 +71,11 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         serial=state.serial, observed_fingerprint=observed_fingerprint(ownership.ours),
         actions=tuple(result.actions), unchanged=tuple(result.unchanged),
         cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
-        violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices))
-        + eps.violations,
+        violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices,
+                                          gpus if catalog else None)) + eps.violations,
         warnings=tuple(warnings), notes=tuple(notes), monthly_before=month.before,
         monthly_after=month.after, monthly_without_schedule=month.without_schedule,
-        deploy_files=(stack.file,),
+        deploy_files=(stack.file,), landings=landings,
         endpoint_actions=eps.actions, endpoints_unchanged=eps.unchanged,
         endpoint_costs=eps.costs,
     )

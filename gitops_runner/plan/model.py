@@ -11,6 +11,7 @@ from gitops_runner.plan.identity import sha256_of
 
 if TYPE_CHECKING:
     from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost
+    from gitops_runner.plan.placement import Landing
 
 ACTION_KINDS = ("create", "update", "replace", "delete", "adopt", "start", "stop")
 # Fields that change without anyone changing anything; kept out of the fingerprint.
@@ -83,6 +84,9 @@ class Plan:
     monthly_without_schedule: float = 0.0
     # The deploy files the plan was made from, so `apply PLANFILE` needs no -c (§6).
     deploy_files: tuple[str, ...] = ()
+    # Where each create or replace will likely land (plan/placement.py). A prediction from
+    # stock that moves with time: shown and saved, never part of the fingerprint.
+    landings: tuple[Landing, ...] = ()
     # Serverless endpoints (CONTRACT §14): plan/endpoint_plan.py.
     endpoint_actions: tuple[EndpointAction, ...] = ()
     endpoints_unchanged: tuple[str, ...] = ()

@@ -8,6 +8,7 @@ from typing import Any
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost
 from gitops_runner.plan.model import ACTION_KINDS, Plan, PlanAction
+from gitops_runner.plan.placement import Landing
 
 PLAN_FORMAT_VERSION = 1
 
@@ -32,6 +33,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
         "deploy_files": list(plan.deploy_files),
+        "placements": [landing.to_json() for landing in plan.landings],
         # Serverless endpoints (CONTRACT §14): actions, and each endpoint's cost bounds.
         "endpoint_actions": [a.to_json() for a in plan.endpoint_actions],
         "endpoints": [{"endpoint": c.endpoint, "min_workers": c.min_workers,
@@ -86,6 +88,9 @@ def _plan_from(item: dict[str, Any]) -> Plan:
         monthly_without_schedule=float(item["cost"].get("monthly_without_schedule", 0.0)),
         # Absent from plan files written before it was recorded: apply then needs -c.
         deploy_files=tuple(str(f) for f in item.get("deploy_files", [])),
+        landings=tuple(Landing(str(raw["pod"]), raw.get("gpu"), raw.get("data_center"),
+                               raw.get("stock"), not raw.get("predicted", True))
+                       for raw in item.get("placements", [])),
         endpoint_actions=tuple(EndpointAction.from_json(a)
                                for a in item.get("endpoint_actions", [])),
         endpoints_unchanged=tuple(str(c["endpoint"]) for c in item.get("endpoints", [])

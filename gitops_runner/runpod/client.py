@@ -140,8 +140,20 @@ class RunPodClient:
         return dict(result) if result else None
 
     # -- catalog ------------------------------------------------------------
-    def list_gpu_types(self) -> list[dict[str, Any]]:
-        body = self._call("GET", "/v2/catalog/gpus")
+    def list_gpu_types(self, availability: bool = False, cloud: str | None = None,
+                       count: int | None = None) -> list[dict[str, Any]]:
+        """The GPU catalog. With `availability`, also stock levels overall and per data
+        center and the CUDA versions on offer, for pods (`product=POD`, which the spec
+        requires with include) on `cloud` (RunPod's default: SECURE) for `count` GPUs."""
+        path = "/v2/catalog/gpus"
+        if availability:
+            params = {"include": "AVAILABILITY", "product": "POD"}
+            if cloud:
+                params["cloud"] = cloud
+            if count:
+                params["count"] = str(count)
+            path += "?" + urlencode(params)
+        body = self._call("GET", path)
         gpus = body.get("gpus") if isinstance(body, dict) else None
         return [g for g in gpus if isinstance(g, dict)] if isinstance(gpus, list) else []
 

@@ -81,7 +81,7 @@ def placement(ep: SimEndpoint, capacity: dict[str, int]) -> tuple[str, str] | No
     floor = gpu.get("minCudaVersion")
     if floor:
         dcs = [dc for dc in dcs if _cuda(catalog.host_cuda(dc)) >= _cuda(floor)]
-    for gpu_id, pool in catalog.SERVERLESS_POOLS.items():
+    for gpu_id, pool in catalog.serverless_pools().items():
         if pool in gpu["pools"] and gpu_id not in excluded:
             for dc in dcs:
                 if capacity.get(catalog.capacity_key(gpu_id, dc, "SECURE"), 0) >= gpu.get(
