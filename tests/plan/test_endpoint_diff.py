@@ -55,7 +55,7 @@ def applied(s: Stack, state: StateDoc, secrets: dict[str, str] = SECRETS,
 
 def plan_of(s: Stack, state: StateDoc, view: ServerlessView,
             secrets: dict[str, str] = SECRETS) -> Plan:
-    return make_plan(s, state, [], CATALOG, secrets, NOW, view)
+    return make_plan(s, state, [], CATALOG, secrets, NOW, serverless=view)
 
 
 def test_a_new_endpoint_costs_its_dearest_pool_left_after_exclude_at_min_and_max() -> None:
