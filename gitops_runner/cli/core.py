@@ -114,7 +114,8 @@ def logs(c: Ctx, pod: str, configs: tuple[str, ...], follow: bool, tail: int) ->
 
 @cli.command()
 @reads_stacks("text", "json")
-@click.option("--at", "at", metavar="TIME", help="Act as if now were TIME (RFC 3339).")
+@click.option("--at", "at", metavar="TIME",
+              help="Show what schedule would do at TIME (RFC 3339); changes nothing.")
 @click.option("--start", "start", multiple=True, metavar="POD",
               help="Start POD now (an idle-stopped pod, or outside its windows).")
 def schedule(c: Ctx, configs: tuple[str, ...], fmt: str, at: str | None,

@@ -23,7 +23,10 @@ from gitops_runner.config.starter import (
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import UsageError
 
-WORKFLOWS = ("plan.yml", "apply.yml", "drift.yml")
+WORKFLOWS = ("plan.yml", "preview.yml", "apply.yml", "drift.yml")
+# How the examples name gitops-runner's own action; init writes the release's commit.
+ACTION_REPOSITORY = "gitops-runner/gitops-runner"
+EXAMPLE_USES = f"{ACTION_REPOSITORY}@v0"
 
 
 def workflow_text(name: str) -> str:
@@ -34,6 +37,17 @@ def workflow_text(name: str) -> str:
         return packaged.read_text(encoding="utf-8")
     return (Path(__file__).resolve().parents[2] / "examples" / "workflows" / name).read_text(
         encoding="utf-8")
+
+
+def pinned_workflow(name: str, branch: str = DEFAULT_BRANCH, commit: str = "") -> str:
+    """The example for `branch`, gitops-runner's own action pinned by the release commit
+    (a tag can be moved; a commit cannot). Without one (a source checkout), the tag stays."""
+    commit = commit or release.COMMIT
+    text = workflow_for_branch(workflow_text(name), branch)
+    if not commit:
+        return text
+    return text.replace(f"uses: {EXAMPLE_USES}",
+                        f"uses: {ACTION_REPOSITORY}@{commit} # v{__version__}")
 
 
 def _git(directory: str, *args: str) -> str:
@@ -104,7 +118,7 @@ def write_starter(directory: str, project: str, force: bool, backend: str = "loc
     branch = default_branch(directory)
     idle_stop = _idle_stop_elsewhere(directory, starter)
     for name in WORKFLOWS:
-        text = workflow_for_branch(workflow_text(name), branch)
+        text = pinned_workflow(name, branch)
         if name == "drift.yml":
             text = drift_workflow(text, idle_stop)
         files[os.path.join(directory, ".github", "workflows", f"gitops-runner-{name}")] = text
@@ -135,6 +149,10 @@ def run(session: Session, directory: str, project: str, force: bool, backend: st
         session.out.report("note: .pre-commit-config.yaml exists, left as is; to validate deploy "
                            "files on commit, add:\n" + precommit_config(__version__, release.COMMIT)
                            .split("repos:\n", 1)[1].rstrip())
+    if not release.COMMIT:
+        session.out.report(f"note: this build carries no release commit, so the workflows use "
+                           f"{EXAMPLE_USES} (a movable tag); pin it by the commit of the "
+                           "release you use")
     session.out.report("next: gitops-runner validate && gitops-runner plan --sandbox")
     if backend == "local":
         session.out.report("note: the workflows apply only with state in S3 (local state would "

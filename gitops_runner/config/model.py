@@ -131,7 +131,8 @@ class PodSpec:
 class LockSettings:
     backend: str  # dynamodb | s3 | none | file
     table: str | None = None
-    wait_seconds: int = 0
+    # None: not set in the file (0 s, or 600 s in GitHub Actions: CONTRACT §7).
+    wait_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,14 @@ class Preview:
     ttl_hours: float
     max_hourly_cost: float
     pods: tuple[PodSpec, ...]  # the stack's pods with `overrides` merged over each
+    # The policy's allow-lists (read from the default branch's file in the Action).
+    # Empty GPU types / images: any; empty secrets, volumes, registries: none.
+    allowed_gpu_types: tuple[str, ...] = ()
+    allowed_images: tuple[str, ...] = ()  # prefixes
+    allowed_secrets: tuple[str, ...] = ()
+    allow_runpod_secrets: bool = False
+    network_volumes: tuple[str, ...] = ()
+    registry_auth_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,12 +7,11 @@ for by its markers, several times, with a delay (CONTRACT §10).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_runner.engine.clock import Clock
-from gitops_runner.engine.journal import Journal
+from gitops_runner.engine.writer import Writer
 from gitops_runner.plan.catalog import GpuCatalog
 from gitops_runner.plan.desired import DesiredPod, create_body
 from gitops_runner.plan.observed import parse_pod
@@ -39,21 +38,22 @@ class ActionFailed(Exception):
         self.retry = retry
 
 
+@dataclass
 class Placement:
-    """Mixed into the Executor, whose fields these are."""
+    """Creates through the run's writer; looks for lost creates with plain reads."""
 
-    client: RunPodClient
-    journal: Journal
+    writer: Writer
+    reads: RunPodClient
     stack: str
     secrets: Mapping[str, str]
     log: Callable[[str], None]
-    clock: Clock
-    cancel: threading.Event
-    writes: threading.Semaphore
-    lookup_delays: tuple[float, ...]
-    _guard: Callable[[], None]  # the Executor's check of its fence before every write
+    known: Callable[[], set[str]]  # pod ids state records: never a lost create of ours
+    lineage: str | None = None  # the state's: every create carries it (CONTRACT §5)
+    lookup_delays: tuple[float, ...] = LOOKUP_DELAYS
+    # The catalog's stock by (cloud, GPU count), read once per run when needed.
+    stock_seen: dict[tuple[str, int], GpuCatalog] = field(default_factory=dict)
 
-    def _place(self, want: DesiredPod) -> dict[str, Any]:
+    def place(self, want: DesiredPod) -> dict[str, Any]:
         """Create on the first candidate that takes it: GPU types in order x data centers.
 
         Any 400 or 403 moves on to the next candidate (RunPod's capacity 400s carry no
@@ -62,7 +62,7 @@ class Placement:
         attempts: list[tuple[str, RunPodError]] = []
         for gpu in want.candidates:
             for dc in dcs:
-                body = create_body(want, gpu, self.secrets)
+                body = create_body(want, gpu, self.secrets, self.lineage)
                 if dc is not None:
                     body["dataCenterIds"] = [dc]
                 label = gpu + (f" in {dc}" if dc else "")
@@ -86,21 +86,18 @@ class Placement:
         cloud/count (only when a refusal's wording does not say capacity) to tell stock
         from a bad request. A failed read says nothing either way."""
         key = (str(want.public_body["cloud"]), int(want.public_body["gpu"]["count"]))
-        seen: dict[tuple[str, int], GpuCatalog] = self.__dict__.setdefault("_stock_seen", {})
-        if key not in seen:
+        if key not in self.stock_seen:
             try:
-                raw = self.client.list_gpu_types(availability=True, cloud=key[0], count=key[1])
+                raw = self.reads.list_gpu_types(availability=True, cloud=key[0], count=key[1])
             except RunPodError:
                 return True
-            seen[key] = GpuCatalog.from_raw(raw, key[0])
-        return any_stock(want, seen[key])
+            self.stock_seen[key] = GpuCatalog.from_raw(raw, key[0])
+        return any_stock(want, self.stock_seen[key])
 
     def _create_once(self, want: DesiredPod, body: dict[str, Any]) -> dict[str, Any]:
         for _ in range(3):
             try:
-                with self.writes:
-                    self._guard()
-                    return self.client.create_pod(body)
+                return self.writer.create(body)
             except CreateOutcomeUnknownError:
                 found = self._look_for_lost_create(want)
                 if found is not None:
@@ -112,7 +109,7 @@ class Placement:
 
     def _look_for_lost_create(self, want: DesiredPod) -> dict[str, Any] | None:
         for delay in (0.0, *self.lookup_delays):
-            if delay and self.clock.sleep(delay, self.cancel):
+            if delay and self.writer.fence.wait(delay):
                 return None
             try:
                 found = self._find_created(want)
@@ -123,11 +120,12 @@ class Placement:
         return None
 
     def _find_created(self, want: DesiredPod) -> dict[str, Any] | None:
-        known = {r.id for r in self.journal.doc.pods.values()}
-        known |= {i for r in self.journal.doc.pods.values() for i in r.superseded}
-        for raw in self.client.list_pods():
+        known = self.known()
+        for raw in self.reads.list_pods():
             pod = parse_pod(raw)
-            if (pod.stack == self.stack and pod.logical == want.logical
+            # Another state's pod of the same name is never our lost create (§5).
+            ours = pod.lineage is None or pod.lineage == self.lineage
+            if (pod.stack == self.stack and pod.logical == want.logical and ours
                     and pod.id not in known and pod.status != "TERMINATED"):
                 return raw
         return None

@@ -17,6 +17,7 @@ from gitops_runner.plan.endpoints import ServerlessView
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.observed import (
     Ownership,
+    lineage_warnings,
     observed_fingerprint,
     parse_pod,
     split_ownership,
@@ -30,7 +31,8 @@ def ownership_of(stack: Stack, desired: list[DesiredPod], observed: Iterable[Map
     recorded = {r.id: name for name, r in state.pods.items()} if state else {}
     return split_ownership(stack.name, (parse_pod(p) for p in observed),
                            (d.runpod_name for d in desired), recorded,
-                           state.unmanaged if state else None)
+                           state.unmanaged if state else None,
+                           state.lineage if state else None)
 
 
 def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any]],
@@ -55,6 +57,7 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     ]
     warnings += [f"pod {p.id} is recorded in state but carries the markers of stack "
                  f"{p.stack}: it is not ours and is left alone" for p in ownership.foreign]
+    warnings += lineage_warnings(ownership)
     month = monthly.project(desired, ownership.ours, prices, state)
     notes = [*result.notes, *power.notes(desired, state, ownership.ours), *month.notes] + [
         f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "

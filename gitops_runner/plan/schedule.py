@@ -161,6 +161,7 @@ class ScheduleResult:
     idle: list[str] = field(default_factory=list)  # "pod: idle since ..." lines
     error: str | None = None
     unlock_errors: list[str] = field(default_factory=list)  # shown after the events
+    rehearsal: bool = False  # `schedule --at`: what would happen; nothing was changed
 
     @property
     def failed(self) -> bool:

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.apply import ApplyOptions, ApplyResult, StalePlanError, apply_stack
+from gitops_runner.engine.apply import (
+    ApplyOptions,
+    ApplyResult,
+    Approval,
+    StalePlanError,
+    apply_stack,
+)
 from gitops_runner.engine.endpoint_wait import wait_rollout
 from gitops_runner.engine.observe import plan_stacks
 from gitops_runner.runpod.client import RunPodClient
@@ -47,7 +53,7 @@ class Harness:
 
     def apply(self, stack: Stack, saved=None, **opts) -> ApplyResult:  # type: ignore[no-untyped-def]
         return apply_stack(self.session, stack, sim_access(self.sim, self.client), SECRETS,
-                           ApplyOptions(**opts), saved)
+                           ApplyOptions(**opts), Approval(saved=saved))
 
 
 @pytest.fixture
