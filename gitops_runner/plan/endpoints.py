@@ -18,11 +18,16 @@ from gitops_runner.config.endpoints import DEFAULT_IDLE_TIMEOUT, EndpointSpec
 from gitops_runner.config.model import SecretRef, Stack
 from gitops_runner.config.naming import runpod_name
 from gitops_runner.plan.desired import args_string
-from gitops_runner.plan.identity import MARKER_PREFIX, MARKER_SPEC, MARKER_STACK, sha256_of
+from gitops_runner.plan.identity import (
+    MARKER_LINEAGE,
+    MARKER_PREFIX,
+    MARKER_SPEC,
+    MARKER_STACK,
+    sha256_of,
+)
 from gitops_runner.plan.serving import model_env
 
 MARKER_ENDPOINT = MARKER_PREFIX + "ENDPOINT"
-MARKER_LINEAGE = MARKER_PREFIX + "LINEAGE"
 # Template fields: a change makes a new release (workers restart).
 TEMPLATE_FIELDS = ("image", "args", "disk", "env", "registry")
 # Endpoint fields RunPod applies to the autoscaler at once: nothing restarts
