@@ -38,11 +38,16 @@ class Finding:
     kind: DriftClass
     reasons: tuple[str, ...]
 
+    resource: str = "pod"  # or "endpoint" (CONTRACT §14): then `pod` names the endpoint
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", DriftClass(self.kind))
 
     def to_json(self) -> dict[str, Any]:
-        return {"pod": self.pod, "class": str(self.kind), "reasons": list(self.reasons)}
+        out = {"pod": self.pod, "class": str(self.kind), "reasons": list(self.reasons)}
+        if self.resource != "pod":
+            out = {"endpoint": self.pod, "resource": self.resource, **out}
+        return out
 
 
 @dataclass(frozen=True)

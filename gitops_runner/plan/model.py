@@ -11,6 +11,7 @@ from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import sha256_of
 
 if TYPE_CHECKING:
+    from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost
     from gitops_runner.plan.placement import Landing
 
 __all__ = ["ACTION_KINDS", "ActionKind", "Destroyed", "FieldChange", "Plan", "PlanAction"]
@@ -127,6 +128,10 @@ class Plan:
     # The stack's own declared fields (guardrails, preview) changed since the last apply:
     # recorded in state by apply, reviewed like any action (CONTRACT §4).
     stack_changes: tuple[FieldChange, ...] = ()
+    # Serverless endpoints (CONTRACT §14): plan/endpoint_plan.py.
+    endpoint_actions: tuple[EndpointAction, ...] = ()
+    endpoints_unchanged: tuple[str, ...] = ()
+    endpoint_costs: tuple[EndpointCost, ...] = ()
 
     @property
     def stack(self) -> str:
@@ -134,14 +139,19 @@ class Plan:
 
     @property
     def fingerprint(self) -> str:
-        if not self.stack_changes:
-            return actions_fingerprint(self.actions)
-        return sha256_of([*(a.reviewed() for a in self.actions),
-                          {"stack": [c.to_json() for c in self.stack_changes]}])
+        pods = actions_fingerprint(self.actions)
+        parts: list[object] = [pods]
+        if self.endpoint_actions:
+            from gitops_runner.plan.endpoint_diff import endpoints_fingerprint
+            parts.append(endpoints_fingerprint(self.endpoint_actions))
+        if self.stack_changes:
+            parts.append({"stack": [c.to_json() for c in self.stack_changes]})
+        # Plans with pods only keep the fingerprint of their actions alone.
+        return pods if len(parts) == 1 else sha256_of(parts)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.actions or self.stack_changes)
+        return bool(self.actions or self.endpoint_actions or self.stack_changes)
 
     @property
     def cost_delta(self) -> float:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitops_runner.errors import GitopsError
+from gitops_runner.plan.endpoint_state import EndpointRecord
 
 FORMAT_VERSION = 1
 HISTORY_LIMIT = 100
@@ -85,6 +86,8 @@ class StateDoc:
     # The stack's declared fields that no pod carries (guardrails, preview) as last
     # applied (CONTRACT §4 "Everything declared is reviewed"); None: never recorded.
     declared: Mapping[str, Any] | None = None
+    # Serverless endpoints (CONTRACT §14), by entry name; absent from older files.
+    endpoints: Mapping[str, EndpointRecord] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, stack: str, lineage: str | None = None) -> StateDoc:
@@ -97,6 +100,14 @@ class StateDoc:
         else:
             pods[logical] = record
         return replace(self, pods=pods)
+
+    def with_endpoint(self, name: str, record: EndpointRecord | None) -> StateDoc:
+        endpoints = dict(self.endpoints)
+        if record is None:
+            endpoints.pop(name, None)
+        else:
+            endpoints[name] = record
+        return replace(self, endpoints=endpoints)
 
     def forget(self, logical: str) -> StateDoc:
         """`state rm`: drop the pod's record, keeping its id as unmanaged."""
@@ -127,6 +138,8 @@ def render_state(doc: StateDoc) -> str:
     if doc.declared is not None:
         # Written only when recorded, so older states read as before.
         data["declared"] = dict(doc.declared)
+    if doc.endpoints:  # written only when there are some: older states stay byte-identical
+        data["endpoints"] = {n: r.to_json() for n, r in sorted(doc.endpoints.items())}
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
@@ -176,6 +189,8 @@ def parse_state(text: str, source: str = "state") -> StateDoc:
                         format_version=FORMAT_VERSION,
                         unmanaged={str(k): str(v) for k, v in
                                    dict(data.get("unmanaged") or {}).items()},
+                        endpoints={str(n): EndpointRecord.from_json(r) for n, r in
+                                   dict(data.get("endpoints") or {}).items()},
                         declared=dict(data["declared"]) if data.get("declared") is not None
                         else None)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
