@@ -24,6 +24,7 @@ from gitops_runner.config.model import (
     Runtime,
     SecretRef,
     Stack,
+    StackVolume,
     StateSettings,
     Volume,
 )
@@ -74,7 +75,8 @@ def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
         ports=tuple(raw.get("ports", [])),
         disk_gb=raw.get("disk_gb", 20),
         volume=Volume(vol["size_gb"], vol["path"]) if vol else None,
-        network_volume=NetworkVolume(nvol["id"], nvol["path"]) if nvol else None,
+        network_volume=NetworkVolume(nvol["path"], nvol.get("id"), nvol.get("name"))
+        if nvol else None,
         runtime=Runtime(rt["image"], args if args not in ("", ()) else None, _env(rt.get("env", {})),
                         rt.get("registry_auth_id")),
         models=models,
@@ -117,7 +119,8 @@ def _guardrails(raw: dict[str, Any]) -> Guardrails:
         max_gpus=raw.get("max_gpus"),
         max_pods=raw.get("max_pods"), allowed_gpu_types=tuple(raw.get("allowed_gpu_types", [])),
         allow_gpu_fallback=raw.get("allow_gpu_fallback", True),
-        allow_delete=raw.get("allow_delete", False), max_deletes=raw.get("max_deletes"),
+        allow_delete=raw.get("allow_delete", False),
+        allow_data_loss=raw.get("allow_data_loss", False), max_deletes=raw.get("max_deletes"),
         ttl_hours=raw.get("ttl_hours", 0),
     )
 
@@ -143,4 +146,12 @@ def build_stack(file: str, data: dict[str, Any]) -> Stack:
         state=_state(data.get("state", {}), file),
         guardrails=_guardrails(data.get("guardrails", {})),
         preview=_preview(data),
+        volumes=tuple(_volume(v) for v in data.get("volumes", [])),
     )
+
+
+def _volume(raw: dict[str, Any]) -> StackVolume:
+    many = "data_centers" in raw
+    return StackVolume(raw["name"], raw["size_gb"],
+                       tuple(raw["data_centers"]) if many else (raw["data_center"],),
+                       per_data_center=many, type=raw.get("type"))

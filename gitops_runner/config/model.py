@@ -49,8 +49,23 @@ class Volume:
 
 @dataclass(frozen=True)
 class NetworkVolume:
-    id: str
+    """A pod's network mount: a volume of the stack's `volumes` (name) or an existing id."""
+
     path: str
+    id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class StackVolume:
+    """A RunPod network volume the stack owns (CONTRACT §14), one per data center."""
+
+    name: str
+    size_gb: int
+    data_centers: tuple[str, ...]
+    # True with `data_centers` (names end in -{dc}); False with one `data_center`.
+    per_data_center: bool = False
+    type: str | None = None  # STANDARD | HIGH_PERFORMANCE; None = the data center's default
 
 
 @dataclass(frozen=True)
@@ -143,6 +158,7 @@ class Guardrails:
     allowed_gpu_types: tuple[str, ...] = ()
     allow_gpu_fallback: bool = True
     allow_delete: bool = False
+    allow_data_loss: bool = False
     max_deletes: int | None = None
     ttl_hours: float = 0
 
@@ -168,6 +184,7 @@ class Stack:
     state: StateSettings = field(default_factory=StateSettings)
     guardrails: Guardrails = field(default_factory=Guardrails)
     preview: Preview | None = None
+    volumes: tuple[StackVolume, ...] = ()  # CONTRACT §14
 
     @property
     def name(self) -> StackName:
