@@ -76,7 +76,7 @@ def test_volume_mistakes_are_reported_with_line_and_column() -> None:
         "d.yaml:5:12: volumes[1].name: duplicate volume name 'hf-cache'",
         "d.yaml:6:5: volumes[2]: set either data_center (one volume) or data_centers (one "
         "volume per data center)",
-        "d.yaml:6:28: volumes[2].size_gb: must be >= 10 (got 5)",
+        "d.yaml:6:27: volumes[2].size_gb: must be >= 10 (got 5)",
         "d.yaml:10:28: pods[0].network_volume: volume 'hf-cache' is in EU-RO-1, US-TX-3, none "
         "of the pod's data_centers (EU-SE-1); a pod can only run where its volume is. Add one "
         "of them to the volume's data_centers or the pod's",
