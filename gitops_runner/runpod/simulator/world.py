@@ -15,6 +15,7 @@ from dataclasses import asdict
 from typing import Any
 
 from gitops_runner.runpod.simulator import catalog, rates, view
+from gitops_runner.runpod.simulator import volumes as network_volumes
 from gitops_runner.runpod.simulator.model import (
     ACTIONS,
     CAPACITY_DETAIL,
@@ -40,6 +41,7 @@ class World:
         self.clock = clock
         self.settings = settings or Settings()
         self.pods: dict[str, SimPod] = {}
+        self.volumes: dict[str, dict[str, Any]] = {}  # network volumes (volumes.py)
         self.capacity: dict[str, int] = catalog.default_capacity()
         self.faults: list[Fault] = []
         self.rate_windows: dict[str, list[float]] = {}
@@ -48,7 +50,8 @@ class World:
 
     # -- persistence (sandbox) --------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {"pods": [asdict(p) for p in self.pods.values()], "capacity": self.capacity}
+        return {"pods": [asdict(p) for p in self.pods.values()], "capacity": self.capacity,
+                "volumes": list(self.volumes.values())}
 
     def load_dict(self, data: dict[str, Any]) -> None:
         self.pods = {}
@@ -57,6 +60,7 @@ class World:
             pod = SimPod(**raw)
             self.pods[pod.id] = pod
         self.capacity = dict(data.get("capacity", self.capacity))
+        self.volumes = {v["id"]: dict(v) for v in data.get("volumes", [])}
 
     # -- lifecycle (see view.py) ------------------------------------------------
     def status(self, pod: SimPod) -> str:
@@ -111,7 +115,13 @@ class World:
             return problem(400, "mounts.network must not be empty")
         count = int(gpu.get("count", 1))
         cloud = body.get("cloud", "SECURE")
-        place = self._place(gpu["id"], count, cloud, body.get("dataCenterIds") or [],
+        # A network volume pins the pod to its data center (volumes.py).
+        pinned, refused = network_volumes.pinned_data_center(
+            self.volumes, body, self._capacity_detail(gpu["id"]))
+        if refused is not None:
+            return refused
+        place = self._place(gpu["id"], count, cloud,
+                            [pinned] if pinned else body.get("dataCenterIds") or [],
                             gpu.get("minCudaVersion"), gpu.get("allowedCudaVersions") or [])
         if place is None:
             return problem(400, self._capacity_detail(gpu["id"]))
