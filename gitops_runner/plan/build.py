@@ -18,7 +18,9 @@ from gitops_runner.plan.observed import (
     parse_pod,
     split_ownership,
 )
+from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.serving import model_warnings
+from gitops_runner.plan.volumes import bind_volume_ids, narrowing_notes, plan_volumes
 from gitops_runner.plan.statefile import StateDoc
 
 
@@ -32,8 +34,11 @@ def ownership_of(stack: Stack, desired: list[DesiredPod], observed: Iterable[Map
 
 def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any]],
               catalog: Iterable[Mapping[str, Any]], secrets: Mapping[str, str],
-              now: datetime) -> Plan:
-    desired = desired_pods(stack)
+              now: datetime, volumes: Iterable[Mapping[str, Any]] = ()) -> Plan:
+    """`volumes`: RunPod's network volumes (needed only when the stack or its state has any)."""
+    # Network volumes (CONTRACT §14): their own actions; pods learn the volumes' ids.
+    vplan = plan_volumes(stack, state, volumes)
+    desired = bind_volume_ids(desired_pods(stack), vplan.ids)
     ownership = ownership_of(stack, desired, observed, state)
     prices = PriceBook.from_catalog(catalog)
     result = diff(desired, state, ownership, secrets, prices, now, stack.guardrails.ttl_hours)
@@ -47,17 +52,23 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     warnings += [f"pod {p.id} is recorded in state but carries the markers of stack "
                  f"{p.stack}: it is not ours and is left alone" for p in ownership.foreign]
     month = monthly.project(desired, ownership.ours, prices)
-    notes = [*result.notes, *power.notes(desired, state, ownership.ours), *month.notes] + [
+    notes = [*narrowing_notes(desired), *result.notes, *power.notes(desired, state, ownership.ours), *month.notes] + [
         f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
         f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
-    warnings += [w for spec in stack.pods for w in model_warnings(spec)]
+    warnings += [w for spec in stack.pods for w in model_warnings(spec)] + list(vplan.warnings)
+    pods_seen = observed_fingerprint(ownership.ours)
     return Plan(
         project=stack.project, environment=stack.environment, lineage=state.lineage,
-        serial=state.serial, observed_fingerprint=observed_fingerprint(ownership.ours),
+        serial=state.serial, observed_fingerprint=(
+            sha256_of([pods_seen, vplan.observed_fingerprint]) if vplan.observed_fingerprint
+            else pods_seen),
         actions=tuple(result.actions), unchanged=tuple(result.unchanged),
         cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
-        violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices)),
-        warnings=tuple(warnings), notes=tuple(notes), monthly_before=month.before,
-        monthly_after=month.after, monthly_without_schedule=month.without_schedule,
-        deploy_files=(stack.file,),
+        violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices,
+                                          vplan.monthly_after)) + vplan.violations,
+        warnings=tuple(warnings), notes=tuple(notes),
+        monthly_before=round(month.before + vplan.monthly_before, 2),
+        monthly_after=round(month.after + vplan.monthly_after, 2),
+        monthly_without_schedule=round(month.without_schedule + vplan.monthly_after, 2),
+        deploy_files=(stack.file,), volume_actions=vplan.actions,
     )

@@ -72,7 +72,7 @@ def compare(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
         d.update.extend(env_reasons)
     _compare_placement(obs, want, d)
     if "mounts" not in obs.unknown:
-        _compare_mounts(obs, body.get("mounts") or {}, d)
+        _compare_mounts(obs, body.get("mounts") or {}, d, want.volume_ids)
     return d
 
 
@@ -146,7 +146,8 @@ def _mounts_unknown(mounts: Mapping[str, Any] | None) -> bool:
     return any(key in mounts and not mounts[key] for key in ("persistent", "network"))
 
 
-def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences) -> None:
+def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences,
+                    volume_ids: tuple[str, ...] = ()) -> None:
     if "mounts" in obs.unknown or _mounts_unknown(obs.mounts):
         return
     old_kind, new_kind = _mount_kind(obs.mounts), _mount_kind(want)
@@ -168,7 +169,17 @@ def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences) -
         if not isinstance(entries, list) or not isinstance(entries[0], dict):
             return
         old, new = entries[0], want["network"][0]
-        if old.get("volumeId") != new["volumeId"]:
+        if "volume" in new:
+            # A volume of the stack (CONTRACT §14): any of its copies will do; with no
+            # copy known yet, the id is unknown, never a difference.
+            if volume_ids and old.get("volumeId") not in volume_ids:
+                d.replace.append(f"network_volume: pod mounts {_show(old.get('volumeId'))}, "
+                                 f"not volume {new['volume']}")
+            elif old.get("path") != new["path"]:
+                d.patch.append("mounts")
+                d.update.append(f"network_volume.path: {_show(old.get('path'))} -> "
+                                f"{_show(new['path'])}")
+        elif old.get("volumeId") != new["volumeId"]:
             d.replace.append(f"network_volume.id: {_show(old.get('volumeId'))} -> "
                              f"{_show(new['volumeId'])}")
         elif old.get("path") != new["path"]:

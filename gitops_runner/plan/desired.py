@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_runner.config.model import PodSpec, SecretRef, Stack
+from gitops_runner.config.model import PodSpec, SecretRef, Stack, StackVolume
 from gitops_runner.config.naming import logical_names, runpod_name
 from gitops_runner.plan.identity import MARKER_SPEC, is_platform_env, marker_env, sha256_of
 from gitops_runner.plan.serving import model_args, model_env
@@ -29,6 +29,9 @@ class DesiredPod:
     # The create body without gpu id and with secret references as {"secret": NAME}.
     public_body: Mapping[str, Any]
     spec_hash: str
+    # Ids of the network volume a `network_volume: {name}` mounts, one per data center
+    # (plan/volumes.py fills them in from state; empty = not known yet).
+    volume_ids: tuple[str, ...] = ()
 
     @property
     def secret_env(self) -> dict[str, str]:
@@ -68,14 +71,28 @@ def _public_body(stack: Stack, spec: PodSpec, logical: str) -> dict[str, Any]:
         body["gpu"]["minCudaVersion"] = spec.gpu.min_cuda_version
     if spec.data_centers:
         body["dataCenterIds"] = list(spec.data_centers)
+    named = _named_volume(stack, spec)
+    if named is not None:
+        # CONTRACT §14: only where the volume is (RunPod pins the pod there, RUNPOD.md §8c).
+        body["dataCenterIds"] = [dc for dc in named.data_centers
+                                 if not spec.data_centers or dc in spec.data_centers]
     if spec.volume:
         body["mounts"] = {"persistent": {"size": spec.volume.size_gb, "path": spec.volume.path}}
+    elif spec.network_volume and named is not None:
+        # The id depends on the data center the pod lands in: bound at create
+        # (plan/volumes.bind_mount), so the spec hash names the volume, not an id.
+        body["mounts"] = {"network": [{"volume": named.name, "path": spec.network_volume.path}]}
     elif spec.network_volume:
         body["mounts"] = {"network": [{"volumeId": spec.network_volume.id,
                                        "path": spec.network_volume.path}]}
     if spec.runtime.registry_auth_id:
         body["registry"] = spec.runtime.registry_auth_id
     return body
+
+
+def _named_volume(stack: Stack, spec: PodSpec) -> StackVolume | None:
+    name = spec.network_volume.name if spec.network_volume else None
+    return next((v for v in stack.volumes if v.name == name), None) if name else None
 
 
 def desired_pods(stack: Stack) -> list[DesiredPod]:

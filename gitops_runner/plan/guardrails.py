@@ -17,7 +17,8 @@ from gitops_runner.plan.model import PlanAction
 
 
 def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[PlanAction],
-          prices: PriceBook) -> list[str]:
+          prices: PriceBook, volumes_monthly: float = 0.0) -> list[str]:
+    """`volumes_monthly`: the stack's network volumes per 30 days (plan/volumes.py)."""
     violations: list[str] = []
     unknown = sorted({g for d in desired for g in d.candidates if not prices.knows(g)})
     for gpu in unknown:
@@ -33,7 +34,7 @@ def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[Pl
             violations.append(f"max_hourly_cost: the stack may cost up to ${worst:.2f}/h "
                               "(dearest candidate GPU for each pod), over the limit of "
                               f"${guard.max_hourly_cost:.2f}/h")
-    violations += monthly.check(guard, desired, prices)
+    violations += monthly.check(guard, desired, prices, volumes_monthly)
     terminating = [a for a in actions if a.terminates and not a.duplicate]
     if terminating and not guard.allow_delete:
         names = ", ".join(f"{a.pod} ({a.action})" for a in terminating)

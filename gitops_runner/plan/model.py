@@ -8,6 +8,7 @@ from typing import Any
 
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import sha256_of
+from gitops_runner.plan.volumes import VolumeAction, volumes_fingerprint
 
 ACTION_KINDS = ("create", "update", "replace", "delete", "adopt", "start", "stop")
 # Fields that change without anyone changing anything; kept out of the fingerprint.
@@ -80,6 +81,9 @@ class Plan:
     monthly_without_schedule: float = 0.0
     # The deploy files the plan was made from, so `apply PLANFILE` needs no -c (§6).
     deploy_files: tuple[str, ...] = ()
+    # Network volumes (CONTRACT §14, plan/volumes.py): created and grown before the pods,
+    # deleted after them.
+    volume_actions: tuple[VolumeAction, ...] = ()
 
     @property
     def stack(self) -> str:
@@ -87,11 +91,14 @@ class Plan:
 
     @property
     def fingerprint(self) -> str:
-        return actions_fingerprint(self.actions)
+        if not self.volume_actions:  # plans without volumes keep their fingerprint
+            return actions_fingerprint(self.actions)
+        return sha256_of([actions_fingerprint(self.actions),
+                          volumes_fingerprint(self.volume_actions)])
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.actions)
+        return bool(self.actions) or bool(self.volume_actions)
 
     @property
     def cost_delta(self) -> float:

@@ -7,6 +7,7 @@ from typing import Any
 
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.model import ACTION_KINDS, Plan, PlanAction
+from gitops_runner.plan.volumes import VolumeAction
 
 PLAN_FORMAT_VERSION = 1
 
@@ -31,6 +32,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
         "deploy_files": list(plan.deploy_files),
+        "volume_actions": [a.to_json() for a in plan.volume_actions],
     }
 
 
@@ -79,6 +81,7 @@ def _plan_from(item: dict[str, Any]) -> Plan:
         monthly_without_schedule=float(item["cost"].get("monthly_without_schedule", 0.0)),
         # Absent from plan files written before it was recorded: apply then needs -c.
         deploy_files=tuple(str(f) for f in item.get("deploy_files", [])),
+        volume_actions=tuple(VolumeAction.from_json(v) for v in item.get("volume_actions", [])),
     )
     if plan.fingerprint != item["fingerprint"]:
         raise ValueError("fingerprint does not match the actions (edited by hand?)")

@@ -53,6 +53,19 @@ class PodRecord:
 
 
 @dataclass(frozen=True)
+class VolumeRecord:
+    """A network volume the stack created (CONTRACT §14), keyed in state by its RunPod name."""
+
+    id: str
+    volume: str  # the `volumes[].name` it was made for
+    data_center: str
+    size_gb: int
+    type: str | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     when: str
     who: str
@@ -72,6 +85,8 @@ class StateDoc:
     # Pods forgotten with `state rm` (pod id -> the logical name it had): left alone by
     # plan and destroy until `state import` (CONTRACT §7).
     unmanaged: Mapping[str, str] = field(default_factory=dict)
+    # Network volumes (CONTRACT §14): RunPod name -> record. Absent from older states.
+    volumes: Mapping[str, VolumeRecord] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, stack: str, lineage: str | None = None) -> StateDoc:
@@ -84,6 +99,14 @@ class StateDoc:
         else:
             pods[logical] = record
         return replace(self, pods=pods)
+
+    def with_volume(self, runpod_name: str, record: VolumeRecord | None) -> StateDoc:
+        volumes = dict(self.volumes)
+        if record is None:
+            volumes.pop(runpod_name, None)
+        else:
+            volumes[runpod_name] = record
+        return replace(self, volumes=volumes)
 
     def forget(self, logical: str) -> StateDoc:
         """`state rm`: drop the pod's record, keeping its id as unmanaged."""
@@ -111,6 +134,9 @@ def render_state(doc: StateDoc) -> str:
     }
     if doc.unmanaged:
         data["unmanaged"] = dict(sorted(doc.unmanaged.items()))
+    if doc.volumes:
+        # Written only when there are some, so states without volumes stay byte-identical.
+        data["volumes"] = {name: vars(rec) for name, rec in sorted(doc.volumes.items())}
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
@@ -156,7 +182,9 @@ def parse_state(text: str, source: str = "state") -> StateDoc:
                         serial=int(data["serial"]), pods=pods, history=history,
                         format_version=FORMAT_VERSION,
                         unmanaged={str(k): str(v) for k, v in
-                                   dict(data.get("unmanaged") or {}).items()})
+                                   dict(data.get("unmanaged") or {}).items()},
+                        volumes={str(k): VolumeRecord(**v) for k, v in
+                                 dict(data.get("volumes") or {}).items()})
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StateFormatError(f"{source}: malformed state ({type(exc).__name__}: {exc})") from None
 

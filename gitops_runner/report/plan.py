@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from gitops_runner.plan.model import Plan, PlanAction
 from gitops_runner.plan.planfile import render_plan_file
 from gitops_runner.plan.rollout import plan_batches
+from gitops_runner.report import volumes
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "adopt": "<=",
            "start": ">", "stop": "||"}
@@ -25,14 +26,15 @@ def signed_money(value: float) -> str:
 
 
 def summary_line(plan: Plan) -> str:
-    if not plan.actions:
+    if not plan.has_changes:
         return f"No changes. {len(plan.unchanged)} pod(s) up to date."
     parts = [f"{plan.count('create')} to create", f"{plan.count('update')} to update",
              f"{plan.count('replace')} to replace", f"{plan.count('delete')} to delete"]
     for kind in ("adopt", "start", "stop"):
         if plan.count(kind):
             parts.append(f"{plan.count(kind)} to {kind}")
-    return f"Plan: {', '.join(parts)}, {len(plan.unchanged)} unchanged."
+    return (f"Plan: {', '.join(parts)}, {len(plan.unchanged)} unchanged."
+            + volumes.summary(plan))
 
 
 def _effect(a: PlanAction) -> str:
@@ -72,6 +74,7 @@ def render_text(plan: Plan, color: bool = False, sandbox: bool = False) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
     lines = [f"Stack {plan.stack}" + ("  [sandbox: simulated RunPod]" if sandbox else "")]
+    lines.extend(volumes.text_lines(plan))  # before the pods, as apply does them
     for a in plan.actions:
         lines.append("  " + paint(COLORS[a.action], _headline(a)))
         for reason in a.reasons:
@@ -143,12 +146,13 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
         out.append("")
     for warning in plan.warnings:
         out.append(f"> [!WARNING]\n> {_md_escape(warning)}\n")
-    if not plan.actions:
+    if not plan.has_changes:
         out.append(summary_line(plan))
         return "\n".join(out) + "\n"
     out.append(f"<details><summary>{summary_line(plan)}</summary>")
     out.append("")
     out.append("```diff")
+    out.extend(volumes.markdown_lines(plan))
     for a in plan.actions:
         symbol = {"create": "+", "delete": "-", "replace": "!", "update": "!",
                   "adopt": "#", "start": "+", "stop": "-"}[a.action]
