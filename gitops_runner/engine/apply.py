@@ -18,10 +18,12 @@ from gitops_runner.engine.lock import held_lock
 from gitops_runner.engine.observe import observe
 from gitops_runner.engine.progress import WaitProgress
 from gitops_runner.engine.session import RunPodAccess, Session
+from gitops_runner.engine.volumes import FIRST, LAST, VolumeOutcome, run_volume_actions
 from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import make_plan
 from gitops_runner.plan.model import Plan, PlanAction
+from gitops_runner.plan.volumes import needs_volumes
 from gitops_runner.report.plan import money
 from gitops_runner.state.base import LockInfo
 
@@ -61,13 +63,16 @@ class ApplyResult:
     stopped: str = ""  # why the run stopped making changes (lock lost, new plan needed)
     # Reported after the summary (and the CLI's failure lines), never instead of them.
     unlock_errors: list[str] = field(default_factory=list)
+    volume_outcomes: list[VolumeOutcome] = field(default_factory=list)  # CONTRACT §14
 
     def count(self, action: str) -> int:
         return sum(1 for o in self.outcomes if o.ok and o.action == action)
 
     @property
     def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.ok]
+        return [o for o in self.outcomes if not o.ok] + [
+            Outcome(f"volume {v.volume} [{v.data_center}]", v.action, False, v.detail)
+            for v in self.volume_outcomes if not v.ok]
 
     def summary(self, unlock: bool = True) -> str:
         """unlock=False leaves out the unlock errors, for a caller that lists them last."""
@@ -76,6 +81,10 @@ class ApplyResult:
                 f"{self.count('adopt')} adopted, "
                 + "".join(f"{self.count(kind)} {done}, " for kind, done in
                           (("start", "started"), ("stop", "stopped")) if self.count(kind))
+                + "".join(f"{n} volume(s) {done}, " for kind, done in
+                          (("create", "created"), ("grow", "grown"), ("delete", "deleted"))
+                          if (n := sum(1 for v in self.volume_outcomes
+                                       if v.ok and v.action == kind)))
                 + f"{self.unchanged} unchanged, "
                 f"{len(self.failed)} failed; now {money(self.cost_now)}"
                 + ("" if self.converged else " — NOT converged")
@@ -179,10 +188,11 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
     for attempt in range(1, options.max_attempts + 2):
         if fence.lost:
             break
-        seen = observe(client, with_catalog=catalog is None, states=[journal.doc])
+        seen = observe(client, with_catalog=catalog is None, states=[journal.doc],
+                       with_volumes=needs_volumes([stack], [journal.doc]))
         catalog = seen.catalog if catalog is None else catalog
         plan = make_plan(stack, journal.doc, seen.pods, catalog, secrets,
-                         utcnow(session.clock))
+                         utcnow(session.clock), seen.volumes)
         if attempt == 1:
             result.fingerprint = plan.fingerprint
             result.unchanged = len(plan.unchanged)
@@ -206,7 +216,7 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
             for violation in plan.violations:
                 log(f"  x {violation}")
             break
-        if not plan.actions:
+        if not plan.has_changes:
             result.converged = True
             break
         if attempt == 1 and confirm is not None and not confirm(plan):
@@ -217,9 +227,17 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
         if attempt > 1:
             log(f"{stack.name}: attempt {attempt} of {options.max_attempts}, "
                 f"{len(plan.actions)} action(s) left after a fresh look at RunPod")
-        outcomes = rollout.execute(executor, plan.actions, session.cancel)
+        # Network volumes (CONTRACT §14): made and grown before the pods that mount them,
+        # deleted once no pod action failed.
+        made = run_volume_actions(client, journal, plan.volume_actions, FIRST, fence.check, log)
+        made_ok = all(v.ok for v in made)
+        outcomes = rollout.execute(executor, plan.actions, session.cancel) if made_ok else []
+        dropped = (run_volume_actions(client, journal, plan.volume_actions, LAST, fence.check,
+                                      log) if made_ok and all(o.ok for o in outcomes) else [])
         result.outcomes.extend(outcomes)
-        if any(not o.ok and not o.retry for o in outcomes):
+        result.volume_outcomes.extend([*made, *dropped])
+        if any(not o.ok and not o.retry for o in outcomes) or any(
+                not v.ok and not v.retry for v in [*made, *dropped]):
             break
     if fence.lost:
         result.converged = False

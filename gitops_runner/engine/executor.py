@@ -20,6 +20,7 @@ from gitops_runner.plan.diff import record_spec, refreshed_record
 from gitops_runner.plan.model import PlanAction
 from gitops_runner.plan.observed import ObservedPod, parse_pod
 from gitops_runner.plan.statefile import PodRecord
+from gitops_runner.plan.volumes import patch_mounts
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
     CapacityError,
@@ -162,7 +163,8 @@ class Executor(Placement):
             with self.writes:
                 self._guard()
                 pod = self.client.update_pod(pod_id, self._patch_body(
-                    want, action.patch_fields, dict(before.env) if before else {}))
+                    want, action.patch_fields, dict(before.env) if before else {},
+                    before.mounts if before else None))
         else:
             pod = self.client.get_pod(pod_id)
         self._record(want, pod, healthy=False)
@@ -228,7 +230,8 @@ class Executor(Placement):
         return dict(raw) if raw else None
 
     def _patch_body(self, want: DesiredPod, fields: tuple[str, ...],
-                    observed_env: dict[str, str] | None = None) -> dict[str, Any]:
+                    observed_env: dict[str, str] | None = None,
+                    observed_mounts: Mapping[str, Any] | None = None) -> dict[str, Any]:
         body = create_body(want, "unused", self.secrets)
         patch: dict[str, Any] = {}
         for name in fields:
@@ -238,6 +241,9 @@ class Executor(Placement):
                 patch["args"] = want.public_body["args"]
             elif name == "registry":
                 patch["registry"] = want.public_body.get("registry")
+            elif name == "mounts":
+                # A stack volume's mount keeps the pod's own volume id (plan/volumes.py).
+                patch["mounts"] = patch_mounts(body["mounts"], observed_mounts)
             elif name in body:
                 patch[name] = body[name]
         if "env" not in patch:

@@ -4,7 +4,7 @@ One RunPod list and one catalog call per run, whatever the number of stacks and 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.config.model import Stack
@@ -17,6 +17,8 @@ from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.drift import StackDrift, find_drift
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.statefile import StateDoc
+from gitops_runner.plan.volume_drift import volume_drift
+from gitops_runner.plan.volumes import needs_volumes
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError
 from gitops_runner.state.base import Snapshot
@@ -26,10 +28,11 @@ from gitops_runner.state.base import Snapshot
 class Observation:
     pods: list[dict[str, Any]]
     catalog: list[dict[str, Any]]
+    volumes: list[dict[str, Any]] = field(default_factory=list)  # CONTRACT §14
 
 
 def observe(client: RunPodClient, with_catalog: bool = True,
-            states: Sequence[StateDoc] = ()) -> Observation:
+            states: Sequence[StateDoc] = (), with_volumes: bool = False) -> Observation:
     """One pod list (and the catalog). A pod that state records but the list leaves out is
     asked for by id: RunPod's list can lag or drop a pod, and only a 404 means it is gone.
     Planning a create from one short list would make a second pod (and later delete the
@@ -42,7 +45,8 @@ def observe(client: RunPodClient, with_catalog: bool = True,
             pods.append(client.get_pod(pod_id))
         except NotFoundError:
             continue
-    return Observation(pods, client.list_gpu_types() if with_catalog else [])
+    return Observation(pods, client.list_gpu_types() if with_catalog else [],
+                       client.list_network_volumes() if with_volumes else [])
 
 
 def read_state(session: Session, stack: Stack) -> tuple[StateDoc, Snapshot]:
@@ -61,22 +65,25 @@ class StackPlan:
 def plan_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
                 secrets: Mapping[str, str]) -> list[StackPlan]:
     states = [read_state(session, stack)[0] for stack in stacks]
-    seen = observe(client, states=states)
+    seen = observe(client, states=states, with_volumes=needs_volumes(stacks, states))
     now = utcnow(session.clock)
-    return [StackPlan(stack, make_plan(stack, state, seen.pods, seen.catalog, secrets, now))
+    return [StackPlan(stack, make_plan(stack, state, seen.pods, seen.catalog, secrets, now,
+                                       seen.volumes))
             for stack, state in zip(stacks, states, strict=True)]
 
 
 def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
                  secrets: Mapping[str, str]) -> list[StackDrift]:
     states = [read_state(session, stack)[0] for stack in stacks]
-    seen = observe(client, with_catalog=False, states=states)
+    seen = observe(client, with_catalog=False, states=states,
+                   with_volumes=needs_volumes(stacks, states))
     now = utcnow(session.clock)
     out = []
     for stack, state in zip(stacks, states, strict=True):
         desired = desired_pods(stack)
         ownership = ownership_of(stack, desired, seen.pods, state)
-        out.append(StackDrift(stack, find_drift(desired, state, ownership, secrets, now,
-                                                stack.guardrails.ttl_hours),
-                              power.notes(desired, state, ownership.ours)))
+        findings = find_drift(desired, state, ownership, secrets, now,
+                              stack.guardrails.ttl_hours)
+        findings += volume_drift(stack, state, seen.volumes)  # CONTRACT §14
+        out.append(StackDrift(stack, findings, power.notes(desired, state, ownership.ours)))
     return out

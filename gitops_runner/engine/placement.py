@@ -15,6 +15,7 @@ from gitops_runner.engine.clock import Clock
 from gitops_runner.engine.journal import Journal
 from gitops_runner.plan.desired import DesiredPod, create_body
 from gitops_runner.plan.observed import parse_pod
+from gitops_runner.plan.volumes import bind_mount
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
     CapacityError,
@@ -63,6 +64,13 @@ class Placement:
                 if dc is not None:
                     body["dataCenterIds"] = [dc]
                 label = gpu + (f" in {dc}" if dc else "")
+                # A `network_volume: {name}` mounts that volume's copy in this data center.
+                bound = bind_mount(body, dc, self.journal.doc)
+                if bound is None:
+                    self.log(f"{want.logical}: no copy of its network volume in {dc} yet; "
+                             "skipping it")
+                    continue
+                body = bound
                 try:
                     pod = self._create_once(want, body)
                 except (CapacityError, ForbiddenError) as exc:

@@ -11,6 +11,7 @@ from gitops_runner.plan import guardrails, monthly, power
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.diff import diff
+from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.observed import (
     Ownership,
@@ -18,10 +19,9 @@ from gitops_runner.plan.observed import (
     parse_pod,
     split_ownership,
 )
-from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.serving import model_warnings
-from gitops_runner.plan.volumes import bind_volume_ids, narrowing_notes, plan_volumes
 from gitops_runner.plan.statefile import StateDoc
+from gitops_runner.plan.volumes import bind_volume_ids, narrowing_notes, plan_volumes
 
 
 def ownership_of(stack: Stack, desired: list[DesiredPod], observed: Iterable[Mapping[str, Any]],
@@ -52,9 +52,10 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     warnings += [f"pod {p.id} is recorded in state but carries the markers of stack "
                  f"{p.stack}: it is not ours and is left alone" for p in ownership.foreign]
     month = monthly.project(desired, ownership.ours, prices)
-    notes = [*narrowing_notes(desired), *result.notes, *power.notes(desired, state, ownership.ours), *month.notes] + [
+    notes = [*result.notes, *power.notes(desired, state, ownership.ours), *month.notes] + [
         f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
         f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
+    notes += narrowing_notes(desired)  # CONTRACT §14: where a pod with a volume may go
     warnings += [w for spec in stack.pods for w in model_warnings(spec)] + list(vplan.warnings)
     pods_seen = observed_fingerprint(ownership.ours)
     return Plan(

@@ -236,3 +236,8 @@ def narrowing_notes(desired: list[DesiredPod]) -> list[str]:
             notes.append(f"{pod.logical}: placed only in {', '.join(pod.public_body['dataCenterIds'])}"
                          f", where network volume {entry['volume']} is")
     return notes
+
+
+def needs_volumes(stacks: Iterable[Stack], states: Iterable[StateDoc]) -> bool:
+    """Whether a run must list RunPod's network volumes: only stacks that have any do."""
+    return any(s.volumes for s in stacks) or any(s.volumes for s in states)

@@ -1,0 +1,109 @@
+"""Carry out a plan's network volume actions (CONTRACT §14), journaling each one.
+
+Creates and grows run before any pod (a pod mounts its volume's id, which state holds
+once the create is recorded); deletes run after the pods, so no pod still mounts them.
+RunPod volumes carry no markers, so a create whose answer was lost is found again only by
+name and data center among volumes that did not exist before it was sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gitops_runner.engine.journal import Journal
+from gitops_runner.plan.statefile import VolumeRecord
+from gitops_runner.plan.volumes import VolumeAction
+from gitops_runner.runpod.client import RunPodClient
+from gitops_runner.runpod.errors import CreateOutcomeUnknownError, NotFoundError, RunPodError
+
+FIRST = ("create", "grow")  # before the pods
+LAST = ("delete",)  # after them
+
+
+@dataclass
+class VolumeOutcome:
+    volume: str
+    data_center: str
+    action: str
+    ok: bool
+    detail: str = ""
+    retry: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"volume": self.volume, "data_center": self.data_center, "action": self.action,
+                "ok": self.ok, "detail": self.detail}
+
+
+def run_volume_actions(client: RunPodClient, journal: Journal, actions: Sequence[VolumeAction],
+                       kinds: tuple[str, ...], guard: Callable[[], None],
+                       log: Callable[[str], None]) -> list[VolumeOutcome]:
+    """`guard` is checked before every RunPod write (the run's lease, CONTRACT §7)."""
+    outcomes = []
+    for action in (a for a in actions if a.action in kinds):
+        handler = {"create": _create, "grow": _grow, "delete": _delete}[action.action]
+        try:
+            guard()
+            detail = handler(client, journal, action)
+        except RunPodError as exc:
+            log(f"volume {action.volume} [{action.data_center}]: {action.action} failed: {exc}")
+            outcomes.append(VolumeOutcome(action.volume, action.data_center, action.action,
+                                          False, str(exc), exc.retryable))
+            continue
+        log(f"volume {action.volume} [{action.data_center}]: {detail}")
+        outcomes.append(VolumeOutcome(action.volume, action.data_center, action.action, True,
+                                      detail))
+    return outcomes
+
+
+def _create(client: RunPodClient, journal: Journal, action: VolumeAction) -> str:
+    body: dict[str, Any] = {"name": action.runpod_name, "size": action.size_after,
+                            "dataCenter": action.data_center}
+    if action.type:
+        body["type"] = action.type
+    before = {str(v.get("id")) for v in client.list_network_volumes()}
+    try:
+        vol = client.create_network_volume(body)
+    except CreateOutcomeUnknownError:
+        found = [v for v in client.list_network_volumes()
+                 if v.get("name") == action.runpod_name
+                 and v.get("dataCenter") == action.data_center and str(v.get("id")) not in before]
+        if len(found) != 1:
+            raise
+        vol = found[0]
+    now = journal.now_text()
+    journal.update(lambda doc: doc.with_volume(action.runpod_name, VolumeRecord(
+        str(vol["id"]), action.volume, action.data_center, int(vol.get("size") or 0),
+        vol.get("type"), now, now)))
+    return f"created network volume {vol['id']} ({action.size_after} GB)"
+
+
+def _grow(client: RunPodClient, journal: Journal, action: VolumeAction) -> str:
+    assert action.volume_id is not None
+    vol = client.update_network_volume(action.volume_id, {"size": action.size_after})
+    now = journal.now_text()
+
+    def change(doc: Any) -> Any:
+        record = doc.volumes.get(action.runpod_name)
+        if record is None:
+            return doc
+        return doc.with_volume(action.runpod_name, VolumeRecord(
+            record.id, record.volume, record.data_center,
+            int(vol.get("size") or action.size_after or record.size_gb), record.type,
+            record.created_at, now))
+
+    journal.update(change)
+    return f"grew network volume {action.volume_id} {action.size_before} -> " \
+           f"{action.size_after} GB"
+
+
+def _delete(client: RunPodClient, journal: Journal, action: VolumeAction) -> str:
+    if action.volume_id is not None:
+        with contextlib.suppress(NotFoundError):  # gone already: what a delete wants
+            client.delete_network_volume(action.volume_id)
+    journal.update(lambda doc: doc.with_volume(action.runpod_name, None))
+    if action.volume_id is None:
+        return "forgotten from state (already gone from RunPod)"
+    return f"deleted network volume {action.volume_id} and its data ({action.size_before} GB)"
