@@ -7,8 +7,11 @@ from collections.abc import Sequence
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import Session
 from gitops_runner.engine.status import status_rows
+from gitops_runner.plan.volume_drift import volume_rows
+from gitops_runner.plan.volumes import needs_volumes
 from gitops_runner.report.jsonreport import dump
 from gitops_runner.report.status import SANDBOX_ENDPOINTS, status_text
+from gitops_runner.report.volumes import volume_status_text
 
 
 def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
@@ -18,13 +21,19 @@ def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
         observed = access.client.list_pods()
         tables = [(s, status_rows(s, st, observed, access.proxy_url))
                   for s, st in zip(stacks, states, strict=True)]
+        # Network volumes (CONTRACT §14): listed only for stacks that have any.
+        seen = (access.client.list_network_volumes() if needs_volumes(stacks, states)
+                else [])
+        volumes = {s.name: volume_rows(s, st, seen) for s, st in zip(stacks, states,
+                                                                      strict=True)}
     # The sandbox serves its pods' endpoints from this process: they stop with it.
     notes = [SANDBOX_ENDPOINTS] if access.sandbox and any(
         row["endpoints"] for _, rows in tables for row in rows) else []
     if fmt == "json":
-        session.out.report(dump({"stacks": [{"stack": s.name, "pods": rows}
+        session.out.report(dump({"stacks": [{"stack": s.name, "pods": rows,
+                                             "volumes": volumes[s.name]}
                                             for s, rows in tables], "notes": notes}))
     else:
-        session.out.report("\n".join([*(status_text(s, rows) for s, rows in tables),
-                                      *(f"Note: {n}" for n in notes)]))
+        session.out.report("\n".join([*(status_text(s, rows) + volume_status_text(
+            volumes[s.name]) for s, rows in tables), *(f"Note: {n}" for n in notes)]))
     return 0

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from typing import Any
 
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.journal import open_journal
 from gitops_runner.engine.lock import held_lock
 from gitops_runner.engine.session import RunPodAccess, Session
+from gitops_runner.engine.volumes import destroy_volumes
 from gitops_runner.plan.observed import parse_pod
 from gitops_runner.runpod.errors import NotFoundError, RunPodError
 from gitops_runner.state.base import LockInfo
@@ -16,9 +18,11 @@ from gitops_runner.state.base import LockInfo
 
 def destroy_stack(session: Session, stack: Stack, access: RunPodAccess,
                   parallelism: int = 8,
-                  unlock_errors: list[str] | None = None) -> tuple[int, list[str]]:
+                  unlock_errors: list[str] | None = None,
+                  volumes_deleted: list[dict[str, Any]] | None = None) -> tuple[int, list[str]]:
     """Returns (pods terminated, failures). With `unlock_errors`, a failure to release
-    the lock lands there instead of being raised in place of the result."""
+    the lock lands there instead of being raised in place of the result. The stack's
+    network volumes go too, after the pods (CONTRACT §14); `volumes_deleted` lists them."""
     store, locker = session.backend(stack)
     client = access.client
     info = LockInfo.new("destroy", stack.name, session.identity)
@@ -58,6 +62,11 @@ def destroy_stack(session: Session, stack: Stack, access: RunPodAccess,
         if doc.pods or journal.existed:
             journal.update(lambda d: replace(d, pods={
                 name: rec for name, rec in d.pods.items() if rec.id in failed_ids}))
+        if doc.volumes and not failures:  # no pod may still mount them
+            gone, volume_failures = destroy_volumes(client, journal, fence.check, session.log)
+            failures += volume_failures
+            if volumes_deleted is not None:
+                volumes_deleted.extend(gone)
             journal.history(session.identity.actor, "destroy", "",
                             "failed" if failures else "destroyed")
         return len(ids) - len(failed_ids), failures

@@ -107,3 +107,26 @@ def _delete(client: RunPodClient, journal: Journal, action: VolumeAction) -> str
     if action.volume_id is None:
         return "forgotten from state (already gone from RunPod)"
     return f"deleted network volume {action.volume_id} and its data ({action.size_before} GB)"
+
+
+def destroy_volumes(client: RunPodClient, journal: Journal, guard: Callable[[], None],
+                    log: Callable[[str], None]) -> tuple[list[dict[str, Any]], list[str]]:
+    """`destroy` (an explicit command, CONTRACT §6): delete every network volume state
+    records, after the pods. Returns (what was deleted, failures); foreign volumes (not in
+    state) are never looked at."""
+    deleted: list[dict[str, Any]] = []
+    failures: list[str] = []
+    for name, record in sorted(journal.doc.volumes.items()):
+        try:
+            guard()
+            with contextlib.suppress(NotFoundError):
+                client.delete_network_volume(record.id)
+        except RunPodError as exc:
+            failures.append(f"volume {name} ({record.id}): {exc}")
+            continue
+        journal.update(lambda doc, name=name: doc.with_volume(name, None))  # type: ignore[misc]
+        log(f"deleted network volume {record.id} ({name}, {record.size_gb} GB in "
+            f"{record.data_center}) and its data")
+        deleted.append({"name": name, "id": record.id, "size_gb": record.size_gb,
+                        "data_center": record.data_center})
+    return deleted, failures

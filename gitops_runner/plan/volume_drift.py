@@ -40,3 +40,24 @@ def volume_drift(stack: Stack, state: StateDoc,
             findings.append(Finding(f"volume {want.volume} [{want.data_center}]", "pending",
                                     ("not applied yet",)))
     return findings
+
+
+def volume_rows(stack: Stack, state: StateDoc,
+                observed: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """`status`: each declared or recorded network volume, as RunPod has it now."""
+    seen = {v.id: v for v in (parse_volume(raw) for raw in observed)}
+    wanted = {w.runpod_name: w for w in desired_volumes(stack)}
+    rows = []
+    for name in sorted(set(wanted) | set(state.volumes)):
+        record = state.volumes.get(name)
+        want = wanted.get(name)
+        obs = seen.get(record.id) if record else None
+        status = ("NOT CREATED" if record is None else "MISSING" if obs is None
+                  else "AVAILABLE" if want is not None else "REMOVED FROM FILE")
+        size = obs.size_gb if obs is not None else None
+        rows.append({"volume": want.volume if want else record.volume if record else name,
+                     "name": name, "id": record.id if record else None,
+                     "data_center": want.data_center if want else
+                     record.data_center if record else None,
+                     "size_gb": size, "status": status})
+    return rows

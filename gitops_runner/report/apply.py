@@ -45,7 +45,9 @@ def apply_stack_json(result: ApplyView) -> dict[str, Any]:
                        for o in result.failed],
             "cost_per_hour": result.cost_now, "guardrail_violations": list(result.violations),
             "stopped": result.stopped or None, "unlock_errors": list(result.unlock_errors),
-            "error": None}
+            "error": None,
+            # Network volume actions (CONTRACT §14), for results that carry them.
+            "volumes": [v.to_json() for v in getattr(result, "volume_outcomes", [])]}
 
 
 def apply_json(results: Sequence[ApplyView], errors: Sequence[tuple[str, str]]) -> str:

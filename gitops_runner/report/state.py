@@ -29,7 +29,9 @@ def state_lines(doc: StateDoc | None, what: str) -> list[str]:
     if what == "list":
         return [f"{name}\t{rec.id}\t{rec.gpu} x{rec.gpu_count}\t${rec.cost:.2f}/h\t"
                 + ("healthy" if rec.healthy else "unhealthy")
-                for name, rec in sorted(doc.pods.items())]
+                for name, rec in sorted(doc.pods.items())] + [
+            f"volume {rec.volume}\t{rec.id}\t{rec.size_gb} GB\t{rec.data_center}\t{name}"
+            for name, rec in sorted(doc.volumes.items())]
     return [f"{h.when}\t{h.who}\t{h.operation}\t{h.result}\t{h.fingerprint[:12]}"
             for h in doc.history]
 
@@ -47,8 +49,11 @@ def state_json(stack: str, doc: StateDoc | None, what: str) -> str:
                 for name, rec in sorted((doc.pods if doc else {}).items())]
         unmanaged = [{"pod": name, "id": pod_id}
                      for pod_id, name in sorted((doc.unmanaged if doc else {}).items())]
+        volumes = [{"volume": rec.volume, "name": name, "id": rec.id, "size_gb": rec.size_gb,
+                    "data_center": rec.data_center}
+                   for name, rec in sorted((doc.volumes if doc else {}).items())]
         return dump({"stack": stack, "serial": doc.serial if doc else 0, "pods": pods,
-                     "unmanaged": unmanaged})
+                     "unmanaged": unmanaged, "volumes": volumes})
     return dump({"stack": stack,
                  "history": [vars(h) for h in doc.history] if doc else []})
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.volumes import VolumeAction
 
@@ -46,3 +48,11 @@ def markdown_lines(plan: Plan) -> list[str]:
         out.append(f"{symbol} {headline(a)}".replace("```", ""))
         out.extend(f"#     {line}".replace("```", "") for line in detail_lines(a))
     return out
+
+
+def volume_status_text(rows: list[dict[str, Any]]) -> str:
+    """`status` lines of a stack's network volumes ('' when it has none)."""
+    lines = [f"\n  volume {r['volume']:<9} {r['data_center'] or '-':<9} {r['status']:<12} "
+             f"{r['id'] or '-':<12} {str(r['size_gb']) + ' GB' if r['size_gb'] else '-'}"
+             for r in rows]
+    return "".join(lines)
