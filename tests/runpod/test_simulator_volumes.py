@@ -69,3 +69,20 @@ def test_volumes_survive_the_sandbox_store(world: World, client: RunPodClient) -
     copy = World()
     copy.load_dict(world.to_dict())
     assert list(copy.volumes.values()) == list(world.volumes.values())
+
+
+def test_weights_download_at_the_stated_rate_unless_cached_on_the_volume(
+        client: RunPodClient, world: World) -> None:
+    from gitops_runner.runpod.simulator.volumes import weights_gb
+
+    assert weights_gb("Qwen/Qwen2.5-7B-Instruct") == 14.0
+    assert weights_gb("Qwen/Qwen2.5-7B-Instruct-AWQ") == 3.5
+    world.settings.weights_gbps = 0.5
+    vol = client.create_network_volume({"name": "cache", "size": 50, "dataCenter": "EU-RO-1"})
+    served = {**POD, "args": "--model Qwen/Qwen2.5-7B-Instruct --port 8000"}
+    mounted = {**served, "env": {"HF_HOME": "/w/huggingface"},
+               "mounts": {"network": [{"volumeId": vol["id"], "path": "/w"}]}}
+    first = world.pods[client.create_pod(mounted)["id"]]
+    second = world.pods[client.create_pod(mounted)["id"]]
+    bare = world.pods[client.create_pod(served)["id"]]
+    assert (first.healthy_after, second.healthy_after, bare.healthy_after) == (28.0, 0.0, 28.0)

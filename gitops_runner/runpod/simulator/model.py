@@ -126,6 +126,9 @@ class Settings:
     check_images: bool = False  # vLLM/TGI images crash-loop on flags they reject
     crash_seconds: float = 2.0  # a rejected server runs this long before it exits
     restart_delay_seconds: float = 3.0  # and stays EXITED this long before a restart
+    # GB/s a pod downloads its served model's weights at before it answers (0 = instantly);
+    # weights cached on its network volume are not downloaded again (volumes.py).
+    weights_gbps: float = 0.0
 
     @classmethod
     def realistic(cls, boot_seconds: float = 3.0, **overrides: Any) -> Settings:

@@ -16,6 +16,8 @@ Sources:
 
 from __future__ import annotations
 
+import re
+import shlex
 import uuid
 from typing import Any
 
@@ -85,3 +87,47 @@ def pinned_data_center(volumes: dict[str, dict[str, Any]], body: dict[str, Any],
     if wanted and vol["dataCenter"] not in wanted:
         return None, problem(400, capacity_detail)
     return vol["dataCenter"], None
+
+
+# -- model weights: downloaded at boot unless cached on the pod's network volume --------
+# An assumption, stated (no RunPod figure exists): a pod pulls Hugging Face weights at
+# `Settings.weights_gbps` GB/s into HF_HOME. The size is estimated from the repo name:
+# "7B" -> 7e9 parameters x 2 bytes (fp16/bf16), a quarter of that for AWQ/GPTQ/int4.
+# Weights on a network volume stay there (RUNPOD.md §4.2: a volume outlives its pods), so a
+# later pod mounting the same volume with the same HF_HOME reads them locally.
+_PARAMS = re.compile(r"(\d+(?:\.\d+)?)[bB](?![a-zA-Z])")
+_QUANTISED = ("awq", "gptq", "int4", "4bit")
+
+
+def weights_gb(repo: str) -> float:
+    found = _PARAMS.findall(repo)
+    if not found:
+        return 0.0
+    size = float(found[-1]) * 2
+    return size / 4 if any(q in repo.lower() for q in _QUANTISED) else size
+
+
+def served_repo(args: str) -> str | None:
+    """The model a vLLM (`--model`) or TGI (`--model-id`) command line serves."""
+    words = shlex.split(args or "")
+    for flag in ("--model", "--model-id"):
+        if flag in words[:-1]:
+            return words[words.index(flag) + 1]
+    return None
+
+
+def download_seconds(gbps: float, body: dict[str, Any], cache: dict[str, list[str]]) -> float:
+    """Seconds a new pod spends downloading its weights; marks them cached on its volume
+    (the download finishes before the pod serves, so later pods find them)."""
+    repo = served_repo(body.get("args") or "")
+    if not gbps or repo is None:
+        return 0.0
+    network = (body.get("mounts") or {}).get("network") or []
+    hf_home = (body.get("env") or {}).get("HF_HOME", "")
+    volume_id = str(network[0].get("volumeId")) if network else ""
+    on_volume = bool(volume_id) and hf_home.startswith(network[0].get("path", "//"))
+    if on_volume and repo in cache.get(volume_id, []):
+        return 0.0
+    if on_volume:
+        cache.setdefault(volume_id, []).append(repo)
+    return weights_gb(repo) / gbps

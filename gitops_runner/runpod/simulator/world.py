@@ -42,6 +42,7 @@ class World:
         self.settings = settings or Settings()
         self.pods: dict[str, SimPod] = {}
         self.volumes: dict[str, dict[str, Any]] = {}  # network volumes (volumes.py)
+        self.volume_cache: dict[str, list[str]] = {}  # volume id -> model repos on it
         self.capacity: dict[str, int] = catalog.default_capacity()
         self.faults: list[Fault] = []
         self.rate_windows: dict[str, list[float]] = {}
@@ -51,7 +52,7 @@ class World:
     # -- persistence (sandbox) --------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {"pods": [asdict(p) for p in self.pods.values()], "capacity": self.capacity,
-                "volumes": list(self.volumes.values())}
+                "volumes": list(self.volumes.values()), "volume_cache": self.volume_cache}
 
     def load_dict(self, data: dict[str, Any]) -> None:
         self.pods = {}
@@ -61,6 +62,7 @@ class World:
             self.pods[pod.id] = pod
         self.capacity = dict(data.get("capacity", self.capacity))
         self.volumes = {v["id"]: dict(v) for v in data.get("volumes", [])}
+        self.volume_cache = {k: list(v) for k, v in data.get("volume_cache", {}).items()}
 
     # -- lifecycle (see view.py) ------------------------------------------------
     def status(self, pod: SimPod) -> str:
@@ -134,6 +136,9 @@ class World:
             ports=list(body.get("ports", [])), mounts=mounts, registry=body.get("registry"),
             healthy_after=self.settings.healthy_after, start_ssh=bool(body.get("startSsh")),
         )
+        if pod.healthy_after is not None:  # weights download first (volumes.py)
+            pod.healthy_after += network_volumes.download_seconds(
+                self.settings.weights_gbps, body, self.volume_cache)
         if self.settings.inject_env:
             self._inject_env(pod, body)
         self.log(pod, f"Pulling image {pod.image}")
