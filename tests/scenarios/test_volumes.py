@@ -123,3 +123,34 @@ def test_a_foreign_same_named_volume_is_never_touched(h: Harness) -> None:
         .converged, h.logs
     assert [v["id"] for v in h.client.list_network_volumes()] == [theirs["id"]]
     assert h.client.list_network_volumes()[0]["size"] == 50
+
+
+def test_a_volume_create_whose_answer_was_lost_is_found_again_not_made_twice(
+        h: Harness) -> None:
+    from gitops_runner.runpod.simulator.world import Fault
+
+    h.world.faults.append(Fault("POST /v2/network-volumes", "create_then_500"))
+    result = h.apply(h.stack())
+    assert result.converged, h.logs
+    assert len(h.client.list_network_volumes()) == 2
+    assert sorted(h.recorded().values()) == sorted(v["id"] for v in
+                                                   h.client.list_network_volumes())
+
+
+def test_a_saved_plan_with_volumes_applies_and_a_changed_volume_makes_it_stale(
+        h: Harness) -> None:
+    from gitops_runner.engine.apply import StalePlanError
+    from gitops_runner.plan.planfile import parse_plan_file, render_plan_file
+
+    assert h.apply(h.stack(200)).converged
+    saved = parse_plan_file(render_plan_file([h.plan(h.stack(300))]))[0]
+    vol = h.client.list_network_volumes()[0]
+    h.client.update_network_volume(vol["id"], {"size": 250})  # resized behind our back
+    with pytest.raises(StalePlanError, match="changed"):
+        apply_stack(h.session, h.stack(300), sim_access(h.sim, h.client), {}, ApplyOptions(),
+                    saved)
+    fresh = parse_plan_file(render_plan_file([h.plan(h.stack(300))]))[0]
+    result = apply_stack(h.session, h.stack(300), sim_access(h.sim, h.client), {},
+                         ApplyOptions(), fresh)
+    assert result.converged, h.logs
+    assert {v["size"] for v in h.client.list_network_volumes()} == {300}
