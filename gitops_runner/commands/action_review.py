@@ -29,13 +29,15 @@ def plan(run: Run, stacks: list[Stack]) -> None:
     out = run.out
     sections = [gc.StackSection(p.stack, p.fingerprint,
                                 out.redact(gc.neutralise_markdown(render_markdown(p, access.sandbox))),
-                                brief=f"{len(p.actions)} change(s).") for p in plans]
+                                brief=f"{len(p.actions) + len(p.volume_actions)} change(s).")
+                for p in plans]
     path = os.path.join(run.ctx.workspace or ".", PLAN_JSON)
     atomic_write(path, out.redact(render_plan_file(plans)).encode())
     violations = [v for p in plans for v in p.violations]
     run.outputs.update({"has-changes": str(any(p.has_changes for p in plans)).lower(),
                         "plan-json": PLAN_JSON,
-                        "summary": f"{sum(len(p.actions) for p in plans)} change(s) in "
+                        "summary": f"{sum(len(p.actions) + len(p.volume_actions) for p in plans)} "
+                                   "change(s) in "
                                    f"{len(plans)} stack(s)"
                                    + (f", {len(violations)} guardrail violation(s)"
                                       if violations else "")})

@@ -57,12 +57,14 @@ def destroy_preview(session: Session, base: Stack, number: int,
 
 
 def remove_state(session: Session, stack: Stack) -> bool:
-    """Delete the stack's state document when it holds no pod. True if one was removed."""
+    """Delete the stack's state document when it holds no pod (and no network volume,
+    whose record is its only handle). True if one was removed."""
     store, locker = session.backend(stack)
     info = LockInfo.new("destroy", stack.name, session.identity)
     with held_lock(locker, info, stack.state.lock.wait_seconds, session.log):
         snapshot = store.read()
-        if snapshot.doc is None or snapshot.token is None or snapshot.doc.pods:
+        if (snapshot.doc is None or snapshot.token is None or snapshot.doc.pods
+                or snapshot.doc.volumes):
             return False
         store.delete(snapshot.token)
         session.log(f"{stack.name}: state removed ({store.describe()})")
