@@ -44,9 +44,19 @@ LIVE = os.environ.get("RUNPOD_LIVE_TESTS") == "1"
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "live: talks to the real RunPod API (RUNPOD_LIVE_TESTS=1)")
     if not LIVE:
         socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The live check is opt-in: deselected (and counted as such in the summary) unless
+    RUNPOD_LIVE_TESTS=1, rather than collected and skipped."""
+    if LIVE:
+        return
+    live = [item for item in items if item.get_closest_marker("live")]
+    if live:
+        config.hook.pytest_deselected(items=live)
+        items[:] = [item for item in items if not item.get_closest_marker("live")]
 
 
 @pytest.fixture(autouse=True)

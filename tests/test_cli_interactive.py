@@ -9,11 +9,15 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from gitops_runner.engine.observe import plan_stacks
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator.server import Simulator
 from tests.helpers import make_session
 from tests.plan.factories import stack_from_yaml
+
+pytestmark = pytest.mark.slow  # a real process on a pty
 
 DEPLOY = """\
 version: 1

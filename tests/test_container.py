@@ -14,21 +14,19 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.github import fake_github
+from tests.provision import wheelhouse
+
+pytestmark = pytest.mark.slow  # builds a wheel and a clean venv
 
 ROOT = Path(__file__).resolve().parents[1]
-WHEELS = ROOT / ".ci" / "cache" / "wheels"
 
 
 def test_container_entrypoint_from_clean_venv(tmp_path: Path) -> None:
-    if not any(WHEELS.glob("gitops_runner-*.whl")):
-        message = "no wheelhouse: .ci/run builds it with pip wheel"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+    wheels = wheelhouse()
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True).create(env_dir)
     pip = env_dir / "bin" / "pip"
-    subprocess.run([str(pip), "install", "--quiet", "--no-index", "--find-links", str(WHEELS),
+    subprocess.run([str(pip), "install", "--quiet", "--no-index", "--find-links", str(wheels),
                     "gitops-runner"], check=True)
     exe = env_dir / "bin" / "gitops-runner"
     workspace = tmp_path / "workspace"

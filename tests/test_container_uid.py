@@ -31,9 +31,9 @@ pods:
     runtime: {image: "python:3.12-slim"}
 """
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     os.geteuid() != 0 or shutil.which("setpriv") is None,
-    reason="needs root and setpriv to play a runner with another uid")
+    reason="needs root and setpriv to play a runner with another uid")]
 
 
 @lru_cache(maxsize=1)

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # kill -9 of real processes
+
 DEPLOY = """\
 version: 1
 project: {name: crash, environment: test}

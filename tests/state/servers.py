@@ -7,7 +7,6 @@ passes on moto proves little.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import socket
@@ -19,7 +18,7 @@ from contextlib import contextmanager
 
 import pytest
 
-CACHE = os.path.join(os.path.dirname(__file__), "..", "..", ".ci", "cache")
+from tests.provision import dynamodb_local_jar
 
 
 def free_port() -> int:
@@ -41,10 +40,7 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 30)
 
 
 def missing(what: str, how: str) -> None:
-    message = f"{what} is not installed ({how}); .ci/run installs it"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
+    pytest.fail(f"{what} is not installed ({how}); `pip install -e '.[test]'` installs it")
 
 
 @contextmanager
@@ -60,19 +56,11 @@ def moto_server() -> Iterator[str]:
         server.stop()
 
 
-def dynamodb_local_jar() -> str | None:
-    candidates = [os.environ.get("DYNAMODB_LOCAL_JAR", "")]
-    candidates += glob.glob(os.path.join(CACHE, "**", "DynamoDBLocal.jar"), recursive=True)
-    return next((c for c in candidates if c and os.path.exists(c)), None)
-
-
 @contextmanager
 def dynamodb_local() -> Iterator[str]:
     jar = dynamodb_local_jar()
     java = shutil.which("java")
-    if jar is None or java is None:
-        missing("DynamoDB Local", "npm package amplify-dynamodb-simulator and Java 17")
-    assert jar is not None and java is not None
+    assert java is not None  # dynamodb_local_jar fails the test without it
     port = free_port()
     lib = os.path.join(os.path.dirname(jar), "DynamoDBLocal_lib")
     # It writes a metadata file into its working directory: keep that out of the checkout.

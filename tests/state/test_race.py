@@ -12,8 +12,12 @@ import sys
 from pathlib import Path
 
 import boto3
+import pytest
 
 from tests.state.test_remote import new_table
+
+# Real processes racing for one lock, on the real servers (started once, in one worker).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("real-servers")]
 
 RACERS = 8
 DEPLOY = """\

@@ -74,22 +74,30 @@ def test_moto_s3_lockfile(moto_endpoint: str, check) -> None:  # type: ignore[no
     check(s3_pair(moto_endpoint, None))
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("real-servers")
 @pytest.mark.parametrize("check", STATE_CHECKS + [contract.check_racing_writers_exactly_one_wins])
 def test_seaweedfs_s3_state(seaweedfs_endpoint: str, check) -> None:  # type: ignore[no-untyped-def]
     check(s3_pair(seaweedfs_endpoint, None))
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("real-servers")
 @pytest.mark.parametrize("check", LOCK_CHECKS)
 def test_seaweedfs_s3_lockfile(seaweedfs_endpoint: str, check) -> None:  # type: ignore[no-untyped-def]
     check(s3_pair(seaweedfs_endpoint, None))
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("real-servers")
 @pytest.mark.parametrize("check", LOCK_CHECKS)
 def test_dynamodb_local_lock(seaweedfs_endpoint: str, dynamodb_local_endpoint: str,
                              check) -> None:  # type: ignore[no-untyped-def]
     check(s3_pair(seaweedfs_endpoint, dynamodb_local_endpoint))
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("real-servers")
 def test_dynamodb_local_racing_lockers_exactly_one_wins(seaweedfs_endpoint: str,
                                                         dynamodb_local_endpoint: str) -> None:
     import threading

@@ -12,6 +12,8 @@ from pathlib import Path
 import boto3
 import pytest
 
+pytestmark = pytest.mark.slow  # signals to real processes
+
 DEPLOY = """\
 version: 1
 project: {name: sig, environment: prod}
