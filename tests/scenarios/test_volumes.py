@@ -154,3 +154,15 @@ def test_a_saved_plan_with_volumes_applies_and_a_changed_volume_makes_it_stale(
                          ApplyOptions(), fresh)
     assert result.converged, h.logs
     assert {v["size"] for v in h.client.list_network_volumes()} == {300}
+
+
+def test_a_failed_volume_create_holds_the_pods_back_and_is_retried(h: Harness) -> None:
+    from gitops_runner.runpod.simulator.world import Fault
+
+    h.world.faults.append(Fault("POST /v2/network-volumes", "5xx", times=1))
+    result = h.apply(h.stack())
+    assert result.converged, h.logs
+    assert [(v.action, v.ok) for v in result.volume_outcomes].count(("create", False)) == 1
+    assert len(h.client.list_network_volumes()) == 2
+    (pod,) = h.client.list_pods()
+    assert pod["mounts"]["network"][0]["volumeId"] in h.recorded().values()
