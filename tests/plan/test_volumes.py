@@ -129,3 +129,17 @@ def test_state_keeps_volumes_and_old_states_still_load() -> None:
     assert parse_state(render_state(state)).volumes == state.volumes
     old = render_state(StateDoc.empty("demo/prod"))
     assert '"volumes"' not in old and parse_state(old).volumes == {}
+
+
+def test_a_type_change_is_a_plan_error_and_a_vanished_volume_is_created_again() -> None:
+    typed = volumes().replace("US-TX-3]}", "US-TX-3], type: HIGH_PERFORMANCE}")
+    plan = make_plan(stack_from_yaml(POD, typed), recorded(), [], CATALOG, {}, NOW, observed())
+    assert plan.volume_actions == ()
+    assert "type is fixed at creation (STANDARD, the file says HIGH_PERFORMANCE)" in \
+        plan.violations[0]
+    gone = make_plan(stack_from_yaml(POD, volumes()), recorded(), [], CATALOG, {}, NOW,
+                     observed()[1:])
+    (create,) = gone.volume_actions
+    assert (create.action, create.data_center) == ("create", "EU-RO-1")
+    assert create.reasons == ("volume vol0 recorded in state is gone from RunPod (its data "
+                              "with it); a new empty one is created",)
