@@ -156,7 +156,13 @@ def plan_volumes(stack: Stack, state: StateDoc,
     warnings = [f"network volume {v.id} is named {v.name!r} like a volume of this stack but "
                 "state does not record it: foreign, left alone (this stack uses its own)"
                 for v in seen.values() if v.name in desired_names and v.id not in ours]
-    after = sum(rates.network_volume_monthly(w.size_gb) for w in wanted)
+    # A refused shrink leaves the volume as big as it is: that size is what is billed.
+    sizes = {w.runpod_name: w.size_gb for w in wanted}
+    for name, record in state.volumes.items():
+        kept = seen[record.id].size_gb if record.id in seen else None
+        if name in sizes and kept is not None:
+            sizes[name] = max(sizes[name], kept)
+    after = sum(rates.network_volume_monthly(size) for size in sizes.values())
     before = sum(rates.network_volume_monthly(seen[r.id].size_gb or r.size_gb)
                  for r in state.volumes.values() if r.id in seen)
     mine = sorted((v.id, v.size_gb) for v in seen.values() if v.id in ours)

@@ -143,3 +143,11 @@ def test_a_type_change_is_a_plan_error_and_a_vanished_volume_is_created_again() 
     assert (create.action, create.data_center) == ("create", "EU-RO-1")
     assert create.reasons == ("volume vol0 recorded in state is gone from RunPod (its data "
                               "with it); a new empty one is created",)
+
+
+def test_a_refused_shrink_is_billed_at_the_size_the_volume_keeps() -> None:
+    same = make_plan(stack_from_yaml(POD, volumes(200)), recorded(), [], CATALOG, {}, NOW,
+                     observed())
+    shrink = make_plan(stack_from_yaml(POD, volumes(100)), recorded(), [], CATALOG, {}, NOW,
+                       observed())
+    assert shrink.monthly_after == same.monthly_after
