@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.volumes import rows as volume_boot_rows  # noqa: E402
+from bench.volume_boot import rows as volume_boot_rows  # noqa: E402
 from gitops_runner.config import parse_stack  # noqa: E402
 from gitops_runner.config.model import Stack  # noqa: E402
 from gitops_runner.engine.apply import ApplyOptions, apply_stack  # noqa: E402
@@ -182,7 +182,7 @@ def main() -> None:
         rows.append(("cold start: validate, 200-pod file",
                      f"{cold(['validate'], tmp) * 1000:.0f} ms", "300 ms"))
     rows.append(("peak memory (RSS), plan at 200 pods", f"{plan_peak_memory_mb(200):.0f} MB", ""))
-    rows.extend(volume_boot_rows())  # network volume as a weights cache (bench/volumes.py)
+    rows.extend(volume_boot_rows())  # network volume as a weights cache (bench/volume_boot.py)
     width = max(len(r[0]) for r in rows)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {platform.system()} {platform.release()}")

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import Session
 from gitops_runner.engine.status import status_rows
-from gitops_runner.plan.volume_drift import volume_rows
-from gitops_runner.plan.volumes import needs_volumes
+from gitops_runner.plan.network_volume_drift import volume_rows
+from gitops_runner.plan.network_volumes import needs_volumes
 from gitops_runner.report.jsonreport import dump
+from gitops_runner.report.network_volumes import volume_status_text
 from gitops_runner.report.status import SANDBOX_ENDPOINTS, status_text
-from gitops_runner.report.volumes import volume_status_text
 
 
 def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:

@@ -15,15 +15,15 @@ from gitops_runner.engine.executor import Executor, Outcome
 from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal, open_journal
 from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.network_volumes import FIRST, LAST, VolumeOutcome, run_volume_actions
 from gitops_runner.engine.observe import observe
 from gitops_runner.engine.progress import WaitProgress
 from gitops_runner.engine.session import RunPodAccess, Session
-from gitops_runner.engine.volumes import FIRST, LAST, VolumeOutcome, run_volume_actions
 from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import make_plan
 from gitops_runner.plan.model import Plan, PlanAction
-from gitops_runner.plan.volumes import needs_volumes
+from gitops_runner.plan.network_volumes import needs_volumes
 from gitops_runner.report.plan import money
 from gitops_runner.state.base import LockInfo
 

@@ -9,8 +9,8 @@ from typing import Any
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.journal import open_journal
 from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.network_volumes import destroy_volumes
 from gitops_runner.engine.session import RunPodAccess, Session
-from gitops_runner.engine.volumes import destroy_volumes
 from gitops_runner.plan.observed import parse_pod
 from gitops_runner.runpod.errors import NotFoundError, RunPodError
 from gitops_runner.state.base import LockInfo

@@ -18,9 +18,9 @@ from gitops_runner.errors import GitopsError
 from gitops_runner.plan.desired import DesiredPod, create_body, resolved_env
 from gitops_runner.plan.diff import record_spec, refreshed_record
 from gitops_runner.plan.model import PlanAction
+from gitops_runner.plan.network_volumes import patch_mounts
 from gitops_runner.plan.observed import ObservedPod, parse_pod
 from gitops_runner.plan.statefile import PodRecord
-from gitops_runner.plan.volumes import patch_mounts
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
     CapacityError,
@@ -242,7 +242,7 @@ class Executor(Placement):
             elif name == "registry":
                 patch["registry"] = want.public_body.get("registry")
             elif name == "mounts":
-                # A stack volume's mount keeps the pod's own volume id (plan/volumes.py).
+                # A stack volume's mount keeps the pod's own volume id (plan/network_volumes.py).
                 patch["mounts"] = patch_mounts(body["mounts"], observed_mounts)
             elif name in body:
                 patch[name] = body[name]

@@ -16,9 +16,9 @@ from gitops_runner.plan.build import make_plan, ownership_of
 from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.drift import StackDrift, find_drift
 from gitops_runner.plan.model import Plan
+from gitops_runner.plan.network_volume_drift import volume_drift
+from gitops_runner.plan.network_volumes import needs_volumes
 from gitops_runner.plan.statefile import StateDoc
-from gitops_runner.plan.volume_drift import volume_drift
-from gitops_runner.plan.volumes import needs_volumes
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError
 from gitops_runner.state.base import Snapshot

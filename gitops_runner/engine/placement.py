@@ -14,8 +14,8 @@ from typing import Any
 from gitops_runner.engine.clock import Clock
 from gitops_runner.engine.journal import Journal
 from gitops_runner.plan.desired import DesiredPod, create_body
+from gitops_runner.plan.network_volumes import bind_mount
 from gitops_runner.plan.observed import parse_pod
-from gitops_runner.plan.volumes import bind_mount
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
     CapacityError,

@@ -13,6 +13,7 @@ from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.diff import diff
 from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.model import Plan
+from gitops_runner.plan.network_volumes import bind_volume_ids, narrowing_notes, plan_volumes
 from gitops_runner.plan.observed import (
     Ownership,
     observed_fingerprint,
@@ -21,7 +22,6 @@ from gitops_runner.plan.observed import (
 )
 from gitops_runner.plan.serving import model_warnings
 from gitops_runner.plan.statefile import StateDoc
-from gitops_runner.plan.volumes import bind_volume_ids, narrowing_notes, plan_volumes
 
 
 def ownership_of(stack: Stack, desired: list[DesiredPod], observed: Iterable[Mapping[str, Any]],

@@ -30,7 +30,7 @@ class DesiredPod:
     public_body: Mapping[str, Any]
     spec_hash: str
     # Ids of the network volume a `network_volume: {name}` mounts, one per data center
-    # (plan/volumes.py fills them in from state; empty = not known yet).
+    # (plan/network_volumes.py fills them in from state; empty = not known yet).
     volume_ids: tuple[str, ...] = ()
 
     @property

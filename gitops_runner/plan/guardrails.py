@@ -18,7 +18,7 @@ from gitops_runner.plan.model import PlanAction
 
 def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[PlanAction],
           prices: PriceBook, volumes_monthly: float = 0.0) -> list[str]:
-    """`volumes_monthly`: the stack's network volumes per 30 days (plan/volumes.py)."""
+    """`volumes_monthly`: the stack's network volumes per 30 days (plan/network_volumes.py)."""
     violations: list[str] = []
     unknown = sorted({g for d in desired for g in d.candidates if not prices.knows(g)})
     for gpu in unknown:

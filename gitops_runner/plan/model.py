@@ -8,7 +8,7 @@ from typing import Any
 
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import sha256_of
-from gitops_runner.plan.volumes import VolumeAction, volumes_fingerprint
+from gitops_runner.plan.network_volumes import VolumeAction, volumes_fingerprint
 
 ACTION_KINDS = ("create", "update", "replace", "delete", "adopt", "start", "stop")
 # Fields that change without anyone changing anything; kept out of the fingerprint.
@@ -81,7 +81,7 @@ class Plan:
     monthly_without_schedule: float = 0.0
     # The deploy files the plan was made from, so `apply PLANFILE` needs no -c (§6).
     deploy_files: tuple[str, ...] = ()
-    # Network volumes (CONTRACT §14, plan/volumes.py): created and grown before the pods,
+    # Network volumes (CONTRACT §14, plan/network_volumes.py): created and grown before the pods,
     # deleted after them.
     volume_actions: tuple[VolumeAction, ...] = ()
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.model import ACTION_KINDS, Plan, PlanAction
-from gitops_runner.plan.volumes import VolumeAction
+from gitops_runner.plan.network_volumes import VolumeAction
 
 PLAN_FORMAT_VERSION = 1
 

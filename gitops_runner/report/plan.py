@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from gitops_runner.plan.model import Plan, PlanAction
 from gitops_runner.plan.planfile import render_plan_file
 from gitops_runner.plan.rollout import plan_batches
-from gitops_runner.report import volumes
+from gitops_runner.report import network_volumes as volumes
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "adopt": "<=",
            "start": ">", "stop": "||"}

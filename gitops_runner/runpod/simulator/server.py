@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from gitops_runner.runpod.simulator import volumes as network_volumes
+from gitops_runner.runpod.simulator import network_volumes
 from gitops_runner.runpod.simulator.catalog import DATA_CENTERS
 from gitops_runner.runpod.simulator.store import FileStore
 from gitops_runner.runpod.simulator.world import CAPACITY_DETAIL, World, iso, problem

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from gitops_runner.runpod.simulator import catalog, rates, view
-from gitops_runner.runpod.simulator import volumes as network_volumes
+from gitops_runner.runpod.simulator import catalog, network_volumes, rates, view
 from gitops_runner.runpod.simulator.model import (
     ACTIONS,
     CAPACITY_DETAIL,
@@ -41,7 +40,7 @@ class World:
         self.clock = clock
         self.settings = settings or Settings()
         self.pods: dict[str, SimPod] = {}
-        self.volumes: dict[str, dict[str, Any]] = {}  # network volumes (volumes.py)
+        self.volumes: dict[str, dict[str, Any]] = {}  # network volumes (network_volumes.py)
         self.volume_cache: dict[str, list[str]] = {}  # volume id -> model repos on it
         self.capacity: dict[str, int] = catalog.default_capacity()
         self.faults: list[Fault] = []
@@ -117,7 +116,7 @@ class World:
             return problem(400, "mounts.network must not be empty")
         count = int(gpu.get("count", 1))
         cloud = body.get("cloud", "SECURE")
-        # A network volume pins the pod to its data center (volumes.py).
+        # A network volume pins the pod to its data center (network_volumes.py).
         pinned, refused = network_volumes.pinned_data_center(
             self.volumes, body, self._capacity_detail(gpu["id"]))
         if refused is not None:
@@ -136,7 +135,7 @@ class World:
             ports=list(body.get("ports", [])), mounts=mounts, registry=body.get("registry"),
             healthy_after=self.settings.healthy_after, start_ssh=bool(body.get("startSsh")),
         )
-        if pod.healthy_after is not None:  # weights download first (volumes.py)
+        if pod.healthy_after is not None:  # weights download first (network_volumes.py)
             pod.healthy_after += network_volumes.download_seconds(
                 self.settings.weights_gbps, body, self.volume_cache)
         if self.settings.inject_env:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_runner.engine.journal import Journal
+from gitops_runner.plan.network_volumes import VolumeAction
 from gitops_runner.plan.statefile import VolumeRecord
-from gitops_runner.plan.volumes import VolumeAction
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import CreateOutcomeUnknownError, NotFoundError, RunPodError
 

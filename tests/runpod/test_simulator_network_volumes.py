@@ -73,7 +73,7 @@ def test_volumes_survive_the_sandbox_store(world: World, client: RunPodClient) -
 
 def test_weights_download_at_the_stated_rate_unless_cached_on_the_volume(
         client: RunPodClient, world: World) -> None:
-    from gitops_runner.runpod.simulator.volumes import weights_gb
+    from gitops_runner.runpod.simulator.network_volumes import weights_gb
 
     assert weights_gb("Qwen/Qwen2.5-7B-Instruct") == 14.0
     assert weights_gb("Qwen/Qwen2.5-7B-Instruct-AWQ") == 3.5

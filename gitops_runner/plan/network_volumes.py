@@ -22,6 +22,16 @@ from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.statefile import StateDoc
 
 VOLUME_ACTIONS = ("create", "grow", "delete")
+# RunPod bills network volumes "below 1TB $0.07 per GB per month. Above 1TB, the rate drops
+# to $0.05" (https://docs.runpod.io/get-started/billing-information; rates.py's sources).
+ABOVE_1TB = 0.05
+TIER_GB = 1000
+
+
+def volume_monthly(size_gb: float) -> float:
+    """A network volume is billed whether or not a pod runs; the tier applies above 1 TB."""
+    first = min(size_gb, TIER_GB)
+    return first * rates.NETWORK_VOLUME + max(0.0, size_gb - first) * ABOVE_1TB
 
 
 @dataclass(frozen=True)
@@ -162,8 +172,8 @@ def plan_volumes(stack: Stack, state: StateDoc,
         kept = seen[record.id].size_gb if record.id in seen else None
         if name in sizes and kept is not None:
             sizes[name] = max(sizes[name], kept)
-    after = sum(rates.network_volume_monthly(size) for size in sizes.values())
-    before = sum(rates.network_volume_monthly(seen[r.id].size_gb or r.size_gb)
+    after = sum(volume_monthly(size) for size in sizes.values())
+    before = sum(volume_monthly(seen[r.id].size_gb or r.size_gb)
                  for r in state.volumes.values() if r.id in seen)
     mine = sorted((v.id, v.size_gb) for v in seen.values() if v.id in ours)
     return VolumePlan(tuple(actions), tuple(violations), tuple(warnings), (),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gitops_runner.plan.model import Plan
-from gitops_runner.plan.volumes import VolumeAction
+from gitops_runner.plan.network_volumes import VolumeAction
 
 SYMBOLS = {"create": "+", "grow": "~", "delete": "-"}
 

@@ -1,7 +1,7 @@
 """Boot time of a model pod: weights downloaded at boot vs read from a filled network volume.
 
 The simulator downloads the served model's weights at `WEIGHTS_GBPS` GB/s (a stated
-assumption, runpod/simulator/volumes.py) unless they are cached on the pod's network volume.
+assumption, runpod/simulator/network_volumes.py) unless they are cached on the pod's network volume.
 Measured in virtual seconds (tests' ScaledClock): from the start of an apply that adds one
 replica until that replica answers its health check.
 """
@@ -16,8 +16,8 @@ from gitops_runner.engine.apply import ApplyOptions, apply_stack
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.output import Output
 from gitops_runner.runpod.client import RunPodClient
+from gitops_runner.runpod.simulator.network_volumes import weights_gb
 from gitops_runner.runpod.simulator.server import Simulator
-from gitops_runner.runpod.simulator.volumes import weights_gb
 from gitops_runner.runpod.simulator.world import Settings, World
 from tests.fakes.clock import ScaledClock
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from gitops_runner.plan.volume_drift import volume_drift, volume_rows
+from gitops_runner.plan.network_volume_drift import volume_drift, volume_rows
 from tests.plan.factories import stack_from_yaml
-from tests.plan.test_volumes import POD, observed, recorded, volumes
+from tests.plan.test_network_volumes import POD, observed, recorded, volumes
 
 
 def test_a_volume_gone_or_resized_on_runpod_is_drift() -> None:

@@ -11,8 +11,8 @@ from typing import Any
 
 from gitops_runner.config.model import Stack
 from gitops_runner.plan.drift import Finding
+from gitops_runner.plan.network_volumes import desired_volumes, parse_volume
 from gitops_runner.plan.statefile import StateDoc
-from gitops_runner.plan.volumes import desired_volumes, parse_volume
 
 
 def volume_drift(stack: Stack, state: StateDoc,
