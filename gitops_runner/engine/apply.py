@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from gitops_runner.config.model import Stack
@@ -15,7 +16,7 @@ from gitops_runner.engine.executor import Executor, Outcome
 from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal, open_journal
 from gitops_runner.engine.lock import held_lock
-from gitops_runner.engine.network_volumes import FIRST, LAST, VolumeOutcome, run_volume_actions
+from gitops_runner.engine.network_volumes import VolumeOutcome, around_pods
 from gitops_runner.engine.observe import observe
 from gitops_runner.engine.progress import WaitProgress
 from gitops_runner.engine.session import RunPodAccess, Session
@@ -227,17 +228,14 @@ def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunP
         if attempt > 1:
             log(f"{stack.name}: attempt {attempt} of {options.max_attempts}, "
                 f"{len(plan.actions)} action(s) left after a fresh look at RunPod")
-        # Network volumes (CONTRACT §14): made and grown before the pods that mount them,
-        # deleted once no pod action failed.
-        made = run_volume_actions(client, journal, plan.volume_actions, FIRST, fence.check, log)
-        made_ok = all(v.ok for v in made)
-        outcomes = rollout.execute(executor, plan.actions, session.cancel) if made_ok else []
-        dropped = (run_volume_actions(client, journal, plan.volume_actions, LAST, fence.check,
-                                      log) if made_ok and all(o.ok for o in outcomes) else [])
+        # Network volumes (CONTRACT §14) around the pods: made and grown before them.
+        outcomes, volumes = around_pods(client, journal, plan.volume_actions, fence.check, log,
+                                        partial(rollout.execute, executor, plan.actions,
+                                                session.cancel))
         result.outcomes.extend(outcomes)
-        result.volume_outcomes.extend([*made, *dropped])
+        result.volume_outcomes.extend(volumes)
         if any(not o.ok and not o.retry for o in outcomes) or any(
-                not v.ok and not v.retry for v in [*made, *dropped]):
+                not v.ok and not v.retry for v in volumes):
             break
     if fence.lost:
         result.converged = False

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from gitops_runner.engine.journal import Journal
 from gitops_runner.plan.network_volumes import VolumeAction
@@ -19,6 +19,13 @@ from gitops_runner.plan.statefile import VolumeRecord
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import CreateOutcomeUnknownError, NotFoundError, RunPodError
 
+
+class _Done(Protocol):
+    ok: bool
+    retry: bool
+
+
+PodOutcome = TypeVar("PodOutcome", bound=_Done)  # the pods' outcomes (executor.Outcome), passed through
 FIRST = ("create", "grow")  # before the pods
 LAST = ("delete",)  # after them
 
@@ -35,6 +42,20 @@ class VolumeOutcome:
     def to_json(self) -> dict[str, Any]:
         return {"volume": self.volume, "data_center": self.data_center, "action": self.action,
                 "ok": self.ok, "detail": self.detail}
+
+
+def around_pods(client: RunPodClient, journal: Journal, actions: Sequence[VolumeAction],
+                guard: Callable[[], None], log: Callable[[str], None],
+                run_pods: Callable[[], list[PodOutcome]]) -> tuple[list[PodOutcome], list[VolumeOutcome]]:
+    """apply's one hook: creates and grows, then `run_pods` (only if they all worked), then
+    deletes (only if every pod action worked, so no pod still mounts a deleted volume)."""
+    made = run_volume_actions(client, journal, actions, FIRST, guard, log)
+    if not all(v.ok for v in made):
+        return [], made
+    outcomes = run_pods()
+    if not all(o.ok for o in outcomes):
+        return outcomes, made
+    return outcomes, [*made, *run_volume_actions(client, journal, actions, LAST, guard, log)]
 
 
 def run_volume_actions(client: RunPodClient, journal: Journal, actions: Sequence[VolumeAction],
