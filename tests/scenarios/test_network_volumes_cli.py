@@ -48,6 +48,12 @@ def test_volume_reports_validate_and_destroy_deletes_the_volume(repo: Path) -> N
     assert [v["name"] for v in listed["volumes"]] == ["ops-dev-cache"]  # type: ignore[attr-defined]
     drift = run_cli(["drift", "--format", "json"], SANDBOX)
     assert drift.code == 0, drift.out
+    Path("deploy.yaml").write_text(DEPLOY.replace("size_gb: 20", "size_gb: 30"))
+    pending = run_cli(["drift", "--format", "json"], SANDBOX)
+    assert pending.code == 2
+    findings = _check("drift", pending.out)["stacks"][0]["findings"]  # type: ignore[index]
+    assert findings == [{"pod": "volume cache [EU-RO-1]", "class": "pending",
+                         "reasons": ["size_gb: 20 -> 30"]}]
     assert "volume cache" in run_cli(["status"], SANDBOX).out
     text = run_cli(["destroy", "--auto-approve"], SANDBOX)
     assert text.code == 0, text.err
