@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
+from gitops_runner.engine.fence import LeaseLostError
 from gitops_runner.engine.journal import Journal
 from gitops_runner.plan.network_volumes import VolumeAction
 from gitops_runner.plan.statefile import VolumeRecord
@@ -25,7 +26,7 @@ class _Done(Protocol):
     retry: bool
 
 
-PodOutcome = TypeVar("PodOutcome", bound=_Done)  # the pods' outcomes (executor.Outcome), passed through
+PodOutcome = TypeVar("PodOutcome", bound=_Done)  # executor.Outcome, passed through
 FIRST = ("create", "grow")  # before the pods
 LAST = ("delete",)  # after them
 
@@ -46,7 +47,8 @@ class VolumeOutcome:
 
 def around_pods(client: RunPodClient, journal: Journal, actions: Sequence[VolumeAction],
                 guard: Callable[[], None], log: Callable[[str], None],
-                run_pods: Callable[[], list[PodOutcome]]) -> tuple[list[PodOutcome], list[VolumeOutcome]]:
+                run_pods: Callable[[], list[PodOutcome]],
+                ) -> tuple[list[PodOutcome], list[VolumeOutcome]]:
     """apply's one hook: creates and grows, then `run_pods` (only if they all worked), then
     deletes (only if every pod action worked, so no pod still mounts a deleted volume)."""
     made = run_volume_actions(client, journal, actions, FIRST, guard, log)
@@ -68,6 +70,10 @@ def run_volume_actions(client: RunPodClient, journal: Journal, actions: Sequence
         try:
             guard()
             detail = handler(client, journal, action)
+        except LeaseLostError as exc:  # no further write: apply reports the lost lease
+            outcomes.append(VolumeOutcome(action.volume, action.data_center, action.action,
+                                          False, str(exc)))
+            break
         except RunPodError as exc:
             log(f"volume {action.volume} [{action.data_center}]: {action.action} failed: {exc}")
             outcomes.append(VolumeOutcome(action.volume, action.data_center, action.action,
@@ -142,7 +148,7 @@ def destroy_volumes(client: RunPodClient, journal: Journal, guard: Callable[[], 
             guard()
             with contextlib.suppress(NotFoundError):
                 client.delete_network_volume(record.id)
-        except RunPodError as exc:
+        except (RunPodError, LeaseLostError) as exc:
             failures.append(f"volume {name} ({record.id}): {exc}")
             continue
         journal.update(lambda doc, name=name: doc.with_volume(name, None))  # type: ignore[misc]
