@@ -17,19 +17,38 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TextIO
+from typing import Any, TextIO
 
 REDACTED = "***"
 # Values shorter than this are not redacted: masking "1" or "true" would garble
 # every report and they are not secrets worth the name.
 _MIN_SECRET_LEN = 4
 _SYNTAX_WORDS = {"null", "true", "false", "none"}
+# Words gitops-runner prints itself, as values of its reports (actions, classes, statuses,
+# kinds; schemas/reports/ enums). Secret values never enter a report (the plan core shows
+# "(sensitive)"); this net cannot tell a secret spelled like one of these words from the
+# tool's own word, and masking it would corrupt every report, so it leaves them alone and
+# Session.secret_values warns that such a value is no secret worth the name.
+SELF_WORDS = frozenset({
+    "create", "update", "replace", "delete", "adopt", "start", "stop", "unchanged",
+    "drift", "pending", "expired", "open", "closed", "running", "stopped", "exited",
+    "healthy", "unhealthy", "missing", "usage", "config", "error", "interrupted",
+    "unexpected", "apply", "plan", "destroy", "schedule", "status", "sandbox", "report",
+    "recreate", "secure", "community", "local", "dynamodb", "preview", "sensitive",
+})
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_KEY_FOLLOWS = re.compile(r"\s*:")
 _MARKER = re.compile(r"<!-- gitops-runner:[^>]*-->")
 
 
+def self_word(value: str) -> bool:
+    """Whether `value` is one of the words the tool prints itself (or JSON syntax)."""
+    word = value.strip().lower()
+    return word in _SYNTAX_WORDS or word in SELF_WORDS
+
+
 def _worth_redacting(value: str) -> bool:
-    return (len(value) >= _MIN_SECRET_LEN and value.strip().lower() not in _SYNTAX_WORDS
+    return (len(value) >= _MIN_SECRET_LEN and not self_word(value)
             and any(ch.isalnum() for ch in value))
 
 
@@ -55,6 +74,8 @@ def _replace_all(text: str, forms: list[str]) -> str:
 def _redact_json(text: str, forms: list[str]) -> str:
     def literal(match: re.Match[str]) -> str:
         raw = match.group(0)
+        if _KEY_FOLLOWS.match(text, match.end()):
+            return raw  # an object key: the tool's own name, never data
         if not any(f in raw or f in _decoded(raw) for f in forms):
             return raw
         return json.dumps(_replace_all(_decoded(raw), forms), ensure_ascii=False)
@@ -104,6 +125,16 @@ def _all_forms(secrets: Iterable[str]) -> list[str]:
     return sorted(forms, key=len, reverse=True)
 
 
+@dataclass(frozen=True)
+class ErrorInfo:
+    """The error a run ended with, kept so `--format json` can print it as a document.
+    `problems` are config problems (file, line, col, message)."""
+
+    kind: str  # usage | config | error | interrupted | unexpected
+    message: str
+    problems: tuple[Any, ...] = ()
+
+
 @dataclass
 class Output:
     out: TextIO = field(default_factory=lambda: sys.stdout)
@@ -113,6 +144,9 @@ class Output:
     # In GitHub Actions, text from deploy files, RunPod or pods must not become a
     # workflow command: report() and log() neutralise it, command() is the one way out.
     workflow_commands: bool = False
+    # Whether a report reached stdout, and the error the run ended with (cli.main).
+    reported: bool = False
+    last_error: ErrorInfo | None = None
 
     def add_secrets(self, values: Iterable[str]) -> None:
         for value in values:
@@ -134,6 +168,7 @@ class Output:
     def report(self, text: str = "", end: str = "\n") -> None:
         self.out.write(self._safe(text) + end)
         self.out.flush()
+        self.reported = True
 
     def log(self, text: str, end: str = "\n") -> None:
         self.err.write(self._safe(text) + end)
@@ -175,3 +210,16 @@ def neutralise_markdown(text: str) -> str:
     text = _MENTION.sub("@" + _ZWSP, text)
     text = text.replace("<!--", "<!" + _ZWSP + "--").replace("://", ":" + _ZWSP + "//")
     return re.sub(r"(?i)\bwww\.", lambda m: m.group(0)[:3] + _ZWSP + ".", text)
+
+
+def error_report(error: ErrorInfo, exit_code: int) -> str:
+    """The JSON document an error is with --format json (schemas/reports/error.schema.json):
+    the first problem's file, line and column when a deploy file is at fault."""
+    first = error.problems[0] if error.problems else None
+    body: dict[str, Any] = {
+        "kind": error.kind, "message": error.message, "exit_code": exit_code,
+        "file": getattr(first, "file", None), "line": getattr(first, "line", None),
+        "col": getattr(first, "col", None),
+        "problems": [{"file": p.file, "line": p.line, "col": p.col, "message": p.message}
+                     for p in error.problems]}
+    return json.dumps({"format_version": 1, "error": body}, indent=2)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from gitops_runner.runpod.simulator.store import unseal
 from tests.action_repo import DEPLOY, ActionRepo
 from tests.fakes.github import GitHubState, merged_pull, pull_request_event, push_event
 
@@ -198,4 +199,6 @@ def test_preview_masks_secrets_only_its_overrides_name(action_repo: ActionRepo) 
     assert result.code == 0, result.err
     assert "::add-mask::pk-SECRET-4242" in result.out
     (pod,) = stack_pods(action_repo, "app/prod-pr-12")
-    assert pod["env"]["PREVIEW_KEY"] == "pk-SECRET-4242"
+    # The pod got the value; the sandbox's file keeps only its digest (store.seal).
+    assert unseal({"pods": [pod]}, ["pk-SECRET-4242"])["pods"][0]["env"]["PREVIEW_KEY"] == \
+        "pk-SECRET-4242"

@@ -78,7 +78,8 @@ def test_validate_reports_each_problem_once_and_together(
 def test_apply_planfile_needs_no_config(repo: Path) -> None:
     plan = run_cli(["plan", "-c", "stacks/ops.yaml", "--out", "plan.json"], SANDBOX)
     assert plan.code == 0, plan.err
-    assert json.loads((repo / "plan.json").read_text())["deploy_files"] == ["stacks/ops.yaml"]
+    [stack] = json.loads((repo / "plan.json").read_text())["stacks"]
+    assert stack["deploy_files"] == ["stacks/ops.yaml"]
     applied = run_cli(["apply", "plan.json"], SANDBOX)
     assert applied.code == 0, applied.err
     assert "ops/dev: 2 created" in applied.out
@@ -86,8 +87,8 @@ def test_apply_planfile_needs_no_config(repo: Path) -> None:
 
 def test_planfile_without_deploy_files_still_parses(repo: Path) -> None:
     assert run_cli(["plan", "-c", "stacks/ops.yaml", "--out", "plan.json"], SANDBOX).code == 0
-    data = json.loads((repo / "plan.json").read_text())
-    del data["deploy_files"]  # as written before the plan file recorded them
+    data = json.loads((repo / "plan.json").read_text())["stacks"][0]
+    del data["deploy_files"]  # a bare plan, as written before the plan file recorded them
     assert parse_plan_file(json.dumps(data))[0].deploy_files == ()
 
 

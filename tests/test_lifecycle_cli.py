@@ -37,10 +37,11 @@ def test_cli_plan_shows_the_month_and_what_the_schedule_saves(repo: Path) -> Non
     plan = run_cli(["plan"], SANDBOX)
     assert plan.code == 0, plan.err
     assert "declared stopped: created, checked for readiness, then stopped" in plan.out
-    assert "Monthly (30 days, GPU + storage): $0.00/month -> $" in plan.out
+    assert ("Monthly (30 days, GPU + storage, each pod at its current GPU, or its first "
+            "choice): $0.00/month -> $") in plan.out
     markdown = run_cli(["plan", "--format", "markdown"], SANDBOX).out
     assert "; with schedule: $" in markdown and "(saves $" in markdown
-    cost = json.loads(run_cli(["plan", "--format", "json"], SANDBOX).out)["cost"]
+    cost = json.loads(run_cli(["plan", "--format", "json"], SANDBOX).out)["stacks"][0]["cost"]
     assert cost["monthly_before"] == 0.0 and cost["monthly_after"] > 0
 
 
@@ -55,7 +56,7 @@ def test_cli_apply_then_schedule_week_edges_and_drift(repo: Path) -> None:
     # Friday 20:05: closed. The report names the pod and why.
     evening = run_cli(["schedule", "--at", "2026-12-04T20:05:00+01:00"], SANDBOX)
     assert evening.out.splitlines() == [
-        "Stack life/dev at 2026-12-04T19:05:00Z",
+        "Stack life/dev at Fri 2026-12-04 20:05 Europe/Paris (2026-12-04T19:05:00Z)",
         "  web: stop (outside its running windows (Mon-Fri 08:00-20:00 Europe/Paris))"]
     again = run_cli(["schedule", "--at", "2026-12-04T20:05:00+01:00", "--format", "json"],
                     SANDBOX)

@@ -38,8 +38,8 @@ def test_redact_inside_json_string_values_only() -> None:
 
 def test_redact_secret_plan_keeps_comment_marker() -> None:
     body = ("<!-- gitops-runner:comment kind=plan part=1/1 v=0.1 -->\n"
-            "<!-- gitops-runner:stack stack=a/b fingerprint=abc -->\nthe plan is ready")
-    out = redact_text(body, ["plan"])
+            "<!-- gitops-runner:stack stack=a/b fingerprint=abc -->\nthe kind is ready")
+    out = redact_text(body, ["kind"])
     assert out.splitlines()[:2] == body.splitlines()[:2]
     assert out.splitlines()[2] == "the *** is ready"
 
@@ -72,3 +72,16 @@ def test_output_outside_actions_prints_text_as_is() -> None:
     out = io.StringIO()
     Output(out=out, err=io.StringIO()).report("::not-a-runner::")
     assert out.getvalue() == "::not-a-runner::\n"
+
+
+def test_redact_never_touches_json_keys() -> None:
+    report = json.dumps({"actions": [{"pod": "web", "reasons": ["token actions-x"]}]}, indent=2)
+    out = redact_text(report, ["actions"])
+    data = json.loads(out)
+    assert list(data) == ["actions"] and data["actions"][0]["reasons"] == ["token ***-x"]
+
+
+def test_a_secret_spelled_like_the_tools_own_word_blanks_nothing() -> None:
+    report = json.dumps({"actions": [{"pod": "web", "action": "create"}]})
+    assert redact_text(report, ["create"]) == report
+    assert redact_text("+ web  create  NVIDIA L4", ["Create"]) == "+ web  create  NVIDIA L4"

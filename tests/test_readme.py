@@ -76,7 +76,7 @@ def test_readme_precommit_hook_is_published_and_documented() -> None:
     pattern = re.compile(hook["files"])
     assert all(pattern.search(p) for p in ("deploy.yaml", "deploy/dev.yaml", "deploy/a.yml"))
     assert not any(pattern.search(p) for p in ("README.md", "examples/workflows/plan.yml"))
-    config = precommit_config(__version__)
+    config = precommit_config("X.Y.Z", "RELEASE_COMMIT_SHA")
     assert f"repo: https://github.com/{REPOSITORY}" in config and f"id: {HOOK_ID}" in config
     assert config.split("repos:\n", 1)[1] in README
 

@@ -18,7 +18,7 @@ from gitops_runner.cli import core, state  # noqa: F401 - registers the commands
 from gitops_runner.cli.root import Ctx, cli
 from gitops_runner.config.errors import ConfigError
 from gitops_runner.errors import GitopsError
-from gitops_runner.output import Output
+from gitops_runner.output import ErrorInfo, Output, error_report
 
 if TYPE_CHECKING:
     from gitops_runner.engine.clock import Clock
@@ -43,38 +43,57 @@ def _interrupt_on_signals(cancel: threading.Event) -> None:
         signal.signal(signal.SIGINT, handler)
 
 
+def _wants_json(argv: Sequence[str]) -> bool:
+    """`--format json` anywhere on the line: read before click parses it, so a usage
+    error (which stops the parse) is JSON too."""
+    args = list(argv)
+    return "--format=json" in args or any(
+        a == "--format" and b == "json" for a, b in zip(args, args[1:], strict=False))
+
+
 def main(argv: Sequence[str] | None = None, env: dict[str, str] | None = None,
          out: Output | None = None, clock: Clock | None = None,
          cancel: threading.Event | None = None) -> int:
     # The environment is read by the run's Session (engine/session.py), not here.
     out = out or Output()
-    ctx = Ctx(env, out, clock, cancel)
+    args = list(argv) if argv is not None else sys.argv[1:]
+    code = _main(args, out, Ctx(env, out, clock, cancel))
+    if code not in (0, 2) and _wants_json(args) and out.last_error is not None \
+            and not out.reported:
+        # A script asked for JSON: the error is a JSON document on stdout too (§6).
+        out.report(error_report(out.last_error, code))
+    return code
+
+
+def _fail(out: Output, code: int, line: str, kind: str,
+          problems: Sequence[object] = ()) -> int:
+    out.log(line)
+    out.last_error = ErrorInfo(kind, line.removeprefix("error: "), tuple(problems))
+    return code
+
+
+def _main(args: list[str], out: Output, ctx: Ctx) -> int:
     try:
-        result = cli.main(args=list(argv) if argv is not None else None,
-                          prog_name="gitops-runner", standalone_mode=False, obj=ctx)
+        result = cli.main(args=args, prog_name="gitops-runner", standalone_mode=False, obj=ctx)
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:
         # A usage error is 1, like any error: 2 means "changes" or "drift".
-        out.log(f"error: {exc.format_message()}")
-        return 1
+        return _fail(out, 1, f"error: {exc.format_message()}", "usage")
     except (click.exceptions.Abort, KeyboardInterrupt):
         ctx.cancel.set()
-        out.log("interrupted")
-        return EXIT_INTERRUPTED
+        return _fail(out, EXIT_INTERRUPTED, "interrupted", "interrupted")
     except ConfigError as exc:
-        out.log(str(exc))
-        return exc.exit_code
+        return _fail(out, exc.exit_code, str(exc), "config", exc.problems)
     except GitopsError as exc:
-        out.log(f"error: {exc}")
-        return exc.exit_code
+        return _fail(out, exc.exit_code, f"error: {exc}", "error")
     except Exception as exc:  # noqa: BLE001 - the one place that turns surprises into a line
         if ctx.debug:
             import traceback
 
             out.log(traceback.format_exc())
-        out.log(f"unexpected error: {type(exc).__name__}: {exc} (run with --debug for details)")
-        return EXIT_UNEXPECTED
+        return _fail(out, EXIT_UNEXPECTED, f"unexpected error: {type(exc).__name__}: {exc} "
+                     "(run with --debug for details)", "unexpected")
     return int(result or 0)
 
 

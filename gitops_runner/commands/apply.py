@@ -9,7 +9,7 @@ from gitops_runner.engine.session import Session
 from gitops_runner.errors import GitopsError, UsageError
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.planfile import parse_plan_file
-from gitops_runner.report.apply import apply_json
+from gitops_runner.report.apply import apply_json, pod_line
 from gitops_runner.report.plan import render_text
 
 
@@ -74,6 +74,9 @@ def _report_text(session: Session, results: list[ApplyResult],
     a failed release never hides the run's own result (CONTRACT §7)."""
     for result in results:
         session.out.report(result.summary(unlock=False))
+        for outcome in result.outcomes:
+            if outcome.ok:
+                session.out.report(pod_line(outcome))
         for failure in result.failed:
             session.out.report(f"  failed: {failure.pod} {failure.action}: {failure.detail}")
         for error in result.unlock_errors:

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from importlib import resources
 from pathlib import Path
 
-from gitops_runner import __version__
+from gitops_runner import __version__, release
 from gitops_runner.config.naming import valid_name
-from gitops_runner.config.starter import precommit_config, starter_deploy
+from gitops_runner.config.starter import (
+    DEFAULT_BRANCH,
+    gitignore,
+    precommit_config,
+    starter_deploy,
+    workflow_for_branch,
+)
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import UsageError
 
@@ -24,6 +31,35 @@ def workflow_text(name: str) -> str:
         return packaged.read_text(encoding="utf-8")
     return (Path(__file__).resolve().parents[2] / "examples" / "workflows" / name).read_text(
         encoding="utf-8")
+
+
+def _git(directory: str, *args: str) -> str:
+    try:
+        done = subprocess.run(["git", "-C", directory, *args], capture_output=True, text=True,
+                              timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def default_branch(directory: str) -> str:
+    """The branch the apply workflow applies from: the remote's default branch
+    (origin/HEAD), else the branch checked out, else main."""
+    remote_head = _git(directory, "symbolic-ref", "--quiet", "--short",
+                       "refs/remotes/origin/HEAD")
+    if remote_head.startswith("origin/") and len(remote_head) > len("origin/"):
+        return remote_head[len("origin/"):]
+    return _git(directory, "symbolic-ref", "--quiet", "--short", "HEAD") or DEFAULT_BRANCH
+
+
+def _gitignore_text(path: str) -> str | None:
+    """The .gitignore with our lines added, or None when it already has them."""
+    existing = ""
+    if os.path.exists(path):
+        with open(path, encoding="utf-8") as handle:
+            existing = handle.read()
+    text = gitignore(existing)
+    return None if text == existing and existing else text
 
 
 BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -49,13 +85,19 @@ def write_starter(directory: str, project: str, force: bool, backend: str = "loc
                          "and '-', starting with a letter, at most 32 characters")
     _check_backend(backend, bucket, table)
     files = {os.path.join(directory, "deploy", "dev.yaml"): starter_deploy(project, bucket, table)}
+    branch = default_branch(directory)
     for name in WORKFLOWS:
         files[os.path.join(directory, ".github", "workflows", f"gitops-runner-{name}")] = \
-            workflow_text(name)
+            workflow_for_branch(workflow_text(name), branch)
     hook = os.path.join(directory, ".pre-commit-config.yaml")
     if not os.path.exists(hook):  # a repository's own pre-commit config is never replaced
-        files[hook] = precommit_config(__version__)
+        files[hook] = precommit_config(__version__, release.COMMIT)
     existing = [path for path in files if os.path.exists(path)]
+    # The .gitignore is added to, never replaced, so it is no reason to ask for --force.
+    ignore = os.path.join(directory, ".gitignore")
+    ignore_text = _gitignore_text(ignore)
+    if ignore_text is not None:
+        files[ignore] = ignore_text
     if existing and not force:
         raise UsageError(f"{', '.join(existing)} already exist(s); pass --force to overwrite")
     for path, text in files.items():
@@ -72,7 +114,7 @@ def run(session: Session, directory: str, project: str, force: bool, backend: st
         session.out.report(f"wrote {path}")
     if not any(path.endswith(".pre-commit-config.yaml") for path in written):
         session.out.report("note: .pre-commit-config.yaml exists, left as is; to validate deploy "
-                           "files on commit, add:\n" + precommit_config(__version__)
+                           "files on commit, add:\n" + precommit_config(__version__, release.COMMIT)
                            .split("repos:\n", 1)[1].rstrip())
     session.out.report("next: gitops-runner validate && gitops-runner plan --sandbox")
     if backend == "local":

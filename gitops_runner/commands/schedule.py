@@ -34,5 +34,7 @@ def run(session: Session, configs: Sequence[str], at: str | datetime | None = No
     moment = parse_at(at) if isinstance(at, str) else (at or utcnow(session.clock))
     with session.runpod(stacks) as access:
         results = schedule_stacks(session, stacks, access, moment, start)
-    session.out.report(render_schedule(results, fmt))
+    zones = {str(s.name): sorted({p.schedule.timezone for p in s.pods if p.schedule is not None})
+             for s in stacks}
+    session.out.report(render_schedule(results, fmt, zones))
     return 1 if any(r.failed for r in results) else 0

@@ -4,6 +4,9 @@ The repository's slug and default branch live here, once: the starter's
 `yaml-language-server` schema URL, the pre-commit config and the README use them
 (tests/test_readme.py holds the README to them)."""
 
+import json
+import re
+
 REPOSITORY = "gitops-runner/gitops-runner"
 DEFAULT_BRANCH = "main"
 SCHEMA_URL = (f"https://raw.githubusercontent.com/{REPOSITORY}/{DEFAULT_BRANCH}/"
@@ -62,12 +65,56 @@ def starter_deploy(project: str, bucket: str = "", table: str = "") -> str:
     return STARTER_DEPLOY.format(project=project, state=state, schema_url=SCHEMA_URL)
 
 
-def precommit_config(version: str) -> str:
+def precommit_rev(version: str, commit: str) -> str:
+    """The `rev:` line's value: the release's commit SHA (stamped by the release workflow)
+    with its version in a comment, as every pin (CONTRACT §8). A development build has no
+    release to name: it follows the default branch until `pre-commit autoupdate --freeze`
+    pins a commit (a tag like v0.1.0 exists only once that release is cut)."""
+    if commit:
+        return f"{commit}  # v{version}"
+    return (f"{DEFAULT_BRANCH}  # development build {version}: "
+            "run `pre-commit autoupdate --freeze` to pin a commit")
+
+
+def precommit_config(version: str, commit: str = "") -> str:
     """A .pre-commit-config.yaml running the hook this repository publishes
-    (.pre-commit-hooks.yaml) at the release `version`."""
+    (.pre-commit-hooks.yaml) at the release `version` (`commit`, when stamped)."""
     return (f"# pre-commit install  # then every commit touching a deploy file is validated\n"
             f"repos:\n"
             f"  - repo: https://github.com/{REPOSITORY}\n"
-            f"    rev: v{version}\n"
+            f"    rev: {precommit_rev(version, commit)}\n"
             f"    hooks:\n"
             f"      - id: {HOOK_ID}\n")
+
+
+# What `git add .` must never take: local state and its lock and backup live in the state
+# directory (`state.path`, default `.gitops-runner` next to the deploy file), and the
+# sandbox keeps its simulated RunPod there too.
+GITIGNORE_HEADER = "# gitops-runner: local state, its lock and the sandbox (never commit them)"
+GITIGNORE_LINES = ("deploy/.gitops-runner/", ".gitops-runner/")
+
+
+def gitignore(existing: str = "") -> str:
+    """`existing` .gitignore text with gitops-runner's lines added (each once)."""
+    have = {line.strip() for line in existing.splitlines()}
+    missing = [line for line in GITIGNORE_LINES if line not in have]
+    if not missing:
+        return existing
+    prefix = existing if not existing or existing.endswith("\n") else existing + "\n"
+    return prefix + "\n".join([GITIGNORE_HEADER, *missing]) + "\n"
+
+
+# The example workflows name the branch they apply from; init writes the repository's own.
+_PUSH_BRANCHES = re.compile(r"^(\s+branches: )\[main\]$", re.MULTILINE)
+
+
+def workflow_for_branch(text: str, branch: str) -> str:
+    """An example workflow whose push trigger names `branch` instead of main."""
+    if branch == DEFAULT_BRANCH:
+        return text
+    text = _PUSH_BRANCHES.sub(lambda m: f"{m.group(1)}[{_yaml_scalar(branch)}]", text)
+    return text.replace("merged to main.", f"merged to {branch}.")
+
+
+def _yaml_scalar(value: str) -> str:
+    return value if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", value) else json.dumps(value)

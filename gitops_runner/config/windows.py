@@ -132,6 +132,20 @@ class Schedule:
         wall = local.replace(tzinfo=None, second=0, microsecond=0) - timedelta(minutes=back)
         return wall.replace(tzinfo=local.tzinfo)
 
+    def next_change(self, at: datetime) -> datetime | None:
+        """When the window next opens (closed now) or closes (open now), in the schedule's
+        timezone; None when it never changes (open all week, or never)."""
+        minutes = _open_minutes(self.running)
+        local = at.astimezone(timezone(self.timezone))
+        now = _minute_of_week(local)
+        for ahead in range(1, MINUTES_PER_WEEK):
+            if minutes[(now + ahead) % MINUTES_PER_WEEK] != minutes[now]:
+                # Wall-clock arithmetic, then back to an aware time (as opened_at).
+                wall = local.replace(tzinfo=None, second=0, microsecond=0) + timedelta(
+                    minutes=ahead)
+                return wall.replace(tzinfo=local.tzinfo)
+        return None
+
     def weekly_hours(self) -> float:
         return sum(_open_minutes(self.running)) / 60
 

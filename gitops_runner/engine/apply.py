@@ -67,7 +67,10 @@ class ApplyResult:
     volume_outcomes: list[VolumeOutcome] = field(default_factory=list)  # CONTRACT §14
 
     def count(self, action: str) -> int:
-        return sum(1 for o in self.outcomes if o.ok and o.action == action)
+        """Done actions of this kind; a pod stopped once created or updated (declared
+        stopped, or outside its windows) counts as a stop too."""
+        return sum(1 for o in self.outcomes if o.ok and (
+            o.action == action or (action == "stop" and o.stopped_after)))
 
     @property
     def failed(self) -> list[Outcome]:

@@ -39,6 +39,11 @@ class Outcome:
     detail: str = ""
     retry: bool = False
     gpu: str | None = None
+    # For the apply report (§6): the pod acted on, where it runs, and whether it was
+    # stopped once checked ready (a declared-stopped or out-of-window pod).
+    pod_id: str | None = None
+    data_center: str | None = None
+    stopped_after: bool = False
 
 
 @dataclass
@@ -59,6 +64,8 @@ class Executor(Placement):
     # The run's lease: checked before every RunPod write; its event ends every wait.
     fence: Fence | None = None
     lookup_delays: tuple[float, ...] = LOOKUP_DELAYS
+    # The last RunPod answer recorded per logical pod: what the apply report names.
+    placed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.fence is not None:
@@ -107,7 +114,10 @@ class Executor(Placement):
             # failed and says why; the rest of the run goes on.
             self.log(f"{action.pod}: {action.action} failed: {exc}")
             return Outcome(action.pod, action.action, False, str(exc), retry=False)
-        return Outcome(action.pod, action.action, True, detail, gpu=gpu)
+        raw = self.placed.get(action.pod, {}) if action.action != "delete" else {}
+        return Outcome(action.pod, action.action, True, detail, gpu=gpu,
+                       pod_id=str(raw.get("id") or action.pod_id or "") or None,
+                       data_center=raw.get("dataCenterId"), stopped_after=action.stop_after)
 
     # -- actions ------------------------------------------------------------------
     def _create(self, action: PlanAction) -> tuple[str, str | None]:
@@ -254,6 +264,7 @@ class Executor(Placement):
     def _record(self, want: DesiredPod, raw: dict[str, Any], healthy: bool,
                 superseded: tuple[str, ...] | None = None) -> None:
         pod = parse_pod(raw)
+        self.placed[want.logical] = raw
         previous = self.journal.doc.pods.get(want.logical)
         keep = previous.superseded if previous is not None else ()
         if previous is not None and previous.id != pod.id:

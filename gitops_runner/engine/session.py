@@ -17,7 +17,7 @@ from typing import Any
 from gitops_runner.config.model import SecretRef, Stack
 from gitops_runner.engine.clock import Clock, SystemClock
 from gitops_runner.errors import GitopsError
-from gitops_runner.output import Output
+from gitops_runner.output import Output, self_word
 from gitops_runner.runpod.client import DEFAULT_API_URL, RunPodClient
 from gitops_runner.state.base import Locker, RunIdentity, StateStore
 from gitops_runner.state.factory import open_backend
@@ -72,6 +72,8 @@ class Session:
     backends: Callable[[Stack, Callable[[str], None]], tuple[StateStore, Locker]] = open_backend
     # Set on SIGINT/SIGTERM: every wait ends and no RunPod request is sent after it.
     cancel: threading.Event = field(default_factory=threading.Event)
+    # Secrets already warned about (their value is one of the tool's own words).
+    _warned: set[str] = field(default_factory=set, repr=False)
 
     @classmethod
     def from_environ(cls, env: Mapping[str, str] | None = None, out: Output | None = None,
@@ -144,6 +146,12 @@ class Session:
                         missing.append(f"{value.name} is {state} (pod {pod.name}, env {key}, "
                                        f"{stack.file})")
         self.out.add_secrets(values.values())
+        for name in sorted(n for n, v in values.items() if self_word(v)):
+            if name not in self._warned:
+                self._warned.add(name)
+                self.log(f"warning: the value of secret {name} is a word gitops-runner "
+                         "prints itself, so output cannot mask it where the word appears; "
+                         "rotate it to a real secret (reports never contain secret values)")
         if missing:
             raise GitopsError("secret values are missing: " + "; ".join(sorted(set(missing)))
                               + ". Export them (in Actions: create the repository secret and "
@@ -185,7 +193,9 @@ class Session:
         lag = min(2.0, boot)
         world = World(clock=self.clock.time, settings=Settings.realistic(
             boot, read_lag_seconds=lag, stale_seconds=lag))
-        store = FileStore(os.path.join(sandbox_dir(stacks), "sandbox", "runpod.json"))
+        # The values of {secret: NAME} are kept on disk only as digests (store.seal).
+        store = FileStore(os.path.join(sandbox_dir(stacks), "sandbox", "runpod.json"),
+                          secrets=self.out.secrets)
         with Simulator(world, store) as sim:
             # Simulated pods boot in `boot` seconds: look a few times per boot.
             yield RunPodAccess(RunPodClient(sim.url, SANDBOX_KEY, max_retry_seconds=10,

@@ -1,18 +1,21 @@
-"""status: the stack's pods with status, GPU, cost, endpoints and health."""
+"""status: the stack's pods with status, GPU, cost, endpoints, health, and for a pod with a
+schedule or idle stop, its window now, the next change and since when it has been idle
+(CONTRACT §11)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
 
-from gitops_runner.config.model import Stack
+from gitops_runner.config.model import PodSpec, Stack
 from gitops_runner.engine.readiness import health_ok, proxy_url
 from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.observed import declared_runtime_ports
-from gitops_runner.plan.statefile import StateDoc
+from gitops_runner.plan.statefile import PodRecord, StateDoc
 
 
 def endpoints(raw: Mapping[str, Any], template: str) -> list[str]:
@@ -25,8 +28,33 @@ def endpoints(raw: Mapping[str, Any], template: str) -> list[str]:
     return out
 
 
+def _utc(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def lifecycle(spec: PodSpec | None, record: PodRecord | None, now: datetime) -> dict[str, Any]:
+    """The schedule's view of a pod: its window now and the next change (local time with
+    its offset, and UTC), and the idle-stop stamps state keeps. Nulls when not scheduled."""
+    schedule = spec.schedule if spec is not None and spec.status != "stopped" else None
+    window: dict[str, Any] | None = None
+    if schedule is not None:
+        is_open = schedule.is_open(now)
+        change = schedule.next_change(now)
+        window = {
+            "windows": list(schedule.running), "timezone": schedule.timezone,
+            "state": "open" if is_open else "closed",
+            "next_change": None if change is None else {
+                "action": "stop" if is_open else "start",
+                "at": change.isoformat(timespec="minutes"), "at_utc": _utc(change)}}
+    return {"schedule": window,
+            "declared_stopped": spec is not None and spec.status == "stopped",
+            "idle_since": record.idle_since if record else None,
+            "idle_stopped": record.idle_stopped if record else None}
+
+
 def status_rows(stack: Stack, state: StateDoc, observed: list[dict[str, Any]],
-                template: str) -> list[dict[str, Any]]:
+                template: str, now: datetime | None = None) -> list[dict[str, Any]]:
+    now = now or datetime.now(UTC)
     desired = {d.logical: d for d in desired_pods(stack)}
     ownership = ownership_of(stack, list(desired.values()), observed, state)
     raw_by_id = {str(p.get("id")): p for p in observed}
@@ -36,20 +64,24 @@ def status_rows(stack: Stack, state: StateDoc, observed: list[dict[str, Any]],
     for name in names:
         pods = ownership.ours.get(name, [])
         record = state.pods.get(name)
+        want = desired.get(name)
+        life = lifecycle(want.spec if want else None, record, now)
         if not pods:
             rows.append({"pod": name, "id": record.id if record else None,
                          "status": "MISSING" if record else "NOT CREATED", "gpu": None,
-                         "cost_per_hour": 0.0, "endpoints": [], "health": "-"})
+                         "gpu_count": None, "cost_per_hour": 0.0, "endpoints": [],
+                         "health": "-", **life})
             continue
         for pod in pods:
-            want = desired.get(name)
             health = "-"
             check = want.spec.health_check if want and want.spec else None
             if check is not None and pod.status == "RUNNING":
                 ok, said = health_ok(session, proxy_url(template, pod.id, check.port) + check.path)
                 health = "healthy" if ok else f"unhealthy ({said})"
+            # GPU spelled as state spells it (state list): the type id, and a count.
             rows.append({"pod": name, "id": pod.id, "status": pod.status,
-                         "gpu": f"{pod.gpu_id} x{pod.gpu_count}", "cost_per_hour": pod.cost,
+                         "gpu": pod.gpu_id, "gpu_count": pod.gpu_count,
+                         "cost_per_hour": pod.cost,
                          "endpoints": endpoints(raw_by_id.get(pod.id, {}), template),
-                         "health": health})
+                         "health": health, **life})
     return rows

@@ -8,7 +8,7 @@ from typing import Any
 
 from gitops_runner.config.model import Stack
 from gitops_runner.plan import guardrails, monthly, power
-from gitops_runner.plan.cost import PriceBook
+from gitops_runner.plan.cost import PriceBook, hourly_after
 from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.diff import diff
 from gitops_runner.plan.identity import sha256_of
@@ -43,7 +43,7 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     prices = PriceBook.from_catalog(catalog)
     result = diff(desired, state, ownership, secrets, prices, now, stack.guardrails.ttl_hours)
     cost_before = sum(p.cost for group in ownership.ours.values() for p in group)
-    cost_after = result.unchanged_cost + sum(a.cost_after for a in result.actions)
+    cost_after = result.unchanged_cost + sum(hourly_after(a) for a in result.actions)
     warnings = [
         f"pod {p.id} is named {p.name!r} like a pod of this stack but has no gitops-runner "
         "markers; it is left alone (delete or rename it, or import it with "
@@ -51,7 +51,7 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     ]
     warnings += [f"pod {p.id} is recorded in state but carries the markers of stack "
                  f"{p.stack}: it is not ours and is left alone" for p in ownership.foreign]
-    month = monthly.project(desired, ownership.ours, prices)
+    month = monthly.project(desired, ownership.ours, prices, state)
     notes = [*result.notes, *power.notes(desired, state, ownership.ours), *month.notes] + [
         f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
         f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]

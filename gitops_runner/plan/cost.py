@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gitops_runner.plan.model import PlanAction
+
+# Statuses in which RunPod bills the GPU (plan/observed.ALIVE).
+_BILLED = ("PROVISIONING", "STARTING", "RUNNING")
 
 
 @dataclass(frozen=True)
@@ -33,3 +39,18 @@ class PriceBook:
         """The dearest candidate: what max_hourly_cost is checked against."""
         known = [p for p in (self.pod_price(g, count, cloud) for g in candidates) if p is not None]
         return max(known) if known else None
+
+
+def hourly_after(action: PlanAction) -> float:
+    """$/h of the pod once the action is done, counted as it will be after apply: a
+    state-only change touches nothing (the pod costs what it costs now), a pod stopped
+    once checked ready, or updated while stopped and not started, is $0/h."""
+    if action.state_only:
+        return action.cost_before
+    if action.stop_after:
+        return 0.0
+    status = (action.before or {}).get("status")
+    if action.action == "update" and not action.start and status is not None \
+            and status not in _BILLED:
+        return 0.0
+    return action.cost_after

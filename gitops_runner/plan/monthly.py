@@ -17,6 +17,7 @@ from gitops_runner.plan import rates
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.observed import ALIVE, ObservedPod
+from gitops_runner.plan.statefile import PodRecord, StateDoc
 
 DAYS = 30
 
@@ -67,20 +68,43 @@ def _hourly(d: DesiredPod, observed: Sequence[ObservedPod], prices: PriceBook) -
     return prices.pod_price(gpu or d.candidates[0], count, cloud) or 0.0
 
 
+def _recorded_month(record: PodRecord, spec: PodSpec | None, prices: PriceBook) -> float:
+    """A pod as state records it: its GPU, disk and volume as applied. Its power state
+    now (a stop behind our back, an idle stop, a read that lags) does not move it."""
+    cloud = str(record.spec.get("cloud") or "SECURE")
+    hourly = prices.pod_price(record.gpu, record.gpu_count, cloud) or record.cost
+    disk = record.spec.get("disk")
+    return pod_month(hourly, running_hours(spec), disk if isinstance(disk, int) else None,
+                     _volume_gb(record.spec.get("mounts")))
+
+
+def _before(specs: Mapping[str, PodSpec | None], ours: Mapping[str, list[ObservedPod]],
+            prices: PriceBook, state: StateDoc | None) -> float:
+    """What the stack costs a month as applied: from state, so two plans of the same
+    stack agree; a pod state does not know (found by its markers) as RunPod shows it."""
+    recorded = dict(state.pods) if state is not None else {}
+    before = sum(_recorded_month(r, specs.get(name), prices) for name, r in recorded.items())
+    for logical, group in ours.items():
+        for pod in group:
+            if logical in recorded and recorded[logical].id == pod.id:
+                continue
+            hourly = prices.pod_price(pod.gpu_id or "", pod.gpu_count, pod.cloud) or pod.cost
+            hours = running_hours(specs.get(logical), alive=pod.status in ALIVE)
+            before += pod_month(hourly, hours, pod.disk, _volume_gb(pod.mounts))
+    return before
+
+
 def project(desired: Sequence[DesiredPod], ours: Mapping[str, list[ObservedPod]],
-            prices: PriceBook) -> Projection:
+            prices: PriceBook, state: StateDoc | None = None) -> Projection:
+    """After: each pod at the GPU it runs on (or its first choice when new), windows
+    counted; before: the stack as state records it (see _before)."""
     specs = {d.logical: d.spec for d in desired}
     after = without = 0.0
     for d in desired:
         hourly = _hourly(d, ours.get(d.logical, []), prices)
         after += _desired_month(d, hourly)
         without += _desired_month(d, hourly, scheduled=False)
-    before = 0.0
-    for logical, group in ours.items():
-        for pod in group:
-            hourly = prices.pod_price(pod.gpu_id or "", pod.gpu_count, pod.cloud) or pod.cost
-            hours = running_hours(specs.get(logical), alive=pod.status in ALIVE)
-            before += pod_month(hourly, hours, pod.disk, _volume_gb(pod.mounts))
+    before = _before(specs, ours, prices, state)
     notes = tuple(f"{d.logical}: network volume {d.spec.network_volume.id} is billed apart "
                   f"from the pod (${rates.NETWORK_VOLUME:.2f}/GB/month up to 1 TB) and is not "
                   "in the monthly projection" for d in desired
@@ -102,6 +126,7 @@ def check(guard: Guardrails, desired: Iterable[DesiredPod], prices: PriceBook,
         worst += _desired_month(d, hourly)
     if worst <= guard.max_monthly_cost + 1e-9:
         return []
-    return [f"max_monthly_cost: the stack may cost up to ${worst:,.2f} per 30 days (GPU hours "
-            "inside the running windows at the dearest candidate GPU, plus storage), over the "
-            f"limit of ${guard.max_monthly_cost:,.2f}"]
+    return [f"max_monthly_cost: worst case over fallback GPUs, the stack may cost up to "
+            f"${worst:,.2f} per 30 days (GPU hours inside the running windows at each pod's "
+            "dearest candidate GPU, plus storage), over the limit of "
+            f"${guard.max_monthly_cost:,.2f}"]

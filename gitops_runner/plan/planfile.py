@@ -37,11 +37,10 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
 
 
 def render_plan_file(plans: list[Plan]) -> str:
-    """One stack: the plan object itself; several: {"plans": [...]}."""
-    if len(plans) == 1:
-        return json.dumps(plan_to_json(plans[0]), indent=2) + "\n"
+    """{"format_version", "stacks": [plan, ...]}: one shape for one stack or many (§6),
+    so a script reads `.stacks[]` whatever the number of deploy files."""
     return json.dumps({"format_version": PLAN_FORMAT_VERSION,
-                       "plans": [plan_to_json(p) for p in plans]}, indent=2) + "\n"
+                       "stacks": [plan_to_json(p) for p in plans]}, indent=2) + "\n"
 
 
 def parse_plan_file(text: str, source: str = "plan file") -> list[Plan]:
@@ -54,7 +53,8 @@ def parse_plan_file(text: str, source: str = "plan file") -> list[Plan]:
     if data.get("format_version") != PLAN_FORMAT_VERSION:
         raise PlanFileError(f"{source}: plan format {data.get('format_version')!r} is not "
                             f"{PLAN_FORMAT_VERSION}; re-run plan with this version")
-    items = data.get("plans", [data])
+    # Plan files written before one shape: a bare plan, or {"plans": [...]}.
+    items: list[Any] = data.get("stacks") or data.get("plans") or [data]
     try:
         return [_plan_from(item) for item in items]
     except (KeyError, TypeError, ValueError) as exc:

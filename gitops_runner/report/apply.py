@@ -15,6 +15,10 @@ class OutcomeView(Protocol):
     action: str
     ok: bool
     detail: str
+    gpu: str | None
+    pod_id: str | None
+    data_center: str | None
+    stopped_after: bool
 
 
 class ApplyView(Protocol):
@@ -30,15 +34,33 @@ class ApplyView(Protocol):
     stopped: str
     unlock_errors: list[str]
 
+    @property
+    def outcomes(self) -> Sequence[OutcomeView]: ...
+
     def count(self, action: str) -> int: ...
 
     @property
     def failed(self) -> Sequence[OutcomeView]: ...
 
 
+def pod_json(o: OutcomeView) -> dict[str, Any]:
+    return {"pod": o.pod, "action": o.action, "pod_id": o.pod_id, "gpu": o.gpu,
+            "data_center": o.data_center, "ok": o.ok, "stopped_after": o.stopped_after,
+            "detail": o.detail}
+
+
+def pod_line(o: OutcomeView) -> str:
+    """One pod acted on, as the text report lists it."""
+    where = " ".join(x for x in (o.pod_id and f"pod {o.pod_id}", o.gpu and f"on {o.gpu}",
+                                  o.data_center and f"in {o.data_center}") if x)
+    return (f"  {o.pod}: {o.action}" + (" + stop" if o.stopped_after else "")
+            + (f" ({where})" if where else "") + ("" if o.ok else f" FAILED: {o.detail}"))
+
+
 def apply_stack_json(result: ApplyView) -> dict[str, Any]:
     return {"stack": result.stack, "converged": result.converged, "refused": result.refused,
             "fingerprint": result.fingerprint,
+            "pods": [pod_json(o) for o in result.outcomes],
             "done": {kind: result.count(kind) for kind in COUNTED},
             "unchanged": result.unchanged,
             "failed": [{"pod": o.pod, "action": o.action, "detail": o.detail}
@@ -54,7 +76,7 @@ def apply_json(results: Sequence[ApplyView], errors: Sequence[tuple[str, str]]) 
     """`errors`: (stack, message) for stacks that failed before a result (lock held...)."""
     stacks = [apply_stack_json(r) for r in results]
     stacks += [{"stack": stack, "converged": False, "refused": False, "fingerprint": "",
-                "done": dict.fromkeys(COUNTED, 0), "unchanged": 0, "failed": [],
+                "pods": [], "done": dict.fromkeys(COUNTED, 0), "unchanged": 0, "failed": [],
                 "cost_per_hour": 0.0, "guardrail_violations": [], "stopped": None,
                 "unlock_errors": [], "error": message} for stack, message in errors]
     return dump({"converged": not errors and all(r.converged for r in results),

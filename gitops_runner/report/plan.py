@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gitops_runner.plan.cost import hourly_after
 from gitops_runner.plan.model import Plan, PlanAction
 from gitops_runner.plan.planfile import render_plan_file
 from gitops_runner.plan.rollout import plan_batches
@@ -25,14 +26,26 @@ def signed_money(value: float) -> str:
     return f"{sign}${abs(value):,.2f}/h"
 
 
+def state_only_count(plan: Plan) -> int:
+    """Reviewed changes that send nothing to RunPod (CONTRACT §4): recorded in state."""
+    return sum(1 for a in plan.actions if a.action == "update" and a.state_only)
+
+
+def pod_updates(plan: Plan) -> int:
+    """Updates that touch a pod on RunPod (state-only changes are not among them)."""
+    return plan.count("update") - state_only_count(plan)
+
+
 def summary_line(plan: Plan) -> str:
     if not plan.has_changes:
         return f"No changes. {len(plan.unchanged)} pod(s) up to date."
-    parts = [f"{plan.count('create')} to create", f"{plan.count('update')} to update",
+    parts = [f"{plan.count('create')} to create", f"{pod_updates(plan)} to update",
              f"{plan.count('replace')} to replace", f"{plan.count('delete')} to delete"]
     for kind in ("adopt", "start", "stop"):
         if plan.count(kind):
             parts.append(f"{plan.count(kind)} to {kind}")
+    if state_only_count(plan):
+        parts.append(f"{state_only_count(plan)} to record in state only (no RunPod request)")
     return (f"Plan: {', '.join(parts)}, {len(plan.unchanged)} unchanged."
             + volumes.summary(plan))
 
@@ -53,7 +66,10 @@ def _headline(a: PlanAction, symbol: bool = True) -> str:
     if gpu:
         parts.append(f"{gpu} x{view.get('gpu_count', 1)}")
     if a.action in ("create", "replace", "update", "adopt", "start") and a.after:
-        parts.append(money(a.after.get("cost_per_hour") or 0.0))
+        # As the pod will be after apply: one stopped once ready costs nothing.
+        hourly = hourly_after(a) if a.action != "create" or a.stop_after else \
+            a.after.get("cost_per_hour") or 0.0
+        parts.append(money(hourly) + (" (stopped after)" if a.stop_after else ""))
     if a.before and a.before.get("id"):
         parts.append(f"(pod {a.before['id']})")
     return "  ".join(parts)
@@ -62,7 +78,9 @@ def _headline(a: PlanAction, symbol: bool = True) -> str:
 def rollout_lines(plan: Plan) -> list[str]:
     """One line per entry whose replicas change in more than one batch."""
     lines = []
-    for entry, batches in sorted(plan_batches(plan.actions).items()):
+    # State-only changes restart nothing: they are no batch of a rollout.
+    touching = [a for a in plan.actions if not a.state_only]
+    for entry, batches in sorted(plan_batches(touching).items()):
         if len(batches) > 1:
             steps = ", then ".join(" + ".join(b.pods) for b in batches)
             lines.append(f"Rollout of {entry}: {len(batches)} batches: {steps}")
@@ -96,6 +114,11 @@ def render_text(plan: Plan, color: bool = False, sandbox: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Which GPU the monthly figures price: max_monthly_cost is checked against the dearest
+# candidate instead (its violation says "worst case over fallback GPUs").
+MONTHLY_BASIS = "each pod at its current GPU, or its first choice"
+
+
 def month(value: float) -> str:
     return f"${value:,.2f}/month"
 
@@ -109,8 +132,8 @@ def schedule_saving(plan: Plan) -> str | None:
 
 
 def monthly_lines(plan: Plan) -> list[str]:
-    lines = [f"Monthly (30 days, GPU + storage): {month(plan.monthly_before)} -> "
-             f"{month(plan.monthly_after)}"]
+    lines = [f"Monthly (30 days, GPU + storage, {MONTHLY_BASIS}): "
+             f"{month(plan.monthly_before)} -> {month(plan.monthly_after)}"]
     saving = schedule_saving(plan)
     if saving:
         lines.append(saving[0].upper() + saving[1:])
@@ -130,12 +153,13 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
     out.append("| create | update | replace | delete | adopt | unchanged | $/h before | "
                "$/h after | $/h change |")
     out.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    out.append(f"| {plan.count('create')} | {plan.count('update')} | {replace_cell} | "
+    out.append(f"| {plan.count('create')} | {pod_updates(plan)} | {replace_cell} | "
                f"{delete_cell} | {plan.count('adopt')} | {len(plan.unchanged)} | "
                f"{plan.cost_before:,.2f} | {plan.cost_after:,.2f} | "
                f"{signed_money(plan.cost_delta)} |")
     out.append("")
-    out.append(f"Monthly (30 days, GPU + storage): {month(plan.monthly_before)} → "
+    out.append(f"Monthly (30 days, GPU + storage, {MONTHLY_BASIS}): "
+               f"{month(plan.monthly_before)} → "
                f"**{month(plan.monthly_after)}**"
                + (f"; {schedule_saving(plan)}" if schedule_saving(plan) else ""))
     out.append("")

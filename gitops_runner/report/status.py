@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from gitops_runner.config.model import Stack
@@ -12,12 +13,44 @@ SANDBOX_ENDPOINTS = ("sandbox: these endpoint URLs are served by the simulator i
                      "status exits")
 
 
+def _local(stamp: str, zone: str) -> str:
+    at = datetime.fromisoformat(stamp)
+    return f"{at:%a %Y-%m-%d %H:%M} {zone}"
+
+
+def lifecycle_lines(row: dict[str, Any]) -> list[str]:
+    """Why a scheduled pod is as it is: its window now, the next change, idle stop."""
+    lines = []
+    if row.get("declared_stopped"):
+        lines.append("declared stopped (status: stopped): kept with its volume, no GPU billed")
+    window = row.get("schedule")
+    if window:
+        text = (f"schedule: window {window['state']} ({', '.join(window['windows'])} "
+                f"{window['timezone']})")
+        change = window["next_change"]
+        if change:
+            text += (f"; next {change['action']} {_local(change['at'], window['timezone'])}"
+                     f" ({change['at_utc']})")
+        lines.append(text)
+    if row.get("idle_stopped"):
+        lines.append(f"idle stop: stopped at {row['idle_stopped']} (starts at its next window "
+                     "opening, on the next apply, or with `schedule --start`)")
+    elif row.get("idle_since"):
+        lines.append(f"idle: every GPU below the idle_stop threshold since {row['idle_since']}")
+    return lines
+
+
+def _gpu(row: dict[str, Any]) -> str:
+    return f"{row['gpu']} x{row['gpu_count']}" if row.get("gpu") else "-"
+
+
 def status_text(stack: Stack, rows: list[dict[str, Any]]) -> str:
     lines = [f"Stack {stack.name}"]
     for r in rows:
         lines.append(f"  {r['pod']:<16} {r['status']:<12} {r['id'] or '-':<16} "
-                     f"{r['gpu'] or '-':<28} ${r['cost_per_hour']:.2f}/h  {r['health']}")
+                     f"{_gpu(r):<28} ${r['cost_per_hour']:.2f}/h  {r['health']}")
         lines.extend(f"      {e}" for e in r["endpoints"])
+        lines.extend(f"      {line}" for line in lifecycle_lines(r))
     total = sum(r["cost_per_hour"] for r in rows)
     lines.append(f"  total ${total:.2f}/h")
     return "\n".join(lines)

@@ -89,3 +89,15 @@ def test_schedule_opened_at_is_the_window_start_across_a_dst_change() -> None:
     assert opened is not None and opened.astimezone(UTC) == utc("2026-10-24T22:00:00+02:00")
     assert s.opened_at(utc("2026-10-25T07:00:00+01:00")) is None  # closed
     assert Schedule(PARIS, ("daily 00:00-24:00",)).opened_at(utc("2026-10-25T07:00:00Z")) is None
+
+
+def test_schedule_next_change_in_local_time_across_dst() -> None:
+    paris = Schedule("Europe/Paris", ("Mon-Fri 08:00-20:00",))
+    # Friday 2026-03-27 21:00 UTC (22:00 CET): next opening Monday 08:00, after the
+    # Sunday DST change, so 08:00 CEST = 06:00 UTC.
+    change = paris.next_change(utc("2026-03-27T21:00:00Z"))
+    assert change is not None and change.isoformat() == "2026-03-30T08:00:00+02:00"
+    closing = paris.next_change(utc("2026-03-30T07:00:00Z"))  # open: closes 20:00 local
+    assert closing is not None and closing.isoformat() == "2026-03-30T20:00:00+02:00"
+    assert Schedule("UTC", ("daily 00:00-24:00",)).next_change(utc("2026-03-30T07:00:00Z")) \
+        is None

@@ -32,7 +32,7 @@ def test_planfile_has_contract_keys_and_no_secret_values() -> None:
     raw, state = applied()
     text = render_plan_file([plan(observed=[raw], state=state,
                                   secrets={"HF_TOKEN": "hf_rotated_secret"})])
-    data = json.loads(text)
+    data = json.loads(text)["stacks"][0]
     assert {"format_version", "stack", "state", "observed_fingerprint", "fingerprint",
             "actions", "cost", "guardrail_violations", "warnings"} <= set(data)
     assert set(data["actions"][0]) == {"pod", "action", "reasons", "before", "after"}

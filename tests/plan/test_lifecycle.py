@@ -138,13 +138,14 @@ def test_monthly_unchanged_stack_shows_the_same_month_before_and_after() -> None
 
 def test_max_monthly_cost_guards_the_projection() -> None:
     p = plan(SCHEDULED, extra="guardrails: {allow_delete: true, max_monthly_cost: 100}\n")
-    assert any(v.startswith("max_monthly_cost: the stack may cost up to $") for v in p.violations)
+    assert any(v.startswith("max_monthly_cost: worst case over fallback GPUs, the stack may "
+                            "cost up to $") for v in p.violations)
     assert not plan(SCHEDULED, extra="guardrails: {max_monthly_cost: 1000}\n").violations
 
 
 def test_plan_file_carries_monthly_cost_both_ways() -> None:
     p = plan(SCHEDULED)
-    data = json.loads(render_plan_file([p]))
+    data = json.loads(render_plan_file([p]))["stacks"][0]
     assert set(data["cost"]) >= {"monthly_before", "monthly_after"}
     (back,) = parse_plan_file(render_plan_file([p]))
     assert (back.monthly_after, back.monthly_without_schedule) == (p.monthly_after,

@@ -68,8 +68,9 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_json_reports_cover_every_command_with_a_json_format() -> None:
     assert _json_commands(cli) == set(COMMANDS)
+    # error: what any command prints with --format json when it fails (cli.main)
     assert {p.name.removesuffix(".schema.json") for p in SCHEMAS.glob("*.json")} == set(
-        COMMANDS.values())
+        COMMANDS.values()) | {"error"}
 
 
 def test_json_reports_every_command_validates_against_its_schema(repo: Path) -> None:
@@ -95,7 +96,7 @@ def test_json_reports_plan_of_two_stacks_validates(repo: Path) -> None:
     result = run_cli(["plan", "--format", "json", "-c", "deploy/a.yaml", "-c", "deploy/b.yaml"],
                      SANDBOX)
     data = _check("plan", result.out)
-    assert [p["deploy_files"] for p in data["plans"]] == [  # type: ignore[attr-defined]
+    assert [p["deploy_files"] for p in data["stacks"]] == [  # type: ignore[attr-defined]
         ["deploy/a.yaml"], ["deploy/b.yaml"]]
 
 

@@ -13,7 +13,8 @@ def test_render_text_terraform_like() -> None:
         "      env.LOG_LEVEL: 'info' -> 'debug'\n"
         "Plan: 0 to create, 1 to update, 0 to replace, 0 to delete, 0 unchanged.\n"
         "Cost: $0.69/h -> $0.69/h (±$0.00/h)\n"
-        "Monthly (30 days, GPU + storage): $500.80/month -> $500.80/month\n")
+        "Monthly (30 days, GPU + storage, each pod at its current GPU, or its first choice): "
+        "$500.80/month -> $500.80/month\n")
 
 
 def test_render_text_colours_only_when_asked() -> None:

@@ -34,8 +34,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_volume_reports_validate_and_destroy_deletes_the_volume(repo: Path) -> None:
     plan = _check("plan", run_cli(["plan", "--format", "json"], SANDBOX).out)
-    assert [(v["action"], v["runpod_name"]) for v in plan["volume_actions"]] == [  # type: ignore[index]
-        ("create", "ops-dev-cache")]
+    actions = plan["stacks"][0]["volume_actions"]  # type: ignore[index]
+    assert [(v["action"], v["runpod_name"]) for v in actions] == [("create", "ops-dev-cache")]
     applied = run_cli(["apply", "--auto-approve", "--format", "json"], SANDBOX)
     data = _check("apply", applied.out)
     assert data["converged"], applied.err

@@ -4,20 +4,52 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
+from typing import Any
 
 from gitops_runner.fsutil import atomic_write
 from gitops_runner.runpod.simulator.world import World
 
+SEALED = "sandbox-sealed:sha256:"
+
+
+def _digest(value: str) -> str:
+    return SEALED + hashlib.sha256(value.encode()).hexdigest()
+
+
+def seal(data: dict[str, Any], secrets: Collection[str]) -> dict[str, Any]:
+    """The world as written to disk: every env value that is one of `secrets` kept as its
+    digest, as state keeps it, so the file (next to the state, easy to commit) never holds
+    a secret in plain text."""
+    for pod in data.get("pods", []):
+        env = pod.get("env") or {}
+        pod["env"] = {k: _digest(v) if isinstance(v, str) and v in secrets else v
+                      for k, v in env.items()}
+    return data
+
+
+def unseal(data: dict[str, Any], secrets: Collection[str]) -> dict[str, Any]:
+    """A sealed value comes back as the secret whose digest it is. One whose secret this
+    run does not know (rotated, or not exported) stays sealed: to the plan it is a
+    different value, which is what a rotated secret is."""
+    known = {_digest(v): v for v in secrets}
+    for pod in data.get("pods", []):
+        env = pod.get("env") or {}
+        pod["env"] = {k: known.get(v, v) if isinstance(v, str) else v for k, v in env.items()}
+    return data
+
 
 class FileStore:
-    """Keeps a world in a JSON file so successive sandbox runs see the same pods."""
+    """Keeps a world in a JSON file so successive sandbox runs see the same pods.
+    `secrets` (the run's secret values) are stored only as digests."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, secrets: Collection[str] = ()) -> None:
         self.path = path
+        self.secrets = secrets
         self._thread_lock = threading.Lock()
 
     @contextlib.contextmanager
@@ -28,8 +60,9 @@ class FileStore:
             try:
                 if os.path.exists(self.path):
                     with open(self.path, encoding="utf-8") as handle:
-                        world.load_dict(json.load(handle))
+                        world.load_dict(unseal(json.load(handle), self.secrets))
                 yield
-                atomic_write(self.path, json.dumps(world.to_dict()).encode())
+                sealed = seal(world.to_dict(), self.secrets)
+                atomic_write(self.path, json.dumps(sealed).encode())
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
