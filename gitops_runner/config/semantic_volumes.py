@@ -34,6 +34,12 @@ def volume_problems(doc: LoadedYaml) -> list[Problem]:
     for i, pod in enumerate(data.get("pods") or []):
         with contextlib.suppress(*WALK_ERRORS):
             _check_mount(at, i, pod, project, declared)
+    with contextlib.suppress(*WALK_ERRORS):
+        mount = data["preview"]["overrides"]["network_volume"]
+        if isinstance(mount, dict) and "name" in mount and mount["name"] not in declared:
+            at(("preview", "overrides", "network_volume", "name"),
+               f"preview.overrides.network_volume.name: '{mount['name']}' is not in volumes; "
+               "declare it under volumes, or mount an existing volume with {id: ...}")
     return problems
 
 

@@ -87,3 +87,12 @@ def test_volume_mistakes_are_reported_with_line_and_column() -> None:
         "d.yaml:20:28: pods[2].network_volume.name: 'nope' is not in volumes (hf-cache, tiny); "
         "declare it under volumes, or mount an existing volume with {id: ...}",
     ]
+
+
+def test_a_preview_override_mounting_an_undeclared_volume_is_an_error() -> None:
+    text = GOOD.replace(b"pods:\n", b"preview:\n  ttl_hours: 4\n  max_hourly_cost: 2\n"
+                        b"  overrides: {network_volume: {name: gone, path: /w}}\npods:\n")
+    _, problems = parse_stack("d.yaml", text)
+    assert [p.message for p in problems] == [
+        "preview.overrides.network_volume.name: 'gone' is not in volumes; declare it under "
+        "volumes, or mount an existing volume with {id: ...}"]
