@@ -6,11 +6,14 @@
   at a time;
 - cold start of `gitops-runner --version` and `validate` of a 200-pod file;
 - peak memory of `plan` at 200 pods;
+- readiness-notice lag: how long after a pod is ready (RUNNING, ports mapped, health 2xx,
+  as the simulator computes it) apply says so, at the production poll of 5 s;
 - boot of a 70B model pod: weights downloaded vs read from a filled network volume.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import platform
 import statistics
@@ -32,6 +35,7 @@ from gitops_runner.engine.session import RunPodAccess, Session  # noqa: E402
 from gitops_runner.output import Output  # noqa: E402
 from gitops_runner.plan.desired import create_body, desired_pods  # noqa: E402
 from gitops_runner.runpod.client import RunPodClient  # noqa: E402
+from gitops_runner.runpod.simulator import view  # noqa: E402
 from gitops_runner.runpod.simulator.server import Simulator  # noqa: E402
 from gitops_runner.runpod.simulator.world import Settings, World  # noqa: E402
 
@@ -130,6 +134,42 @@ def bench_boot_bound(creates: int, boot: float, latency: float,
         return wall / boot, reads / max(1.0, wall / poll)
 
 
+class StampedLog(io.StringIO):
+    """The apply log with the wall time of each line."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[tuple[float, str]] = []
+
+    def write(self, text: str) -> int:
+        self.lines.append((time.time(), text))
+        return len(text)
+
+
+def bench_ready_lag(pods: int, boot: float, poll: float, health: str) -> float:
+    """The worst lag (s) between a pod being ready and apply logging it ready."""
+    world = World(settings=Settings(provisioning_seconds=boot * 0.4, starting_seconds=boot * 0.6,
+                                    ports_after=0.5, healthy_after=1.0, rate_per_minute=10**6))
+    with tempfile.TemporaryDirectory() as tmp, Simulator(world) as sim:
+        text = deploy_text(pods, tmp).replace(
+            'ports: ["8000/http"]', f'ports: ["8000/http"]\n    {health}' if health else
+            'ports: ["8000/http"]')
+        stack, problems = parse_stack("bench.yaml", text.encode())
+        assert stack is not None, problems
+        log = StampedLog()
+        session = Session(out=Output(out=open(os.devnull, "w"), err=log))  # noqa: SIM115
+        access = RunPodAccess(RunPodClient(sim.url, "k"), sim.proxy_url, False, poll)
+        assert apply_stack(session, stack, access, {}, ApplyOptions()).converged
+        lags = []
+        for pod in world.pods.values():
+            logical = pod.name.removeprefix("bench-prod-")
+            ready = view.running_since(world, pod) + world.settings.ports_after + \
+                ((pod.healthy_after or 0.0) if health else 0.0)
+            noticed = next(t for t, line in log.lines if line.startswith(f"{logical}: ready"))
+            lags.append(noticed - ready)
+        return max(lags)
+
+
 def cold(cmd: list[str], cwd: str) -> float:
     exe = Path(sys.executable).with_name("gitops-runner")
     runs = []
@@ -175,6 +215,14 @@ def main() -> None:
     rows.append(("apply 50 creates, 6 s boot, 20 ms latency: wall / one boot",
                  f"{ratio:.2f}x", "<= 1.5x"))
     rows.append(("  RunPod reads per poll round while waiting (50 pods)", f"{per_round:.2f}", "<= 2"))
+    lag = bench_ready_lag(5, boot=6.0, poll=5.0, health="")
+    rows.append(("readiness-notice lag, 5 pods, poll 5 s, no health check",
+                 f"{lag:.1f} s", "<= 5 s"))
+    lag = bench_ready_lag(5, boot=6.0, poll=5.0,
+                          health="health_check: {path: /health, port: 8000, "
+                                 "interval_seconds: 2}")
+    rows.append(("readiness-notice lag, 5 pods, poll 5 s, health check every 2 s",
+                 f"{lag:.1f} s", "<= 5 s"))
     with tempfile.TemporaryDirectory() as tmp:
         Path(tmp, "deploy.yaml").write_text(deploy_text(200, tmp))
         rows.append(("cold start: gitops-runner --version",

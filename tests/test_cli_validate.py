@@ -120,3 +120,35 @@ def test_cli_usage_error_exits_1_not_2(argv: list[str]) -> None:
     # 2 means "changes" (plan) or "drift": a typo must never look like either.
     result = run_cli(argv)
     assert result.code == 1 and result.err.startswith("error: ")
+
+
+STARTABILITY = """version: 1
+project: {name: demo}
+pods:
+  - name: api
+    gpu: {type: NVIDIA GeForce RTX 4090, min_cuda_version: "12.8"}
+    ports: ["8000/http"]
+    runtime: {image: "vllm/vllm-openai:latest"}
+    models: [{id: q, repo: Qwen/Qwen2.5-7B-Instruct-AWQ, load: {engine: vllm, quant: awq_marlin}}]
+"""
+
+
+def test_cli_validate_warns_before_a_pod_that_would_not_start(repo: Path) -> None:
+    (repo / "deploy.yaml").write_text(STARTABILITY)
+    result = run_cli(["validate"])
+    assert result.code == 0  # warnings never fail validate
+    warnings = [line for line in result.out.splitlines() if ": warning: " in line]
+    assert any("min_cuda_version 12.8 is below the CUDA 13.0" in w for w in warnings)
+    assert any("disk_gb 20 cannot hold the image (28.6 GB unpacked)" in w for w in warnings)
+    assert any("without load.max_seq_len" in w for w in warnings)
+    assert any("has no api_key" in w for w in warnings)
+    assert not any("AWQ" in w for w in warnings), "awq_marlin reads an -AWQ checkpoint"
+    data = json.loads(run_cli(["validate", "--format", "json"]).out)
+    assert data["valid"] is True and len(data["warnings"]) == len(warnings)
+
+
+def test_cli_validate_warnings_are_annotations_in_github_actions(repo: Path) -> None:
+    (repo / "deploy.yaml").write_text(STARTABILITY)
+    result = run_cli(["validate"], env={"GITHUB_ACTIONS": "true"})
+    assert result.code == 0
+    assert "::warning file=deploy.yaml::pod api: gpu.min_cuda_version 12.8 is below" in result.out

@@ -36,6 +36,7 @@ def example(engine: str, gpus: int, state_dir: Path, log_level: str = "info") ->
     if engine == "tgi":
         text = text.replace("vllm/vllm-openai:v0.6.3", TGI_IMAGE).replace("engine: vllm",
                                                                          "engine: tgi")
+        text = text.replace("VLLM_API_KEY:", "API_KEY:")
         text = text.replace(", options: {gpu-memory-utilization: 0.9}", "")
     stack, problems = parse_stack("README.md", text.encode())
     assert problems == [] and stack is not None, [str(p) for p in problems]

@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from gitops_runner.config.images import API_KEY_ENV, image_facts
 from gitops_runner.config.model import (
     DEFAULT_CLOUD,
     DEFAULT_ENVIRONMENT,
     DEFAULT_LOCAL_DIR,
     DEFAULT_PREFIX,
+    MODEL_HEALTH_TIMEOUT,
     EnvValue,
     Gpu,
     Guardrails,
@@ -59,20 +61,22 @@ def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
             quant=m.get("load", {}).get("quant"),
             max_seq_len=m.get("load", {}).get("max_seq_len"),
             options=dict(m.get("load", {}).get("options", {})),
+            api_key=SecretRef(m["api_key"]["secret"]) if "api_key" in m else None,
         )
         for m in raw.get("models", [])
     )
     hc = raw.get("health_check")
     vol = raw.get("volume")
     nvol = raw.get("network_volume")
+    ports = tuple(raw.get("ports", []))
     return PodSpec(
         name=raw["name"],
         replicas=raw.get("replicas", 1),
         gpu=Gpu(gpu["type"], gpu.get("count", 1), tuple(gpu.get("fallback", [])),
-                gpu.get("min_cuda_version")),
+                gpu.get("min_cuda_version") or _cuda_floor(rt["image"], models)),
         cloud_type=raw.get("cloud_type", project.get("cloud_type", DEFAULT_CLOUD)),
         data_centers=tuple(raw.get("data_centers", project.get("data_centers", []))),
-        ports=tuple(raw.get("ports", [])),
+        ports=ports,
         disk_gb=raw.get("disk_gb", 20),
         volume=Volume(vol["size_gb"], vol["path"]) if vol else None,
         network_volume=NetworkVolume(nvol["path"], nvol.get("id"), nvol.get("name"))
@@ -81,7 +85,8 @@ def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
                         rt.get("registry_auth_id")),
         models=models,
         health_check=HealthCheck(hc["path"], hc["port"], hc.get("timeout_seconds", 900),
-                                 hc.get("interval_seconds", 10)) if hc else None,
+                                 hc.get("interval_seconds", 10)) if hc
+        else _model_health(models, ports, _env(rt.get("env", {}))),
         tags={str(k): str(v) for k, v in raw.get("tags", {}).items()},
         rollout=Rollout(raw.get("rollout", {}).get("max_unavailable", 1),
                         raw.get("rollout", {}).get("max_surge", 1)),
@@ -89,10 +94,37 @@ def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
     )
 
 
+def _cuda_floor(image: str, models: tuple[Model, ...]) -> str | None:
+    """With `models`, min_cuda_version defaults to the image's CUDA floor (CONTRACT §13):
+    without it RunPod may place the pod on an older host where it never starts."""
+    facts = image_facts(image) if models else None
+    return facts.cuda_floor if facts else None
+
+
+def _model_health(models: tuple[Model, ...], ports: tuple[str, ...],
+                  env: dict[str, EnvValue]) -> HealthCheck | None:
+    """A model pod's default check (CONTRACT §4): the server's /health on its port, then
+    /v1/models lists the served name; the timeout leaves time to load the weights."""
+    if not models or models[0].engine not in ("vllm", "tgi"):
+        return None
+    http = [int(p.split("/")[0]) for p in ports if p.endswith("/http")]
+    if not http:
+        return None  # nothing the proxy could reach; readiness is RUNNING with ports
+    model = models[0]
+    if model.api_key is None and (API_KEY_ENV[model.engine or ""] in env):
+        # A key set in env (a RunPod secret reference) cannot be sent: /health only.
+        return HealthCheck("/health", http[0], MODEL_HEALTH_TIMEOUT)
+    # vLLM lists --served-model-name; TGI lists its model id.
+    served = model.id if model.engine == "vllm" else model.repo
+    return HealthCheck("/health", http[0], MODEL_HEALTH_TIMEOUT, served_model=served,
+                       api_key=model.api_key)
+
+
 def _lifecycle(raw: dict[str, Any]) -> dict[str, Any]:
     sched, idle = raw.get("schedule"), raw.get("idle_stop")
     return {"status": raw.get("status", "running"),
-            "schedule": Schedule(sched["timezone"], tuple(sched["running"])) if sched else None,
+            "schedule": Schedule(sched["timezone"], tuple(sched["running"]),
+                                 sched.get("on_no_gpu", "report")) if sched else None,
             "idle_stop": IdleStop(idle["gpu_util_below"], idle["minutes"]) if idle else None}
 
 

@@ -15,6 +15,9 @@ DEFAULT_CLOUD = "SECURE"
 DEFAULT_DISK_GB = 20
 DEFAULT_HEALTH_TIMEOUT = 900
 DEFAULT_HEALTH_INTERVAL = 10
+# A model pod without a health_check gets the server's own, with time to load the weights
+# (CONTRACT §4).
+MODEL_HEALTH_TIMEOUT = 1800
 DEFAULT_PREFIX = "gitops-runner"
 DEFAULT_LOCAL_DIR = ".gitops-runner"
 
@@ -84,6 +87,7 @@ class Model:
     quant: str | None = None
     max_seq_len: int | None = None
     options: Mapping[str, str | int | float | bool] = field(default_factory=dict)
+    api_key: SecretRef | None = None  # the server's API key (vLLM VLLM_API_KEY, TGI API_KEY)
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,10 @@ class HealthCheck:
     port: int
     timeout_seconds: int = DEFAULT_HEALTH_TIMEOUT
     interval_seconds: int = DEFAULT_HEALTH_INTERVAL
+    # Set for a model pod's default check: after `path` answers 2xx, GET /v1/models must
+    # list this served name, sending `api_key` as a bearer token (CONTRACT §4).
+    served_model: str | None = None
+    api_key: SecretRef | None = None
 
 
 @dataclass(frozen=True)
@@ -192,4 +200,5 @@ class Stack:
 
     def secret_names(self) -> set[str]:
         return {v.name for p in self.pods for v in p.runtime.env.values()
-                if isinstance(v, SecretRef)}
+                if isinstance(v, SecretRef)} | {m.api_key.name for p in self.pods
+                                                for m in p.models if m.api_key is not None}

@@ -12,6 +12,7 @@ from typing import Any
 from gitops_runner.config.errors import Problem
 from gitops_runner.config.naming import MARKER_PREFIX, logical_names, runpod_name
 from gitops_runner.config.semantic_preview import check_environment, check_preview
+from gitops_runner.config.server_flags import GENERATED_FLAGS, QUANT_BY_ENGINE
 from gitops_runner.config.yaml_loader import LoadedYaml, Path
 
 # RunPod documents no maximum pod name length; we keep names well inside what
@@ -154,6 +155,7 @@ def _check_pod(c: _Checker, base: Path, pod: dict[str, Any], guard: dict[str, An
     _check_env(c, base, pod["runtime"].get("env", {}))
     _check_env_count(c, base, pod)
     _check_models(c, base, pod)
+    _check_on_no_gpu(c, base, pod)
     upper: dict[str, str] = {}
     for key in pod.get("tags", {}):
         env_key = re.sub(r"[^A-Z0-9_]", "_", key.upper())
@@ -215,13 +217,17 @@ def _check_env_count(c: _Checker, base: Path, pod: dict[str, Any]) -> None:
     env = pod["runtime"].get("env", {})
     hf_home = int(bool(pod.get("models")) and "HF_HOME" not in env
                   and ("volume" in pod or "network_volume" in pod))
-    total = len(env) + MARKER_COUNT + len(pod.get("tags", {})) + hf_home
+    # A model's api_key becomes the server's key env (VLLM_API_KEY / API_KEY).
+    api_key = int(any("api_key" in m for m in pod.get("models", [])))
+    total = len(env) + MARKER_COUNT + len(pod.get("tags", {})) + hf_home + api_key
     if total > MAX_ENV_VARS:
         where = (*base, "runtime", "env") if env else (*base, "runtime")
         c.at(where, f"pods[{base[1]}].runtime.env: the pod would carry {total} env vars "
                     f"({len(env)} declared, {MARKER_COUNT} gitops-runner markers, "
                     f"{len(pod.get('tags', {}))} tags"
-                    + (", HF_HOME" if hf_home else "") + f"); RunPod allows at most "
+                    + (", HF_HOME" if hf_home else "") + (", the model's API key" if api_key
+                                                          else "")
+                    + f"); RunPod allows at most "
                     f"{MAX_ENV_VARS}. Remove env vars or tags", key=True)
 
 
@@ -242,3 +248,29 @@ def _check_models(c: _Checker, base: Path, pod: dict[str, Any]) -> None:
     elif engine == "ollama":
         c.at((*base, "models", 0, "load", "engine"), f"{name}.models[0].load.engine: ollama has "
              "no args mapping; set runtime.args (e.g. ['serve']) and remove models")
+    else:
+        _check_load(c, (*base, "models", 0, "load"), f"{name}.models[0].load", engine,
+                    models[0]["load"])
+
+
+def _check_load(c: _Checker, base: Path, name: str, engine: str, load: dict[str, Any]) -> None:
+    """What the server's parser refuses (config/server_flags.py has the sources)."""
+    quant = load.get("quant")
+    if quant is not None and quant not in QUANT_BY_ENGINE[engine]:
+        c.at((*base, "quant"), f"{name}.quant: '{quant}' is not a quantisation method "
+                               f"{engine} knows; it exits at start. Use one of "
+                               f"{', '.join(sorted(QUANT_BY_ENGINE[engine]))}")
+    for key in load.get("options", {}):
+        if key in GENERATED_FLAGS[engine]:
+            c.at((*base, "options", key), f"{name}.options.{key}: --{key} is already derived "
+                 "from the model (repo, id, quant, max_seq_len, gpu.count, port); a repeated "
+                 "flag is refused by TGI and ambiguous in vLLM. Set it through those fields",
+                 key=True)
+
+
+def _check_on_no_gpu(c: _Checker, base: Path, pod: dict[str, Any]) -> None:
+    schedule = pod.get("schedule") or {}
+    if schedule.get("on_no_gpu") == "recreate" and "volume" in pod:
+        c.at((*base, "schedule", "on_no_gpu"), f"pods[{base[1]}].schedule.on_no_gpu: recreate "
+             "terminates the pod, and its pod volume with it; use a network_volume (kept) or "
+             "on_no_gpu: report")

@@ -111,6 +111,9 @@ class Schedule:
 
     timezone: str
     running: tuple[str, ...]
+    # What schedule does when a start finds no GPU on the pod's host (CONTRACT §11):
+    # "report" (default) or "recreate" (terminate and create afresh; no pod volume).
+    on_no_gpu: str = "report"
 
     def is_open(self, at: datetime) -> bool:
         local = at.astimezone(timezone(self.timezone))

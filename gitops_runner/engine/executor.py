@@ -292,7 +292,8 @@ class Executor(Placement):
                             bool(want.public_body["ports"]), started,
                             lambda text: self.log(f"{want.logical}: {text}"),
                             poll=self.poll_seconds, clock=self.clock, cancel=self.cancel,
-                            watcher=self.watcher, restarts=restarts, before=before)
+                            watcher=self.watcher, restarts=restarts, before=before,
+                            secrets=self.secrets)
         if not result.ready:
             raise ActionFailed(f"pod {pod_id} {result.detail}; it is kept, and the next apply "
                                "waits for it again", retry=False)

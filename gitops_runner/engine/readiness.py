@@ -46,6 +46,25 @@ def health_ok(session: requests.Session, url: str) -> tuple[bool, str]:
     return 200 <= resp.status_code < 300, f"HTTP {resp.status_code}"
 
 
+def model_listed(session: requests.Session, base: str, health: HealthCheck,
+                 secrets: Mapping[str, str]) -> tuple[bool, str]:
+    """A model pod's default check, after /health: GET /v1/models lists the served name
+    (CONTRACT §4), sending the model's API key (never RunPod's)."""
+    headers = {}
+    if health.api_key is not None and secrets.get(health.api_key.name):
+        headers["Authorization"] = f"Bearer {secrets[health.api_key.name]}"
+    try:
+        resp = session.get(base + "/v1/models", timeout=10, allow_redirects=False,
+                           headers=headers)
+        listed = [str(m.get("id")) for m in resp.json().get("data", [])] \
+            if resp.status_code == 200 else []
+    except (requests.RequestException, ValueError, AttributeError) as exc:
+        return False, f"/v1/models: {type(exc).__name__}"
+    if health.served_model in listed:
+        return True, f"HTTP 200, /v1/models lists {health.served_model}"
+    return False, f"/v1/models: HTTP {resp.status_code}, {health.served_model} not listed yet"
+
+
 # RunPod's reads lag its writes (RUNPOD.md): a pod may be missing from GET/list for a
 # while after create, and report a stale EXITED just after a start or update.
 APPEAR_GRACE = 60.0
@@ -71,7 +90,8 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
                clock: Clock | None = None,
                cancel: threading.Event | None = None,
                watcher: PodWatcher | None = None,
-               restarts: bool = False, before: ObservedPod | None = None) -> Readiness:
+               restarts: bool = False, before: ObservedPod | None = None,
+               secrets: Mapping[str, str] | None = None) -> Readiness:
     """Poll until ready or the timeout (counted from `started`, the request time) passes.
 
     With a watcher, every waiting pod shares one pod list per round. `restarts`: the
@@ -128,8 +148,10 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
                 # RunPod is polled every `poll`; the pod itself every interval_seconds.
                 if elapsed - last_health >= health.interval_seconds:
                     last_health = elapsed
-                    ok, said = health_ok(session, proxy_url(proxy_template, pod_id, health.port)
-                                         + health.path)
+                    base = proxy_url(proxy_template, pod_id, health.port)
+                    ok, said = health_ok(session, base + health.path)
+                    if ok and health.served_model is not None:
+                        ok, said = model_listed(session, base, health, secrets or {})
                     if ok:
                         return Readiness(True, status, f"healthy ({said})", pod.cost)
                 detail = f"RUNNING, health check {health.path}: {said}"

@@ -6,7 +6,6 @@ status and their per-GPU utilisation.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -16,10 +15,18 @@ from gitops_runner.config.model import Stack
 from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal, open_journal
 from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.no_gpu import (
+    no_free_gpu,
+    recreate,
+    refused_transition,
+    stop_zero_gpu,
+    wants_recreate,
+    zero_gpus,
+)
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import ownership_of
-from gitops_runner.plan.desired import desired_pods
+from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.schedule import (
     KEEP,
     Decision,
@@ -29,15 +36,8 @@ from gitops_runner.plan.schedule import (
     gpu_utilisation,
     stamp,
 )
-from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import CapacityError, InvalidTransitionError, RunPodError
 from gitops_runner.state.base import LockInfo
-
-
-def no_free_gpu(pod_id: str, detail: str) -> str:
-    return (f"pod {pod_id} cannot start: its host has no free GPU ({detail}). A stopped pod "
-            "resumes only on its own host; try again later, or terminate it on RunPod and run "
-            "apply, which creates it elsewhere (its volume is lost)")
 
 
 def schedule_stacks(session: Session, stacks: Sequence[Stack], access: RunPodAccess,
@@ -94,8 +94,7 @@ def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: R
         decision = decide(want.spec, record, obs, gpu_utilisation(by_id.get(obs.id, {})), at,
                           forced=want.logical in start)
         if decision.action is not None:
-            result.events.append(_act(session, journal, access.client, want.logical, obs.id,
-                                      decision))
+            result.events.append(_act(session, journal, access, want, obs.id, decision))
         elif decision.writes:
             _journal(journal, want.logical, decision, {})
         current = journal.doc.pods.get(want.logical)
@@ -104,28 +103,46 @@ def _schedule_locked(session: Session, stack: Stack, journal: Journal, access: R
     return result
 
 
-def _act(session: Session, journal: Journal, client: RunPodClient, logical: str, pod_id: str,
-         decision: Decision) -> ScheduleEvent:
-    action = decision.action or ""
+def _act(session: Session, journal: Journal, access: RunPodAccess, want: DesiredPod,
+         pod_id: str, decision: Decision) -> ScheduleEvent:
+    action, logical, client = decision.action or "", want.logical, access.client
     session.log(f"{logical}: {action} pod {pod_id}: {decision.reason}")
     pod: dict[str, Any] | None = None
     if journal.fence is not None:
         journal.fence.check()  # raises: the lease is gone, nothing more is sent
     try:
-        # Already in the wanted state (409)? The goal is met.
-        with contextlib.suppress(InvalidTransitionError):
+        try:
             pod = client.pod_action(pod_id, action)
+        except InvalidTransitionError as exc:
+            # 409: already in the wanted state (the goal is met), or locked (it is not).
+            refused = refused_transition(client, pod_id, action, exc)
+            if refused:
+                session.log(f"{logical}: {refused}")
+                return ScheduleEvent(logical, action, decision.reason, ok=False, detail=refused)
     except CapacityError as exc:
-        message = no_free_gpu(pod_id, exc.detail or str(exc))
-        session.log(f"{logical}: {message}")
-        return ScheduleEvent(logical, action, decision.reason, ok=False, detail=message)
+        return _no_gpu(session, journal, access, want, pod_id, decision,
+                       no_free_gpu(pod_id, exc.detail or str(exc)))
     except RunPodError as exc:
         session.log(f"{logical}: {action} failed: {exc}")
         return ScheduleEvent(logical, action, decision.reason, ok=False, detail=str(exc))
+    if action == "start" and zero_gpus(pod):
+        return _no_gpu(session, journal, access, want, pod_id, decision,
+                       stop_zero_gpu(access, pod_id))
     cost = 0.0 if action == "stop" else float((pod or {}).get("cost") or 0.0)
     _journal(journal, logical, decision, {"cost": cost})
     return ScheduleEvent(logical, action, decision.reason,
                          detail=f"{action} requested for pod {pod_id}")
+
+
+def _no_gpu(session: Session, journal: Journal, access: RunPodAccess, want: DesiredPod,
+            pod_id: str, decision: Decision, why: str) -> ScheduleEvent:
+    """The start found no GPU: reported, or the pod recreated (CONTRACT §11)."""
+    if wants_recreate(want):
+        ok, detail = recreate(session, journal, access, journal.doc.stack, want, pod_id, why)
+        return ScheduleEvent(want.logical, "recreate", decision.reason, ok=ok, detail=detail)
+    session.log(f"{want.logical}: {why}")
+    return ScheduleEvent(want.logical, decision.action or "", decision.reason, ok=False,
+                         detail=why)
 
 
 def _journal(journal: Journal, logical: str, decision: Decision,

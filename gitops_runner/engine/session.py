@@ -134,7 +134,9 @@ class Session:
         missing: list[str] = []
         for stack in stacks:
             for pod in stack.pods:
-                for key, value in pod.runtime.env.items():
+                keys = [*pod.runtime.env.items(),
+                        *((f"models.{m.id}.api_key", m.api_key) for m in pod.models)]
+                for key, value in keys:
                     if not isinstance(value, SecretRef):
                         continue
                     # `${{ secrets.X }}` of a secret that does not exist is "", not unset:

@@ -16,3 +16,7 @@ def _escape_property(text: str) -> str:
 def error_annotation(file: str, line: int, col: int, message: str) -> str:
     return (f"::error file={_escape_property(file)},line={line},col={col}::"
             f"{_escape_data(message)}")
+
+
+def warning_annotation(file: str, message: str) -> str:
+    return f"::warning file={_escape_property(file)}::{_escape_data(message)}"

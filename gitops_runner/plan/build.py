@@ -20,7 +20,7 @@ from gitops_runner.plan.observed import (
     parse_pod,
     split_ownership,
 )
-from gitops_runner.plan.serving import model_warnings
+from gitops_runner.plan.startable import pod_warnings
 from gitops_runner.plan.statefile import StateDoc
 
 
@@ -56,7 +56,7 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
         f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
     notes += narrowing_notes(desired)  # CONTRACT §14: where a pod with a volume may go
-    warnings += [w for spec in stack.pods for w in model_warnings(spec)] + list(vplan.warnings)
+    warnings += [w for spec in stack.pods for w in pod_warnings(spec)] + list(vplan.warnings)
     pods_seen = observed_fingerprint(ownership.ours)
     return Plan(
         project=stack.project, environment=stack.environment, lineage=state.lineage,

@@ -49,7 +49,8 @@ def args_string(spec: PodSpec) -> str:
 
 
 def _public_body(stack: Stack, spec: PodSpec, logical: str) -> dict[str, Any]:
-    env: dict[str, Any] = dict(model_env(spec))
+    env: dict[str, Any] = {k: {"secret": v.name} if isinstance(v, SecretRef) else v
+                           for k, v in model_env(spec).items()}
     for key, value in spec.runtime.env.items():
         env[key] = {"secret": value.name} if isinstance(value, SecretRef) else value
     env.update(marker_env(stack.name, logical, dict(spec.tags)))

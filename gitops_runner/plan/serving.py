@@ -15,7 +15,9 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
-from gitops_runner.config.model import Model, PodSpec
+from gitops_runner.config.images import API_KEY_ENV, tgi_major
+from gitops_runner.config.model import Model, PodSpec, SecretRef
+from gitops_runner.config.server_flags import quant_family
 
 DEFAULT_PORT = 8000
 HF_HOME = "HF_HOME"
@@ -53,13 +55,28 @@ def _tgi(model: Model, spec: PodSpec) -> list[str]:
     if model.max_seq_len:
         total = model.max_seq_len
         # max_seq_len 1 cannot leave room for an input token; the launcher would exit.
-        argv += ["--max-total-tokens", str(total), "--max-input-tokens", str(max(total - 1, 1))]
+        # TGI < 2 knows only the legacy --max-input-length (RUNPOD.md §8b, §8c).
+        major = tgi_major(spec.runtime.image)
+        name = "--max-input-length" if major is not None and major < 2 else "--max-input-tokens"
+        argv += ["--max-total-tokens", str(total), name, str(max(total - 1, 1))]
     if spec.gpu.count > 1:
         argv += ["--num-shard", str(spec.gpu.count)]
     return argv + ["--hostname", "0.0.0.0", "--port", str(serving_port(spec))]  # noqa: S104
 
 
 ENGINES = {"vllm": _vllm, "tgi": _tgi}
+# The API key goes in the server's env (API_KEY_ENV): there it stays a secret reference;
+# in args it would show in every plan.
+
+
+def generated_flags(spec: PodSpec) -> list[str]:
+    """The flags derived from `models` (without options), e.g. ["model", "port"]."""
+    if not spec.models:
+        return []
+    build = ENGINES.get(spec.models[0].engine or "")
+    if build is None:
+        return []
+    return [a[2:] for a in build(spec.models[0], spec) if a.startswith("--")]
 
 
 def model_args(spec: PodSpec) -> str | None:
@@ -75,24 +92,32 @@ def model_args(spec: PodSpec) -> str | None:
         if value is True:
             argv.append(f"--{key}")
         elif value is False:
-            argv.append(f"--no-{key}")
+            # TGI's clap parser has no --no-x form: false is its default, the flag omitted.
+            if model.engine != "tgi":
+                argv.append(f"--no-{key}")
         else:
             argv += [f"--{key}", _text(value)]
     return shlex.join(argv)
 
 
-def model_env(spec: PodSpec) -> Mapping[str, str]:
-    """Env added for a served model: the Hugging Face cache on the pod's volume.
+def model_env(spec: PodSpec) -> Mapping[str, str | SecretRef]:
+    """Env added for a served model: the Hugging Face cache on the pod's volume, and the
+    server's API key.
 
-    Without it the weights land on the container disk, which every PATCH and
-    restart wipes, so each restart downloads them again.
+    Without HF_HOME on a volume the weights land on the container disk, which every PATCH
+    and restart wipes, so each restart downloads them again.
     """
-    if not spec.models or HF_HOME in spec.runtime.env:
+    if not spec.models:
         return {}
+    out: dict[str, str | SecretRef] = {}
+    model = spec.models[0]
+    key_env = API_KEY_ENV.get(model.engine or "")
+    if model.api_key is not None and key_env and key_env not in spec.runtime.env:
+        out[key_env] = model.api_key
     mount = spec.volume or spec.network_volume
-    if mount is None:
-        return {}
-    return {HF_HOME: mount.path.rstrip("/") + "/huggingface"}
+    if mount is not None and HF_HOME not in spec.runtime.env:
+        out[HF_HOME] = mount.path.rstrip("/") + "/huggingface"
+    return out
 
 
 def _marker(repo: str) -> str | None:
@@ -106,7 +131,7 @@ def model_warnings(spec: PodSpec) -> list[str]:
     out = []
     for i, model in enumerate(spec.models):
         where = f"pod {spec.name}: models[{i}] ({model.repo})"
-        quant = (model.quant or "").lower()
+        quant = quant_family(model.quant or "")
         marker = _marker(model.repo)
         if quant in QUANT_MARKERS and marker != quant:
             out.append(f"{where}: load.quant is '{model.quant}' but the repo name does not say "

@@ -148,3 +148,30 @@ def test_validate_env_limit_points_at_the_env_mapping() -> None:
     assert [str(p) for p in problems] == [
         "d.yaml:8:7: pods[0].runtime.env: the pod would carry 51 env vars (48 declared, 3 "
         "gitops-runner markers, 0 tags); RunPod allows at most 50. Remove env vars or tags"]
+
+
+MODEL_POD = """version: 1
+project: {{name: demo}}
+pods:
+  - name: api
+    gpu: {{type: NVIDIA L40S}}
+    ports: ["8000/http"]
+    runtime: {{image: "{image}"}}
+    models: [{{id: m, repo: Qwen/Qwen2.5-7B-Instruct-AWQ, load: {load}}}]
+"""
+
+
+@pytest.mark.parametrize("image, load, message", [
+    ("vllm/vllm-openai:v0.20.1", "{engine: vllm, options: {port: 9000}}",
+     "--port is already derived from the model"),
+    ("ghcr.io/huggingface/text-generation-inference:3.0.1",
+     "{engine: tgi, max_seq_len: 4096, options: {max-total-tokens: 8192}}",
+     "--max-total-tokens is already derived"),
+    ("ghcr.io/huggingface/text-generation-inference:3.0.1", "{engine: tgi, quant: awq_marlin}",
+     "'awq_marlin' is not a quantisation method tgi knows"),
+    ("vllm/vllm-openai:v0.20.1", "{engine: vllm, quant: awq4}",
+     "'awq4' is not a quantisation method vllm knows"),
+])
+def test_validate_refuses_flags_the_server_rejects(image: str, load: str, message: str) -> None:
+    _, problems = parse_stack("d.yaml", MODEL_POD.format(image=image, load=load).encode())
+    assert [p.line for p in problems] == [8] and message in problems[0].message, problems

@@ -16,6 +16,7 @@ from tests.fakes.clock import FakeClock
 
 BOOT = 3.0  # provisioning 1 s, starting 2 s, ports 1 s later
 GOOD_VLLM = ("--model Qwen/Qwen2.5-7B-Instruct-AWQ --served-model-name q --quantization awq "
+             "--max-model-len 8192 "
              "--host 0.0.0.0 --port 8000")
 BODY = {"name": "demo-dev-api", "image": "vllm/vllm-openai:v0.6.3",
         "gpu": {"id": "NVIDIA L4", "count": 1}, "ports": ["8000/http", "22/tcp"],

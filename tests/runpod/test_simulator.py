@@ -178,9 +178,13 @@ def test_sim_min_cuda_filters_hosts(client: RunPodClient) -> None:
     pod = client.create_pod({**BODY, "gpu": {"id": "NVIDIA L4", "count": 1,
                                              "minCudaVersion": "12.8"}})
     assert pod["dataCenterId"] == "EU-RO-1"
+    # CUDA 13 hosts are rare: one data center has them (RUNPOD.md §8c).
+    pod = client.create_pod({**BODY, "gpu": {"id": "NVIDIA L4", "count": 1,
+                                             "minCudaVersion": "13.0"}})
+    assert pod["dataCenterId"] == "US-KS-2"
     with pytest.raises(CapacityError):
         client.create_pod({**BODY, "gpu": {"id": "NVIDIA L4", "count": 1,
-                                           "minCudaVersion": "13.0"}})
+                                           "minCudaVersion": "13.1"}})
 
 
 def test_sim_rate_limit_headers_and_429(sim: Simulator, world: World) -> None:

@@ -68,7 +68,7 @@ def test_volumes_survive_the_sandbox_store(world: World, client: RunPodClient) -
     client.create_network_volume({"name": "cache", "size": 50, "dataCenter": "EU-RO-1"})
     copy = World()
     copy.load_dict(world.to_dict())
-    assert list(copy.volumes.values()) == list(world.volumes.values())
+    assert list(copy.network_volumes.values()) == list(world.network_volumes.values())
 
 
 def test_weights_download_at_the_stated_rate_unless_cached_on_the_volume(

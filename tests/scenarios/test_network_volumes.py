@@ -29,6 +29,7 @@ pods:
     network_volume: {{name: hf-cache, path: /workspace}}
     runtime: {{image: "vllm/vllm-openai:v0.6.3"}}
     models: [{{id: qwen, repo: Qwen/Qwen2.5-7B-Instruct, load: {{engine: vllm}}}}]
+    health_check: {{path: /health, port: 8000, timeout_seconds: 60, interval_seconds: 1}}
 """
 
 

@@ -26,6 +26,8 @@ DATA_CENTERS: list[tuple[str, str]] = [
     ("US-TX-3", "12.4"),
     ("CA-MTL-1", "12.6"),
     ("US-GA-2", "12.8"),
+    # CUDA 13 hosts are still rare (RUNPOD.md §8c): one data center has them.
+    ("US-KS-2", "13.0"),
 ]
 
 DEFAULT_CAPACITY = 64  # free GPUs per (gpu, data center, cloud)
@@ -42,6 +44,11 @@ def capacity_key(gpu_id: str, dc: str, cloud: str) -> str:
 
 def host_cuda(dc: str) -> str:
     return dict(DATA_CENTERS).get(dc, "12.4")
+
+
+def memory_gb(gpu_id: str) -> float:
+    """GPU memory per GPU (catalog `memory`); an unknown id counts as 24 GB."""
+    return float(next((g[2] for g in GPUS if g[0] == gpu_id), 24))
 
 
 def price(gpu_id: str, cloud: str) -> float | None:

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+NO_FREE_GPU = "There are not enough free GPUs on the host machine to start this pod."
+LOCKED_DETAIL = ("pod is locked: a locked pod cannot be stopped or reset; unlock it "
+                 "(PATCH locked: false) first")  # wording uncertain (RUNPOD.md §8c)
 CAPACITY_DETAIL = ("There are no longer any instances available with the requested "
                    "specifications. Please refresh and try again.")
 # Realistic mode varies the wording: capacity 400s carry no machine-readable code
@@ -89,6 +92,11 @@ class SimPod:
     stale_until: float = 0.0
     stale_boot_at: float = 0.0
     stale_stopped: bool = False
+    # A stopped pod gives its GPUs back (RUNPOD.md §4.2, §8c): when another tenant took
+    # them, its start fails or comes back with zero GPUs.
+    stopped_at: float | None = None
+    host_taken: bool = False
+    zero_gpu: bool = False  # started without its GPUs: gpu.count reads 0
 
 
 @dataclass
@@ -126,8 +134,19 @@ class Settings:
     check_images: bool = False  # vLLM/TGI images crash-loop on flags they reject
     crash_seconds: float = 2.0  # a rejected server runs this long before it exits
     restart_delay_seconds: float = 3.0  # and stays EXITED this long before a restart
+    check_hosts: bool = False  # CUDA floor and container disk of known images (hosts.py)
+    # Referenced resources exist (references.py): the image on its registry, network
+    # volumes by id and in the pod's data center.
+    check_references: bool = False
+    # A stopped pod's host GPUs are rented by another tenant after this long (None: only
+    # when a test says so with World.tenant_takes_gpu).
+    host_reclaim_seconds: float | None = None
+    # What a start does when the host's GPUs are gone: "fail" (v2 answers 400 "There are not
+    # enough free GPUs on the host machine to start this pod.") or "zero" (starts with zero
+    # GPUs, as the console offers). Which one v2 does is uncertain (RUNPOD.md §8c).
+    no_gpu_start: str = "fail"
     # GB/s a pod downloads its served model's weights at before it answers (0 = instantly);
-    # weights cached on its network volume are not downloaded again (volumes.py).
+    # weights cached on its network volume are not downloaded again (network_volumes.py).
     weights_gbps: float = 0.0
 
     @classmethod
@@ -136,7 +155,8 @@ class Settings:
         base = cls(provisioning_seconds=boot_seconds / 3, starting_seconds=boot_seconds * 2 / 3,
                    ports_after=min(2.0, boot_seconds / 3), read_lag_seconds=2.0,
                    stale_seconds=2.0, inject_env=True, platform_port=True,
-                   vary_capacity_wording=True, check_images=True)
+                   vary_capacity_wording=True, check_images=True, check_hosts=True,
+                   check_references=True)
         return replace(base, **overrides)
 
 

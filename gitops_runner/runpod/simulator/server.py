@@ -212,13 +212,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         with self.server.sim.transaction():
             self.server.sim.world.requests.append(("PROXY", path))
-            status = self.server.sim.world.proxy_status(parts[2], int(parts[3]))
-        body = {"status": "ok"} if status == 200 else {"detail": "bad gateway"}
+            status, body = self.server.sim.world.proxy_answer(
+                parts[2], int(parts[3]), "/" + "/".join(parts[4:]),
+                self.headers.get("Authorization", ""))
         self._send(status, body)
 
 
 def _volume_route(world: World, method: str, parts: list[str], body: Any) -> tuple[int, Any]:
-    vols = world.volumes
+    vols = world.network_volumes
     if len(parts) == 2 and method == "GET":
         return network_volumes.list_volumes(vols)
     if len(parts) == 2 and method == "POST":

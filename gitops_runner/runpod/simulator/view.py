@@ -5,9 +5,10 @@ world loaded from disk by another process moves on as time passes."""
 from __future__ import annotations
 
 import random
+import shlex
 from typing import TYPE_CHECKING, Any
 
-from gitops_runner.runpod.simulator import catalog
+from gitops_runner.runpod.simulator import catalog, hosts
 from gitops_runner.runpod.simulator.images import ServerCheck, check_server
 from gitops_runner.runpod.simulator.model import ACTIONS, PLATFORM_PORT, SimPod, iso
 
@@ -33,7 +34,9 @@ def running_since(world: World, pod: SimPod, boot_at: float | None = None) -> fl
 def server(world: World, pod: SimPod) -> ServerCheck:
     if not world.settings.check_images:
         return ServerCheck(None)
-    return check_server(pod.image, pod.args, pod.env, pod.gpu_count)
+    if hosts.refusal(world, pod):
+        return ServerCheck(None)  # the container never runs: no server to check
+    return check_server(pod.image, pod.args, pod.env, hosts.machine(world, pod))
 
 
 def _crash_phase(world: World, pod: SimPod, since: float) -> tuple[bool, float]:
@@ -81,7 +84,9 @@ def render(world: World, pod: SimPod) -> dict[str, Any]:
     state = status(world, pod)
     boot_at, _ = _effective(world, pod)
     since = running_since(world, pod, boot_at)
-    running = state == "RUNNING" and world.clock() >= since + world.settings.ports_after
+    # A host that refuses the container still reads RUNNING and bills, with no runtime.
+    running = state == "RUNNING" and world.clock() >= since + world.settings.ports_after \
+        and not hosts.refusal(world, pod)
     ip = f"203.0.113.{sum(map(ord, pod.id)) % 250 + 1}"
     ports_rt = []
     for spec in pod.ports:
@@ -97,11 +102,13 @@ def render(world: World, pod: SimPod) -> dict[str, Any]:
         ssh_direct = {"host": ip, "port": port, "username": "root",
                       "command": f"ssh root@{ip} -p {port}"}
     assigned = state != "TERMINATED"
+    gpus = 0 if pod.zero_gpu else pod.gpu_count
     return {
         "id": pod.id, "name": pod.name, "status": state, "actions": ACTIONS[state],
         "image": pod.image, "args": pod.args, "disk": pod.disk, "mounts": pod.mounts,
         "ports": list(pod.ports), "env": dict(pod.env), "registry": pod.registry,
-        "gpu": {"id": pod.gpu_id, "count": pod.gpu_count}, "cloud": pod.cloud,
+        "gpu": {"id": pod.gpu_id, "count": 0 if pod.zero_gpu else pod.gpu_count},
+        "cloud": pod.cloud,
         "dataCenterId": pod.data_center if assigned else None,
         "cudaVersion": catalog.host_cuda(pod.data_center),
         "ssh": {"proxy": {"host": "ssh.runpod.io", "port": 22,
@@ -113,7 +120,7 @@ def render(world: World, pod: SimPod) -> dict[str, Any]:
         "locked": pod.locked,
         "runtime": {"uptime": _uptime(world, pod, since),
                     "gpus": [{"util": u, "memoryUtil": min(100, u)}
-                             for u in (pod.gpu_util + [0] * pod.gpu_count)[:pod.gpu_count]],
+                             for u in (pod.gpu_util + [0] * pod.gpu_count)[:gpus]],
                     "cpu": {"util": 3}, "memory": {"util": 10},
                     "ports": ports_rt} if running else None,
         "createdAt": iso(pod.created_at),
@@ -130,6 +137,9 @@ def log_lines(world: World, pod: SimPod) -> list[tuple[float, str]]:
     since = running_since(world, pod)
     if state in ("STARTING", "RUNNING") or (state == "EXITED" and not pod.stopped):
         lines.append((start, f"Image {pod.image} pulled; starting container"))
+    refused = hosts.refusal(world, pod)
+    if refused and state == "RUNNING":
+        lines.append((start + 0.001, refused))
     check = server(world, pod)
     if check.error and not pod.stopped and world.clock() >= since:
         s = world.settings
@@ -151,7 +161,8 @@ def proxy_status(world: World, pod: SimPod, port: int) -> int:
     """What RUNPOD_PROXY_URL answers for the pod's `port`: 200 once the server is up."""
     if f"{port}/http" not in pod.ports:
         return 404
-    if status(world, pod) != "RUNNING" or pod.healthy_after is None:
+    if status(world, pod) != "RUNNING" or pod.healthy_after is None or \
+            hosts.refusal(world, pod):
         return 502
     check = server(world, pod)
     if check.engine is not None and (check.error or check.port != port):
@@ -162,3 +173,35 @@ def proxy_status(world: World, pod: SimPod, port: int) -> int:
     ready_at = running_since(world, pod, boot_at) + world.settings.ports_after + \
         pod.healthy_after
     return 502 if world.clock() < ready_at else 200
+
+
+def served_name(pod: SimPod, engine: str) -> str:
+    """What /v1/models lists: vLLM --served-model-name (else --model); TGI its model id."""
+    argv = shlex.split(pod.args or "")
+    names = ("--served-model-name", "--model") if engine == "vllm" else ("--model-id",)
+    for name in names:
+        if name in argv and argv.index(name) + 1 < len(argv):
+            return argv[argv.index(name) + 1]
+    if engine == "vllm" and argv and not argv[0].startswith("-"):
+        return argv[0]
+    return pod.env.get("MODEL_ID", "bigscience/bloom-560m")
+
+
+def proxy_answer(world: World, pod: SimPod, port: int, path: str,
+                 auth: str) -> tuple[int, dict[str, Any]]:
+    """The pod's HTTP answer through the proxy. Known servers protect their /v1 routes with
+    their API key (vLLM VLLM_API_KEY or --api-key; TGI API_KEY) but not /health (vLLM
+    api_server.py: the key guards paths under /v1; RUNPOD.md §8c)."""
+    status_code = proxy_status(world, pod, port)
+    if status_code != 200:
+        return status_code, {"detail": "bad gateway"}
+    check = server(world, pod)
+    if check.engine is None or not path.startswith("/v1/"):
+        return 200, {"status": "ok"}
+    key = pod.env.get("VLLM_API_KEY" if check.engine == "vllm" else "API_KEY")
+    if key and auth != f"Bearer {key}":
+        return 401, {"error": "Unauthorized"}
+    if path.rstrip("/") == "/v1/models":
+        return 200, {"object": "list", "data": [{"id": served_name(pod, check.engine),
+                                                 "object": "model"}]}
+    return 404, {"detail": "Not Found"}

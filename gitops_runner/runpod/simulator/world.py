@@ -14,7 +14,14 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from gitops_runner.runpod.simulator import catalog, network_volumes, rates, view
+from gitops_runner.runpod.simulator import (
+    catalog,
+    network_volumes,
+    power,
+    rates,
+    references,
+    view,
+)
 from gitops_runner.runpod.simulator.model import (
     ACTIONS,
     CAPACITY_DETAIL,
@@ -40,18 +47,20 @@ class World:
         self.clock = clock
         self.settings = settings or Settings()
         self.pods: dict[str, SimPod] = {}
-        self.volumes: dict[str, dict[str, Any]] = {}  # network volumes (network_volumes.py)
         self.volume_cache: dict[str, list[str]] = {}  # volume id -> model repos on it
         self.capacity: dict[str, int] = catalog.default_capacity()
         self.faults: list[Fault] = []
         self.rate_windows: dict[str, list[float]] = {}
         self.lock = threading.RLock()
         self.requests: list[tuple[str, str]] = []
+        # Network volumes by id, as the v2 spec's NetworkVolume (id, name, size, dataCenter,
+        # type); each pins its pods to its data center (network_volumes.py, references.py).
+        self.network_volumes: dict[str, dict[str, Any]] = {}
 
     # -- persistence (sandbox) --------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {"pods": [asdict(p) for p in self.pods.values()], "capacity": self.capacity,
-                "volumes": list(self.volumes.values()), "volume_cache": self.volume_cache}
+                "network_volumes": self.network_volumes, "volume_cache": self.volume_cache}
 
     def load_dict(self, data: dict[str, Any]) -> None:
         self.pods = {}
@@ -60,7 +69,7 @@ class World:
             pod = SimPod(**raw)
             self.pods[pod.id] = pod
         self.capacity = dict(data.get("capacity", self.capacity))
-        self.volumes = {v["id"]: dict(v) for v in data.get("volumes", [])}
+        self.network_volumes = dict(data.get("network_volumes", {}))
         self.volume_cache = {k: list(v) for k, v in data.get("volume_cache", {}).items()}
 
     # -- lifecycle (see view.py) ------------------------------------------------
@@ -114,15 +123,18 @@ class World:
             return problem(400, "mounts.persistent and mounts.network are mutually exclusive")
         if mounts.get("network") == []:
             return problem(400, "mounts.network must not be empty")
+        refused = references.create_refusal(self, body)
+        if refused:
+            return refused
         count = int(gpu.get("count", 1))
         cloud = body.get("cloud", "SECURE")
         # A network volume pins the pod to its data center (network_volumes.py).
         pinned, refused = network_volumes.pinned_data_center(
-            self.volumes, body, self._capacity_detail(gpu["id"]))
+            self.network_volumes, body, self._capacity_detail(gpu["id"]))
         if refused is not None:
             return refused
         place = self._place(gpu["id"], count, cloud,
-                            [pinned] if pinned else body.get("dataCenterIds") or [],
+                            [pinned] if pinned else references.data_centers(self, body),
                             gpu.get("minCudaVersion"), gpu.get("allowedCudaVersions") or [])
         if place is None:
             return problem(400, self._capacity_detail(gpu["id"]))
@@ -177,9 +189,13 @@ class World:
         errors = runpod_errors("UpdatePodRequest", body)
         if errors:
             return problem(422, "Request validation failed.", errors)
+        if pod.locked and not pod.stopped and any(
+                key in body and body[key] != getattr(pod, key)
+                for key in ("image", "args", "disk", "ports", "env", "mounts")):
+            return power.locked(pod, "restart") or problem(409, "pod is locked")  # a reset
         mounts = body.get("mounts")
         if mounts:
-            failure = self._check_mount_patch(pod, mounts)
+            failure = references.mount_patch_error(pod, mounts)
             if failure:
                 return problem(400, failure)
         restart = False
@@ -197,20 +213,6 @@ class World:
         if restart and self.settings.restart_on_patch and not pod.stopped:
             self._boot(pod, "Container restarting with new configuration")
         return 200, self.render(pod)
-
-    @staticmethod
-    def _check_mount_patch(pod: SimPod, mounts: dict[str, Any]) -> str | None:
-        if "persistent" in mounts and "network" in mounts:
-            return "mounts.persistent and mounts.network are mutually exclusive"
-        if mounts.get("network") == []:
-            return "mounts.network must not be empty"
-        kind = "persistent" if "persistent" in mounts else "network"
-        if kind not in pod.mounts:
-            return f"cannot add a {kind} mount to a pod created without one"
-        if kind == "network" and mounts["network"][0]["volumeId"] != \
-                pod.mounts["network"][0]["volumeId"]:
-            return "the volumeId of a network mount cannot change"
-        return None
 
     def _boot(self, pod: SimPod, line: str) -> None:
         if self.settings.stale_seconds:
@@ -231,8 +233,9 @@ class World:
 
     def _terminate(self, pod: SimPod) -> None:
         pod.terminated = True
-        key = catalog.capacity_key(pod.gpu_id, pod.data_center, pod.cloud)
-        self.capacity[key] = self.capacity.get(key, 0) + pod.gpu_count
+        if not pod.stopped and not pod.zero_gpu:  # a stopped pod gave its GPUs back already
+            key = catalog.capacity_key(pod.gpu_id, pod.data_center, pod.cloud)
+            self.capacity[key] = self.capacity.get(key, 0) + pod.gpu_count
         self.log(pod, "Pod terminated")
 
     def pod_action(self, pod_id: str, body: Any) -> Response:
@@ -246,18 +249,27 @@ class World:
         status = self.status(pod)
         if action not in ACTIONS[status]:
             return problem(409, f"cannot {action} a pod in status {status}")
+        refused = power.locked(pod, action)
+        if refused:
+            return refused
         if action == "terminate":
             self._terminate(pod)
             return 204, None
         if action == "stop":
-            pod.stopped = True
-            self.log(pod, "Container stopped")
+            power.stop(self, pod)
         elif action == "start":
+            failed = power.start(self, pod)
+            if failed:
+                return failed
             self._boot(pod, "Container starting")
             pod.stopped = False
         elif action == "restart":
             self._boot(pod, "Container restarting")
         return 200, self.render(pod)
+
+    def tenant_takes_gpu(self, pod_id: str) -> None:
+        """Another user rents the GPUs a stopped pod gave back (tests, the sandbox)."""
+        power.tenant_takes_gpu(self, self.pods[pod_id])
 
     def gpu_catalog(self, query: dict[str, str]) -> Response:
         if "include" in query and "product" not in query:
@@ -272,6 +284,12 @@ class World:
     def proxy_status(self, pod_id: str, port: int) -> int:
         pod = self._live(pod_id)
         return 404 if pod is None else view.proxy_status(self, pod, port)
+
+    def proxy_answer(self, pod_id: str, port: int, path: str, auth: str) -> Response:
+        pod = self._live(pod_id)
+        if pod is None:
+            return 404, {"detail": "not found"}
+        return view.proxy_answer(self, pod, port, path, auth)
 
     # -- rate limits and faults -------------------------------------------
     def rate_check(self, key: str) -> rates.RateVerdict:
