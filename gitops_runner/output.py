@@ -38,7 +38,12 @@ SELF_WORDS = frozenset({
 })
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _KEY_FOLLOWS = re.compile(r"\s*:")
-_MARKER = re.compile(r"<!-- gitops-runner:[^>]*-->")
+# Only the product's own marker grammar (github/comment.py) is left whole: anything else
+# shaped like a marker is text, and a secret inside it is redacted like anywhere else.
+_MARKER = re.compile(
+    r"<!-- gitops-runner:(?:stack stack=[a-z0-9-]+/[a-z0-9-]+ fingerprint=(?:[0-9a-f]{64}|none)"
+    r"|comment kind=[a-z]+ part=[0-9]+/[0-9]+ v=[0-9][0-9a-z.+]*"
+    r"|drift stack=[a-z0-9-]+/[a-z0-9-]+) -->")
 
 
 def self_word(value: str) -> bool:

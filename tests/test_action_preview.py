@@ -1,14 +1,17 @@
 """Preview stacks in the Action (CONTRACT §12), against the fake GitHub and the sandbox:
-label -> deployed with endpoints in the comment, push -> updated, unlabel/close ->
-destroyed with its state, forks never, the scheduled sweep, TTL, the cost guardrail."""
+label -> deployed with endpoints in the comment, push -> label removed and nothing
+applied, relabel -> updated, unlabel/close -> destroyed with its state, forks never, the
+scheduled sweep, TTL, the cost guardrail; the policy comes from the default branch."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gitops_runner.runpod.simulator.store import unseal
 from tests.action_repo import DEPLOY, ActionRepo
+from tests.fakes.clock import VIRTUAL
 from tests.fakes.github import GitHubState, merged_pull, pull_request_event, push_event
 
 PREVIEWED = DEPLOY + """\
@@ -17,11 +20,17 @@ preview:
   ttl_hours: 48
   max_hourly_cost: 1.0
   overrides: {gpu: {type: NVIDIA RTX A5000}, runtime: {env: {MODE: preview}}}
+  allowed_secrets: [HF_TOKEN]
 """
 
 
-def previewed(repo: ActionRepo, image: str = "1", text: str = PREVIEWED) -> None:
+def previewed(repo: ActionRepo, image: str = "1", text: str = PREVIEWED,
+              policy: str | None = None) -> None:
+    """The pull request's file; the default branch's (the policy) is `policy`, or the
+    same text when not given."""
     (repo.root / "deploy" / "app.yaml").write_text(text.replace("IMAGE", image))
+    default = text if policy is None else policy
+    repo.gh.files.setdefault("main", {})["deploy/app.yaml"] = default.replace("IMAGE", "1")
 
 
 def event(action: str, number: int = 12, labels: tuple[str, ...] = ("preview",),
@@ -49,6 +58,9 @@ def test_preview_label_deploys_it_with_endpoints_in_the_comment(action_repo: Act
     (pod,) = stack_pods(action_repo, "app/prod-pr-12")
     assert pod["name"] == "app-prod-pr-12-api"
     assert pod["env"]["GITOPS_RUNNER_TAG_PR"] == "12" and pod["env"]["MODE"] == "preview"
+    expires = datetime.fromisoformat(pod["env"]["GITOPS_RUNNER_TAG_EXPIRES"])
+    now = datetime.fromtimestamp(VIRTUAL.time(), UTC)
+    assert timedelta(hours=47) < expires - now <= timedelta(hours=48), "stamped at create"
     assert pod["gpu_id"] == "NVIDIA RTX A5000", "overrides are merged over the pod"
     assert stack_pods(action_repo, "app/prod") == [], "a pull request never applies main"
     assert state_file(action_repo, "prod-pr-12").exists()
@@ -62,16 +74,40 @@ def test_preview_label_deploys_it_with_endpoints_in_the_comment(action_repo: Act
     assert "Deploying the preview" not in body, "the progress note is replaced"
 
 
-def test_preview_push_updates_it_in_place(action_repo: ActionRepo) -> None:
+def test_preview_push_removes_the_label_and_leaves_the_pods(action_repo: ActionRepo) -> None:
+    previewed(action_repo)
+    action_repo.gh.issue_labels[12] = ["preview"]
+    assert action_repo.run("pull_request", event("labeled")).code == 0
+    (before,) = stack_pods(action_repo, "app/prod-pr-12")
+    previewed(action_repo, image="2")
+    pushed = action_repo.run("pull_request", event("synchronize"))
+    assert pushed.code == 0, pushed.err
+    assert ("DELETE", "/repos/acme/models/issues/12/labels/preview", "") in \
+        action_repo.gh.requests
+    assert action_repo.gh.issue_labels[12] == []
+    assert stack_pods(action_repo, "app/prod-pr-12") == [before], "unapproved: unchanged"
+    body = plan_body(action_repo.gh)
+    assert "the `preview` label was removed" in body and "needs it again" in body
+    # A maintainer labels the new head: now it is applied, in place.
+    action_repo.gh.issue_labels[12] = ["preview"]
+    relabeled = action_repo.run("pull_request", event("labeled"))
+    assert relabeled.code == 0, relabeled.err
+    (after,) = stack_pods(action_repo, "app/prod-pr-12")
+    assert after["id"] == before["id"] and after["image"] == "img:2"
+    assert "1 updated" in plan_body(action_repo.gh)
+
+
+def test_preview_push_when_the_label_is_already_gone_still_applies_nothing(
+        action_repo: ActionRepo) -> None:
     previewed(action_repo)
     assert action_repo.run("pull_request", event("labeled")).code == 0
     (before,) = stack_pods(action_repo, "app/prod-pr-12")
     previewed(action_repo, image="2")
-    result = action_repo.run("pull_request", event("synchronize"))
-    assert result.code == 0, result.err
-    (after,) = stack_pods(action_repo, "app/prod-pr-12")
-    assert after["id"] == before["id"] and after["image"] == "img:2"
-    assert "1 updated" in plan_body(action_repo.gh)
+    # The event still lists the label, GitHub no longer has it: DELETE answers 404.
+    pushed = action_repo.run("pull_request", event("synchronize"))
+    assert pushed.code == 0, pushed.err
+    assert stack_pods(action_repo, "app/prod-pr-12") == [before]
+    assert "the `preview` label approves one commit" in plan_body(action_repo.gh)
 
 
 def test_preview_close_destroys_pods_and_state(action_repo: ActionRepo) -> None:
@@ -168,13 +204,15 @@ def test_preview_past_its_ttl_is_swept(action_repo: ActionRepo) -> None:
     action_repo.gh.pulls = {12: {"number": 12, "state": "open"}}
     world = action_repo.root / ".state" / "sandbox" / "runpod.json"
     data = json.loads(world.read_text())
-    for pod in data["pods"]:
+    for pod in data["pods"]:  # 49 hours on: created then, its 48 h expiry an hour ago
         pod["created_at"] -= 49 * 3600
+        expires = datetime.fromisoformat(pod["env"]["GITOPS_RUNNER_TAG_EXPIRES"])
+        pod["env"]["GITOPS_RUNNER_TAG_EXPIRES"] = (expires - timedelta(hours=49)).isoformat()
     world.write_text(json.dumps(data))
     sweep(action_repo)
     assert stack_pods(action_repo, "app/prod-pr-12") == []
     assert not state_file(action_repo, "prod-pr-12").exists()
-    assert "older than its ttl_hours (48 h)" in action_repo.summary()
+    assert "its expiry passed (ttl_hours 48 h)" in action_repo.summary()
 
 
 def test_preview_merge_applies_the_reviewed_main_plan_and_close_destroys_the_preview(
@@ -193,7 +231,8 @@ def test_preview_merge_applies_the_reviewed_main_plan_and_close_destroys_the_pre
 
 def test_preview_masks_secrets_only_its_overrides_name(action_repo: ActionRepo) -> None:
     previewed(action_repo, text=PREVIEWED.replace("{MODE: preview}",
-                                                  "{MODE: preview, PREVIEW_KEY: {secret: PK}}"))
+                                                  "{MODE: preview, PREVIEW_KEY: {secret: PK}}")
+              .replace("[HF_TOKEN]", "[HF_TOKEN, PK]"))
     result = action_repo.run_with_env({"PK": "pk-SECRET-4242"}, "pull_request",
                                       event("labeled"))
     assert result.code == 0, result.err

@@ -3,6 +3,9 @@ anything short of a trusted review refuses (fail closed)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from tests.action_repo import ActionRepo
 from tests.fakes.github import (
     Failure,
@@ -12,6 +15,7 @@ from tests.fakes.github import (
     push_event,
     user,
 )
+from tests.helpers import run_cli
 
 PR = pull_request_event()
 PUSH = push_event()
@@ -159,3 +163,30 @@ def test_action_push_to_other_branch_does_nothing(action_repo: ActionRepo) -> No
     result = action_repo.run("push", PUSH, ref="refs/heads/feature")
     assert result.code == 0 and "is not to `refs/heads/main`" in result.err
     assert not (action_repo.root / ".state").exists()
+
+
+def test_action_plan_without_secret_values_matches_the_apply_and_shows_no_change(
+        action_repo: ActionRepo) -> None:
+    """The plan job holds no deploy secret (CONTRACT §8): its fingerprint is the one the
+    apply (which has them) sees, and once applied, a plan without the value shows no
+    change for the secret-backed env (it is (sensitive), never compared)."""
+    def plan_without_secrets(number: int) -> str:
+        env = action_repo.env("pull_request", "refs/heads/main", {})
+        env.pop("HF_TOKEN")
+        (action_repo.root / "event.json").write_text(json.dumps(pull_request_event(number)))
+        planned = run_cli(["action"], env)
+        assert planned.code == 0, planned.err
+        assert "hf_ACTIONSECRET" not in planned.out + planned.err
+        (body,) = [c["body"] for c in action_repo.gh.comments.values()
+                   if c["issue"] == number and "kind=plan" in c["body"]]
+        return str(body)
+
+    plan_without_secrets(12)
+    action_repo.gh.commit_pulls["abc123def456"] = [merged_pull(12)]
+    pushed = action_repo.run("push", PUSH)
+    assert pushed.code == 0, pushed.err
+    # The sandbox keeps a secret on disk as its digest (runpod/simulator/store.py).
+    digest = "sandbox-sealed:sha256:" + hashlib.sha256(b"hf_ACTIONSECRET123456").hexdigest()
+    assert [p["env"]["HF_TOKEN"] for p in action_repo.sandbox_pods()] == [digest]
+    body = plan_without_secrets(13)
+    assert "No changes" in body, body

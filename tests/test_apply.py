@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.apply import ApplyOptions, ApplyResult, StalePlanError, apply_stack
+from gitops_runner.engine.apply import ApplyOptions, ApplyResult, Approval, StalePlanError, apply_stack
 from gitops_runner.engine.observe import plan_stacks
 from gitops_runner.plan.identity import MARKER_POD, MARKER_STACK
 from gitops_runner.runpod.client import RunPodClient
@@ -41,7 +41,7 @@ class Harness:
 
     def apply(self, stack: Stack, saved=None, **opts) -> ApplyResult:  # type: ignore[no-untyped-def]
         return apply_stack(self.session, stack, sim_access(self.sim, self.client),
-                           {"TOKEN": "tok-1"}, ApplyOptions(**opts), saved)
+                           {"TOKEN": "tok-1"}, ApplyOptions(**opts), Approval(saved=saved))
 
     def store(self) -> LocalStateStore:
         return LocalStateStore(self.dir, "demo", "prod")

@@ -114,9 +114,11 @@ def test_destroy_prints_its_summary_then_the_unlock_error(repo: Path) -> None:
     out = io.StringIO()
     code = destroy.run(_session(out, Shared(), Unreleasable), ["stacks/ops.yaml"])
     assert code == 0
-    assert out.getvalue().splitlines() == [
-        "ops/dev: 2 pod(s) terminated, state emptied",
-        "  ops/dev: could not release the lock: lock table unreachable"]
+    lines = out.getvalue().splitlines()
+    # The summary, the pods it terminated (#22: destroy names them), the unlock error last.
+    assert lines[0] == "ops/dev: 2 pod(s) terminated, state emptied"
+    assert len(lines) == 4 and all(line.startswith("  - terminated ") for line in lines[1:3])
+    assert lines[3] == "  ops/dev: could not release the lock: lock table unreachable"
 
 
 def test_state_history_records_every_repair(repo: Path) -> None:

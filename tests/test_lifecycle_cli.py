@@ -45,27 +45,41 @@ def test_cli_plan_shows_the_month_and_what_the_schedule_saves(repo: Path) -> Non
     assert cost["monthly_before"] == 0.0 and cost["monthly_after"] > 0
 
 
-def test_cli_apply_then_schedule_week_edges_and_drift(repo: Path) -> None:
+def _pods(repo: Path) -> list[dict[str, object]]:
+    world = json.loads((repo / ".state" / "sandbox" / "runpod.json").read_text())
+    return sorted(({"id": p["id"], "stopped": p["stopped"], "boots": p["boots"]} for p in world["pods"]
+                   if not p["terminated"]), key=lambda p: str(p["id"]))
+
+
+def _files(folder: Path) -> dict[str, tuple[int, bytes]]:
+    return {p.name: (p.stat().st_mtime_ns, p.read_bytes()) for p in folder.iterdir()}
+
+
+def test_cli_schedule_at_rehearses_and_changes_nothing(repo: Path) -> None:
     applied = run_cli(["apply", "--auto-approve"], SANDBOX)
     assert applied.code == 0, applied.err
-    assert run_cli(["plan", "--detailed-exitcode"], SANDBOX).code == 0
-    # Monday 09:00 Paris: web's window is open; batch is declared stopped and left alone.
-    morning = run_cli(["schedule", "--at", "2026-12-07T09:00:00+01:00"], SANDBOX)
-    assert morning.code == 0, morning.err
-    VIRTUAL.sleep(10)  # hourly runs: RunPod's reads have caught up with the start
-    # Friday 20:05: closed. The report names the pod and why.
-    evening = run_cli(["schedule", "--at", "2026-12-04T20:05:00+01:00"], SANDBOX)
-    assert evening.out.splitlines() == [
-        "Stack life/dev at Fri 2026-12-04 20:05 Europe/Paris (2026-12-04T19:05:00Z)",
-        "  web: stop (outside its running windows (Mon-Fri 08:00-20:00 Europe/Paris))"]
-    again = run_cli(["schedule", "--at", "2026-12-04T20:05:00+01:00", "--format", "json"],
-                    SANDBOX)
-    assert json.loads(again.out)["stacks"][0]["events"] == []
-    drift = run_cli(["drift"], SANDBOX)
-    assert drift.code == 0, drift.out
-    forced = run_cli(["schedule", "--at", "2026-12-05T12:00:00+01:00", "--start", "batch"],
-                     SANDBOX)
-    assert "  batch: start (started with --start)" in forced.out.splitlines()
+    # Started by hand whatever the clock says (apply outside the window leaves web stopped).
+    assert run_cli(["schedule", "--start", "web"], SANDBOX).code == 0
+    VIRTUAL.sleep(10)
+    pods, state = _pods(repo), _files(repo / ".state" / "life")
+    # Saturday noon, Paris: web's window is closed; a rehearsal says so and stops nothing.
+    saturday = run_cli(["schedule", "--at", "2026-12-05T12:00:00+01:00"], SANDBOX)
+    assert saturday.code == 0, saturday.err
+    assert saturday.out.splitlines() == [
+        "Stack life/dev at Sat 2026-12-05 12:00 Europe/Paris (2026-12-05T11:00:00Z) "
+        "(rehearsal: nothing is changed)",
+        "  web: would stop (outside its running windows (Mon-Fri 08:00-20:00 Europe/Paris))"]
+    forced = run_cli(["schedule", "--at", "2026-12-05T12:00:00+01:00", "--start", "batch",
+                      "--format", "json"], SANDBOX)
+    (stack,) = json.loads(forced.out)["stacks"]
+    assert stack["rehearsal"] is True
+    assert [(e["pod"], e["action"]) for e in stack["events"]] == [("web", "stop"),
+                                                                  ("batch", "start")]
+    assert _pods(repo) == pods, "no RunPod write"
+    assert _files(repo / ".state" / "life") == state, "no state write, no lock taken"
+    assert False in {p["stopped"] for p in pods}, "web still runs on Saturday"
+    started = run_cli(["schedule", "--start", "batch"], SANDBOX)
+    assert "  batch: start (started with --start)" in started.out.splitlines()
 
 
 @pytest.mark.parametrize(("argv", "message"), [
@@ -76,3 +90,18 @@ def test_cli_apply_then_schedule_week_edges_and_drift(repo: Path) -> None:
 def test_cli_schedule_bad_arguments_exit_1(repo: Path, argv: list[str], message: str) -> None:
     result = run_cli(argv, SANDBOX)
     assert result.code == 1 and message in result.err
+
+
+def test_cli_gitops_runner_now_judges_the_schedule_at_that_time(repo: Path) -> None:
+    assert run_cli(["apply", "--auto-approve"], SANDBOX).code == 0
+    assert run_cli(["schedule", "--start", "web"], SANDBOX).code == 0
+    VIRTUAL.sleep(10)
+    saturday = {**SANDBOX, "GITOPS_RUNNER_NOW": "2026-12-05T12:00:00+01:00"}
+    stopped = run_cli(["schedule"], saturday)
+    assert stopped.code == 0, stopped.err
+    assert "GITOPS_RUNNER_NOW: schedules, idle stop and TTLs are judged at " \
+           "2026-12-05T12:00:00+01:00" in stopped.err
+    assert "  web: stop (outside its running windows" in stopped.out
+    assert True in {p["stopped"] for p in _pods(repo)}, "a real run at that time acts"
+    refused = run_cli(["schedule"], {**saturday, "GITHUB_ACTIONS": "true"})
+    assert refused.code == 1 and "GITOPS_RUNNER_NOW is refused in GitHub Actions" in refused.err

@@ -38,10 +38,19 @@ def test_redact_inside_json_string_values_only() -> None:
 
 def test_redact_secret_plan_keeps_comment_marker() -> None:
     body = ("<!-- gitops-runner:comment kind=plan part=1/1 v=0.1 -->\n"
-            "<!-- gitops-runner:stack stack=a/b fingerprint=abc -->\nthe kind is ready")
+            f"<!-- gitops-runner:stack stack=a/b fingerprint={'a' * 64} -->\nthe kind is ready")
     out = redact_text(body, ["kind"])
     assert out.splitlines()[:2] == body.splitlines()[:2]
     assert out.splitlines()[2] == "the *** is ready"
+
+
+@pytest.mark.parametrize("shaped", [
+    "<!-- gitops-runner: hunter22 -->",
+    "<!-- gitops-runner:stack stack=a/b fingerprint=hunter22 -->",
+    "<!-- gitops-runner:comment kind=plan part=1/1 v=0.1 hunter22 -->"])
+def test_redact_text_shaped_like_a_marker_is_redacted(shaped: str) -> None:
+    """Only the product's own marker grammar is kept whole; anything else is text."""
+    assert "hunter22" not in redact_text(f"x\n{shaped}\ny", ["hunter22"])
 
 
 # -- in GitHub Actions: echoed text cannot become a workflow command ------------------

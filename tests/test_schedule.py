@@ -167,15 +167,17 @@ def idle(fast_sim: Simulator, fast_world: World, tmp_path: Path, vclock: ScaledC
 def test_idle_stop_stops_a_pod_idle_for_its_minutes_across_runs(idle: Runner) -> None:
     t0 = utc("2026-12-07T10:00:00Z")
     assert idle.schedule(t0).events == []
-    assert idle.store.read().doc.pods["idle"].idle_since == "2026-12-07T10:00:00Z"  # type: ignore[union-attr]
+    samples = idle.store.read().doc.pods["idle"].idle_samples  # type: ignore[union-attr]
+    assert [(s.at, s.util) for s in samples] == [("2026-12-07T10:00:00Z", (2.0, 4.0))]
+    assert idle.store.read().doc.pods["busy"].idle_samples == ()  # type: ignore[union-attr]
     assert idle.schedule(t0 + timedelta(minutes=30)).events == []
     result = idle.schedule(t0 + timedelta(minutes=60))
     assert [(e.pod, e.action) for e in result.events] == [("idle", "stop")]
-    assert "idle: every GPU below 5% since 2026-12-07T10:00:00Z (60 min >= 60)" in \
+    assert "idle: every GPU below 5% in 3 samples since 2026-12-07T10:00:00Z (60 min >= 60)" in \
         result.events[0].reason
     assert idle.writes() == [("POST", f"/v2/pods/{idle.pod_id('idle')}/action")]
     record = idle.store.read().doc.pods["idle"]  # type: ignore[union-attr]
-    assert (record.idle_since, record.idle_stopped) == (None, "2026-12-07T11:00:00Z")
+    assert (record.idle_samples, record.idle_stopped) == ((), "2026-12-07T11:00:00Z")
     # Later runs leave it stopped: no window, so only apply or --start bring it back.
     assert idle.schedule(t0 + timedelta(hours=5)).events == []
     assert idle.writes() == []
@@ -187,13 +189,27 @@ def test_idle_since_resets_when_a_gpu_gets_busy(idle: Runner) -> None:
     idle.world.pods[idle.pod_id("idle")].gpu_util = [2, 40]
     idle.schedule(t0 + timedelta(minutes=30))
     idle.world.pods[idle.pod_id("idle")].gpu_util = [0, 0]
-    assert idle.schedule(t0 + timedelta(minutes=61)).events == []  # idle again only since 10:61
+    assert idle.schedule(t0 + timedelta(minutes=61)).events == []  # idle again only since 11:01
+    assert idle.schedule(t0 + timedelta(minutes=120)).events == []  # 2 samples, 59 minutes
+    assert idle.writes() == []
+    result = idle.schedule(t0 + timedelta(minutes=121))
+    assert "in 3 samples since 2026-12-07T11:01:00Z (60 min >= 60)" in result.events[0].reason
+
+
+def test_one_idle_reading_after_a_long_gap_does_not_stop(idle: Runner) -> None:
+    t0 = utc("2026-12-07T10:00:00Z")
+    idle.schedule(t0)
+    result = idle.schedule(t0 + timedelta(hours=6))  # 2 samples, however far apart
+    assert result.events == []
+    assert result.idle == ["idle: every GPU below 5% since 2026-12-07T10:00:00Z "
+                           "(2 samples over 360 min; stops at >= 3 over >= 60 min)"]
     assert idle.writes() == []
 
 
 def test_idle_stopped_pod_is_a_drift_note_then_started_by_apply(idle: Runner) -> None:
     t0 = utc("2026-12-07T10:00:00Z")
     idle.schedule(t0)
+    idle.schedule(t0 + timedelta(minutes=45))
     idle.schedule(t0 + timedelta(minutes=90))
     (drift,) = drift_stacks(idle.session, [idle.stack], idle.client, {})
     assert drift.findings == []
@@ -210,9 +226,22 @@ def test_idle_stopped_pod_is_a_drift_note_then_started_by_apply(idle: Runner) ->
 def test_schedule_start_option_starts_an_idle_stopped_pod(idle: Runner) -> None:
     t0 = utc("2026-12-07T10:00:00Z")
     idle.schedule(t0)
+    idle.schedule(t0 + timedelta(minutes=45))
     idle.schedule(t0 + timedelta(minutes=90))
+    assert idle.store.read().doc.pods["idle"].idle_stopped  # type: ignore[union-attr]
     idle.writes()
     result = idle.schedule(t0 + timedelta(hours=2), start=("idle",))
     assert [(e.pod, e.action, e.reason) for e in result.events] == [
         ("idle", "start", "started with --start")]
     assert idle.store.read().doc.pods["idle"].idle_stopped is None  # type: ignore[union-attr]
+
+
+def test_a_running_pod_listed_without_utilisation_is_never_judged_idle(idle: Runner) -> None:
+    # RUNPOD.md §8.4: RUNNING is reported before `runtime` (and its gpus[].util) appears;
+    # the simulator models it with ports_after. Unknown is not idle: no sample, no stop.
+    idle.world.settings.ports_after = 10**9
+    t0 = utc("2026-12-07T10:00:00Z")
+    for minutes in (0, 30, 60, 90, 120):
+        assert idle.schedule(t0 + timedelta(minutes=minutes)).events == []
+    assert idle.store.read().doc.pods["idle"].idle_samples == ()  # type: ignore[union-attr]
+    assert idle.writes() == []

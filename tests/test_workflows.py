@@ -3,7 +3,10 @@ concurrency, permissions and pins, as CONTRACT §8 asks."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -42,10 +45,13 @@ def test_workflows_plan_runs_on_every_pull_request_and_the_merge_queue() -> None
     assert on["merge_group"] is None or "paths" not in on["merge_group"]
 
 
-def test_workflows_plan_runs_on_the_events_previews_need() -> None:
-    types = set(workflow("plan.yml")["on"]["pull_request"]["types"])
-    # GitHub's defaults, plus labeled (deploy), unlabeled and closed (destroy).
+def test_workflows_preview_runs_on_the_events_previews_need() -> None:
+    on = workflow("preview.yml")["on"]
+    types = set(on["pull_request"]["types"])
+    # GitHub's defaults (synchronize takes the label off), plus labeled (deploy),
+    # unlabeled and closed (destroy); the schedule sweeps with the preview key.
     assert types == {"opened", "synchronize", "reopened", "labeled", "unlabeled", "closed"}
+    assert "schedule" in on
 
 
 def test_workflows_plan_skips_aws_for_forks() -> None:
@@ -114,3 +120,83 @@ def test_workflows_release_pins_the_image_digest() -> None:
     assert 'pinned="docker://${IMAGE}@${DIGEST}"' in run
     assert "action.yml" in run
     assert doc["jobs"]["release"]["permissions"] == {"contents": "write", "packages": "write"}
+
+
+# -- keys, least privilege (CONTRACT §8) and the pins `init` writes --------------------------
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+def written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
+    from gitops_runner import release
+    from gitops_runner.commands.init import write_starter
+
+    monkeypatch.setattr(release, "COMMIT", COMMIT)
+    write_starter(str(tmp_path), "demo", force=False, backend="s3", bucket="b-ucket",
+                  table="locks")
+    folder = tmp_path / ".github" / "workflows"
+    return {p.name.removeprefix("gitops-runner-"): load(p.read_text())
+            for p in sorted(folder.glob("*.yml"))}
+
+
+def action_steps(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in steps(doc) if s.get("uses", "").startswith("gitops-runner/")]
+
+
+def secrets_named(job: dict[str, Any]) -> set[str]:
+    text = json.dumps(job)
+    return set(re.findall(r"secrets\.([A-Z0-9_]+)", text))
+
+
+def test_workflows_init_pins_every_action_by_sha_its_own_included(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = written(tmp_path, monkeypatch)
+    assert set(docs) == {"plan.yml", "preview.yml", "apply.yml", "drift.yml"}
+    for name, doc in docs.items():
+        for step in steps(doc):
+            if "uses" in step:
+                assert SHA_PIN.match(step["uses"]), f"{name}: {step['uses']}"
+        (own,) = action_steps(doc)
+        assert own["uses"] == f"gitops-runner/gitops-runner@{COMMIT}"
+    text = (tmp_path / ".github/workflows/gitops-runner-plan.yml").read_text()
+    assert f"gitops-runner/gitops-runner@{COMMIT} # v" in text, "the version in a comment"
+
+
+def test_workflows_init_puts_each_key_where_it_belongs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = written(tmp_path, monkeypatch)
+    # Plan: pull requests and the merge queue; a read-only key, no deploy secret, no
+    # environment (anyone who can push a branch can read what this job holds).
+    plan = docs["plan.yml"]["jobs"]["plan"]
+    assert "environment" not in plan
+    assert secrets_named(plan) == {"RUNPOD_API_KEY_READONLY"}
+    (step,) = action_steps(docs["plan.yml"])
+    assert step["with"]["command"] == "plan" and "env" not in step
+    # Apply and drift/schedule: the read-write key in the production environment.
+    for name, job in (("apply.yml", "apply"), ("drift.yml", "drift")):
+        body = docs[name]["jobs"][job]
+        assert body["environment"] == "production", name
+        assert "RUNPOD_API_KEY" in secrets_named(body), name
+        assert "RUNPOD_API_KEY_READONLY" not in secrets_named(body), name
+    # Previews: their own job, environment and key; never the production key.
+    preview = docs["preview.yml"]["jobs"]["preview"]
+    assert preview["environment"] == "preview"
+    assert secrets_named(preview) == {"RUNPOD_API_KEY_PREVIEW"}
+    (step,) = action_steps(docs["preview.yml"])
+    assert step["with"]["command"] == "preview"
+    assert "head.repo.full_name == github.repository" in preview["if"]
+    for name, doc in docs.items():
+        if name not in ("apply.yml", "drift.yml"):
+            assert "RUNPOD_API_KEY" not in secrets_named(doc["jobs"]), name
+
+
+def test_workflows_init_output_is_clean_under_zizmor(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bindir = Path(sys.executable).parent
+    if not (bindir / "zizmor").exists():
+        pytest.fail("zizmor is a test dependency (pip install -e '.[test]')")
+    written(tmp_path, monkeypatch)
+    files = sorted(str(p) for p in (tmp_path / ".github" / "workflows").glob("*.yml"))
+    # zizmor's default policy, no repository config: any tag is flagged, SHAs are not.
+    run = subprocess.run([str(bindir / "zizmor"), "--offline", "--no-config", *files],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 0, run.stdout + run.stderr

@@ -114,7 +114,8 @@ def logs(c: Ctx, pod: str, configs: tuple[str, ...], follow: bool, tail: int) ->
 
 @cli.command()
 @reads_stacks("text", "json")
-@click.option("--at", "at", metavar="TIME", help="Act as if now were TIME (RFC 3339).")
+@click.option("--at", "at", metavar="TIME",
+              help="Show what schedule would do at TIME (RFC 3339); changes nothing.")
 @click.option("--start", "start", multiple=True, metavar="POD",
               help="Start POD now (an idle-stopped pod, or outside its windows).")
 def schedule(c: Ctx, configs: tuple[str, ...], fmt: str, at: str | None,
@@ -123,6 +124,23 @@ def schedule(c: Ctx, configs: tuple[str, ...], fmt: str, at: str | None,
     from gitops_runner.commands import schedule
 
     return schedule.run(c.session(), configs, at, start, fmt)
+
+
+@cli.command()
+@reads_stacks("text", "json")
+@click.option("--cloud", type=click.Choice(["SECURE", "COMMUNITY"]),
+              help="Only types this cloud offers; stock is read for it (default SECURE).")
+@click.option("--min-memory", type=click.IntRange(1), metavar="GB",
+              help="Only types with at least this much GPU memory.")
+@click.option("--count", type=click.IntRange(1), metavar="N",
+              help="Only types one pod can have N of; stock is read for N GPUs.")
+@click.option("--available", is_flag=True, help="Only types with stock now.")
+def gpus(c: Ctx, configs: tuple[str, ...], fmt: str, cloud: str | None, min_memory: int | None,
+         count: int | None, available: bool) -> int:
+    """List RunPod's GPU ids with memory, $/h per cloud, stock per data center and CUDA."""
+    from gitops_runner.commands import gpus
+
+    return gpus.run(c.session(), configs, cloud, min_memory, count, available, fmt)
 
 
 @cli.command()

@@ -17,7 +17,7 @@ from gitops_runner.commands.action_run import Run
 from gitops_runner.config import check_files
 from gitops_runner.config.errors import Problem
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.session import Session
+from gitops_runner.engine.session import LOCAL_STATE_FIX, Session
 from gitops_runner.errors import GitopsError
 from gitops_runner.github.annotations import error_annotation
 from gitops_runner.github.context import ActionContext
@@ -29,6 +29,7 @@ from gitops_runner.github.outputs import (
     mask_lines,
     write_outputs,
 )
+from gitops_runner.report import action as report
 
 Handler = Callable[[Run, list[Stack]], None]
 HANDLERS: dict[str, Handler] = {
@@ -38,7 +39,8 @@ HANDLERS: dict[str, Handler] = {
     "drift": action_drift.drift,
     "destroy": action_drift.destroy,
     "schedule": action_drift.schedule,
-    "preview": action_preview.closed,  # a pull request closed: its previews go
+    "preview": action_preview.handle,  # command: preview, or a pull request closed
+    "sweep": action_preview.sweep,  # command: preview on a schedule: expired/closed go
 }
 
 
@@ -68,7 +70,7 @@ def _act(run: Run) -> None:
     decision, out = run.decision, run.out
     if decision.note:
         out.log(decision.note)
-        run.summary.append(decision.note + "\n")
+        run.summary.append(decision.note + "\n")  # plain text: the gate's own words
     if decision.command == "nothing":
         return
     files = sorted({path for pattern in run.ctx.config_patterns
@@ -84,7 +86,7 @@ def _act(run: Run) -> None:
             HANDLERS[decision.command](run, stacks)
     except GitopsError as exc:
         out.log(f"error: {exc}")
-        run.summary.append(f"**Error**: {exc}")
+        run.summary.append(report.error(str(exc)))
         run.fail()
 
 
@@ -92,14 +94,14 @@ def _report_problems(run: Run, files: list[str], problems: list[Problem]) -> Non
     if not files:
         patterns = ", ".join(run.ctx.config_patterns)
         run.out.log(f"error: no deploy files match {patterns}")
-        run.summary.append(f"No deploy files match `{patterns}`.")
+        run.summary.append(report.no_files(patterns))
         run.fail()
         return
     for p in problems:
         run.out.command(error_annotation(p.file, p.line, p.col, p.message))
     if problems:
-        run.invalid = "### Invalid deploy files\n\n" + "\n".join(
-            f"- `{p.file}:{p.line}:{p.col}` {p.message}" for p in problems) + "\n"
+        run.invalid = report.invalid_files([(p.file, p.line, p.col, p.message)
+                                            for p in problems])
         run.summary.append(run.invalid)
         run.fail()
 
@@ -110,15 +112,13 @@ def _backend_allows(run: Run, stacks: list[Stack]) -> bool:
     if not local or run.session.sandbox:
         return True
     names = ", ".join(local)
-    fix = ("keep state in S3 instead: state: {backend: s3, bucket: B, lock: {backend: "
-           "dynamodb, table: T}} (gitops-runner init --backend s3 --bucket B --table T)")
     if run.decision.may_change:
         run.refuse(f"{names} keep(s) state with backend: local, which vanishes with the "
-                   f"runner, so nothing is changed; {fix}")
+                   f"runner, so nothing is changed; {LOCAL_STATE_FIX}")
         return False
     if run.decision.command == "plan":
         run.warn(f"{names} keep(s) state with backend: local: on a runner that state is "
-                 f"empty, so this plan shows every pod as new; {fix}")
+                 f"empty, so this plan shows every pod as new; {LOCAL_STATE_FIX}")
     return True
 
 

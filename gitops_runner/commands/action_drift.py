@@ -6,15 +6,15 @@ from __future__ import annotations
 from gitops_runner.commands import action_preview, action_review
 from gitops_runner.commands.action_run import Run
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.destroy import destroy_stack
 from gitops_runner.engine.observe import drift_stacks
+from gitops_runner.engine.preview import orphaned_previews
 from gitops_runner.engine.schedule import schedule_stacks
 from gitops_runner.github.api import GitHubError
-from gitops_runner.github.comment import neutralise_markdown
 from gitops_runner.github.issues import open_drift_issues, sync_drift_issue
 from gitops_runner.plan.drift import StackDrift
-from gitops_runner.report.drift import drift_markdown
+from gitops_runner.report import action as report
+from gitops_runner.report.drift import has_drift
 from gitops_runner.report.schedule import render_schedule
 
 
@@ -41,15 +41,20 @@ def drift(run: Run, stacks: list[Stack]) -> None:
         action_review.apply(run, healable)
         with run.session.runpod(stacks) as access:
             results = drift_stacks(run.session, stacks, access.client, secrets)
-    has_drift = any(r.findings for r in results)
-    run.outputs.update({"has-drift": str(has_drift).lower(),
+    with run.session.runpod(stacks) as access:
+        orphans = orphaned_previews(stacks, access)
+    drifted = has_drift(results, orphans)
+    run.outputs.update({"has-drift": str(drifted).lower(),
                         "summary": f"{sum(1 for r in results if r.findings)} of {len(results)} "
-                                   "stack(s) drifted"})
-    run.summary.append(neutralise_markdown(drift_markdown(results)))
+                                   "stack(s) drifted"
+                                   + (f", {len(orphans)} orphaned preview(s)" if orphans else "")})
+    run.summary.append(report.drift(results, orphans))
     if run.decision.drift_issues:
         _sync_issues(run, results)
-    if has_drift:
+    if drifted:
         run.fail(2)
+    if any(r.error for r in results):
+        run.fail()  # a stack that could not be checked; the others were (CONTRACT §10)
 
 
 def _sync_issues(run: Run, results: list[StackDrift]) -> None:
@@ -60,8 +65,7 @@ def _sync_issues(run: Run, results: list[StackDrift]) -> None:
     try:
         existing = open_drift_issues(gh, owner, repo, run.ctx.comment_author)
         for r in results:
-            body = run.out.redact(neutralise_markdown(drift_markdown([r]))) \
-                + f"\n_[Run]({run.ctx.run_url})_\n"
+            body = run.out.redact(report.drift([r])) + report.run_link(run.ctx.run_url)
             done = sync_drift_issue(gh, owner, repo, r.stack.name, bool(r.findings), body,
                                     existing)
             run.out.log(f"{r.stack.name}: drift issue {done}")
@@ -73,8 +77,7 @@ def destroy(run: Run, stacks: list[Stack]) -> None:
     with run.session.runpod(stacks) as access:
         for stack in stacks:
             count, failures = destroy_stack(run.session, stack, access)
-            run.summary.append(f"- {stack.name}: {count} pod(s) terminated"
-                               + (f", {len(failures)} failed" if failures else ""))
+            run.summary.append(report.destroyed(stack.name, count, len(failures)))
             if failures:
                 run.fail()
 
@@ -86,10 +89,9 @@ def schedule(run: Run, stacks: list[Stack]) -> None:
                for s in stacks for p in s.pods):
         return  # nothing is scheduled: no lock, no request
     with run.session.runpod(stacks) as access:
-        results = schedule_stacks(run.session, stacks, access, utcnow(run.session.clock))
+        results = schedule_stacks(run.session, stacks, access, run.session.now())
     text = render_schedule(results, "text")
     run.out.log(text)
-    run.summary.append("### gitops-runner schedule\n\n```\n" + text.replace("```", "")
-                       + "\n```\n")
+    run.summary.append(report.schedule_block(text))
     if any(r.failed for r in results):
         run.fail()

@@ -7,15 +7,17 @@ import os
 from dataclasses import dataclass
 
 from gitops_runner.commands import action_preview
-from gitops_runner.commands.action_run import PLAN_JSON, Run
+from gitops_runner.commands.action_run import PLAN_JSON, Run, comment_bodies, numbered
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.apply import ApplyOptions, PlanChangedError, apply_stack
+from gitops_runner.engine.apply import ApplyOptions, Approval, PlanChangedError, apply_stack
 from gitops_runner.engine.observe import plan_stacks
 from gitops_runner.errors import GitopsError
 from gitops_runner.fsutil import atomic_write
 from gitops_runner.github import comment as gc
 from gitops_runner.github.api import GitHubError
 from gitops_runner.plan.planfile import render_plan_file
+from gitops_runner.report import action as report
+from gitops_runner.report import comment as rc
 from gitops_runner.report.plan import render_markdown
 
 # commits/{sha}/pulls can come back empty for a while right after a merge: ask again.
@@ -23,26 +25,32 @@ LOOKUP_WAITS = (2.0, 4.0, 8.0)
 
 
 def plan(run: Run, stacks: list[Stack]) -> None:
-    secrets = run.session.secret_values(stacks)
+    # A plan needs no secret value (CONTRACT §8): the plan job holds a read-only key and no
+    # deploy secrets; secret-backed env shows as (sensitive), and the apply checks them.
+    secrets = run.session.secret_values(stacks, required=False)
     with run.session.runpod(stacks) as access:
-        plans = [r.plan for r in plan_stacks(run.session, stacks, access.client, secrets)]
+        planned = plan_stacks(run.session, stacks, access.client, secrets)
     out = run.out
-    sections = [gc.StackSection(p.stack, p.fingerprint,
-                                out.redact(gc.neutralise_markdown(render_markdown(p, access.sandbox))),
-                                brief=f"{len(p.actions) + len(p.volume_actions)} change(s).")
-                for p in plans]
+    # One stack's broken state stops only that stack (CONTRACT §10): it is shown without a
+    # fingerprint, so its merge applies nothing, and the run fails.
+    plans = [r.plan for r in planned if r.plan is not None]
+    sections = [rc.StackSection(p.stack, p.fingerprint,
+                                out.redact(report.plan_section(render_markdown(p, access.sandbox))),
+                                brief=out.redact(report.plan_brief(p))) for p in plans]
+    failed = [r for r in planned if r.plan is None]
+    sections += [rc.StackSection(r.stack.name, None,
+                                 out.redact(report.not_planned(r.stack.name, r.error or "")),
+                                 brief="not planned.") for r in failed]
     path = os.path.join(run.ctx.workspace or ".", PLAN_JSON)
     atomic_write(path, out.redact(render_plan_file(plans)).encode())
     violations = [v for p in plans for v in p.violations]
     run.outputs.update({"has-changes": str(any(p.has_changes for p in plans)).lower(),
                         "plan-json": PLAN_JSON,
-                        "summary": f"{sum(len(p.actions) + len(p.volume_actions) for p in plans)} "
-                                   "change(s) in "
-                                   f"{len(plans)} stack(s)"
-                                   + (f", {len(violations)} guardrail violation(s)"
-                                      if violations else "")})
+                        "summary": report.plan_summary(
+                            sum(len(p.actions) + len(p.volume_actions) for p in plans),
+                            len(plans), len(violations))})
     run.summary.extend(s.markdown for s in sections)
-    if violations:
+    if violations or failed:
         run.fail()
     _comment(run, sections)
     previews = action_preview.previews(run, stacks, lambda more: _comment(run, sections + more))
@@ -50,14 +58,14 @@ def plan(run: Run, stacks: list[Stack]) -> None:
         _comment(run, sections + previews)
 
 
-def _comment(run: Run, sections: list[gc.StackSection]) -> None:
+def _comment(run: Run, sections: list[rc.StackSection]) -> None:
     gh, number, out = run.github(), run.ctx.pull_number, run.out
     if run.ctx.event_name != "pull_request" or not (run.ctx.comment and gh and number):
         return
-    footer = f"_Planned at {run.ctx.sha[:12]} by [this run]({run.ctx.run_url})._"
-    preamble = out.redact(gc.neutralise_markdown(run.invalid))
-    bodies = gc.finalize("plan", gc.fit_parts("gitops-runner plan", sections, footer, preamble,
-                                              run.ctx.run_url))
+    footer = report.planned_footer(run.ctx.sha, run.ctx.run_url)
+    preamble = out.redact(report.safe(run.invalid))
+    bodies = comment_bodies("plan", "gitops-runner plan", sections, footer, preamble,
+                            run.ctx.run_url)
     owner, repo = run.ctx.owner_repo
     try:
         gc.upsert(gh, owner, repo, number, "plan", bodies, run.ctx.comment_author)
@@ -120,7 +128,6 @@ def _refusal(stack: str, review: Review, author: str) -> str | None:
 
 def apply(run: Run, stacks: list[Stack]) -> None:
     review = find_review(run) if run.decision.review else None
-    author = run.ctx.comment_author
     if review is not None and review.number is None:
         run.refuse(f"no merged pull request found for {run.ctx.sha[:12]} (asked "
                    f"{len(LOOKUP_WAITS) + 1} times), so there is no reviewed plan and nothing "
@@ -128,51 +135,52 @@ def apply(run: Run, stacks: list[Stack]) -> None:
         return
     if review is not None and review.number:
         run.session.for_pull_request(review.number)
+    result = apply_reviewed(run, stacks, review)
+    if not result.ok:
+        run.fail()
+    text = report.applied_markdown(result)
+    run.summary.insert(0, text)
+    run.outputs["summary"] = report.applied_summary(result)
+    run.outputs["has-changes"] = str(result.changed).lower()
+    _report_on_pull(run, review.number if review else None, text)
+
+
+def apply_reviewed(run: Run, stacks: list[Stack], review: Review | None) -> report.AppliedRun:
+    """Each stack applied only if its plan is the reviewed one (or, without a review,
+    command: apply's explicit opt-in). One stack's failure (lock held, state error) is
+    reported; the others still run (CONTRACT §10)."""
     secrets = run.session.secret_values(stacks)
-    lines: list[str] = []
-    changed = False
+    done: list[report.StackApplied] = []
     with run.session.runpod(stacks) as access:
         for stack in stacks:
-            refused = _refusal(stack.name, review, author) if review else None
+            refused = _refusal(stack.name, review, run.ctx.comment_author) if review else None
             if refused:
-                lines.append(f"- :no_entry: **{stack.name}**: {refused}")
-                run.fail()
+                done.append(report.StackApplied(stack.name, "refused", refused))
                 continue
-            reviewed = review.fingerprints.get(stack.name) if review else None
+            approval = Approval(reviewed=review.fingerprints.get(stack.name) if review else None)
             try:
                 result = apply_stack(run.session, stack, access, secrets, ApplyOptions(),
-                                     reviewed=reviewed)
+                                     approval)
             except PlanChangedError as exc:
-                lines.append(f"- :no_entry: **{stack.name}**: plan changed since review — "
-                             f"reviewed `{exc.reviewed}`, now `{exc.now}`. Not applied.")
-                run.fail()
+                done.append(report.StackApplied(stack.name, "plan-changed",
+                                                reviewed=exc.reviewed, now=exc.now))
                 continue
             except GitopsError as exc:
-                # One stack's failure (lock held, state error) is reported; the others
-                # still run, and the report lists every stack (CONTRACT §10).
-                lines.append(f"- :x: **{stack.name}**: {exc}")
-                run.fail()
+                done.append(report.StackApplied(stack.name, "error", str(exc)))
                 continue
-            changed = changed or any(o.ok for o in result.outcomes)
-            mark = ":white_check_mark:" if result.converged else ":x:"
-            lines.append(f"- {mark} {result.summary()}")
-            lines.extend(f"  - failed: {f.pod} {f.action}: {f.detail}" for f in result.failed)
-            if not result.converged:
-                run.fail()
-    report = "### gitops-runner apply\n\n" + gc.neutralise_markdown("\n".join(lines)) + "\n"
-    run.summary.insert(0, report)
-    run.outputs["summary"] = lines[0].lstrip("- ") if len(lines) == 1 else \
-        f"applied {len(stacks)} stack(s)"
-    run.outputs["has-changes"] = str(changed).lower()
-    _report_on_pull(run, review.number if review else None, report)
+            done.append(report.StackApplied(
+                stack.name, "applied", result.summary(), result.converged,
+                any(o.ok for o in result.outcomes),
+                tuple(f"{f.pod} {f.action}: {f.detail}" for f in result.failed)))
+    return report.AppliedRun(tuple(done))
 
 
-def _report_on_pull(run: Run, number: int | None, report: str) -> None:
+def _report_on_pull(run: Run, number: int | None, text: str) -> None:
     gh = run.github()
     if not (gh and number and run.ctx.comment):
         return
     owner, repo = run.ctx.owner_repo
-    body = gc.finalize("apply", [run.out.redact(report) + f"\n_[Run]({run.ctx.run_url})_\n"])
+    body = numbered("apply", [run.out.redact(text) + report.run_link(run.ctx.run_url)])
     try:
         gc.upsert(gh, owner, repo, number, "apply", body, run.ctx.comment_author)
     except GitHubError as exc:

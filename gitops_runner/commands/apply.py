@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from gitops_runner.engine.apply import ApplyOptions, ApplyResult, apply_stack
+from gitops_runner.engine.apply import ApplyOptions, ApplyResult, Approval, apply_stack
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import GitopsError, UsageError
 from gitops_runner.plan.model import Plan
@@ -42,6 +42,7 @@ def run(session: Session, configs: Sequence[str], options: ApplyOptions,
         if missing:
             raise UsageError(f"plan file {planfile} has no plan for {', '.join(missing)}")
         stacks = [s for s in stacks if s.name in saved]
+    session.check_state_survives(stacks, "apply")
     secrets = session.secret_values(stacks)
     results: list[ApplyResult] = []
     errors: list[tuple[str, str]] = []
@@ -56,8 +57,8 @@ def run(session: Session, configs: Sequence[str], options: ApplyOptions,
         for stack in stacks:
             # One stack's failure (lock held, state error) does not stop the others.
             try:
-                results.append(apply_stack(session, stack, access, secrets, options,
-                                           saved.get(stack.name), confirm))
+                approval = Approval(saved=saved.get(stack.name), confirm=confirm)
+                results.append(apply_stack(session, stack, access, secrets, options, approval))
             except GitopsError as exc:
                 session.log(f"error: {stack.name}: {exc}")
                 errors.append((stack.name, str(exc)))

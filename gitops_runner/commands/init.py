@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import subprocess
@@ -9,6 +10,8 @@ from importlib import resources
 from pathlib import Path
 
 from gitops_runner import __version__, release
+from gitops_runner.config import check_files
+from gitops_runner.config.cadence import drift_workflow, uses_idle_stop
 from gitops_runner.config.naming import valid_name
 from gitops_runner.config.starter import (
     DEFAULT_BRANCH,
@@ -20,7 +23,10 @@ from gitops_runner.config.starter import (
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import UsageError
 
-WORKFLOWS = ("plan.yml", "apply.yml", "drift.yml")
+WORKFLOWS = ("plan.yml", "preview.yml", "apply.yml", "drift.yml")
+# How the examples name gitops-runner's own action; init writes the release's commit.
+ACTION_REPOSITORY = "gitops-runner/gitops-runner"
+EXAMPLE_USES = f"{ACTION_REPOSITORY}@v0"
 
 
 def workflow_text(name: str) -> str:
@@ -31,6 +37,17 @@ def workflow_text(name: str) -> str:
         return packaged.read_text(encoding="utf-8")
     return (Path(__file__).resolve().parents[2] / "examples" / "workflows" / name).read_text(
         encoding="utf-8")
+
+
+def pinned_workflow(name: str, branch: str = DEFAULT_BRANCH, commit: str = "") -> str:
+    """The example for `branch`, gitops-runner's own action pinned by the release commit
+    (a tag can be moved; a commit cannot). Without one (a source checkout), the tag stays."""
+    commit = commit or release.COMMIT
+    text = workflow_for_branch(workflow_text(name), branch)
+    if not commit:
+        return text
+    return text.replace(f"uses: {EXAMPLE_USES}",
+                        f"uses: {ACTION_REPOSITORY}@{commit} # v{__version__}")
 
 
 def _git(directory: str, *args: str) -> str:
@@ -78,17 +95,33 @@ def _check_backend(backend: str, bucket: str, table: str) -> None:
                          f"(got {table!r})")
 
 
+def _idle_stop_elsewhere(directory: str, starter: str) -> bool:
+    """Whether a deploy file already in the repository (not the starter init writes) uses
+    idle_stop: then the drift workflow runs every 15 minutes (CONTRACT §8, §11)."""
+    found = [os.path.join(directory, "deploy.yaml"),
+             *glob.glob(os.path.join(glob.escape(directory), "deploy", "*.yaml")),
+             *glob.glob(os.path.join(glob.escape(directory), "deploy", "*.yml"))]
+    paths = sorted(p for p in found
+                   if os.path.isfile(p) and os.path.abspath(p) != os.path.abspath(starter))
+    stacks, _ = check_files(paths)  # a file with problems is validate's business
+    return uses_idle_stop(stacks)
+
+
 def write_starter(directory: str, project: str, force: bool, backend: str = "local",
                   bucket: str = "", table: str = "") -> list[str]:
     if not valid_name(project):
         raise UsageError(f"{project!r} is not a valid project name: lowercase letters, digits "
                          "and '-', starting with a letter, at most 32 characters")
     _check_backend(backend, bucket, table)
-    files = {os.path.join(directory, "deploy", "dev.yaml"): starter_deploy(project, bucket, table)}
+    starter = os.path.join(directory, "deploy", "dev.yaml")
+    files = {starter: starter_deploy(project, bucket, table)}
     branch = default_branch(directory)
+    idle_stop = _idle_stop_elsewhere(directory, starter)
     for name in WORKFLOWS:
-        files[os.path.join(directory, ".github", "workflows", f"gitops-runner-{name}")] = \
-            workflow_for_branch(workflow_text(name), branch)
+        text = pinned_workflow(name, branch)
+        if name == "drift.yml":
+            text = drift_workflow(text, idle_stop)
+        files[os.path.join(directory, ".github", "workflows", f"gitops-runner-{name}")] = text
     hook = os.path.join(directory, ".pre-commit-config.yaml")
     if not os.path.exists(hook):  # a repository's own pre-commit config is never replaced
         files[hook] = precommit_config(__version__, release.COMMIT)
@@ -116,6 +149,10 @@ def run(session: Session, directory: str, project: str, force: bool, backend: st
         session.out.report("note: .pre-commit-config.yaml exists, left as is; to validate deploy "
                            "files on commit, add:\n" + precommit_config(__version__, release.COMMIT)
                            .split("repos:\n", 1)[1].rstrip())
+    if not release.COMMIT:
+        session.out.report(f"note: this build carries no release commit, so the workflows use "
+                           f"{EXAMPLE_USES} (a movable tag); pin it by the commit of the "
+                           "release you use")
     session.out.report("next: gitops-runner validate && gitops-runner plan --sandbox")
     if backend == "local":
         session.out.report("note: the workflows apply only with state in S3 (local state would "

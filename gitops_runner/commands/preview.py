@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.preview import find_previews
 from gitops_runner.engine.session import Session
 from gitops_runner.report.jsonreport import dump
@@ -15,7 +14,7 @@ def list_previews(session: Session, configs: Sequence[str], fmt: str = "text") -
     stacks = session.stacks(configs)
     with session.runpod(stacks) as access:
         live = find_previews(stacks, access)
-    rows = list_rows(live, utcnow(session.clock))
+    rows = list_rows(live, session.now())
     if fmt == "json":
         session.out.report(dump({"previews": rows}))
     else:

@@ -79,7 +79,7 @@ def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
         ports=ports,
         disk_gb=raw.get("disk_gb", 20),
         volume=Volume(vol["size_gb"], vol["path"]) if vol else None,
-        network_volume=NetworkVolume(nvol["path"], nvol.get("id"), nvol.get("name"))
+        network_volume=NetworkVolume(nvol.get("id"), nvol["path"], nvol.get("name"))
         if nvol else None,
         runtime=Runtime(rt["image"], args if args not in ("", ()) else None, _env(rt.get("env", {})),
                         rt.get("registry_auth_id")),
@@ -132,10 +132,10 @@ def _state(raw: dict[str, Any], file: str) -> StateSettings:
     backend = raw.get("backend", "local")
     lock_raw = raw.get("lock", {})
     if backend == "local":
-        lock = LockSettings("file", None, lock_raw.get("wait_seconds", 0))
+        lock = LockSettings("file", None, lock_raw.get("wait_seconds"))
     else:
         lock = LockSettings(lock_raw.get("backend", "dynamodb" if "table" in lock_raw else "s3"),
-                            lock_raw.get("table"), lock_raw.get("wait_seconds", 0))
+                            lock_raw.get("table"), lock_raw.get("wait_seconds"))
     base = os.path.dirname(os.path.abspath(file))
     path = raw.get("path", DEFAULT_LOCAL_DIR)
     return StateSettings(
@@ -165,7 +165,13 @@ def _preview(data: dict[str, Any]) -> Preview | None:
         return None
     over = raw.get("overrides", {})
     return Preview(raw.get("label", DEFAULT_LABEL), raw["ttl_hours"], raw["max_hourly_cost"],
-                   tuple(_pod(merge_overrides(p, over), data["project"]) for p in data["pods"]))
+                   tuple(_pod(merge_overrides(p, over), data["project"]) for p in data["pods"]),
+                   allowed_gpu_types=tuple(raw.get("allowed_gpu_types", ())),
+                   allowed_images=tuple(raw.get("allowed_images", ())),
+                   allowed_secrets=tuple(raw.get("allowed_secrets", ())),
+                   allow_runpod_secrets=raw.get("allow_runpod_secrets", False),
+                   network_volumes=tuple(raw.get("network_volumes", ())),
+                   registry_auth_ids=tuple(raw.get("registry_auth_ids", ())))
 
 
 def build_stack(file: str, data: dict[str, Any]) -> Stack:

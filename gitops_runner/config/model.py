@@ -54,8 +54,8 @@ class Volume:
 class NetworkVolume:
     """A pod's network mount: a volume of the stack's `volumes` (name) or an existing id."""
 
+    id: str | None  # None with `name`
     path: str
-    id: str | None = None
     name: str | None = None
 
 
@@ -143,7 +143,8 @@ class PodSpec:
 class LockSettings:
     backend: str  # dynamodb | s3 | none | file
     table: str | None = None
-    wait_seconds: int = 0
+    # None: not set in the file (0 s, or 600 s in GitHub Actions: CONTRACT §7).
+    wait_seconds: int | None = None
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,14 @@ class Preview:
     ttl_hours: float
     max_hourly_cost: float
     pods: tuple[PodSpec, ...]  # the stack's pods with `overrides` merged over each
+    # The policy's allow-lists (read from the default branch's file in the Action).
+    # Empty GPU types / images: any; empty secrets, volumes, registries: none.
+    allowed_gpu_types: tuple[str, ...] = ()
+    allowed_images: tuple[str, ...] = ()  # prefixes
+    allowed_secrets: tuple[str, ...] = ()
+    allow_runpod_secrets: bool = False
+    network_volumes: tuple[str, ...] = ()
+    registry_auth_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from gitops_runner.errors import UsageError
 
 DEFAULT_LABEL = "preview"
 PR_TAG = "pr"  # every preview pod carries GITOPS_RUNNER_TAG_PR={number}
+EXPIRES_TAG = "expires"  # ...and GITOPS_RUNNER_TAG_EXPIRES={RFC 3339}, stamped at create
 # Pull request numbers up to this many digits must give valid names (config/semantic
 # checks the environment leaves room for them).
 MAX_PR_DIGITS = 6
@@ -55,11 +56,12 @@ def merge_overrides(pod: dict[str, Any], overrides: dict[str, Any]) -> dict[str,
     return out
 
 
-def preview_stack(stack: Stack, number: int) -> Stack:
+def preview_stack(stack: Stack, number: int, expires: str = "") -> Stack:
     """The preview of `stack` for pull request `number`: the overridden pods, tagged with the
     number; the preview's max_hourly_cost as its cost guardrail; deletes allowed (a preview
     is disposable: a pushed GPU change replaces its pod). Its TTL is not a per-pod
-    replacement age: when it passes, the whole preview is destroyed (engine/preview.py)."""
+    replacement age: when it passes, the whole preview is destroyed (engine/preview.py);
+    `expires` (RFC 3339) is stamped on its pods so the sweep finds it whatever the files say."""
     if stack.preview is None:
         raise UsageError(f"{stack.name} ({stack.file}) has no preview block")
     if number < 1 or not _NUMBER.fullmatch(str(number)):
@@ -69,7 +71,8 @@ def preview_stack(stack: Stack, number: int) -> Stack:
         raise UsageError(f"the preview of {stack.name} for #{number} would be named "
                          f"{environment!r}, which is not a valid environment name; shorten "
                          "project.environment")
-    pods = tuple(replace(p, tags={**p.tags, PR_TAG: str(number)}) for p in stack.preview.pods)
+    stamp = {PR_TAG: str(number), **({EXPIRES_TAG: expires} if expires else {})}
+    pods = tuple(replace(p, tags={**p.tags, **stamp}) for p in stack.preview.pods)
     guard = replace(stack.guardrails, max_hourly_cost=stack.preview.max_hourly_cost,
                     ttl_hours=0, allow_delete=True, max_deletes=None)
     return replace(stack, environment=environment, pods=pods, guardrails=guard, preview=None)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from gitops_runner.config.errors import Problem
+from gitops_runner.config.gpu_ids import unknown_id_message
 from gitops_runner.config.naming import MARKER_PREFIX, logical_names, runpod_name
 from gitops_runner.config.semantic_preview import check_environment, check_preview
 from gitops_runner.config.server_flags import GENERATED_FLAGS, QUANT_BY_ENGINE
@@ -171,11 +172,14 @@ def _check_gpu(c: _Checker, base: Path, gpu: dict[str, Any], guard: dict[str, An
         c.at((*base, "gpu", "fallback"), f"{name}.gpu.fallback: lists the primary type "
                                          f"'{gpu['type']}'; fallbacks must differ from it")
     allowed = guard.get("allowed_gpu_types") or []
-    if allowed:
-        for j, gpu_id in enumerate([gpu["type"], *gpu.get("fallback", [])]):
-            if gpu_id not in allowed:
-                path = (*base, "gpu", "type") if j == 0 else (*base, "gpu", "fallback", j - 1)
-                c.at(path, f"{name}.gpu: '{gpu_id}' is not in guardrails.allowed_gpu_types")
+    for j, gpu_id in enumerate([gpu["type"], *gpu.get("fallback", [])]):
+        path = (*base, "gpu", "type") if j == 0 else (*base, "gpu", "fallback", j - 1)
+        field = "gpu.type" if j == 0 else f"gpu.fallback[{j - 1}]"
+        unknown = unknown_id_message(gpu_id) if isinstance(gpu_id, str) else None
+        if unknown:
+            c.at(path, f"{name}.{field}: {unknown}")
+        if allowed and gpu_id not in allowed:
+            c.at(path, f"{name}.gpu: '{gpu_id}' is not in guardrails.allowed_gpu_types")
 
 
 def _check_ports(c: _Checker, base: Path, ports: list[str]) -> set[int]:

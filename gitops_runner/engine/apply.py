@@ -11,13 +11,12 @@ from typing import Any
 
 from gitops_runner.config.model import Stack
 from gitops_runner.engine import rollout
-from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.executor import Executor, Outcome
 from gitops_runner.engine.fence import Fence
-from gitops_runner.engine.journal import Journal, open_journal
-from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.journal import Journal
+from gitops_runner.engine.locked import locked
 from gitops_runner.engine.network_volumes import VolumeOutcome, around_pods
-from gitops_runner.engine.observe import observe
+from gitops_runner.engine.observe import observe, stock_cloud
 from gitops_runner.engine.progress import WaitProgress
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.watch import PodWatcher
@@ -26,7 +25,6 @@ from gitops_runner.plan.build import make_plan
 from gitops_runner.plan.model import Plan, PlanAction
 from gitops_runner.plan.network_volumes import needs_volumes
 from gitops_runner.report.plan import money
-from gitops_runner.state.base import LockInfo
 
 
 class StalePlanError(GitopsError):
@@ -49,6 +47,17 @@ class ApplyOptions:
     max_attempts: int = 3
     poll_seconds: float | None = None  # None: as often as the RunPod access suggests
     operation: str = "apply"
+
+
+@dataclass(frozen=True)
+class Approval:
+    """What an apply holds its fresh plan to: a saved plan file (`apply PLANFILE`), the
+    fingerprint a pull request's comment showed (the Action), or a person's yes at the
+    prompt. None of them: apply what the plan says (`--auto-approve`, previews)."""
+
+    saved: Plan | None = None
+    reviewed: str | None = None
+    confirm: Callable[[Plan], bool] | None = None
 
 
 @dataclass
@@ -154,100 +163,132 @@ def unreviewed(reviewed: tuple[PlanAction, ...], now: tuple[PlanAction, ...]) ->
 
 def apply_stack(session: Session, stack: Stack, access: RunPodAccess,
                 secrets: Mapping[str, str], options: ApplyOptions,
-                saved: Plan | None = None,
-                confirm: Callable[[Plan], bool] | None = None,
-                reviewed: str | None = None) -> ApplyResult:
-    """Under the stack's lock: re-plan, check it against `saved` (a plan file) or
-    `reviewed` (the fingerprint a pull request showed), execute, journal, retry."""
-    store, locker = session.backend(stack)
-    info = LockInfo.new(options.operation, stack.name, session.identity)
-    fence = Fence(session.clock, stack=stack.name)
-    unlock_errors: list[str] = []
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log, session.clock,
-                   fence, unlock_errors):
-        journal = open_journal(store, stack, session.clock, saved.lineage if saved else None,
-                               fence)
-        result = _apply_locked(session, stack, journal, access, secrets, options, saved,
-                               confirm, reviewed)
-    # Reported after the result, never instead of it.
-    result.unlock_errors = unlock_errors
+                approval: Approval = Approval()) -> ApplyResult:
+    """Under the stack's lock: re-plan, check it against the approval (a plan file, the
+    fingerprint a pull request showed, or a confirmation), execute, journal, retry."""
+    saved = approval.saved
+    with locked(session, stack, options.operation, lineage=saved.lineage if saved else None,
+                unlock_errors=[]) as flow:
+        run = _Run(session, stack, flow.journal, flow.fence, access, secrets, options,
+                   ApplyResult(stack.name, converged=False))
+        result = _apply_locked(run, approval)
+    result.unlock_errors = flow.unlock_errors  # reported after the result, never instead
     return result
 
 
-def _apply_locked(session: Session, stack: Stack, journal: Journal, access: RunPodAccess,
-                  secrets: Mapping[str, str], options: ApplyOptions, saved: Plan | None,
-                  confirm: Callable[[Plan], bool] | None, reviewed: str | None) -> ApplyResult:
-    client, log = access.client, session.log
-    # Waits report every pod's progress; off a terminal only its changes of phase.
-    waits = WaitProgress(log, session.out.err_is_tty())
-    result = ApplyResult(stack.name, converged=False)
-    poll = options.poll_seconds if options.poll_seconds is not None else access.poll_seconds
-    fence = journal.fence or Fence(session.clock, stack=stack.name)
-    executor = Executor(client, journal, stack.name, secrets, access.proxy_url, waits,
-                        poll_seconds=poll, clock=session.clock, fence=fence,
-                        writes=threading.Semaphore(options.parallelism),
-                        watcher=PodWatcher(client, session.clock))
-    catalog: list[dict[str, Any]] | None = None  # prices do not move within one run
-    reviewed_actions = saved.actions if saved is not None else None
-    for attempt in range(1, options.max_attempts + 2):
-        if fence.lost:
-            break
-        seen = observe(client, with_catalog=catalog is None, states=[journal.doc],
-                       with_volumes=needs_volumes([stack], [journal.doc]))
-        catalog = seen.catalog if catalog is None else catalog
-        plan = make_plan(stack, journal.doc, seen.pods, catalog, secrets,
-                         utcnow(session.clock), seen.volumes)
-        if attempt == 1:
-            result.fingerprint = plan.fingerprint
-            result.unchanged = len(plan.unchanged)
-            if saved is not None:
-                _check_stale(saved, plan)
-            if reviewed is not None and reviewed != plan.fingerprint:
-                raise PlanChangedError(stack.name, reviewed, plan.fingerprint)
-            reviewed_actions = reviewed_actions or plan.actions
-        else:
-            new = unreviewed(reviewed_actions or (), plan.actions)
-            if new:
-                result.stopped = (
-                    "a retry would do what the reviewed plan did not: " + ", ".join(
-                        f"{a.pod} {a.action}" for a in new) + "; run plan and review it again")
-                log(f"{stack.name}: {result.stopped}")
-                break
+@dataclass
+class _Run:
+    """One apply of one stack under its lock: the reviewed plan, the attempts, the result."""
+
+    session: Session
+    stack: Stack
+    journal: Journal
+    fence: Fence
+    access: RunPodAccess
+    secrets: Mapping[str, str]
+    options: ApplyOptions
+    result: ApplyResult
+    reviewed_actions: tuple[PlanAction, ...] | None = None
+
+    def executor(self) -> Executor:
+        client, clock = self.access.client, self.session.clock
+        poll = (self.options.poll_seconds if self.options.poll_seconds is not None
+                else self.access.poll_seconds)
+        # Waits report every pod's progress; off a terminal only its changes of phase.
+        waits = WaitProgress(self.session.log, self.session.out.err_is_tty())
+        return Executor(client, self.journal, self.stack.name, self.secrets,
+                        self.access.proxy_url, waits, self.fence, poll_seconds=poll,
+                        clock=clock, writes=threading.Semaphore(self.options.parallelism),
+                        watcher=PodWatcher(client, clock))
+
+    def first_look(self, plan: Plan, saved: Plan | None, reviewed: str | None) -> None:
+        self.result.fingerprint = plan.fingerprint
+        self.result.unchanged = len(plan.unchanged)
+        if saved is not None:
+            _check_stale(saved, plan)
+        if reviewed is not None and reviewed != plan.fingerprint:
+            raise PlanChangedError(self.stack.name, reviewed, plan.fingerprint)
+        self.reviewed_actions = saved.actions if saved is not None else plan.actions
+
+    def may_go_on(self, plan: Plan, attempt: int,
+                  confirm: Callable[[Plan], bool] | None) -> bool:
+        """Whether this attempt's plan is one to carry out (else the result says why not)."""
+        log, result = self.session.log, self.result
+        new = unreviewed(self.reviewed_actions or (), plan.actions) if attempt > 1 else []
+        if new:
+            result.stopped = ("a retry would do what the reviewed plan did not: " + ", ".join(
+                f"{a.pod} {a.action}" for a in new) + "; run plan and review it again")
+            log(f"{self.stack.name}: {result.stopped}")
+            return False
         result.cost_now = plan.cost_after
         if plan.violations:
             result.violations = plan.violations
-            log(f"{stack.name}: refusing to apply, guardrails violated:")
+            log(f"{self.stack.name}: refusing to apply, guardrails violated:")
             for violation in plan.violations:
                 log(f"  x {violation}")
-            break
+            return False
         if not plan.has_changes:
             result.converged = True
-            break
+            return False
         if attempt == 1 and confirm is not None and not confirm(plan):
             result.refused = True
+            return False
+        return attempt <= self.options.max_attempts
+
+    def keep_lineage(self, plan: Plan) -> None:
+        """Before the first create of a stack that has no state yet, store the (empty)
+        state: its lineage is on every pod it creates, and a create whose answer or
+        journal entry is lost must be found again as ours, not as another state's (§5)."""
+        if (not self.journal.existed and not self.journal.writes
+                and any(a.action in ("create", "replace") for a in plan.actions)):
+            self.journal.update(lambda doc: doc)
+
+    def finish(self) -> ApplyResult:
+        result, journal = self.result, self.journal
+        if self.fence.lost:
+            result.converged = False
+            result.stopped = self.fence.message()
+            self.session.log(f"error: {result.stopped}")
+        result.cost_now = sum(r.cost for r in journal.doc.pods.values())
+        status = "converged" if result.converged else ("refused" if result.refused or
+                                                       result.violations else "failed")
+        if journal.writes and not self.fence.lost:
+            # A run that changed nothing writes nothing, so saved plans stay valid.
+            journal.history(self.session.identity.actor, self.options.operation,
+                            result.fingerprint, status)
+        return result
+
+
+def _apply_locked(run: _Run, approval: Approval) -> ApplyResult:
+    session, stack, journal = run.session, run.stack, run.journal
+    saved, reviewed, confirm = approval.saved, approval.reviewed, approval.confirm
+    client = run.access.client
+    executor = run.executor()
+    catalog: list[dict[str, Any]] | None = None  # prices do not move within one run
+    for attempt in range(1, run.options.max_attempts + 2):
+        if run.fence.lost:
             break
-        if attempt > options.max_attempts:
+        seen = observe(client, with_catalog=catalog is None, states=[journal.doc],
+                       cloud=stock_cloud([stack]),
+                       with_volumes=needs_volumes([stack], [journal.doc]))
+        catalog = seen.catalog if catalog is None else catalog
+        plan = make_plan(stack, journal.doc, seen.pods, catalog, run.secrets,
+                         session.now(), stock_cloud([stack]), seen.volumes)
+        if attempt == 1:
+            run.first_look(plan, saved, reviewed)
+        if not run.may_go_on(plan, attempt, confirm):
             break
         if attempt > 1:
-            log(f"{stack.name}: attempt {attempt} of {options.max_attempts}, "
-                f"{len(plan.actions)} action(s) left after a fresh look at RunPod")
+            session.log(f"{stack.name}: attempt {attempt} of {run.options.max_attempts}, "
+                        f"{len(plan.actions)} action(s) left after a fresh look at RunPod")
+        run.keep_lineage(plan)
         # Network volumes (CONTRACT §14) around the pods: made and grown before them.
-        outcomes, volumes = around_pods(client, journal, plan.volume_actions, fence.check, log,
-                                        partial(rollout.execute, executor, plan.actions,
-                                                session.cancel))
-        result.outcomes.extend(outcomes)
-        result.volume_outcomes.extend(volumes)
+        outcomes, volumes = around_pods(
+            client, run.journal, plan.volume_actions, run.fence.check, session.log,
+            partial(rollout.execute, executor, plan.actions, session.cancel))
+        run.result.outcomes.extend(outcomes)
+        run.result.volume_outcomes.extend(volumes)
         if any(not o.ok and not o.retry for o in outcomes) or any(
                 not v.ok and not v.retry for v in volumes):
             break
-    if fence.lost:
-        result.converged = False
-        result.stopped = fence.message()
-        log(f"error: {result.stopped}")
-    result.cost_now = sum(r.cost for r in journal.doc.pods.values())
-    status = "converged" if result.converged else ("refused" if result.refused or
-                                                   result.violations else "failed")
-    if journal.writes and not fence.lost:
-        # A run that changed nothing writes nothing, so saved plans stay valid.
-        journal.history(session.identity.actor, options.operation, result.fingerprint, status)
-    return result
+    return run.finish()

@@ -33,6 +33,20 @@ class SystemClock:
         return cancel.wait(max(0.0, seconds))
 
 
+def parse_rfc3339(text: str, what: str) -> datetime:
+    """An RFC 3339 time with a UTC offset (or Z), e.g. 2026-12-04T20:05:00+01:00."""
+    from gitops_runner.errors import UsageError
+
+    try:
+        at = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        raise UsageError(f"{what}: '{text}' is not an RFC 3339 time; write e.g. "
+                         "2026-12-04T20:05:00+01:00 or 2026-12-04T19:05:00Z") from None
+    if at.tzinfo is None:
+        raise UsageError(f"{what}: '{text}' has no UTC offset; add Z or +HH:MM")
+    return at
+
+
 def utcnow(clock: Clock) -> datetime:
     return datetime.fromtimestamp(clock.time(), UTC)
 

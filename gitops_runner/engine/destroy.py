@@ -1,72 +1,142 @@
-"""destroy: terminate every managed pod of the stack (state or markers) and empty state."""
+"""destroy: terminate every managed pod of the stack (state or markers) and empty state.
+
+What will go is listed before anyone is asked, and again in the report: each pod, and
+the volume that goes with it (a pod volume lives and dies with its pod).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.journal import open_journal
-from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.locked import locked
 from gitops_runner.engine.network_volumes import destroy_volumes
+from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import RunPodAccess, Session
-from gitops_runner.plan.observed import parse_pod
-from gitops_runner.runpod.errors import NotFoundError, RunPodError
-from gitops_runner.state.base import LockInfo
+from gitops_runner.engine.writer import Writer
+from gitops_runner.plan.observed import ObservedPod, parse_pod
+from gitops_runner.plan.statefile import StateDoc
+from gitops_runner.runpod.client import RunPodClient
+from gitops_runner.runpod.errors import RunPodError
+
+
+@dataclass(frozen=True)
+class Target:
+    pod_id: str
+    pod: str  # the logical name, or RunPod's name for a pod state does not record
+    volume: str = ""  # "20 GB pod volume at /workspace" when data goes with the pod
+
+    def describe(self) -> str:
+        return f"{self.pod} (pod {self.pod_id})" + (
+            f", with its {self.volume}" if self.volume else "")
+
+
+@dataclass
+class Destroyed:
+    stack: str
+    targets: list[Target] = field(default_factory=list)
+    left_alone: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    # Network volumes state records (CONTRACT §14): deleted after the pods, and said so.
+    volumes: list[str] = field(default_factory=list)
+    volumes_deleted: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def terminated(self) -> int:
+        failed = {f.split(":", 1)[0] for f in self.failures}
+        return sum(1 for t in self.targets if t.pod_id not in failed)
+
+
+def _volume(pod: ObservedPod | None) -> str:
+    persistent = pod.mounts.get("persistent") if pod is not None else None
+    if not isinstance(persistent, Mapping):
+        return ""
+    size = persistent.get("size")
+    return f"{size} GB pod volume at {persistent.get('path') or '?'}"
+
+
+def destroy_targets(stack: Stack, doc: StateDoc, observed: Iterable[Mapping[str, Any]],
+                    stored: bool = True) -> Destroyed:
+    """What destroy terminates: pods state records and pods with this stack's markers;
+    never unmanaged pods or another stack's, nor, when this state is `stored`, another
+    state's (lineage). With no state at all (lost, or never written) the markers alone
+    decide, as the listing shown before the question says."""
+    pods: dict[str, ObservedPod] = {p.id: p for p in (parse_pod(raw) for raw in observed)
+                                    if p.status != "TERMINATED"}
+    names = {r.id: name for name, r in doc.pods.items()}
+    names |= {i: f"{name} (replaced)" for name, r in doc.pods.items() for i in r.superseded}
+    marked = {p.id for p in pods.values() if p.stack == stack.name}
+    out = Destroyed(stack.name)
+    for pod_id in sorted(set(names) | marked):
+        pod = pods.get(pod_id)
+        why = ""
+        if pod_id in doc.unmanaged:
+            why = "unmanaged since 'state rm'"
+        elif pod is not None and pod.stack is not None and pod.stack != stack.name:
+            why = "it carries another stack's markers"
+        elif stored and pod is not None and pod.lineage not in (None, doc.lineage):
+            why = f"it belongs to another state of this stack (lineage {pod.lineage})"
+        if why:
+            out.left_alone.append(f"{stack.name}: leaving pod {pod_id} alone: {why}")
+            continue
+        label = names.get(pod_id) or (pod.logical if pod and pod.logical else pod_id)
+        out.targets.append(Target(pod_id, label, _volume(pod)))
+    out.volumes = [f"network volume {name} ({rec.size_gb} GB in {rec.data_center}) and its "
+                   "data" for name, rec in sorted(doc.volumes.items())]
+    if not stored and out.targets:
+        out.left_alone.append(f"{stack.name}: no state is stored for this stack, so its pods "
+                              "were found by their markers alone (any state's)")
+    return out
+
+
+def preview_destroy(session: Session, stack: Stack, client: RunPodClient) -> Destroyed:
+    """Read-only: what destroy would terminate now (shown before asking)."""
+    doc, snapshot = read_state(session, stack)
+    return destroy_targets(stack, doc, client.list_pods(), snapshot.doc is not None)
+
+
+def run_destroy(session: Session, stack: Stack, access: RunPodAccess, parallelism: int = 8,
+                unlock_errors: list[str] | None = None) -> Destroyed:
+    """Terminate the stack's pods under its lock and empty its state. With
+    `unlock_errors`, a failure to release lands there instead of being raised."""
+    with locked(session, stack, "destroy", unlock_errors=unlock_errors) as flow:
+        journal = flow.journal
+        doc = journal.doc
+        result = destroy_targets(stack, doc, access.client.list_pods(), journal.existed)
+        for line in result.left_alone:
+            session.log(line)
+        writer = Writer(access.client, flow.fence)
+
+        def terminate(target: Target) -> None:
+            try:
+                writer.delete(target.pod_id)  # already gone (404): the goal is met
+                session.log(f"terminated {target.describe()}")
+            except RunPodError as exc:
+                result.failures.append(f"{target.pod_id}: {exc}")
+
+        with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
+            list(pool.map(terminate, result.targets))
+        failed = {f.split(":", 1)[0] for f in result.failures}
+        if doc.pods or journal.existed:
+            journal.update(lambda d: replace(d, pods={
+                name: rec for name, rec in d.pods.items() if rec.id in failed}))
+        if doc.volumes and not result.failures:  # no pod may still mount them
+            gone, volume_failures = destroy_volumes(access.client, journal, flow.fence.check,
+                                                    session.log)
+            result.failures += volume_failures
+            result.volumes_deleted = gone
+        if doc.pods or journal.existed:
+            journal.history(session.identity.actor, "destroy", "",
+                            "failed" if result.failures else "destroyed")
+    return result
 
 
 def destroy_stack(session: Session, stack: Stack, access: RunPodAccess,
                   parallelism: int = 8,
-                  unlock_errors: list[str] | None = None,
-                  volumes_deleted: list[dict[str, Any]] | None = None) -> tuple[int, list[str]]:
-    """Returns (pods terminated, failures). With `unlock_errors`, a failure to release
-    the lock lands there instead of being raised in place of the result. The stack's
-    network volumes go too, after the pods (CONTRACT §14); `volumes_deleted` lists them."""
-    store, locker = session.backend(stack)
-    client = access.client
-    info = LockInfo.new("destroy", stack.name, session.identity)
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log,
-                   session.clock, unlock_errors=unlock_errors) as fence:
-        journal = open_journal(store, stack, session.clock, fence=fence)
-        doc = journal.doc
-        observed = [parse_pod(p) for p in client.list_pods()]
-        ids: set[str] = {p.id for p in observed
-                         if p.stack == stack.name and p.status != "TERMINATED"}
-        ids |= {r.id for r in doc.pods.values()} | {i for r in doc.pods.values()
-                                                    for i in r.superseded}
-        # Pods forgotten with `state rm`, and recorded pods of another stack, stay.
-        foreign = {p.id for p in observed if p.stack is not None and p.stack != stack.name}
-        for pod_id in sorted(ids & (set(doc.unmanaged) | foreign)):
-            why = ("unmanaged since 'state rm'" if pod_id in doc.unmanaged
-                   else "it carries another stack's markers")
-            session.log(f"{stack.name}: leaving pod {pod_id} alone: {why}")
-        ids -= set(doc.unmanaged) | foreign
-        failures: list[str] = []
-
-        def terminate(pod_id: str) -> None:
-            if fence.lost:
-                failures.append(f"{pod_id}: not terminated: {fence.message()}")
-                return
-            try:
-                client.delete_pod(pod_id)
-                session.log(f"terminated pod {pod_id}")
-            except NotFoundError:
-                pass
-            except RunPodError as exc:
-                failures.append(f"{pod_id}: {exc}")
-
-        with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
-            list(pool.map(terminate, sorted(ids)))
-        failed_ids = {f.split(":", 1)[0] for f in failures}
-        if doc.pods or journal.existed:
-            journal.update(lambda d: replace(d, pods={
-                name: rec for name, rec in d.pods.items() if rec.id in failed_ids}))
-        if doc.volumes and not failures:  # no pod may still mount them
-            gone, volume_failures = destroy_volumes(client, journal, fence.check, session.log)
-            failures += volume_failures
-            if volumes_deleted is not None:
-                volumes_deleted.extend(gone)
-            journal.history(session.identity.actor, "destroy", "",
-                            "failed" if failures else "destroyed")
-        return len(ids) - len(failed_ids), failures
+                  unlock_errors: list[str] | None = None) -> tuple[int, list[str]]:
+    """Returns (pods terminated, failures)."""
+    result = run_destroy(session, stack, access, parallelism, unlock_errors)
+    return result.terminated, result.failures

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.placement import LOOKUP_DELAYS, ActionFailed, Placement
 from gitops_runner.engine.readiness import wait_ready
 from gitops_runner.engine.watch import PodWatcher
+from gitops_runner.engine.writer import Writer
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.desired import DesiredPod, create_body, resolved_env
 from gitops_runner.plan.diff import record_spec, refreshed_record
@@ -22,13 +22,7 @@ from gitops_runner.plan.network_volumes import patch_mounts
 from gitops_runner.plan.observed import ObservedPod, parse_pod
 from gitops_runner.plan.statefile import PodRecord
 from gitops_runner.runpod.client import RunPodClient
-from gitops_runner.runpod.errors import (
-    CapacityError,
-    InvalidTransitionError,
-    NotFoundError,
-    RunPodError,
-    TransientError,
-)
+from gitops_runner.runpod.errors import CapacityError, NotFoundError, RunPodError, TransientError
 
 
 @dataclass
@@ -47,29 +41,36 @@ class Outcome:
 
 
 @dataclass
-class Executor(Placement):
-    client: RunPodClient
+class Executor:
+    client: RunPodClient  # reads; every write goes through `writer`
     journal: Journal
     stack: str
     secrets: Mapping[str, str]
     proxy_url: str
     log: Callable[[str], None]
+    # The run's lease: checked right before every RunPod write; its event ends every wait.
+    fence: Fence
     poll_seconds: float = 5.0
     clock: Clock = field(default_factory=SystemClock)
-    cancel: threading.Event = field(default_factory=threading.Event)
     # RunPod writes run at most --parallelism at a time; waits for readiness do not
     # hold a slot, so they overlap (CONTRACT §10).
     writes: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(8))
     watcher: PodWatcher | None = None
-    # The run's lease: checked before every RunPod write; its event ends every wait.
-    fence: Fence | None = None
     lookup_delays: tuple[float, ...] = LOOKUP_DELAYS
     # The last RunPod answer recorded per logical pod: what the apply report names.
     placed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.fence is not None:
-            self.cancel = self.fence.event
+        self.cancel = self.fence.event
+        self.writer = Writer(self.client, self.fence, self.writes)
+        self.placement = Placement(self.writer, self.client, self.stack, self.secrets,
+                                   self.log, self._known, self.journal.doc.lineage,
+                                   self.lookup_delays, state=lambda: self.journal.doc)
+
+    def _known(self) -> set[str]:
+        doc = self.journal.doc
+        return {r.id for r in doc.pods.values()} | {i for r in doc.pods.values()
+                                                    for i in r.superseded}
 
     # -- entry -----------------------------------------------------------------
     def run_group(self, actions: list[PlanAction]) -> list[Outcome]:
@@ -123,7 +124,7 @@ class Executor(Placement):
     def _create(self, action: PlanAction) -> tuple[str, str | None]:
         want = _desired(action)
         started = self.clock.monotonic()
-        pod = self._place(want)
+        pod = self.placement.place(want)
         self._record(want, pod, healthy=False)
         self._await(want, pod["id"], started)
         gpu = (pod.get("gpu") or {}).get("id")
@@ -133,7 +134,7 @@ class Executor(Placement):
         want = _desired(action)
         old = action.pod_id
         started = self.clock.monotonic()
-        pod = self._place(want)
+        pod = self.placement.place(want)
         self._record(want, pod, healthy=False, superseded=(old,) if old else ())
         self._await(want, pod["id"], started)
         if old:
@@ -154,11 +155,8 @@ class Executor(Placement):
             return f"recorded the new spec of pod {pod_id} in state (no RunPod request)", None
         started = self.clock.monotonic()
         if action.start:
-            # Started meanwhile (409)? Readiness below tells the truth either way.
             try:
-                with contextlib.suppress(InvalidTransitionError), self.writes:
-                    self._guard()
-                    self.client.pod_action(pod_id, "start")
+                self.writer.start(pod_id)
             except CapacityError as exc:
                 raise ActionFailed(
                     f"pod {pod_id} cannot start: its host has no free GPU ({exc.detail}). A "
@@ -170,11 +168,9 @@ class Executor(Placement):
         current = self._current(pod_id) if action.patch_fields else None
         before = parse_pod(current) if current else None
         if action.patch_fields:
-            with self.writes:
-                self._guard()
-                pod = self.client.update_pod(pod_id, self._patch_body(
-                    want, action.patch_fields, dict(before.env) if before else {},
-                    before.mounts if before else None))
+            pod = self.writer.patch(pod_id, self._patch_body(
+                want, action.patch_fields, dict(before.env) if before else {},
+                before.mounts if before else None))
         else:
             pod = self.client.get_pod(pod_id)
         self._record(want, pod, healthy=False)
@@ -207,28 +203,15 @@ class Executor(Placement):
         record = self.journal.doc.pods.get(want.logical)
         pod_id = record.id if record is not None and action.action != "stop" else (
             action.pod_id or "")
-        # Already stopped (409)? The goal is met.
-        with contextlib.suppress(InvalidTransitionError), self.writes:
-            self._guard()
-            self.client.pod_action(pod_id, "stop")
+        self.writer.stop(pod_id)  # a locked pod raises: nothing is journaled
         if record is None or record.id != pod_id:
             self._record(want, self.client.get_pod(pod_id), healthy=True)
-        self.journal.edit_pod(want.logical, cost=0.0, idle_since=None)
+        self.journal.edit_pod(want.logical, cost=0.0, idle_since=None, idle_samples=())
         return f"stopped pod {pod_id}", None
 
     # -- helpers ---------------------------------------------------------------------
-    def _guard(self) -> None:
-        """Before every RunPod write: a run that lost its lock or was interrupted stops."""
-        if self.fence is not None:
-            self.fence.check()
-        if self.cancel.is_set():
-            raise LeaseLostError("interrupted: no further RunPod write is made")
-
     def _terminate(self, pod_id: str) -> None:
-        # Already gone (NotFoundError): the goal is met.
-        with contextlib.suppress(NotFoundError), self.writes:
-            self._guard()
-            self.client.delete_pod(pod_id)
+        self.writer.delete(pod_id)  # already gone (404): the goal is met
 
     def _current(self, pod_id: str) -> dict[str, Any] | None:
         """The pod as RunPod has it now (from the shared list when there is one)."""
@@ -242,11 +225,12 @@ class Executor(Placement):
     def _patch_body(self, want: DesiredPod, fields: tuple[str, ...],
                     observed_env: dict[str, str] | None = None,
                     observed_mounts: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        body = create_body(want, "unused", self.secrets)
+        body = create_body(want, "unused", self.secrets, self.placement.lineage)
         patch: dict[str, Any] = {}
         for name in fields:
             if name == "env":
-                patch["env"] = resolved_env(want, self.secrets, observed_env)
+                patch["env"] = resolved_env(want, self.secrets, observed_env,
+                                            self.placement.lineage)
             elif name == "args":
                 patch["args"] = want.public_body["args"]
             elif name == "registry":
@@ -258,7 +242,8 @@ class Executor(Placement):
                 patch[name] = body[name]
         if "env" not in patch:
             # The spec marker lives in env; any PATCH also refreshes it.
-            patch["env"] = resolved_env(want, self.secrets, observed_env)
+            patch["env"] = resolved_env(want, self.secrets, observed_env,
+                                        self.placement.lineage)
         return patch
 
     def _record(self, want: DesiredPod, raw: dict[str, Any], healthy: bool,

@@ -37,15 +37,20 @@ class Journal:
         with self._lock:
             return self._doc
 
-    def update(self, change: Callable[[StateDoc], StateDoc]) -> StateDoc:
+    def update(self, change: Callable[[StateDoc], StateDoc], bump: bool = True) -> StateDoc:
         with self._lock:
             if self.fence is not None:
-                self.fence.check()  # a run that lost its lock writes no state
-            new = change(self._doc).next_serial()
+                self.fence.check_lease()  # a run that lost its lock writes no state
+            new = change(self._doc)
+            new = new.next_serial() if bump else new
             self._token = self._store.write(new, self._token)
             self._doc = new
             self.writes += 1
             return new
+
+    def replace(self, doc: StateDoc) -> StateDoc:
+        """Store `doc` as given (state push): no serial of ours, the store's rules hold."""
+        return self.update(lambda _current: doc, bump=False)
 
     def set_pod(self, logical: str, record: PodRecord | None) -> None:
         self.update(lambda doc: doc.with_pod(logical, record))

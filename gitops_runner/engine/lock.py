@@ -39,7 +39,12 @@ def held_lock(locker: Locker, info: LockInfo, wait_seconds: int,
     # the wait for a held lock is wall-clock time, as the lockers poll in it.
     info = info.renewed(now=utcnow(clock), lease=lease)
     locker.lock(info, deadline=time.time() + wait_seconds)
+    info = _fresh_lease(locker, info, lease, clock, log)
     fence.extend(info.expires_epoch)
+    with contextlib.suppress(GitopsError):
+        if getattr(locker.holder(), "id", None) == info.id:
+            # The lock record names its holder: re-read it before every write (fence.py).
+            fence.watch(locker.holder, info.id)
     stop = threading.Event()
     thread = threading.Thread(target=_heartbeat,
                               args=(locker, info, lease, clock, fence, stop, log),
@@ -63,11 +68,27 @@ def held_lock(locker: Locker, info: LockInfo, wait_seconds: int,
                 raise UnlockError(text) from None
 
 
+def _fresh_lease(locker: Locker, info: LockInfo, lease: int, clock: Clock,
+                 log: Callable[[str], None]) -> LockInfo:
+    """A lease is stamped when it is acquired, not when the wait for it began (§7): after
+    waiting for a held lock, the stamp taken before the wait may be all but spent."""
+    fresh = info.renewed(now=utcnow(clock), lease=lease)
+    if fresh.expires_epoch - info.expires_epoch < 1:
+        return info
+    try:
+        locker.refresh(fresh)
+    except GitopsError as exc:
+        log(f"warning: could not stamp the lease just acquired: {exc}")
+        return info
+    return fresh
+
+
 def _heartbeat(locker: Locker, info: LockInfo, lease: int, clock: Clock, fence: Fence,
                stop: threading.Event, log: Callable[[str], None]) -> None:
     interval = min(HEARTBEAT_SECONDS, lease / 5)
     current = info
-    while not clock.sleep(interval, stop):
+    # Wakes at the lease's last moment too, so that every wait ends when it runs out.
+    while not clock.sleep(max(0.01, min(interval, fence.valid_until - clock.time())), stop):
         if fence.lost:
             return
         try:

@@ -13,11 +13,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from gitops_runner.engine.executor import Executor
+from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.session import RunPodAccess, Session
+from gitops_runner.engine.writer import Writer
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.model import PlanAction
-from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import RunPodError
 
 
@@ -28,36 +29,16 @@ def no_free_gpu(pod_id: str, detail: str) -> str:
             "creates it elsewhere (its volume is lost)")
 
 
-def refused_transition(client: RunPodClient, pod_id: str, action: str,
-                       exc: RunPodError) -> str | None:
-    """A 409 on start/stop, re-read: None when the pod is already where the action would
-    take it; else why not (a locked pod cannot be stopped, spec Pod.locked)."""
-    try:
-        pod = client.get_pod(pod_id)
-    except RunPodError as read_error:
-        return f"{action} of pod {pod_id} refused ({exc}); re-reading it failed: {read_error}"
-    status = str(pod.get("status"))
-    done = status == "EXITED" if action == "stop" else status in (
-        "PROVISIONING", "STARTING", "RUNNING")
-    if done:
-        return None
-    if pod.get("locked"):
-        return (f"pod {pod_id} is locked on RunPod: a locked pod cannot be stopped or reset. "
-                "Unlock it in the RunPod console (or PATCH locked: false) and run schedule "
-                "again")
-    return f"{action} of pod {pod_id} refused while it is {status}: {exc.detail or exc}"
-
-
 def zero_gpus(pod: Mapping[str, Any] | None) -> bool:
     """Did the start come back without the pod's GPUs?"""
     gpu = (pod or {}).get("gpu")
     return isinstance(gpu, Mapping) and gpu.get("count") == 0
 
 
-def stop_zero_gpu(access: RunPodAccess, pod_id: str) -> str:
+def stop_zero_gpu(writer: Writer, pod_id: str) -> str:
     """Stop a pod that started without its GPUs (it would bill and serve nothing)."""
     try:
-        access.client.pod_action(pod_id, "stop")
+        writer.stop(pod_id)
     except RunPodError as exc:
         return (f"pod {pod_id} started with zero GPUs (its host's GPUs are rented by someone "
                 f"else) and could not be stopped again: {exc}")
@@ -84,7 +65,7 @@ def recreate(session: Session, journal: Journal, access: RunPodAccess, stack_nam
     session.log(f"{want.logical}: {why}; recreating it (schedule.on_no_gpu: recreate)")
     executor = Executor(access.client, journal, stack_name, secrets, access.proxy_url,
                         session.log, poll_seconds=access.poll_seconds, clock=session.clock,
-                        fence=journal.fence)
+                        fence=journal.fence or Fence(session.clock))
     action = PlanAction(pod=want.logical, action="replace",
                         reasons=("no free GPU on its host (schedule.on_no_gpu: recreate)",),
                         pod_id=pod_id, desired=want)

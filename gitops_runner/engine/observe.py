@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.config.model import Stack
-from gitops_runner.engine.clock import utcnow
 from gitops_runner.engine.journal import own_state
 from gitops_runner.engine.session import Session
+from gitops_runner.errors import GitopsError
 from gitops_runner.plan import power
 from gitops_runner.plan.build import make_plan, ownership_of
 from gitops_runner.plan.desired import desired_pods
@@ -18,6 +18,7 @@ from gitops_runner.plan.drift import StackDrift, find_drift
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.network_volume_drift import volume_drift
 from gitops_runner.plan.network_volumes import needs_volumes
+from gitops_runner.plan.observed import lineage_warnings
 from gitops_runner.plan.statefile import StateDoc
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError
@@ -28,11 +29,23 @@ from gitops_runner.state.base import Snapshot
 class Observation:
     pods: list[dict[str, Any]]
     catalog: list[dict[str, Any]]
+    stock_cloud: str | None = None  # the cloud the catalog's availability is for
     volumes: list[dict[str, Any]] = field(default_factory=list)  # CONTRACT §14
 
 
+def stock_cloud(stacks: Sequence[Stack]) -> str:
+    """The cloud most of the stacks' pods use: one catalog request reads stock for one
+    cloud (spec `listGpuTypes` `cloud`), so it is read for the most pods."""
+    pods = {"SECURE": 0, "COMMUNITY": 0}
+    for stack in stacks:
+        for spec in stack.pods:
+            pods[spec.cloud_type] = pods.get(spec.cloud_type, 0) + spec.replicas
+    return "COMMUNITY" if pods["COMMUNITY"] > pods["SECURE"] else "SECURE"
+
+
 def observe(client: RunPodClient, with_catalog: bool = True,
-            states: Sequence[StateDoc] = (), with_volumes: bool = False) -> Observation:
+            states: Sequence[StateDoc] = (), cloud: str = "SECURE",
+            with_volumes: bool = False) -> Observation:
     """One pod list (and the catalog). A pod that state records but the list leaves out is
     asked for by id: RunPod's list can lag or drop a pod, and only a 404 means it is gone.
     Planning a create from one short list would make a second pod (and later delete the
@@ -45,8 +58,11 @@ def observe(client: RunPodClient, with_catalog: bool = True,
             pods.append(client.get_pod(pod_id))
         except NotFoundError:
             continue
-    return Observation(pods, client.list_gpu_types() if with_catalog else [],
-                       client.list_network_volumes() if with_volumes else [])
+    volumes = client.list_network_volumes() if with_volumes else []
+    if not with_catalog:
+        return Observation(pods, [], volumes=volumes)
+    return Observation(pods, client.list_gpu_types(availability=True, cloud=cloud), cloud,
+                       volumes)
 
 
 def read_state(session: Session, stack: Stack) -> tuple[StateDoc, Snapshot]:
@@ -59,31 +75,53 @@ def read_state(session: Session, stack: Stack) -> tuple[StateDoc, Snapshot]:
 @dataclass(frozen=True)
 class StackPlan:
     stack: Stack
-    plan: Plan
+    plan: Plan | None  # None when the stack could not be planned
+    error: str = ""  # why not (its state unreadable, of another stack, ...)
+
+
+def _states(session: Session, stacks: Sequence[Stack]) -> list[StateDoc | str]:
+    """Each stack's state, or why it cannot be read: one stack's broken state stops only
+    that stack, never the plan or drift of the others (CONTRACT §10)."""
+    out: list[StateDoc | str] = []
+    for stack in stacks:
+        try:
+            out.append(read_state(session, stack)[0])
+        except GitopsError as exc:
+            session.log(f"error: {stack.name}: {exc}")
+            out.append(str(exc))
+    return out
 
 
 def plan_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
                 secrets: Mapping[str, str]) -> list[StackPlan]:
-    states = [read_state(session, stack)[0] for stack in stacks]
-    seen = observe(client, states=states, with_volumes=needs_volumes(stacks, states))
-    now = utcnow(session.clock)
+    states = _states(session, stacks)
+    read = [s for s in states if isinstance(s, StateDoc)]
+    seen = observe(client, states=read, cloud=stock_cloud(stacks),
+                   with_volumes=needs_volumes(stacks, read))
+    now = session.now()
     return [StackPlan(stack, make_plan(stack, state, seen.pods, seen.catalog, secrets, now,
-                                       seen.volumes))
+                                       seen.stock_cloud, seen.volumes))
+            if isinstance(state, StateDoc) else StackPlan(stack, None, state)
             for stack, state in zip(stacks, states, strict=True)]
 
 
 def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
                  secrets: Mapping[str, str]) -> list[StackDrift]:
-    states = [read_state(session, stack)[0] for stack in stacks]
-    seen = observe(client, with_catalog=False, states=states,
-                   with_volumes=needs_volumes(stacks, states))
-    now = utcnow(session.clock)
+    states = _states(session, stacks)
+    read = [s for s in states if isinstance(s, StateDoc)]
+    seen = observe(client, with_catalog=False, states=read,
+                   with_volumes=needs_volumes(stacks, read))
+    now = session.now()
     out = []
     for stack, state in zip(stacks, states, strict=True):
+        if not isinstance(state, StateDoc):
+            out.append(StackDrift(stack, [], error=state))
+            continue
         desired = desired_pods(stack)
         ownership = ownership_of(stack, desired, seen.pods, state)
         findings = find_drift(desired, state, ownership, secrets, now,
                               stack.guardrails.ttl_hours)
         findings += volume_drift(stack, state, seen.volumes)  # CONTRACT §14
-        out.append(StackDrift(stack, findings, power.notes(desired, state, ownership.ours)))
+        out.append(StackDrift(stack, findings, power.notes(desired, state, ownership.ours)
+                              + lineage_warnings(ownership)))
     return out

@@ -7,17 +7,20 @@ for by its markers, several times, with a delay (CONTRACT §10).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from gitops_runner.engine.clock import Clock
-from gitops_runner.engine.journal import Journal
+from gitops_runner.engine.writer import Writer
+from gitops_runner.plan.catalog import GpuCatalog
 from gitops_runner.plan.desired import DesiredPod, create_body
 from gitops_runner.plan.network_volumes import bind_mount
 from gitops_runner.plan.observed import parse_pod
+from gitops_runner.plan.placement import any_stock
+from gitops_runner.plan.statefile import StateDoc
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
+    CandidateRejectedError,
     CapacityError,
     CreateOutcomeUnknownError,
     ForbiddenError,
@@ -37,21 +40,24 @@ class ActionFailed(Exception):
         self.retry = retry
 
 
+@dataclass
 class Placement:
-    """Mixed into the Executor, whose fields these are."""
+    """Creates through the run's writer; looks for lost creates with plain reads."""
 
-    client: RunPodClient
-    journal: Journal
+    writer: Writer
+    reads: RunPodClient
     stack: str
     secrets: Mapping[str, str]
     log: Callable[[str], None]
-    clock: Clock
-    cancel: threading.Event
-    writes: threading.Semaphore
-    lookup_delays: tuple[float, ...]
-    _guard: Callable[[], None]  # the Executor's check of its fence before every write
+    known: Callable[[], set[str]]  # pod ids state records: never a lost create of ours
+    lineage: str | None = None  # the state's: every create carries it (CONTRACT §5)
+    lookup_delays: tuple[float, ...] = LOOKUP_DELAYS
+    # The catalog's stock by (cloud, GPU count), read once per run when needed.
+    stock_seen: dict[tuple[str, int], GpuCatalog] = field(default_factory=dict)
+    # The run's state, where apply recorded the stack's network volumes (CONTRACT §14).
+    state: Callable[[], StateDoc] | None = None
 
-    def _place(self, want: DesiredPod) -> dict[str, Any]:
+    def place(self, want: DesiredPod) -> dict[str, Any]:
         """Create on the first candidate that takes it: GPU types in order x data centers.
 
         Any 400 or 403 moves on to the next candidate (RunPod's capacity 400s carry no
@@ -60,12 +66,12 @@ class Placement:
         attempts: list[tuple[str, RunPodError]] = []
         for gpu in want.candidates:
             for dc in dcs:
-                body = create_body(want, gpu, self.secrets)
+                body = create_body(want, gpu, self.secrets, self.lineage)
                 if dc is not None:
                     body["dataCenterIds"] = [dc]
                 label = gpu + (f" in {dc}" if dc else "")
                 # A `network_volume: {name}` mounts that volume's copy in this data center.
-                bound = bind_mount(body, dc, self.journal.doc)
+                bound = bind_mount(body, dc, self.state()) if self.state else body
                 if bound is None:
                     self.log(f"{want.logical}: no copy of its network volume in {dc} yet; "
                              "skipping it")
@@ -81,15 +87,28 @@ class Placement:
                 if gpu != want.candidates[0]:
                     self.log(f"{want.logical}: placed on fallback GPU {gpu}")
                 return pod
-        error = placement_error(want.logical, attempts)
+        ambiguous = any(isinstance(e, CandidateRejectedError) for _, e in attempts)
+        error = placement_error(want.logical, attempts,
+                                no_stock=ambiguous and not self._stock_now(want))
         raise ActionFailed(str(error), retry=error.retryable)
+
+    def _stock_now(self, want: DesiredPod) -> bool:
+        """Whether RunPod's catalog shows stock for any candidate: read once per run and
+        cloud/count (only when a refusal's wording does not say capacity) to tell stock
+        from a bad request. A failed read says nothing either way."""
+        key = (str(want.public_body["cloud"]), int(want.public_body["gpu"]["count"]))
+        if key not in self.stock_seen:
+            try:
+                raw = self.reads.list_gpu_types(availability=True, cloud=key[0], count=key[1])
+            except RunPodError:
+                return True
+            self.stock_seen[key] = GpuCatalog.from_raw(raw, key[0])
+        return any_stock(want, self.stock_seen[key])
 
     def _create_once(self, want: DesiredPod, body: dict[str, Any]) -> dict[str, Any]:
         for _ in range(3):
             try:
-                with self.writes:
-                    self._guard()
-                    return self.client.create_pod(body)
+                return self.writer.create(body)
             except CreateOutcomeUnknownError:
                 found = self._look_for_lost_create(want)
                 if found is not None:
@@ -101,7 +120,7 @@ class Placement:
 
     def _look_for_lost_create(self, want: DesiredPod) -> dict[str, Any] | None:
         for delay in (0.0, *self.lookup_delays):
-            if delay and self.clock.sleep(delay, self.cancel):
+            if delay and self.writer.fence.wait(delay):
                 return None
             try:
                 found = self._find_created(want)
@@ -112,11 +131,12 @@ class Placement:
         return None
 
     def _find_created(self, want: DesiredPod) -> dict[str, Any] | None:
-        known = {r.id for r in self.journal.doc.pods.values()}
-        known |= {i for r in self.journal.doc.pods.values() for i in r.superseded}
-        for raw in self.client.list_pods():
+        known = self.known()
+        for raw in self.reads.list_pods():
             pod = parse_pod(raw)
-            if (pod.stack == self.stack and pod.logical == want.logical
+            # Another state's pod of the same name is never our lost create (§5).
+            ours = pod.lineage is None or pod.lineage == self.lineage
+            if (pod.stack == self.stack and pod.logical == want.logical and ours
                     and pod.id not in known and pod.status != "TERMINATED"):
                 return raw
         return None

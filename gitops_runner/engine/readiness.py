@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -84,6 +84,49 @@ def _stale(before: ObservedPod | None, now: ObservedPod, elapsed: float) -> bool
     return now.uptime is not None and now.uptime > elapsed + UPTIME_SLACK
 
 
+@dataclass
+class _Checks:
+    """One pod's readiness verdicts across polls: the health check's pacing and answer."""
+
+    pod_id: str
+    health: HealthCheck | None
+    proxy_template: str
+    expect_ports: bool
+    restarts: bool
+    before: ObservedPod | None
+    secrets: Mapping[str, str]
+    session: requests.Session = field(default_factory=requests.Session)
+    last_health: float = -1e9
+    said: str = "not checked yet"
+
+    def judge(self, pod: ObservedPod, elapsed: float) -> Readiness | str:
+        """A final verdict, or what the pod is doing (the progress line)."""
+        status, health = pod.status, self.health
+        if status == "ERROR":
+            return Readiness(False, status, "the pod went to ERROR on RunPod; see "
+                                            "gitops-runner logs for its output")
+        if status == "TERMINATED" or (status == "EXITED" and elapsed > STALE_EXITED_GRACE):
+            return Readiness(False, status, f"the pod is {status} instead of starting")
+        if status != "RUNNING":
+            return status
+        if self.restarts and _stale(self.before, pod, elapsed):
+            return "RUNNING (the old container, not restarted yet)"
+        if self.expect_ports and not pod.has_runtime_ports:
+            return "RUNNING, waiting for port mappings"
+        if health is None:
+            return Readiness(True, status, "running", pod.cost)
+        # RunPod is polled every `poll`; the pod itself every interval_seconds.
+        if elapsed - self.last_health >= health.interval_seconds:
+            self.last_health = elapsed
+            base = proxy_url(self.proxy_template, self.pod_id, health.port)
+            ok, self.said = health_ok(self.session, base + health.path)
+            if ok and health.served_model is not None:
+                ok, self.said = model_listed(self.session, base, health, self.secrets)
+            if ok:
+                return Readiness(True, status, f"healthy ({self.said})", pod.cost)
+        return f"RUNNING, health check {health.path}: {self.said}"
+
+
 def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
                proxy_template: str, expect_ports: bool, started: float,
                progress: Callable[[str], None], poll: float = POLL_SECONDS,
@@ -110,53 +153,27 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
         except NotFoundError:
             return None
 
-    session = requests.Session()
-    last_health = -1e9
-    said = "not checked yet"
-    last = ""
-    last_print = -1e9
-    status = "UNKNOWN"
+    checks = _Checks(pod_id, health, proxy_template, expect_ports, restarts, before,
+                     secrets or {})
+    last, last_print, status = "", -1e9, "UNKNOWN"
     step = min(FIRST_POLL, poll)
     while True:
         elapsed = clock.monotonic() - started
-        pod = None
         try:
             raw = look(step * 0.9)
         except TransientError as exc:
             raw, detail = None, str(exc)
         else:
-            if raw is None:
-                if elapsed > APPEAR_GRACE:
-                    return Readiness(False, "GONE", f"pod {pod_id} disappeared while starting")
-                detail = "not visible on RunPod yet"
-            else:
-                pod = parse_pod(raw)
-                status = pod.status
-        if pod is not None:
-            if status == "ERROR":
-                return Readiness(False, status, "the pod went to ERROR on RunPod; see "
-                                                "gitops-runner logs for its output")
-            if status == "TERMINATED" or (status == "EXITED"
-                                          and elapsed > STALE_EXITED_GRACE):
-                return Readiness(False, status, f"the pod is {status} instead of starting")
-            detail = status
-            if status == "RUNNING" and restarts and _stale(before, pod, elapsed):
-                detail = "RUNNING (the old container, not restarted yet)"
-            elif status == "RUNNING" and expect_ports and not pod.has_runtime_ports:
-                detail = "RUNNING, waiting for port mappings"
-            elif status == "RUNNING" and health is not None:
-                # RunPod is polled every `poll`; the pod itself every interval_seconds.
-                if elapsed - last_health >= health.interval_seconds:
-                    last_health = elapsed
-                    base = proxy_url(proxy_template, pod_id, health.port)
-                    ok, said = health_ok(session, base + health.path)
-                    if ok and health.served_model is not None:
-                        ok, said = model_listed(session, base, health, secrets or {})
-                    if ok:
-                        return Readiness(True, status, f"healthy ({said})", pod.cost)
-                detail = f"RUNNING, health check {health.path}: {said}"
-            elif status == "RUNNING":
-                return Readiness(True, status, "running", pod.cost)
+            if raw is None and elapsed > APPEAR_GRACE:
+                return Readiness(False, "GONE", f"pod {pod_id} disappeared while starting")
+            detail = "not visible on RunPod yet"
+        if raw is not None:
+            pod = parse_pod(raw)
+            status = pod.status
+            verdict = checks.judge(pod, elapsed)
+            if isinstance(verdict, Readiness):
+                return verdict
+            detail = verdict
         # Every change of phase, and a heartbeat while it lasts (WaitProgress keeps
         # heartbeats for terminals only).
         if detail != last or elapsed - last_print >= HEARTBEAT_SECONDS:

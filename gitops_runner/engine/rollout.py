@@ -15,10 +15,9 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from gitops_runner.config.model import Rollout
 from gitops_runner.engine.executor import Executor, Outcome
 from gitops_runner.plan.model import PlanAction
-from gitops_runner.plan.rollout import DISRUPTIVE, batches, entry_of, groups_by_pod, main_kind
+from gitops_runner.plan.rollout import EntryRollout, rollout_of
 
 
 def _all(run: Callable[[list[PlanAction]], list[Outcome]],
@@ -29,13 +28,11 @@ def _all(run: Callable[[list[PlanAction]], list[Outcome]],
         return [o for result in pool.map(run, groups) for o in result]
 
 
-def _roll_entry(executor: Executor, groups: dict[str, list[PlanAction]],
-                rollout: Rollout) -> list[Outcome]:
-    steady = [g for g in groups.values() if main_kind(g) not in DISRUPTIVE]
-    changing = sorted((pod, main_kind(g)) for pod, g in groups.items() if main_kind(g) in DISRUPTIVE)
-    outcomes = _all(executor.run_group, steady)
+def _roll_entry(executor: Executor, entry: EntryRollout) -> list[Outcome]:
+    groups = entry.groups
+    outcomes = _all(executor.run_group, [groups[pod] for pod in entry.steady])
     stopped: Outcome | None = None
-    for batch in batches(changing, rollout):
+    for batch in entry.batches:
         if stopped is not None or executor.cancel.is_set():
             # A transient failure (a 5xx) leaves the rest to the next attempt, which
             # re-plans and goes on batching; a failed readiness check stops the rollout.
@@ -60,20 +57,13 @@ def _roll_entry(executor: Executor, groups: dict[str, list[PlanAction]],
 def execute(executor: Executor, actions: Sequence[PlanAction],
             run_cancel: threading.Event | None = None) -> list[Outcome]:
     """Every entry in parallel, each as a rolling update."""
-    entries: dict[str, dict[str, list[PlanAction]]] = {}
-    rollouts: dict[str, Rollout] = {}
-    for pod, group in groups_by_pod(actions).items():
-        entry = entry_of(group)
-        entries.setdefault(entry, {})[pod] = group
-        spec = next((a.desired.spec for a in group if a.desired and a.desired.spec), None)
-        rollouts[entry] = spec.rollout if spec is not None else Rollout()
+    entries = rollout_of(actions)  # the batches the plan showed
     if not entries:
         return []
     pool = ThreadPoolExecutor(max_workers=len(entries), thread_name_prefix="entry")
     outcomes: list[Outcome] = []
     try:
-        futures = [pool.submit(_roll_entry, executor, groups, rollouts[entry])
-                   for entry, groups in entries.items()]
+        futures = [pool.submit(_roll_entry, executor, entry) for entry in entries]
         for future in futures:
             outcomes.extend(future.result())
     except BaseException as exc:

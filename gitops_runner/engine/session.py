@@ -12,11 +12,12 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from gitops_runner.config.model import SecretRef, Stack
-from gitops_runner.engine.clock import Clock, SystemClock
-from gitops_runner.errors import GitopsError
+from gitops_runner.engine.clock import Clock, SystemClock, parse_rfc3339, utcnow
+from gitops_runner.errors import GitopsError, UsageError
 from gitops_runner.output import Output, self_word
 from gitops_runner.runpod.client import DEFAULT_API_URL, RunPodClient
 from gitops_runner.state.base import Locker, RunIdentity, StateStore
@@ -56,6 +57,32 @@ def identity_from(env: Mapping[str, str]) -> RunIdentity:
     return RunIdentity(env["GITHUB_ACTOR"], env.get("GITHUB_SHA", ""), "", run_url)
 
 
+def _judged_at(env: Mapping[str, str], out: Output) -> datetime | None:
+    text = env.get("GITOPS_RUNNER_NOW", "").strip()
+    if not text:
+        return None
+    if env.get("GITHUB_ACTIONS") == "true":
+        raise UsageError("GITOPS_RUNNER_NOW is refused in GitHub Actions: a real run judges "
+                         "schedules and TTLs at the real time; unset it")
+    at = parse_rfc3339(text, "GITOPS_RUNNER_NOW")
+    out.log(f"GITOPS_RUNNER_NOW: schedules, idle stop and TTLs are judged at "
+            f"{at.isoformat()} (lock leases keep the real clock)")
+    return at
+
+
+LOCAL_STATE_FIX = ("keep state in S3 instead: state: {backend: s3, bucket: B, lock: {backend: "
+                   "dynamodb, table: T}} (gitops-runner init --backend s3 --bucket B --table T)")
+
+
+def local_state_refusal(session: Session, stacks: Sequence[Stack], what: str) -> str:
+    """Why `what` may not run here ("" when it may): local state in GitHub Actions."""
+    local = [s.name for s in stacks if s.state.backend == "local"]
+    if not local or not session.in_actions or session.sandbox:
+        return ""
+    return (f"{', '.join(local)} keep(s) state with backend: local, which vanishes with the "
+            f"runner, so {what} changes nothing; {LOCAL_STATE_FIX}")
+
+
 @dataclass
 class Session:
     out: Output
@@ -72,6 +99,9 @@ class Session:
     backends: Callable[[Stack, Callable[[str], None]], tuple[StateStore, Locker]] = open_backend
     # Set on SIGINT/SIGTERM: every wait ends and no RunPod request is sent after it.
     cancel: threading.Event = field(default_factory=threading.Event)
+    # GITOPS_RUNNER_NOW (CONTRACT §3): the moment schedules, idle stop and TTLs are judged
+    # at, for rehearsals and tests; lock leases keep `clock`, which other runners share.
+    judged_at: datetime | None = None
     # Secrets already warned about (their value is one of the tool's own words).
     _warned: set[str] = field(default_factory=set, repr=False)
 
@@ -91,13 +121,25 @@ class Session:
         out.add_secrets([settings.api_key])
         if env.get("GITHUB_ACTIONS") == "true":
             out.workflow_commands = True  # echoed text must not become workflow commands
+        judged_at = _judged_at(env, out)
         return cls(out=out, sandbox=sandbox or env.get("GITOPS_RUNNER_SANDBOX") == "1",
                    runpod_settings=settings, identity=identity_from(env),
                    clock=clock or SystemClock(), secret_source=env,
                    github_api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
                    github_token=env.get("GITHUB_TOKEN", ""),
                    in_actions=env.get("GITHUB_ACTIONS") == "true",
-                   cancel=cancel or threading.Event())
+                   cancel=cancel or threading.Event(), judged_at=judged_at)
+
+    def check_state_survives(self, stacks: Sequence[Stack], what: str) -> None:
+        """In GitHub Actions, local state vanishes with the runner: a command that changes
+        RunPod refuses it (CONTRACT §8), from the CLI as from the action. Sandbox exempt."""
+        local = local_state_refusal(self, stacks, what)
+        if local:
+            raise UsageError(local)
+
+    def now(self) -> datetime:
+        """When schedules, idle stop and TTLs are judged: GITOPS_RUNNER_NOW, else now."""
+        return self.judged_at or utcnow(self.clock)
 
     @property
     def environ(self) -> Mapping[str, str]:
@@ -143,7 +185,9 @@ class Session:
                     # an empty value is as missing as no value, never something to deploy.
                     if self.secret_source.get(value.name, ""):
                         values[value.name] = self.secret_source[value.name]
-                    elif required:
+                    elif required or value.name in self.secret_source:
+                        # Unset is fine where no value is needed (a plan shows it as
+                        # sensitive); empty is always an error (CONTRACT §4).
                         state = "empty" if value.name in self.secret_source else "not set"
                         missing.append(f"{value.name} is {state} (pod {pod.name}, env {key}, "
                                        f"{stack.file})")

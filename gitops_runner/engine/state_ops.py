@@ -7,8 +7,7 @@ from dataclasses import replace
 
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.clock import utc_text
-from gitops_runner.engine.journal import open_journal
-from gitops_runner.engine.lock import held_lock
+from gitops_runner.engine.locked import locked
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import GitopsError, UsageError
 from gitops_runner.plan.desired import desired_pods
@@ -35,11 +34,8 @@ def _locked_change(session: Session, stack: Stack, operation: str,
                    change: Callable[[StateDoc], StateDoc], result: str,
                    unlock_errors: list[str] | None = None) -> StateDoc:
     """One journaled change under the lock, recorded in the state's history."""
-    store, locker = session.backend(stack)
-    info = LockInfo.new(operation, stack.name, session.identity)
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log,
-                   session.clock, unlock_errors=unlock_errors) as fence:
-        return open_journal(store, stack, session.clock, fence=fence).update(
+    with locked(session, stack, operation, unlock_errors=unlock_errors) as flow:
+        return flow.journal.update(
             lambda doc: change(doc).with_history(_entry(session, operation, result)))
 
 
@@ -52,12 +48,8 @@ def state_push(session: Session, stack: Stack, text: str, source: str,
         raise UsageError(f"{source} is the state of {pushed.stack}, not {stack.name}")
     pushed = pushed.with_history(_entry(session, "state push", f"serial {pushed.serial} "
                                         f"from {source}"))
-    store, locker = session.backend(stack)
-    info = LockInfo.new("state push", stack.name, session.identity)
-    with held_lock(locker, info, stack.state.lock.wait_seconds, session.log,
-                   session.clock, unlock_errors=unlock_errors) as fence:
-        fence.check()
-        store.write(pushed, store.read().token)
+    with locked(session, stack, "state push", unlock_errors=unlock_errors) as flow:
+        flow.journal.replace(pushed)
     return pushed
 
 

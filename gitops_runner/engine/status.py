@@ -15,6 +15,7 @@ from gitops_runner.engine.readiness import health_ok, proxy_url
 from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.observed import declared_runtime_ports
+from gitops_runner.plan.schedule import idle_since
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 
 
@@ -34,7 +35,8 @@ def _utc(at: datetime) -> str:
 
 def lifecycle(spec: PodSpec | None, record: PodRecord | None, now: datetime) -> dict[str, Any]:
     """The schedule's view of a pod: its window now and the next change (local time with
-    its offset, and UTC), and the idle-stop stamps state keeps. Nulls when not scheduled."""
+    its offset, and UTC), since when it has been idle (from the recorded samples) and when
+    idle stop stopped it. Nulls when not scheduled."""
     schedule = spec.schedule if spec is not None and spec.status != "stopped" else None
     window: dict[str, Any] | None = None
     if schedule is not None:
@@ -48,7 +50,7 @@ def lifecycle(spec: PodSpec | None, record: PodRecord | None, now: datetime) -> 
                 "at": change.isoformat(timespec="minutes"), "at_utc": _utc(change)}}
     return {"schedule": window,
             "declared_stopped": spec is not None and spec.status == "stopped",
-            "idle_since": record.idle_since if record else None,
+            "idle_since": idle_since(record, spec.idle_stop if spec is not None else None),
             "idle_stopped": record.idle_stopped if record else None}
 
 

@@ -97,6 +97,12 @@ class ActionContext:
                          if isinstance(label, dict))
 
     @property
+    def head_sha(self) -> str:
+        """The pull request's head commit: the one a preview label approves."""
+        pr = self.event.get("pull_request") or {}
+        return str((pr.get("head") or {}).get("sha") or "")
+
+    @property
     def pull_number(self) -> int | None:
         pr = self.event.get("pull_request") or {}
         number = pr.get("number") or self.event.get("number")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-COMMANDS = ("auto", "validate", "plan", "apply", "drift", "schedule", "destroy")
+COMMANDS = ("auto", "validate", "plan", "preview", "apply", "drift", "schedule", "destroy")
 CHANGING = frozenset({"apply", "destroy", "schedule"})
 TRUSTED_EVENTS = frozenset({"push", "schedule", "workflow_dispatch"})
 
@@ -55,6 +55,8 @@ def decide(event: str, ref: str, default_branch: str, command: str, reconcile: b
         return _auto(event, ref, default_ref, trusted, reconcile, fork)
     if command == "plan" and fork:
         return _fork()
+    if command == "preview":
+        return _preview_only(event, fork, trusted)
     if command == "apply":
         return Decision("apply")  # the explicit opt-in: no review check (direct pushes)
     if command == "drift":
@@ -67,6 +69,23 @@ def _fork() -> Decision:
         "Pull request from a fork: GitHub gives it no secrets and a read-only token, so "
         "the deploy files were validated only, not planned. A maintainer can plan it by "
         "pushing the branch to this repository."))
+
+
+def _preview_only(event: str, fork: bool, trusted: bool) -> Decision:
+    """`command: preview`: previews and nothing else, in a job of their own (its own
+    environment and key; CONTRACT §8 "Keys, least privilege"): a pull request's previews,
+    or, on a schedule run of the default branch, the sweep (the preview key may be the
+    only one that sees preview pods: a separate RunPod account)."""
+    if event in ("schedule", "workflow_dispatch") and trusted:
+        return Decision("sweep", sweep_previews=True)
+    if event != "pull_request":
+        return Decision("nothing", note=f"command: preview acts on pull_request events and "
+                                        f"default-branch schedule runs, not "
+                                        f"{event or 'this event'}.")
+    if fork:
+        return Decision("nothing", note="Pull request from a fork: previews are never "
+                                        "deployed for forks.")
+    return Decision("preview")
 
 
 def _auto(event: str, ref: str, default_ref: str, trusted: bool, reconcile: bool,
@@ -97,23 +116,26 @@ def _closed(fork: bool) -> Decision:
 
 
 # -- previews (CONTRACT §12): the one thing a pull request may apply -----------------------
-PREVIEW_APPLY = frozenset({"opened", "synchronize", "labeled", "reopened"})
-PREVIEW_DESTROY = frozenset({"unlabeled", "closed"})
+PREVIEW_APPLY = frozenset({"opened", "labeled"})
+# New commits, or a pull request back from closed (whose head may have moved meanwhile):
+# the label approved an earlier commit, so it is taken off and nothing is applied.
+PREVIEW_REVOKE = frozenset({"synchronize", "reopened"})
 
 
 @dataclass(frozen=True)
 class PreviewDecision:
-    action: str = ""  # apply | destroy | "" (leave the preview alone)
+    action: str = ""  # apply | revoke | destroy | "" (leave the preview alone)
     note: str = ""
 
 
 def decide_preview(event: str, action: str, command: str, fork: bool,
                    labels: frozenset[str], label: str) -> PreviewDecision:
-    """One stack's preview on one pull request event. Only a same-repository pull request
-    carrying `label` gets one applied (adding a label needs triage rights: it is the
-    approval); unlabeling or closing destroys it. Forks never: they have no secrets, and a
-    fork's files must never reach RunPod with ours."""
-    if event != "pull_request" or command not in ("auto", "plan"):
+    """One stack's preview on one pull request event. `label` is the default branch's
+    policy's. Only a same-repository pull request carrying it gets one applied (adding a
+    label needs triage rights: it is the approval, of one commit: a push revokes it);
+    unlabeling or closing destroys it. Forks never: they have no secrets, and a fork's
+    files must never reach RunPod with ours."""
+    if event != "pull_request" or command not in ("auto", "preview"):
         return PreviewDecision()
     if fork:
         if label in labels:
@@ -124,6 +146,8 @@ def decide_preview(event: str, action: str, command: str, fork: bool,
         return PreviewDecision()
     if action == "closed" or (action == "unlabeled" and label not in labels):
         return PreviewDecision("destroy")
+    if action in PREVIEW_REVOKE and label in labels:
+        return PreviewDecision("revoke")
     if action in PREVIEW_APPLY and label in labels:
         return PreviewDecision("apply")
     return PreviewDecision()

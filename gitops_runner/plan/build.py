@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from gitops_runner.config.model import Stack
-from gitops_runner.plan import guardrails, monthly, power
+from gitops_runner.plan import guardrails, monthly, placement, power
+from gitops_runner.plan.catalog import GpuCatalog
 from gitops_runner.plan.cost import PriceBook, hourly_after
 from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.diff import diff
@@ -16,6 +17,7 @@ from gitops_runner.plan.model import Plan
 from gitops_runner.plan.network_volumes import bind_volume_ids, narrowing_notes, plan_volumes
 from gitops_runner.plan.observed import (
     Ownership,
+    lineage_warnings,
     observed_fingerprint,
     parse_pod,
     split_ownership,
@@ -29,17 +31,23 @@ def ownership_of(stack: Stack, desired: list[DesiredPod], observed: Iterable[Map
     recorded = {r.id: name for name, r in state.pods.items()} if state else {}
     return split_ownership(stack.name, (parse_pod(p) for p in observed),
                            (d.runpod_name for d in desired), recorded,
-                           state.unmanaged if state else None)
+                           state.unmanaged if state else None,
+                           state.lineage if state else None)
 
 
 def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any]],
               catalog: Iterable[Mapping[str, Any]], secrets: Mapping[str, str],
-              now: datetime, volumes: Iterable[Mapping[str, Any]] = ()) -> Plan:
-    """`volumes`: RunPod's network volumes (needed only when the stack or its state has any)."""
+              now: datetime, stock_cloud: str | None = None,
+              volumes: Iterable[Mapping[str, Any]] = ()) -> Plan:
+    """`stock_cloud`: the cloud the catalog's availability was read for (RunPod's
+    default, SECURE, when it has availability and this is not given). `volumes`: RunPod's
+    network volumes (needed only when the stack or its state has any)."""
     # Network volumes (CONTRACT §14): their own actions; pods learn the volumes' ids.
     vplan = plan_volumes(stack, state, volumes)
     desired = bind_volume_ids(desired_pods(stack), vplan.ids)
     ownership = ownership_of(stack, desired, observed, state)
+    catalog = list(catalog)
+    gpus = GpuCatalog.from_raw(catalog, stock_cloud)
     prices = PriceBook.from_catalog(catalog)
     result = diff(desired, state, ownership, secrets, prices, now, stack.guardrails.ttl_hours)
     cost_before = sum(p.cost for group in ownership.ours.values() for p in group)
@@ -51,12 +59,16 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     ]
     warnings += [f"pod {p.id} is recorded in state but carries the markers of stack "
                  f"{p.stack}: it is not ours and is left alone" for p in ownership.foreign]
+    warnings += lineage_warnings(ownership)
     month = monthly.project(desired, ownership.ours, prices, state)
     notes = [*result.notes, *power.notes(desired, state, ownership.ours), *month.notes] + [
         f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
         f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
     notes += narrowing_notes(desired)  # CONTRACT §14: where a pod with a volume may go
     warnings += [w for spec in stack.pods for w in pod_warnings(spec)] + list(vplan.warnings)
+    landings, stock_warnings, stock_notes = placement.predict(result.actions, gpus)
+    warnings += stock_warnings
+    notes += stock_notes
     pods_seen = observed_fingerprint(ownership.ours)
     return Plan(
         project=stack.project, environment=stack.environment, lineage=state.lineage,
@@ -66,10 +78,11 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         actions=tuple(result.actions), unchanged=tuple(result.unchanged),
         cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
         violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices,
-                                          vplan.monthly_after)) + vplan.violations,
+                                          gpus if catalog else None, vplan.monthly_after))
+        + vplan.violations,
         warnings=tuple(warnings), notes=tuple(notes),
         monthly_before=round(month.before + vplan.monthly_before, 2),
         monthly_after=round(month.after + vplan.monthly_after, 2),
         monthly_without_schedule=round(month.without_schedule + vplan.monthly_after, 2),
-        deploy_files=(stack.file,), volume_actions=vplan.actions,
+        deploy_files=(stack.file,), landings=landings, volume_actions=vplan.actions,
     )

@@ -11,7 +11,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.plan.desired import DesiredPod
-from gitops_runner.plan.identity import MARKER_PREFIX, MARKER_SPEC, is_platform_env
+from gitops_runner.plan.identity import (
+    MARKER_LINEAGE,
+    MARKER_PREFIX,
+    MARKER_SPEC,
+    is_platform_env,
+)
 from gitops_runner.plan.observed import ObservedPod
 
 SENSITIVE = "(sensitive)"
@@ -87,7 +92,7 @@ def _env_reasons(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
     reasons = []
     desired = want.public_body["env"]
     current = {k: v for k, v in obs.env.items()
-               if k != MARKER_SPEC and not injected(k, desired, applied_env)}
+               if k not in (MARKER_SPEC, MARKER_LINEAGE) and not injected(k, desired, applied_env)}
     for key in sorted(set(current) | set(desired)):
         if key not in desired:
             reasons.append(f"env.{key}: removed")
@@ -96,7 +101,9 @@ def _env_reasons(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
         if isinstance(value, dict):
             if key not in current:
                 reasons.append(f"env.{key}: added {SENSITIVE}")
-            elif current[key] != secrets.get(value["secret"]):
+            elif value["secret"] in secrets and current[key] != secrets[value["secret"]]:
+                # Without the value (a plan job holds no deploy secret, CONTRACT §8)
+                # nothing is known to differ: no change, rather than a guess.
                 reasons.append(f"env.{key}: (sensitive value changed)")
         elif key not in current:
             reasons.append(f"env.{key}: added {_show(value)}")

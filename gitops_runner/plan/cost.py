@@ -24,7 +24,9 @@ class PriceBook:
             price = gpu.get("price") or {}
             for cloud in ("secure", "community"):
                 value = price.get(cloud)
-                if isinstance(value, int | float) and gpu.get("id"):
+                # A cloud that does not offer the type has no price, whatever `price` says.
+                offered = gpu.get(cloud, True) is not False
+                if offered and isinstance(value, int | float) and gpu.get("id"):
                     prices[(str(gpu["id"]), cloud.upper())] = float(value)
         return cls(prices)
 

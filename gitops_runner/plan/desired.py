@@ -14,7 +14,13 @@ from typing import Any
 
 from gitops_runner.config.model import PodSpec, SecretRef, Stack, StackVolume
 from gitops_runner.config.naming import logical_names, runpod_name
-from gitops_runner.plan.identity import MARKER_SPEC, is_platform_env, marker_env, sha256_of
+from gitops_runner.plan.identity import (
+    MARKER_LINEAGE,
+    MARKER_SPEC,
+    is_platform_env,
+    marker_env,
+    sha256_of,
+)
 from gitops_runner.plan.serving import model_args, model_env
 
 SSH_PORT = "22/tcp"
@@ -35,7 +41,7 @@ class DesiredPod:
 
     @property
     def secret_env(self) -> dict[str, str]:
-        """env key -> secret name."""
+        """env key -> secret name (the schedule's recreate needs their values)."""
         return {k: v["secret"] for k, v in self.public_body["env"].items() if isinstance(v, dict)}
 
 
@@ -110,18 +116,21 @@ def desired_pods(stack: Stack) -> list[DesiredPod]:
     return pods
 
 
-def create_body(pod: DesiredPod, gpu_id: str, secrets: Mapping[str, str]) -> dict[str, Any]:
-    """The real POST /v2/pods body: secret values filled in, markers complete."""
+def create_body(pod: DesiredPod, gpu_id: str, secrets: Mapping[str, str],
+                lineage: str | None = None) -> dict[str, Any]:
+    """The real POST /v2/pods body: secret values filled in, markers complete
+    (`lineage`: the state's, CONTRACT §5)."""
     body = dict(pod.public_body)
     body["gpu"] = {"id": gpu_id, **pod.public_body["gpu"]}
-    body["env"] = resolved_env(pod, secrets)
+    body["env"] = resolved_env(pod, secrets, lineage=lineage)
     if not body["args"]:
         del body["args"]
     return body
 
 
 def resolved_env(pod: DesiredPod, secrets: Mapping[str, str],
-                 observed: Mapping[str, str] | None = None) -> dict[str, str]:
+                 observed: Mapping[str, str] | None = None,
+                 lineage: str | None = None) -> dict[str, str]:
     """The env to send. A PATCH replaces the pod's whole env, so keys RunPod injected
     (`observed`: the pod's current env) are carried over, or SSH would stop working."""
     env = {k: v for k, v in (observed or {}).items()
@@ -129,4 +138,6 @@ def resolved_env(pod: DesiredPod, secrets: Mapping[str, str],
     for key, value in pod.public_body["env"].items():
         env[key] = secrets[value["secret"]] if isinstance(value, dict) else value
     env[MARKER_SPEC] = pod.spec_hash
+    if lineage:
+        env[MARKER_LINEAGE] = lineage
     return env

@@ -108,7 +108,7 @@ def diff(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
             actions.append(PlanAction(want.logical, "delete", (
                 f"replaced pod {gone} is already gone from RunPod; removing it from state",),
                 before={"id": gone, "status": "GONE"}, wait_for=want.logical))
-        if obs is None and record is not None and _just_written(record, now):
+        if obs is None and record is not None and not_visible_yet(record, ownership, now):
             # RunPod's list lags its writes: a pod this tool wrote a moment ago and cannot
             # see yet is not gone. Planning a create now would make a duplicate.
             unchanged.append(want.logical)
@@ -141,6 +141,16 @@ def diff(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
 
 
 LIST_LAG_SECONDS = 60.0
+
+
+def not_visible_yet(record: PodRecord, ownership: Ownership, now: datetime) -> bool:
+    """RunPod's visibility grace (CONTRACT §10): a recorded pod the list and a read by id
+    do not show is given LIST_LAG_SECONDS from its last write, but only while it was
+    never seen: a pod that passed its readiness check was visible, and one RunPod reports
+    TERMINATED is gone, so either is missing now (apply re-creates it)."""
+    if record.healthy or record.id in ownership.terminated:
+        return False
+    return _just_written(record, now)
 
 
 def _just_written(record: PodRecord, now: datetime) -> bool:

@@ -11,7 +11,7 @@ from gitops_runner.config.model import PodSpec, Stack
 from gitops_runner.plan import power
 from gitops_runner.plan.compare import compare, spec_changes
 from gitops_runner.plan.desired import DesiredPod
-from gitops_runner.plan.diff import record_spec
+from gitops_runner.plan.diff import not_visible_yet, record_spec
 from gitops_runner.plan.observed import ObservedPod, Ownership
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 
@@ -31,6 +31,7 @@ class StackDrift:
     stack: Stack
     findings: list[Finding]
     notes: list[str] = field(default_factory=list)  # worth a line, never a finding
+    error: str = ""  # the stack could not be checked (its state unreadable, ...)
 
 
 def _applied(logical: str, record: PodRecord) -> DesiredPod:
@@ -67,6 +68,11 @@ def find_drift(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
         group = ownership.ours.get(logical, [])
         obs = next((p for p in group if p.id == record.id), None)
         spec = wanted[logical].spec if logical in wanted else None
+        if obs is None and not_visible_yet(record, ownership, now):
+            findings.append(Finding(logical, "drift", (
+                f"pod {record.id} is not visible yet (recorded at {record.updated_at}; "
+                "RunPod's reads lag its writes for up to a minute)",)))
+            continue
         findings.extend(_observed_findings(logical, record, obs, secrets, now, ttl_hours, spec))
     for logical, group in sorted(ownership.ours.items()):
         record = state.pods.get(logical)

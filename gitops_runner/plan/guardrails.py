@@ -9,21 +9,52 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gitops_runner.config.gpu_ids import closest_ids, did_you_mean
 from gitops_runner.config.model import Guardrails
 from gitops_runner.plan import monthly
+from gitops_runner.plan.catalog import GpuCatalog
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.model import PlanAction
 
 
+def catalog_problems(desired: Sequence[DesiredPod], catalog: GpuCatalog) -> list[str]:
+    """Against the live catalog: each id exists (else the closest ids), the pod's cloud
+    offers it, and gpu.count is at most its maxCount there (spec `GpuType.maxCount`)."""
+    problems: list[str] = []
+    seen: set[tuple[str, str, int]] = set()
+    for d in desired:
+        cloud, count = d.public_body["cloud"], int(d.public_body["gpu"]["count"])
+        for gpu_id in d.candidates:
+            if (gpu_id, cloud, count) in seen:
+                continue
+            seen.add((gpu_id, cloud, count))
+            gpu = catalog.get(gpu_id)
+            if gpu is None:
+                problems.append(f"gpu '{gpu_id}' is not in RunPod's GPU catalog; "
+                                + did_you_mean(closest_ids(gpu_id, catalog.entries())))
+            elif not gpu.offers(cloud):
+                problems.append(f"gpu '{gpu_id}' is not offered on the {cloud} cloud; set "
+                                f"cloud_type to {'COMMUNITY' if cloud == 'SECURE' else 'SECURE'}"
+                                " or pick another GPU")
+            elif count > gpu.max_count.get(cloud, count):
+                problems.append(f"gpu '{gpu_id}': gpu.count {count} is over RunPod's maxCount of "
+                                f"{gpu.max_count[cloud]} on the {cloud} cloud (one pod is one "
+                                "machine); lower gpu.count")
+    return problems
+
+
 def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[PlanAction],
-          prices: PriceBook, volumes_monthly: float = 0.0) -> list[str]:
+          prices: PriceBook, catalog: GpuCatalog | None = None,
+          volumes_monthly: float = 0.0) -> list[str]:
     """`volumes_monthly`: the stack's network volumes per 30 days (plan/network_volumes.py)."""
     violations: list[str] = []
-    unknown = sorted({g for d in desired for g in d.candidates if not prices.knows(g)})
-    for gpu in unknown:
-        violations.append(f"gpu '{gpu}' is not in RunPod's GPU catalog; check the id against "
-                          "GET /v2/catalog/gpus (ids look like 'NVIDIA GeForce RTX 4090')")
+    if catalog is not None:
+        violations += catalog_problems(desired, catalog)
+    else:
+        unknown = sorted({g for d in desired for g in d.candidates if not prices.knows(g)})
+        violations += [f"gpu '{gpu}' is not in RunPod's GPU catalog; `gitops-runner gpus` "
+                       "lists every id" for gpu in unknown]
     if guard.max_hourly_cost is not None:
         worst = 0.0
         for d in desired:

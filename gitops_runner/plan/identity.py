@@ -12,6 +12,9 @@ from gitops_runner.config.naming import MARKER_PREFIX
 MARKER_STACK = MARKER_PREFIX + "STACK"
 MARKER_POD = MARKER_PREFIX + "POD"
 MARKER_SPEC = MARKER_PREFIX + "SPEC"
+# The state lineage a pod was made under (CONTRACT §5). Like the spec marker, it is not
+# part of the spec hash: it is set with every create and PATCH, never a reason for one.
+MARKER_LINEAGE = MARKER_PREFIX + "LINEAGE"
 MARKER_TAG_PREFIX = MARKER_PREFIX + "TAG_"
 
 

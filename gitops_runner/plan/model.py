@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.network_volumes import VolumeAction, volumes_fingerprint
+
+if TYPE_CHECKING:
+    from gitops_runner.plan.placement import Landing
 
 ACTION_KINDS = ("create", "update", "replace", "delete", "adopt", "start", "stop")
 # Fields that change without anyone changing anything; kept out of the fingerprint.
@@ -81,6 +84,9 @@ class Plan:
     monthly_without_schedule: float = 0.0
     # The deploy files the plan was made from, so `apply PLANFILE` needs no -c (§6).
     deploy_files: tuple[str, ...] = ()
+    # Where each create or replace will likely land (plan/placement.py). A prediction from
+    # stock that moves with time: shown and saved, never part of the fingerprint.
+    landings: tuple[Landing, ...] = ()
     # Network volumes (CONTRACT §14, plan/network_volumes.py): created and grown before the pods,
     # deleted after them.
     volume_actions: tuple[VolumeAction, ...] = ()

@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NewType
 
-from gitops_runner.plan.identity import MARKER_POD, MARKER_SPEC, MARKER_STACK, sha256_of
+from gitops_runner.plan.identity import (
+    MARKER_LINEAGE,
+    MARKER_POD,
+    MARKER_SPEC,
+    MARKER_STACK,
+    sha256_of,
+)
 
 PodId = NewType("PodId", str)
 ALIVE = ("PROVISIONING", "STARTING", "RUNNING")
@@ -49,6 +55,11 @@ class ObservedPod:
     @property
     def spec_marker(self) -> str | None:
         return self.env.get(MARKER_SPEC)
+
+    @property
+    def lineage(self) -> str | None:
+        """The state lineage it was made under; None on pods from before the marker."""
+        return self.env.get(MARKER_LINEAGE)
 
 
 def _time(text: Any) -> datetime | None:
@@ -180,14 +191,29 @@ class Ownership:
     unmanaged: list[ObservedPod] = field(default_factory=list)
     # Recorded in state but carrying another stack's markers: not ours.
     foreign: list[ObservedPod] = field(default_factory=list)
+    # This stack's markers, another state's lineage (another repository, a copy of the
+    # state, a changed bucket prefix): never adopted, changed or deleted (CONTRACT §5).
+    other_lineage: list[ObservedPod] = field(default_factory=list)
+    # Recorded pods RunPod reports TERMINATED: gone now, whatever the visibility grace.
+    terminated: frozenset[str] = frozenset()
+
+
+def lineage_warnings(ownership: Ownership) -> list[str]:
+    return [f"pod {p.id} ({p.name}) carries this stack's markers but belongs to another "
+            f"state (lineage {p.lineage}): another repository, a copy of the state, or a "
+            "changed state bucket/prefix/path uses the same project and environment. It is "
+            "left alone: never adopted, changed or deleted. Give one of them another "
+            "project or environment name" for p in ownership.other_lineage]
 
 
 def split_ownership(stack: str, pods: Iterable[ObservedPod], managed_names: Iterable[str],
                     recorded: Mapping[str, str] | None = None,
-                    unmanaged: Mapping[str, str] | None = None) -> Ownership:
-    """Ours: pods with this stack's markers, and pods whose id state records
-    (`recorded`: pod id -> logical name, e.g. after `state import`) unless they carry
-    another stack's markers; never the pods `state rm` made unmanaged."""
+                    unmanaged: Mapping[str, str] | None = None,
+                    lineage: str | None = None) -> Ownership:
+    """Ours: pods with this stack's markers (and, when they carry one, this state's
+    `lineage`), and pods whose id state records (`recorded`: pod id -> logical name,
+    e.g. after `state import`) unless they carry another stack's markers; never the
+    pods `state rm` made unmanaged."""
     names = set(managed_names)
     recorded = recorded or {}
     unmanaged = unmanaged or {}
@@ -195,13 +221,20 @@ def split_ownership(stack: str, pods: Iterable[ObservedPod], managed_names: Iter
     unmarked: list[ObservedPod] = []
     left: list[ObservedPod] = []
     foreign: list[ObservedPod] = []
+    other: list[ObservedPod] = []
+    terminated: set[str] = set()
     for pod in pods:
         if pod.status == "TERMINATED":
+            if pod.id in recorded:
+                terminated.add(pod.id)
             continue
         if pod.id in unmanaged:
             left.append(pod)
         elif pod.id in recorded and pod.stack is not None and pod.stack != stack:
             foreign.append(pod)
+        elif (pod.stack == stack and pod.id not in recorded and lineage is not None
+              and pod.lineage not in (None, lineage)):
+            other.append(pod)
         elif pod.stack == stack and pod.logical:
             ours.setdefault(pod.logical, []).append(pod)
         elif pod.id in recorded:
@@ -210,7 +243,7 @@ def split_ownership(stack: str, pods: Iterable[ObservedPod], managed_names: Iter
             unmarked.append(pod)
     for group in ours.values():
         group.sort(key=lambda p: (p.created_at is None, p.created_at, p.id))
-    return Ownership(ours, unmarked, left, foreign)
+    return Ownership(ours, unmarked, left, foreign, other, frozenset(terminated))
 
 
 def observed_fingerprint(ours: Mapping[str, list[ObservedPod]]) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.model import ACTION_KINDS, Plan, PlanAction
 from gitops_runner.plan.network_volumes import VolumeAction
+from gitops_runner.plan.placement import Landing
 
 PLAN_FORMAT_VERSION = 1
 
@@ -32,6 +33,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
         "deploy_files": list(plan.deploy_files),
+        "placements": [landing.to_json() for landing in plan.landings],
         "volume_actions": [a.to_json() for a in plan.volume_actions],
     }
 
@@ -81,6 +83,9 @@ def _plan_from(item: dict[str, Any]) -> Plan:
         monthly_without_schedule=float(item["cost"].get("monthly_without_schedule", 0.0)),
         # Absent from plan files written before it was recorded: apply then needs -c.
         deploy_files=tuple(str(f) for f in item.get("deploy_files", [])),
+        landings=tuple(Landing(str(raw["pod"]), raw.get("gpu"), raw.get("data_center"),
+                               raw.get("stock"), not raw.get("predicted", True))
+                       for raw in item.get("placements", [])),
         volume_actions=tuple(VolumeAction.from_json(v) for v in item.get("volume_actions", [])),
     )
     if plan.fingerprint != item["fingerprint"]:

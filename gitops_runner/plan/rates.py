@@ -19,14 +19,6 @@ CONTAINER_DISK_RUNNING = 0.10
 VOLUME_RUNNING = 0.10
 VOLUME_STOPPED = 0.20
 NETWORK_VOLUME = 0.07  # up to 1 TB
-NETWORK_VOLUME_ABOVE_1TB = 0.05
-NETWORK_VOLUME_TIER_GB = 1000
 SOURCE = "https://docs.runpod.io/pods/storage/types"
 
 HOURS_PER_MONTH = 30 * 24  # the projection is over 30 days (CONTRACT §4)
-
-
-def network_volume_monthly(size_gb: float) -> float:
-    """A network volume is billed whether or not a pod runs; the tier applies above 1 TB."""
-    first = min(size_gb, NETWORK_VOLUME_TIER_GB)
-    return first * NETWORK_VOLUME + max(0.0, size_gb - first) * NETWORK_VOLUME_ABOVE_1TB

@@ -58,19 +58,36 @@ def batches(changing: Sequence[tuple[str, str]], rollout: Rollout) -> list[Batch
     return out
 
 
+@dataclass(frozen=True)
+class EntryRollout:
+    """How one pod entry's actions go: the pods whose change takes nothing away (new and
+    removed replicas) at once, the changing ones in `batches`."""
+
+    entry: str
+    groups: dict[str, list[PlanAction]]  # pod -> its actions
+    steady: tuple[str, ...]
+    batches: tuple[Batch, ...]
+
+
+def rollout_of(actions: Sequence[PlanAction]) -> list[EntryRollout]:
+    """The one place batches are decided: the plan shows them, the engine runs them."""
+    entries: dict[str, dict[str, list[PlanAction]]] = {}
+    rollouts: dict[str, Rollout] = {}
+    for pod, group in groups_by_pod(actions).items():
+        entry = entry_of(group)
+        entries.setdefault(entry, {})[pod] = group
+        spec = next((a.desired.spec for a in group if a.desired and a.desired.spec), None)
+        rollouts[entry] = spec.rollout if spec is not None else Rollout()
+    out = []
+    for entry, groups in entries.items():
+        changing = sorted((pod, main_kind(g)) for pod, g in groups.items()
+                          if main_kind(g) in DISRUPTIVE)
+        steady = tuple(pod for pod, g in groups.items() if main_kind(g) not in DISRUPTIVE)
+        out.append(EntryRollout(entry, groups, steady,
+                                tuple(batches(changing, rollouts[entry]))))
+    return out
+
+
 def plan_batches(actions: Sequence[PlanAction]) -> dict[str, list[Batch]]:
     """The batches each entry's changing replicas will go in, for the plan to show."""
-    out: dict[str, list[Batch]] = {}
-    rollouts: dict[str, Rollout] = {}
-    changing: dict[str, list[tuple[str, str]]] = {}
-    for pod, group in groups_by_pod(actions).items():
-        kind = main_kind(group)
-        if kind not in DISRUPTIVE:
-            continue
-        entry = entry_of(group)
-        spec = next(a.desired.spec for a in group if a.desired and a.desired.spec)
-        rollouts[entry] = spec.rollout
-        changing.setdefault(entry, []).append((pod, kind))
-    for entry, pods in changing.items():
-        out[entry] = batches(sorted(pods), rollouts[entry])
-    return out
+    return {e.entry: list(e.batches) for e in rollout_of(actions) if e.batches}

@@ -26,6 +26,14 @@ class StateConflictError(GitopsError):
 
 
 @dataclass(frozen=True)
+class IdleSample:
+    """One `schedule` run's reading of a running pod's per-GPU utilisation (CONTRACT §11)."""
+
+    at: str  # RFC 3339 UTC
+    util: tuple[float, ...]
+
+
+@dataclass(frozen=True)
 class PodRecord:
     id: str
     runpod_name: str
@@ -40,12 +48,14 @@ class PodRecord:
     healthy: bool = True
     # Pods this one replaced that are still to be terminated once it is ready.
     superseded: tuple[str, ...] = ()
-    # idle_stop (CONTRACT §11): since when every GPU has been below the threshold, and
-    # when `schedule` stopped the pod for it. Both RFC 3339 UTC; None = not idle / not stopped.
+    # idle_stop (CONTRACT §11): when `schedule` stopped the pod for idleness (RFC 3339 UTC).
+    # `idle_since` is what versions before idle samples wrote; read, no longer written.
     idle_since: str | None = None
     idle_stopped: str | None = None
     # The spec marker the pod still carries after a state-only refresh (None: spec_hash).
     pod_marker: str | None = None
+    # The current run of idle samples, oldest first (bounded; plan/schedule.py keeps it).
+    idle_samples: tuple[IdleSample, ...] = ()
 
     def carries(self, marker: str | None) -> bool:
         """True when `marker` is one this record accepts on its pod."""
@@ -149,6 +159,8 @@ def _record_dict(rec: PodRecord) -> dict[str, Any]:
     if rec.pod_marker is not None:
         # Written only when set, so states without refreshes stay byte-identical.
         out["pod_marker"] = rec.pod_marker
+    if rec.idle_samples:
+        out["idle_samples"] = [{"at": x.at, "util": list(x.util)} for x in rec.idle_samples]
     return out
 
 
@@ -175,7 +187,8 @@ def parse_state(text: str, source: str = "state") -> StateDoc:
     data = _migrate(data, version)
     try:
         pods = {str(name): PodRecord(**{**rec, "spec": rec.get("spec", {}),
-                                        "superseded": tuple(rec.get("superseded", ()))})
+                                        "superseded": tuple(rec.get("superseded", ())),
+                                        "idle_samples": _samples(rec.get("idle_samples"))})
                 for name, rec in data["pods"].items()}
         history = tuple(HistoryEntry(**h) for h in data.get("history", []))
         return StateDoc(stack=str(data["stack"]), lineage=str(data["lineage"]),
@@ -187,6 +200,12 @@ def parse_state(text: str, source: str = "state") -> StateDoc:
                                  dict(data.get("volumes") or {}).items()})
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StateFormatError(f"{source}: malformed state ({type(exc).__name__}: {exc})") from None
+
+
+def _samples(raw: Any) -> tuple[IdleSample, ...]:
+    # Absent in states written before idle samples: no samples yet.
+    return tuple(IdleSample(str(x["at"]), tuple(float(u) for u in x["util"]))
+                 for x in raw or ())
 
 
 def _migrate(data: dict[str, Any], version: int) -> dict[str, Any]:

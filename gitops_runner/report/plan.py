@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from gitops_runner.plan.cost import hourly_after
 from gitops_runner.plan.model import Plan, PlanAction
+from gitops_runner.plan.placement import Landing
 from gitops_runner.plan.planfile import render_plan_file
 from gitops_runner.plan.rollout import plan_batches
 from gitops_runner.report import network_volumes as volumes
@@ -59,7 +60,7 @@ def _effect(a: PlanAction) -> str:
     return " (restarts container)" if a.patch_fields else ""
 
 
-def _headline(a: PlanAction, symbol: bool = True) -> str:
+def _headline(a: PlanAction, symbol: bool = True, landing: Landing | None = None) -> str:
     view = a.after or a.before or {}
     gpu = view.get("gpu")
     parts = [f"{SYMBOLS[a.action]} {a.pod}" if symbol else a.pod, a.action + _effect(a)]
@@ -68,11 +69,19 @@ def _headline(a: PlanAction, symbol: bool = True) -> str:
     if a.action in ("create", "replace", "update", "adopt", "start") and a.after:
         # As the pod will be after apply: one stopped once ready costs nothing.
         hourly = hourly_after(a) if a.action != "create" or a.stop_after else \
-            a.after.get("cost_per_hour") or 0.0
-        parts.append(money(hourly) + (" (stopped after)" if a.stop_after else ""))
+            a.after.get("cost_per_hour")
+        # None: the GPU is not in the catalog (a guardrail violation says so), not free.
+        parts.append(("price unknown" if hourly is None else money(hourly))
+                     + (" (stopped after)" if a.stop_after else ""))
     if a.before and a.before.get("id"):
         parts.append(f"(pod {a.before['id']})")
+    if landing is not None:
+        parts.append(f"[{landing.describe()}]")
     return "  ".join(parts)
+
+
+def _landings(plan: Plan) -> dict[str, Landing]:
+    return {landing.pod: landing for landing in plan.landings}
 
 
 def rollout_lines(plan: Plan) -> list[str]:
@@ -92,9 +101,10 @@ def render_text(plan: Plan, color: bool = False, sandbox: bool = False) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
     lines = [f"Stack {plan.stack}" + ("  [sandbox: simulated RunPod]" if sandbox else "")]
+    landings = _landings(plan)
     lines.extend(volumes.text_lines(plan))  # before the pods, as apply does them
     for a in plan.actions:
-        lines.append("  " + paint(COLORS[a.action], _headline(a)))
+        lines.append("  " + paint(COLORS[a.action], _headline(a, landing=landings.get(a.pod))))
         for reason in a.reasons:
             lines.append(f"      {reason}")
     for name in plan.unchanged:
@@ -176,11 +186,13 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
     out.append(f"<details><summary>{summary_line(plan)}</summary>")
     out.append("")
     out.append("```diff")
+    landings = _landings(plan)
     out.extend(volumes.markdown_lines(plan))
     for a in plan.actions:
         symbol = {"create": "+", "delete": "-", "replace": "!", "update": "!",
                   "adopt": "#", "start": "+", "stop": "-"}[a.action]
-        out.append(f"{symbol} {_headline(a, symbol=False).replace('```', '')}")
+        headline = _headline(a, symbol=False, landing=landings.get(a.pod))
+        out.append(f"{symbol} {headline.replace('```', '')}")
         out.extend(f"#     {r.replace('```', '')}" for r in a.reasons)
     out.append("```")
     out.extend(f"\n{line}" for line in rollout_lines(plan))

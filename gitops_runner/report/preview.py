@@ -18,13 +18,13 @@ def _age(hours: float | None) -> str:
 def list_rows(previews: Sequence[LivePreview], now: datetime) -> list[dict[str, Any]]:
     rows = []
     for p in previews:
-        ttl = p.base.preview.ttl_hours if p.base.preview else 0
-        created = p.created_at
-        rows.append({"preview": p.name, "stack": p.base.name, "pull_request": p.number,
-                     "pods": len(p.pods), "cost_per_hour": p.cost,
+        created, expires = p.created_at, p.expires_at
+        rows.append({"preview": p.name, "stack": p.base.name if p.base else None,
+                     "pull_request": p.number, "pods": len(p.pods), "cost_per_hour": p.cost,
                      "created_at": created.isoformat() if created else None,
                      "age_hours": None if created is None else round(p.age_hours(now) or 0, 2),
-                     "ttl_hours": ttl, "expired": p.expired(now)})
+                     "ttl_hours": p.ttl_hours, "expires_at": expires.isoformat()
+                     if expires else None, "expired": p.expired(now), "orphan": p.orphan})
     return rows
 
 
@@ -34,8 +34,10 @@ def list_text(rows: Sequence[dict[str, Any]]) -> str:
     lines = [f"{'PREVIEW':<34} {'PR':>6} {'PODS':>4} {'AGE':>7} {'TTL':>6} {'$/H':>8}"]
     for r in rows:
         age = _age(r["age_hours"]) + (" (expired)" if r["expired"] else "")
+        ttl = "-" if r["ttl_hours"] is None else f"{r['ttl_hours']:g}h"
         lines.append(f"{r['preview']:<34} {'#' + str(r['pull_request']):>6} {r['pods']:>4} "
-                     f"{age:>7} {r['ttl_hours']:>5g}h {r['cost_per_hour']:>8.2f}")
+                     f"{age:>7} {ttl:>6} {r['cost_per_hour']:>8.2f}"
+                     + ("  ORPHAN: no deploy file produces it" if r["orphan"] else ""))
     lines.append(f"total ${sum(r['cost_per_hour'] for r in rows):.2f}/h")
     return "\n".join(lines)
 

@@ -33,7 +33,8 @@ def schedule_json(results: Sequence[ScheduleResult], zones: Zones | None = None)
                              "at_local": local_times(r.at, zones.get(r.stack, ())),
                              "error": r.error,
                              "events": [e.to_json() for e in r.events],
-                             "idle": list(r.idle), "unlock_errors": list(r.unlock_errors)}
+                             "idle": list(r.idle), "unlock_errors": list(r.unlock_errors),
+                             "rehearsal": r.rehearsal}
                             for r in results]})
 
 
@@ -42,18 +43,21 @@ def schedule_text(results: Sequence[ScheduleResult], zones: Zones | None = None)
     zones = zones or {}
     lines = []
     for r in results:
-        lines.append(f"Stack {r.stack} at {_when(r.at, zones.get(r.stack, ()))}")
+        lines.append(f"Stack {r.stack} at {_when(r.at, zones.get(r.stack, ()))}"
+                     + (" (rehearsal: nothing is changed)" if r.rehearsal else ""))
         if r.error:
             lines.append(f"  failed: {r.error}")
             continue
         for e in r.events:
-            lines.append(f"  {e.pod}: {e.action}" + ("" if e.ok else " FAILED")
+            verb = f"would {e.action}" if r.rehearsal else e.action
+            lines.append(f"  {e.pod}: {verb}" + ("" if e.ok else " FAILED")
                          + f" ({e.reason})")
             if not e.ok:
                 lines.append(f"      {e.detail}")
         lines.extend(f"  {line}" for line in r.idle)
         if not r.events:
-            lines.append("  Nothing to start or stop.")
+            lines.append("  Nothing would start or stop." if r.rehearsal
+                         else "  Nothing to start or stop.")
         lines.extend(f"  {e}" for e in r.unlock_errors)
     return "\n".join(lines)
 

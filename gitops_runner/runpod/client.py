@@ -6,9 +6,8 @@ in the Authorization header and only to the configured base URL.
 
 from __future__ import annotations
 
+import copy
 import json
-import random
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,19 +20,28 @@ from gitops_runner import __version__
 from gitops_runner.runpod.errors import (
     CreateOutcomeUnknownError,
     RateLimitedError,
-    RateLimitWaitTooLongError,
     RunPodError,
     TransientError,
     error_for,
-    reset_time,
 )
-from gitops_runner.runpod.ratelimit import Pacer, parse_ratelimit
+from gitops_runner.runpod.ratelimit import Pacer
+from gitops_runner.runpod.retry import Guard, RetryPolicy, json_or_none
+from gitops_runner.runpod.sse import set_read_timeout
 
 DEFAULT_API_URL = "https://api.runpod.io"
 DEFAULT_MAX_WAIT = 300.0  # seconds a single rate-limit wait may take (CONTRACT §10)
 MAX_PAGES = 1000  # a cursor loop that never ends is RunPod's bug, not a reason to hang
 Pod = dict[str, Any]
-_WINDOW = re.compile(r"for the (\w+) window")
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.value = 0
+
+    def add(self) -> None:
+        with self.lock:
+            self.value += 1
 
 
 class RunCancelledError(RunPodError):
@@ -65,17 +73,25 @@ class RunPodClient:
         self._key = api_key
         self._session = session or requests.Session()
         self._timeout = timeout
-        self._max_retries = max_retries
-        self._max_retry_seconds = max_retry_seconds
-        self._backoff_base = backoff_base
+        self._policy = RetryPolicy(max_retries, max_retry_seconds, backoff_base, max_wait)
         self._sleep = sleep
         self._clock = clock
         self.cancel = cancel or threading.Event()
-        self._max_wait = max_wait
         self._wall = wall
         self.pacer = Pacer(clock, sleep, max_wait)
-        self._count_lock = threading.Lock()
-        self.request_count = 0
+        self._count = _Counter()
+        self._guard: Guard | None = None
+
+    @property
+    def request_count(self) -> int:
+        return self._count.value
+
+    def guarded(self, guard: Guard) -> RunPodClient:
+        """This client (same connection, pacing and count) for a locked run: `guard` is
+        checked right before every request, and ends every wait it makes (CONTRACT §7)."""
+        view = copy.copy(self)
+        view._guard = guard
+        return view
 
     # -- pods ---------------------------------------------------------------
     def list_pods(self) -> list[Pod]:
@@ -168,8 +184,20 @@ class RunPodClient:
         self._call("DELETE", f"/v2/network-volumes/{volume_id}")
 
     # -- catalog ------------------------------------------------------------
-    def list_gpu_types(self) -> list[dict[str, Any]]:
-        body = self._call("GET", "/v2/catalog/gpus")
+    def list_gpu_types(self, availability: bool = False, cloud: str | None = None,
+                       count: int | None = None) -> list[dict[str, Any]]:
+        """The GPU catalog. With `availability`, also stock levels overall and per data
+        center and the CUDA versions on offer, for pods (`product=POD`, which the spec
+        requires with include) on `cloud` (RunPod's default: SECURE) for `count` GPUs."""
+        path = "/v2/catalog/gpus"
+        if availability:
+            params = {"include": "AVAILABILITY", "product": "POD"}
+            if cloud:
+                params["cloud"] = cloud
+            if count:
+                params["count"] = str(count)
+            path += "?" + urlencode(params)
+        body = self._call("GET", path)
         gpus = body.get("gpus") if isinstance(body, dict) else None
         return [g for g in gpus if isinstance(g, dict)] if isinstance(gpus, list) else []
 
@@ -185,9 +213,7 @@ class RunPodClient:
         params = {"tail": str(tail), "source": "container"}
         if since:
             params["since"] = since
-        self.pacer.wait()
-        self._check_cancel()
-        self._counted()
+        self._before_send()
         headers = {**self._headers(), "Accept": "text/event-stream"}
         try:
             resp = self._session.get(f"{self.base}/v2/pods/{pod_id}/logs", params=params,
@@ -199,7 +225,7 @@ class RunPodClient:
         with resp:
             if resp.status_code != 200:
                 raise error_for(resp.status_code, "GET", f"/v2/pods/{pod_id}/logs",
-                                _json_or_none(resp.content))
+                                json_or_none(resp.content))
             shortened = follow
             try:
                 for line in resp.iter_lines(chunk_size=1, decode_unicode=True):
@@ -210,7 +236,7 @@ class RunPodClient:
                     except ValueError:
                         continue
                     if not shortened:
-                        shortened = _set_read_timeout(resp, idle_seconds)
+                        shortened = set_read_timeout(resp, idle_seconds)
                     if isinstance(event, dict):
                         yield event
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
@@ -225,23 +251,32 @@ class RunPodClient:
             "User-Agent": f"gitops-runner/{__version__}",
         }
 
-    def _check_cancel(self) -> None:
+    def _before_send(self) -> None:
+        """Pace, then the last look before a request leaves: interrupted, or (for a
+        locked run) the lease lost? Nothing is sent."""
+        self._pause(self.pacer.delay())
         if self.cancel.is_set():
             raise RunCancelledError("the run was interrupted; no further RunPod request is sent")
+        if self._guard is not None:
+            self._guard.check()
+        self._count.add()
 
-    def _counted(self) -> None:
-        with self._count_lock:
-            self.request_count += 1
+    def _pause(self, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        if self._guard is None:
+            self._sleep(seconds)
+        elif self._guard.wait(seconds):
+            self._guard.check()  # raises: the lease is gone, the wait ends here
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None,
               retry_transient: bool = True) -> Any:
         started = self._clock()
         attempt = 0
+        policy = self._policy
         while True:
             attempt += 1
-            self.pacer.wait()
-            self._check_cancel()
-            self._counted()
+            self._before_send()
             answer: requests.Response | None = None
             try:
                 resp = self._session.request(
@@ -256,88 +291,30 @@ class RunPodClient:
                 answer = resp
                 self.pacer.observe(resp.headers.get("RateLimit"))
                 if resp.status_code < 400:
-                    if resp.status_code == 204 or not resp.content:
-                        return {}
-                    parsed = _json_or_none(resp.content)
-                    if parsed is None:
-                        raise TransientError(f"RunPod {method} {path} returned a body that is "
-                                             "not JSON")
-                    return parsed
-                error = error_for(resp.status_code, method, path, _json_or_none(resp.content))
+                    return _parsed(resp, method, path)
+                error = error_for(resp.status_code, method, path, json_or_none(resp.content))
             # A wait longer than max_wait fails at once, whatever retries are left.
-            wait = (self._rate_limit_wait(method, path, error, answer, attempt)
+            wait = (policy.rate_limit_wait(method, path, error,
+                                           answer.headers if answer is not None else {},
+                                           attempt, self._wall())
                     if isinstance(error, RateLimitedError) else 0.0)
             elapsed = self._clock() - started
-            if attempt > self._max_retries or elapsed > self._max_retry_seconds:
+            if attempt > policy.max_retries or elapsed > policy.max_retry_seconds:
                 raise error
             if isinstance(error, RateLimitedError):
                 self.pacer.hold(wait)
                 continue
             if isinstance(error, TransientError) and retry_transient:
-                self._sleep(min(self._backoff(attempt),
-                                max(0.0, self._max_retry_seconds - elapsed)))
-                self._check_cancel()
+                self._pause(min(policy.backoff(attempt),
+                                max(0.0, policy.max_retry_seconds - elapsed)))
                 continue
             raise error
 
-    def _rate_limit_wait(self, method: str, path: str, error: RunPodError,
-                         resp: requests.Response | None, attempt: int) -> float:
-        """Seconds to wait after a 429, or RateLimitWaitTooLongError when over max_wait."""
-        headers = resp.headers if resp is not None else {}
-        exhausted = sorted(((t, name) for name, (r, t) in
-                            parse_ratelimit(headers.get("RateLimit") or "").items() if r <= 0),
-                           reverse=True)
-        said = _WINDOW.search(error.detail or "")
-        window = said.group(1) if said else (exhausted[0][1] if exhausted else "unknown")
-        raw = headers.get("Retry-After")
-        wait: float | None
-        if raw is not None:
-            wait = _retry_after(raw)  # malformed -> None -> counts as too long
-        elif exhausted:
-            wait = exhausted[0][0]
-        else:
-            wait = self._backoff(attempt)
-        if wait is None or wait > self._max_wait:
-            raise RateLimitWaitTooLongError(
-                method, path, window, wait,
-                reset_time(wait, self._wall()) if wait is not None else None, self._max_wait)
-        return wait
 
-    def _backoff(self, attempt: int) -> float:
-        # Full jitter: spread retries of parallel workers apart.
-        return float(random.uniform(0, min(30.0, self._backoff_base * 2 ** (attempt - 1))))
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Retry-After as seconds. The spec says an integer; an HTTP date or anything
-    else is treated as unreadable (None)."""
-    if value is None or not value.strip().isdigit():
-        return None
-    return float(value.strip())
-
-
-def _json_or_none(content: bytes) -> Any:
-    try:
-        return json.loads(content)
-    except ValueError:
-        return None
-
-
-
-def _set_read_timeout(resp: requests.Response, seconds: float) -> bool:
-    """Shorten the stream's read timeout once events flow. requests fixes the timeout
-    per request, so the socket under the response is reached directly; when it cannot
-    be found the longer first-event timeout simply stays in force."""
-    sock = getattr(getattr(resp.raw, "_connection", None), "sock", None)
-    if sock is None:
-        # "Connection: close" answers (RunPod's SSE stream) detach the socket from the
-        # connection; the file object reading it still holds it.
-        fp = getattr(getattr(resp.raw, "_fp", None), "fp", None)
-        sock = getattr(getattr(fp, "raw", None), "_sock", None)
-    if sock is None:
-        return False
-    try:
-        sock.settimeout(seconds)
-    except OSError:
-        return False
-    return True
+def _parsed(resp: requests.Response, method: str, path: str) -> Any:
+    if resp.status_code == 204 or not resp.content:
+        return {}
+    parsed = json_or_none(resp.content)
+    if parsed is None:
+        raise TransientError(f"RunPod {method} {path} returned a body that is not JSON")
+    return parsed

@@ -153,13 +153,15 @@ def reset_time(wait: float, now: float) -> datetime:
     return datetime.fromtimestamp(now + wait, UTC)
 
 
-def placement_error(pod: str, attempts: Sequence[tuple[str, RunPodError]]) -> RunPodError:
+def placement_error(pod: str, attempts: Sequence[tuple[str, RunPodError]],
+                    no_stock: bool = False) -> RunPodError:
     """The one error to report when every create candidate failed.
 
     `attempts`: (candidate label, error) in the order tried. 403 on every candidate
-    means the key lacks permission (not capacity, not retryable); only capacity
-    wording counts as "no capacity"; otherwise the last detail is shown, since a
-    400 on every candidate is usually about the request (RunPod's spec).
+    means the key lacks permission (not capacity, not retryable); capacity wording, or
+    `no_stock` (RunPod's catalog shows no candidate in stock now), means stock;
+    otherwise the last detail is shown, since a 400 on every candidate is then
+    usually about the request (RunPod's spec).
     """
     if not attempts:
         return RunPodError(f"{pod}: no GPU candidate to try")
@@ -170,6 +172,13 @@ def placement_error(pod: str, attempts: Sequence[tuple[str, RunPodError]]) -> Ru
         return ForbiddenError(f"{pod}: RunPod refused every candidate with 403 ({tried}): the "
                               "API key lacks permission to create pods there. Use a key with "
                               f"read/write access to pods. RunPod said: {detail}", 403, detail)
+    if no_stock and all(isinstance(e, CapacityError) for _, e in attempts):
+        stock: RunPodError = CapacityError(
+            f"{pod}: no stock on any candidate ({tried}): RunPod's catalog shows none of them "
+            f"in stock now, so this was stock, not the request; RunPod said: {detail}. Add "
+            "fallback GPUs or data centers, or try again later", 400, detail)
+        stock.retryable = True
+        return stock
     if all(type(e) is CapacityError for _, e in attempts):
         error: RunPodError = CapacityError(
             f"{pod}: no capacity on any candidate ({tried}); RunPod said: {detail}. Add "

@@ -58,11 +58,17 @@ class Pacer:
         self._not_before = 0.0
         self.waited = 0.0
 
-    def wait(self) -> None:
+    def delay(self) -> float:
+        """Seconds until the next request may start (counted as waited: the caller waits)."""
         with self._lock:
             delay = self._not_before - self._clock()
         if delay > 0:
             self.waited += delay
+        return max(0.0, delay)
+
+    def wait(self) -> None:
+        delay = self.delay()
+        if delay > 0:
             self._sleep(delay)
 
     def observe(self, header: str | None) -> None:

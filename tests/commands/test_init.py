@@ -77,3 +77,39 @@ def test_precommit_rev_is_a_commit_or_the_branch_never_a_tag_that_does_not_exist
     unstamped = YAML(typ="safe").load(precommit_config(__version__))
     assert unstamped["repos"][0]["rev"] == "main"
     assert "rev: v" not in precommit_config(__version__)
+
+
+IDLE_DEPLOY = """\
+version: 1
+project: {name: batch, environment: prod}
+state: {path: .state}
+pods:
+  - name: trainer
+    gpu: {type: NVIDIA L4}
+    runtime: {image: "python:3.12-slim"}
+    idle_stop: {gpu_util_below: 5, minutes: 60}
+"""
+
+
+def _drift_crons(repo: Path) -> list[str]:
+    workflow = YAML(typ="safe").load(
+        (repo / ".github" / "workflows" / "gitops-runner-drift.yml").read_text())
+    return [entry["cron"] for entry in workflow["on"]["schedule"]]
+
+
+def test_init_drift_workflow_runs_every_15_minutes_when_a_deploy_file_uses_idle_stop(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(repo)
+    assert run_cli(["init"]).code == 0
+    assert _drift_crons(repo) == ["17 * * * *"]  # the starter has no idle_stop: hourly
+    assert run_cli(["validate"]).out.count("warning") == 0
+    (repo / "deploy" / "batch.yaml").write_text(IDLE_DEPLOY)
+    slow = run_cli(["validate"])
+    assert slow.code == 0
+    assert ("deploy/batch.yaml: warning: pods use idle_stop, but "
+            ".github/workflows/gitops-runner-drift.yml runs `schedule` only every 60 minutes"
+            in slow.out), slow.out
+    assert "deploy/dev.yaml: warning" not in slow.out
+    assert run_cli(["init", "--force"]).code == 0
+    assert _drift_crons(repo) == ["*/15 * * * *"]
+    assert "warning" not in run_cli(["validate"]).out

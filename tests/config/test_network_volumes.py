@@ -34,8 +34,8 @@ def test_volumes_and_named_mounts_build_the_model() -> None:
         StackVolume("scratch", 50, ("EU-RO-1",)),
     )
     assert stack.guardrails.allow_data_loss is True
-    assert stack.pods[0].network_volume == NetworkVolume("/workspace", name="hf-cache")
-    assert stack.pods[1].network_volume == NetworkVolume("/data", id="vol-legacy")
+    assert stack.pods[0].network_volume == NetworkVolume(None, "/workspace", name="hf-cache")
+    assert stack.pods[1].network_volume == NetworkVolume("vol-legacy", "/data")
 
 
 def test_volume_names_carry_the_data_center_only_with_data_centers() -> None:

@@ -75,7 +75,7 @@ def test_preview_stack_merges_overrides_over_every_pod_and_tags_the_number() -> 
 
 def test_preview_stack_needs_a_preview_block() -> None:
     with pytest.raises(UsageError, match="has no preview block"):
-        preview_stack(stack_from_yaml("pods: [{name: a, gpu: {type: X1}, runtime: "
+        preview_stack(stack_from_yaml("pods: [{name: a, gpu: {type: NVIDIA L4}, runtime: "
                                       "{image: i}}]\n"), 1)
 
 

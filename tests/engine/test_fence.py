@@ -112,3 +112,15 @@ def test_held_lock_taken_over_sets_the_fence() -> None:
             fence.check()
     # The failed release is reported to the caller, not raised in place of its result.
     assert errors and "could not release the lock" in errors[0]
+
+
+def test_fence_message_names_a_write_answered_after_the_lease_was_lost() -> None:
+    # #22: "no write was made" must not be claimed when one went out before the loss was
+    # known; the report names it instead.
+    fence = Fence(ScaledClock(factor=1), stack="demo/prod")
+    fence.sent("a create of demo-prod-api")  # answered while the lease held: not named
+    fence.lose("the lock was taken over by b")
+    fence.sent("a create of demo-prod-api-1")
+    text = fence.message()
+    assert "demo-prod-api-1 was sent before that was noticed" in text
+    assert "a create of demo-prod-api;" not in text and "a create of demo-prod-api " not in text

@@ -5,6 +5,7 @@ secondary rate limits). Event payloads for the events the action meets are built
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import threading
@@ -13,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 BOT = {"login": "github-actions[bot]", "type": "Bot", "id": 41898282}
 
@@ -50,6 +51,10 @@ class GitHubState:
     # GitHub shows right after a merge).
     pulls_lag: int = 0
     failures: list[Failure] = field(default_factory=list)  # answered first, in order
+    # Files by ref (branch) then path, served by the contents API (base64, like GitHub).
+    files: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Labels each issue / pull request carries (DELETE .../labels/{name} takes one off).
+    issue_labels: dict[int, list[str]] = field(default_factory=dict)
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -152,6 +157,25 @@ class _Handler(BaseHTTPRequestHandler):
                 del st.comments[cid]
                 self._send(204)
             return
+        if m := re.fullmatch(r"/repos/[^/]+/[^/]+/issues/(\d+)/labels/([^/]+)", path):
+            # DELETE answers 200 with the labels left, or 404 "Label does not exist"
+            # (docs.github.com/rest/issues/labels#remove-a-label-from-an-issue).
+            labels = st.issue_labels.setdefault(int(m.group(1)), [])
+            name = unquote(m.group(2))
+            if method != "DELETE" or name not in labels:
+                self._send(404, {"message": "Label does not exist"})
+                return
+            labels.remove(name)
+            self._send(200, [{"name": n} for n in labels])
+            return
+        if m := re.fullmatch(r"/repos/[^/]+/[^/]+/contents/(.+)", path):
+            text = st.files.get(query.get("ref", "main"), {}).get(unquote(m.group(1)))
+            if text is None:
+                self._send(404, {"message": "Not Found"})
+                return
+            self._send(200, {"type": "file", "encoding": "base64", "path": unquote(m.group(1)),
+                             "content": base64.encodebytes(text.encode()).decode()})
+            return
         if m := re.fullmatch(r"/repos/[^/]+/[^/]+/commits/([0-9a-f]+)/pulls", path):
             if st.pulls_lag > 0:
                 st.pulls_lag -= 1
@@ -225,11 +249,12 @@ def repository(default_branch: str = "main") -> dict[str, Any]:
 
 
 def pull_request_event(number: int = 12, fork: bool = False, action: str = "synchronize",
-                       labels: tuple[str, ...] = ()) -> dict[str, Any]:
+                       labels: tuple[str, ...] = (), sha: str = "abc123def456") -> dict[str, Any]:
     head = {"full_name": "mallory/models", "fork": True} if fork else \
         {"full_name": REPO, "fork": False}
     return {"action": action, "number": number, "repository": repository(),
-            "pull_request": {"number": number, "head": {"ref": "feature", "repo": head},
+            "pull_request": {"number": number,
+                             "head": {"ref": "feature", "sha": sha, "repo": head},
                              "base": {"ref": "main", "repo": repository()},
                              "state": "closed" if action == "closed" else "open",
                              "labels": [{"name": name} for name in labels]}}

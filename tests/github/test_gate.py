@@ -94,10 +94,14 @@ UNLABELED = frozenset({"bug"})
 # (event, action, command, fork, labels) -> preview action, with a notice?
 PREVIEW_TABLE = [
     ("pull_request", "opened", "auto", False, LABELED, "apply", False),
-    ("pull_request", "synchronize", "auto", False, LABELED, "apply", False),
+    # The label approves one commit: a push (or a reopen) takes it off, applies nothing.
+    ("pull_request", "synchronize", "auto", False, LABELED, "revoke", False),
     ("pull_request", "labeled", "auto", False, LABELED, "apply", False),
-    ("pull_request", "reopened", "auto", False, LABELED, "apply", False),
-    ("pull_request", "synchronize", "plan", False, LABELED, "apply", False),
+    ("pull_request", "reopened", "auto", False, LABELED, "revoke", False),
+    ("pull_request", "synchronize", "preview", False, LABELED, "revoke", False),
+    ("pull_request", "labeled", "preview", False, LABELED, "apply", False),
+    # command: plan is the plan job (read-only key): it never touches previews.
+    ("pull_request", "labeled", "plan", False, LABELED, "", False),
     ("pull_request", "opened", "auto", False, UNLABELED, "", False),
     ("pull_request", "labeled", "auto", False, UNLABELED, "", False),
     ("pull_request", "edited", "auto", False, LABELED, "", False),
@@ -125,3 +129,13 @@ def test_gate_decides_previews(event: str, action: str, command: str, fork: bool
                                labels: frozenset[str], does: str, notice: bool) -> None:
     d = decide_preview(event, action, command, fork, labels, "preview")
     assert (d.action, bool(d.note)) == (does, notice)
+
+
+def test_gate_command_preview_runs_previews_or_the_sweep_and_nothing_else() -> None:
+    assert decide("pull_request", BRANCH, "main", "preview", False).command == "preview"
+    assert decide("pull_request", BRANCH, "main", "preview", False, fork=True).command == \
+        "nothing"
+    sweep = decide("schedule", MAIN, "main", "preview", False)
+    assert (sweep.command, sweep.sweep_previews, sweep.may_change) == ("sweep", True, False)
+    assert decide("schedule", BRANCH, "main", "preview", False).command == "nothing"
+    assert decide("push", MAIN, "main", "preview", False).command == "nothing"

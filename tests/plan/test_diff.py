@@ -231,11 +231,30 @@ def test_diff_fingerprint_ignores_status_and_cost() -> None:
 
 
 def test_diff_pod_written_a_moment_ago_but_not_listed_yet_is_left_alone() -> None:
-    # RunPod's list lags its writes: re-creating a pod recorded seconds ago would duplicate it.
-    _, state = applied()
+    # RunPod's list lags its writes: re-creating a pod recorded seconds ago, and never
+    # seen since its create (not checked ready yet), would duplicate it.
+    want = desired_pods(stack_from_yaml(POD, GUARD))[0]
+    state = state_for(want, healthy=False)
     recent = plan(POD, [], state, now=datetime(2026, 11, 27, 10, 0, 30, tzinfo=UTC))
     assert recent.actions == () and recent.unchanged == ("api",)
     assert any("not in RunPod's list yet" in n for n in recent.notes)
     later = plan(POD, [], state, now=datetime(2026, 11, 27, 10, 5, tzinfo=UTC))
     assert summary(later) == [
         ("api", "create", ("pod pod1 recorded in state is gone from RunPod",))]
+
+
+def test_diff_pod_seen_ready_then_gone_within_the_grace_is_missing_now() -> None:
+    # #22: a pod terminated within a minute of its create is not a lagging read once it
+    # was seen (it passed its readiness check): apply re-creates it at once.
+    _, state = applied()
+    recent = plan(POD, [], state, now=datetime(2026, 11, 27, 10, 0, 30, tzinfo=UTC))
+    assert summary(recent) == [
+        ("api", "create", ("pod pod1 recorded in state is gone from RunPod",))]
+
+
+def test_diff_pod_read_by_id_as_terminated_within_the_grace_is_missing_now() -> None:
+    want = desired_pods(stack_from_yaml(POD, GUARD))[0]
+    gone = observed_from(want, SECRETS, status="TERMINATED")
+    recent = plan(POD, [gone], state_for(want, healthy=False),
+                  now=datetime(2026, 11, 27, 10, 0, 30, tzinfo=UTC))
+    assert [a.action for a in recent.actions] == ["create"]

@@ -29,11 +29,26 @@ def test_guardrails_max_hourly_cost_uses_only_primary_without_fallback() -> None
     assert p.violations == ()
 
 
-def test_guardrails_unknown_gpu_is_a_violation() -> None:
-    p = plan(PODS.replace("NVIDIA GeForce RTX 4090", "RTX 4090"), extra="")
-    assert p.violations == ("gpu 'RTX 4090' is not in RunPod's GPU catalog; check the id "
-                            "against GET /v2/catalog/gpus (ids look like "
-                            "'NVIDIA GeForce RTX 4090')",)
+def test_guardrails_unknown_gpu_is_a_violation_naming_the_closest_live_ids() -> None:
+    # Newer than the packaged snapshot as far as validate knows, absent from the live catalog.
+    p = plan(PODS.replace("NVIDIA GeForce RTX 4090", "NVIDIA GeForce RTX 4090 Ti"), extra="")
+    assert p.violations == ("gpu 'NVIDIA GeForce RTX 4090 Ti' is not in RunPod's GPU catalog; "
+                            "did you mean 'NVIDIA GeForce RTX 4090'? (`gitops-runner gpus` "
+                            "lists every id)",)
+    from gitops_runner.report.plan import render_text
+
+    text = render_text(p)
+    assert "price unknown" in text and "$0.00/h  " not in text  # never priced as free
+
+
+def test_guardrails_count_over_max_count_and_cloud_not_offered() -> None:
+    over = plan(PODS.replace("count: 2", "count: 9"), extra="")
+    assert any("gpu.count 9 is over RunPod's maxCount of 8 on the SECURE cloud" in v
+               for v in over.violations)
+    secure_only = plan(PODS.replace("NVIDIA GeForce RTX 4090", "NVIDIA H100 NVL")
+                       + "    cloud_type: COMMUNITY\n", extra="")
+    assert "gpu 'NVIDIA H100 NVL' is not offered on the COMMUNITY cloud; set cloud_type to " \
+           "SECURE or pick another GPU" in secure_only.violations
 
 
 def test_guardrails_allow_delete_false_refuses_replace() -> None:

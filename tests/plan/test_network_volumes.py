@@ -66,9 +66,9 @@ def test_new_volumes_are_created_one_per_data_center_and_pods_narrowed() -> None
 
 def test_a_converged_volume_plans_nothing_and_growing_is_one_patch_each() -> None:
     stack = stack_from_yaml(POD, volumes(200))
-    assert make_plan(stack, recorded(), [], CATALOG, {}, NOW, observed()).volume_actions == ()
+    assert make_plan(stack, recorded(), [], CATALOG, {}, NOW, volumes=observed()).volume_actions == ()
     grown = make_plan(stack_from_yaml(POD, volumes(300)), recorded(), [], CATALOG, {}, NOW,
-                      observed())
+                      volumes=observed())
     assert [(a.action, a.volume_id, a.size_before, a.size_after)
             for a in grown.volume_actions] == [("grow", "vol0", 200, 300),
                                                ("grow", "vol1", 200, 300)]
@@ -77,7 +77,7 @@ def test_a_converged_volume_plans_nothing_and_growing_is_one_patch_each() -> Non
 
 def test_a_shrink_is_a_plan_error_naming_the_way_out() -> None:
     plan = make_plan(stack_from_yaml(POD, volumes(100)), recorded(), [], CATALOG, {}, NOW,
-                     observed())
+                     volumes=observed())
     assert plan.volume_actions == ()
     assert len(plan.violations) == 2
     assert "size_gb 200 -> 100 is a shrink" in plan.violations[0]
@@ -86,7 +86,7 @@ def test_a_shrink_is_a_plan_error_naming_the_way_out() -> None:
 
 def test_removing_a_volume_is_refused_without_allow_data_loss_and_names_the_data() -> None:
     pod = POD.replace("network_volume: {name: hf-cache, path: /workspace}", "")
-    refused = make_plan(stack_from_yaml(pod), recorded(), [], CATALOG, {}, NOW, observed())
+    refused = make_plan(stack_from_yaml(pod), recorded(), [], CATALOG, {}, NOW, volumes=observed())
     assert [a.action for a in refused.volume_actions] == ["delete", "delete"]
     assert refused.volume_actions[0].destroys == (
         {"kind": "network volume", "name": "demo-prod-hf-cache-EU-RO-1", "size_gb": 200,
@@ -97,7 +97,7 @@ def test_removing_a_volume_is_refused_without_allow_data_loss_and_names_the_data
     assert "destroys: network volume demo-prod-hf-cache-EU-RO-1 200 GB in EU-RO-1" in \
         render_text(refused)
     allowed = make_plan(stack_from_yaml(pod, "guardrails: {allow_data_loss: true}\n"),
-                        recorded(), [], CATALOG, {}, NOW, observed())
+                        recorded(), [], CATALOG, {}, NOW, volumes=observed())
     assert allowed.violations == () and len(allowed.volume_actions) == 2
 
 
@@ -105,7 +105,7 @@ def test_a_foreign_same_named_volume_is_a_warning_and_never_an_action() -> None:
     stack = stack_from_yaml(POD, volumes())
     foreign = [{"id": "theirs", "name": "demo-prod-hf-cache-EU-RO-1", "size": 50,
                 "dataCenter": "EU-RO-1", "type": "STANDARD"}]
-    plan = make_plan(stack, StateDoc.empty(stack.name), [], CATALOG, {}, NOW, foreign)
+    plan = make_plan(stack, StateDoc.empty(stack.name), [], CATALOG, {}, NOW, volumes=foreign)
     assert all(a.volume_id != "theirs" for a in plan.volume_actions)
     assert [a.action for a in plan.volume_actions] == ["create", "create"]
     assert any("network volume theirs is named 'demo-prod-hf-cache-EU-RO-1'" in w
@@ -115,7 +115,7 @@ def test_a_foreign_same_named_volume_is_a_warning_and_never_an_action() -> None:
 def test_volume_actions_round_trip_the_plan_file_and_the_fingerprint() -> None:
     pod = POD.replace("network_volume: {name: hf-cache, path: /workspace}", "")
     plan = make_plan(stack_from_yaml(pod, volumes(300)), recorded(), [], CATALOG, {}, NOW,
-                     observed())
+                     volumes=observed())
     back = parse_plan_file(render_plan_file([plan]))[0]
     assert back.volume_actions == plan.volume_actions and back.fingerprint == plan.fingerprint
     no_volumes = make_plan(stack_from_yaml(pod), StateDoc.empty("demo/prod"), [], CATALOG, {},
@@ -133,12 +133,12 @@ def test_state_keeps_volumes_and_old_states_still_load() -> None:
 
 def test_a_type_change_is_a_plan_error_and_a_vanished_volume_is_created_again() -> None:
     typed = volumes().replace("US-TX-3]}", "US-TX-3], type: HIGH_PERFORMANCE}")
-    plan = make_plan(stack_from_yaml(POD, typed), recorded(), [], CATALOG, {}, NOW, observed())
+    plan = make_plan(stack_from_yaml(POD, typed), recorded(), [], CATALOG, {}, NOW, volumes=observed())
     assert plan.volume_actions == ()
     assert "type is fixed at creation (STANDARD, the file says HIGH_PERFORMANCE)" in \
         plan.violations[0]
     gone = make_plan(stack_from_yaml(POD, volumes()), recorded(), [], CATALOG, {}, NOW,
-                     observed()[1:])
+                     volumes=observed()[1:])
     (create,) = gone.volume_actions
     assert (create.action, create.data_center) == ("create", "EU-RO-1")
     assert create.reasons == ("volume vol0 recorded in state is gone from RunPod (its data "
@@ -147,7 +147,7 @@ def test_a_type_change_is_a_plan_error_and_a_vanished_volume_is_created_again() 
 
 def test_a_refused_shrink_is_billed_at_the_size_the_volume_keeps() -> None:
     same = make_plan(stack_from_yaml(POD, volumes(200)), recorded(), [], CATALOG, {}, NOW,
-                     observed())
+                     volumes=observed())
     shrink = make_plan(stack_from_yaml(POD, volumes(100)), recorded(), [], CATALOG, {}, NOW,
-                       observed())
+                       volumes=observed())
     assert shrink.monthly_after == same.monthly_after

@@ -35,7 +35,7 @@ COMMANDS = {
     "validate": "validate", "plan": "plan", "apply": "apply", "drift": "drift",
     "status": "status", "schedule": "schedule", "state show": "state-show",
     "state list": "state-list", "state history": "state-history", "lock list": "lock",
-    "lock show": "lock", "preview list": "preview-list", "destroy": "destroy",
+    "lock show": "lock", "preview list": "preview-list", "gpus": "gpus", "destroy": "destroy",
 }
 EXTRA = {"apply": ["--auto-approve"], "destroy": ["--auto-approve"]}
 
@@ -86,6 +86,10 @@ def test_json_reports_every_command_validates_against_its_schema(repo: Path) -> 
             assert [h["operation"] for h in data["history"]] == ["apply"]  # type: ignore[attr-defined]
         if command == "status":
             assert data["notes"] and "only while a sandbox command runs" in str(data["notes"])
+        if command == "gpus":
+            l4 = {g["id"]: g for g in data["gpus"]}["NVIDIA L4"]  # type: ignore[attr-defined]
+            assert l4["price_per_hour"] == {"secure": 0.49, "community": 0.43}
+            assert l4["data_centers"][0]["availability"] in ("HIGH", "MEDIUM")
 
 
 def test_json_reports_plan_of_two_stacks_validates(repo: Path) -> None:

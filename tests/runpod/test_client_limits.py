@@ -122,6 +122,21 @@ def test_placement_error_summaries() -> None:
     assert isinstance(mixed, CandidateRejectedError) and not mixed.retryable
     assert "mounts are mutually exclusive" in str(mixed) and "L4, A40" in str(mixed)
     assert isinstance(placement_error("api", []), RunPodError)
+    # The catalog shows no stock for any candidate: it was stock, whatever the wording.
+    sold = CandidateRejectedError("x", 400, "Placement failed: sold out")
+    stock = placement_error("api", [("L4", full), ("A40", sold)], no_stock=True)
+    assert type(stock) is CapacityError and stock.retryable
+    assert "this was stock, not the request" in str(stock) and "sold out" in str(stock)
+    assert not placement_error("api", [("L4", forbidden)], no_stock=True).retryable
+
+
+def test_client_catalog_with_availability_is_one_request(rp: RunPodClient) -> None:
+    with requests_mock.Mocker() as m:
+        m.get(f"{BASE}/v2/catalog/gpus", json={"gpus": [{"id": "NVIDIA L4"}, "junk"]})
+        assert rp.list_gpu_types(availability=True, cloud="SECURE") == [{"id": "NVIDIA L4"}]
+        assert rp.list_gpu_types() == [{"id": "NVIDIA L4"}]
+        assert [r.qs for r in m.request_history] == [
+            {"include": ["availability"], "product": ["pod"], "cloud": ["secure"]}, {}]
 
 
 def test_client_list_follows_next_cursor(rp: RunPodClient) -> None:

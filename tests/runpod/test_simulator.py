@@ -258,6 +258,50 @@ def test_sim_catalog_prices_and_include_rule(sim: Simulator, client: RunPodClien
     assert resp.status_code == 400
 
 
+def test_sim_catalog_availability_is_the_stock_creates_consume(sim: Simulator,
+                                                               client: RunPodClient) -> None:
+    for dc, _ in catalog.DATA_CENTERS:
+        sim.world.capacity[catalog.capacity_key("NVIDIA L4", dc, "SECURE")] = 0
+    sim.world.capacity[catalog.capacity_key("NVIDIA L4", "US-TX-3", "SECURE")] = 9
+
+    def l4(**params: object) -> dict[str, object]:
+        gpus = client.list_gpu_types(availability=True, **params)  # type: ignore[arg-type]
+        return {g["id"]: g for g in gpus}["NVIDIA L4"]
+
+    assert [(d["id"], d["availability"]) for d in l4()["dataCenters"]] == [
+        ("EU-RO-1", "NONE"), ("US-TX-3", "MEDIUM"), ("CA-MTL-1", "NONE"), ("US-GA-2", "NONE"),
+        ("US-KS-2", "NONE")]
+    assert l4()["cudaVersions"] == [{"version": "12.4", "available": True},
+                                    {"version": "12.6", "available": False},
+                                    {"version": "12.8", "available": False},
+                                    {"version": "13.0", "available": False}]
+    client.create_pod({**BODY, "gpu": {"id": "NVIDIA L4", "count": 2}})
+    assert l4()["availability"] == "LOW"  # 7 left
+    assert l4(count=8)["availability"] == "NONE"
+    assert l4(cloud="COMMUNITY")["availability"] == "HIGH"
+    # A type the cloud does not offer lists no data center for it (spec: omitted).
+    nvl = {g["id"]: g for g in client.list_gpu_types(availability=True, cloud="COMMUNITY")}
+    assert "dataCenters" not in nvl["NVIDIA H100 NVL"]
+    with pytest.raises(CapacityError):
+        client.create_pod({**BODY, "cloud": "COMMUNITY", "gpu": {"id": "NVIDIA H100 NVL",
+                                                                 "count": 1}})
+
+
+@pytest.mark.parametrize("query, status", [
+    ("product=POD", 400), ("count=2", 400), ("include=AVAILABILITY&product=POD&cloud=SPOT", 422),
+    ("include=AVAILABILITY&product=POD&cudaVersions=12.8&minCudaVersion=12", 400),
+    ("include=AVAILABILITY&product=POD&minCudaVersion=12.6", 200),
+])
+def test_sim_catalog_query_rules(sim: Simulator, query: str, status: int) -> None:
+    resp = requests.get(f"{sim.url}/v2/catalog/gpus?{query}",
+                        headers={"Authorization": "Bearer k"}, timeout=5)
+    assert resp.status_code == status
+    if status == 200:
+        l4 = {g["id"]: g for g in resp.json()["gpus"]}["NVIDIA L4"]
+        assert [d["id"] for d in l4["dataCenters"]] == ["EU-RO-1", "CA-MTL-1", "US-GA-2",
+                                                        "US-KS-2"]
+
+
 def test_sim_logs_stream_as_sse_with_tail(sim: Simulator, client: RunPodClient,
                                           clock: FakeClock) -> None:
     pod = client.create_pod(BODY)

@@ -56,6 +56,7 @@ pods:
     pod = client.create_pod(create_body(want, "NVIDIA L4", {"TOKEN": "s3cr3t-value"}))
     client.list_pods()
     client.list_gpu_types()
+    client.list_gpu_types(availability=True, cloud="COMMUNITY", count=2)
     clock.advance(10)
     client.get_pod(pod["id"])
     client.update_pod(pod["id"], {"image": "vllm/vllm-openai:v0.6.4", "env": {"A": "b"}})

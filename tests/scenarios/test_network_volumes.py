@@ -140,7 +140,7 @@ def test_a_volume_create_whose_answer_was_lost_is_found_again_not_made_twice(
 
 def test_a_saved_plan_with_volumes_applies_and_a_changed_volume_makes_it_stale(
         h: Harness) -> None:
-    from gitops_runner.engine.apply import StalePlanError
+    from gitops_runner.engine.apply import Approval, StalePlanError
     from gitops_runner.plan.planfile import parse_plan_file, render_plan_file
 
     assert h.apply(h.stack(200)).converged
@@ -149,10 +149,10 @@ def test_a_saved_plan_with_volumes_applies_and_a_changed_volume_makes_it_stale(
     h.client.update_network_volume(vol["id"], {"size": 250})  # resized behind our back
     with pytest.raises(StalePlanError, match="changed"):
         apply_stack(h.session, h.stack(300), sim_access(h.sim, h.client), {}, ApplyOptions(),
-                    saved)
+                    Approval(saved))
     fresh = parse_plan_file(render_plan_file([h.plan(h.stack(300))]))[0]
     result = apply_stack(h.session, h.stack(300), sim_access(h.sim, h.client), {},
-                         ApplyOptions(), fresh)
+                         ApplyOptions(), Approval(fresh))
     assert result.converged, h.logs
     assert {v["size"] for v in h.client.list_network_volumes()} == {300}
 

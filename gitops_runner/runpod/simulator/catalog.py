@@ -1,26 +1,20 @@
-"""The simulator's GPU catalog: prices per GPU per hour, data centers, host CUDA."""
+"""The simulator's GPU catalog: the packaged snapshot's GPU types (prices per GPU per
+hour), its data centers with their host CUDA, and stock per (GPU, data center, cloud).
+
+`GET /v2/catalog/gpus?include=AVAILABILITY&product=POD` answers from the same stock
+that creates consume (RUNPOD.md §1.6 and §8b "Catalog"; spec `listGpuTypes`), so what
+the plan predicts from the catalog is what apply meets.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-# (id, short name, VRAM GB, secure $/h, community $/h, max count)
-GPUS: list[tuple[str, str, int, float, float, int]] = [
-    ("NVIDIA GeForce RTX 4090", "RTX 4090", 24, 0.69, 0.34, 8),
-    ("NVIDIA RTX A6000", "RTX A6000", 48, 0.49, 0.33, 8),
-    ("NVIDIA A40", "A40", 48, 0.44, 0.40, 8),
-    ("NVIDIA L4", "L4", 24, 0.49, 0.43, 8),
-    ("NVIDIA L40S", "L40S", 48, 0.99, 0.79, 8),
-    ("NVIDIA RTX A5000", "RTX A5000", 24, 0.29, 0.16, 8),
-    ("NVIDIA GeForce RTX 3090", "RTX 3090", 24, 0.46, 0.22, 8),
-    ("NVIDIA A100 80GB PCIe", "A100 PCIe", 80, 1.64, 1.19, 8),
-    ("NVIDIA A100-SXM4-80GB", "A100 SXM", 80, 1.74, 1.39, 8),
-    ("NVIDIA H100 80GB HBM3", "H100 SXM", 80, 2.99, 2.69, 8),
-    ("NVIDIA H100 PCIe", "H100 PCIe", 80, 2.39, 1.99, 8),
-    ("NVIDIA H200", "H200", 141, 3.99, 3.59, 8),
-    ("NVIDIA RTX PRO 4500 Blackwell", "RTX PRO 4500", 32, 0.72, 0.60, 4),
-]
+from gitops_runner.config.gpu_ids import snapshot_gpus
+from gitops_runner.plan.catalog import level_for
 
+# (data center, host CUDA version)
 DATA_CENTERS: list[tuple[str, str]] = [
     ("EU-RO-1", "12.8"),
     ("US-TX-3", "12.4"),
@@ -29,13 +23,25 @@ DATA_CENTERS: list[tuple[str, str]] = [
     # CUDA 13 hosts are still rare (RUNPOD.md §8c): one data center has them.
     ("US-KS-2", "13.0"),
 ]
+DATA_CENTER_NAMES = {"EU-RO-1": "Europe Romania 1", "US-TX-3": "US Texas 3",
+                     "CA-MTL-1": "Canada Montreal 1", "US-GA-2": "US Georgia 2",
+                     "US-KS-2": "US Kansas 2"}
 
-DEFAULT_CAPACITY = 64  # free GPUs per (gpu, data center, cloud)
+DEFAULT_CAPACITY = 64  # free GPUs per (gpu, data center, cloud): HIGH stock
+# The sandbox's list is the product's snapshot, so validate and the sandbox agree.
+TYPES: list[dict[str, Any]] = snapshot_gpus()
+_BY_ID = {g["id"]: g for g in TYPES}
+# (id, short name, VRAM GB, secure $/h, community $/h, max count), as before the snapshot.
+GPUS: list[tuple[str, str, int, float, float, int]] = [
+    (g["id"], g["name"], g["memory"], g["price"]["secure"], g["price"]["community"],
+     max(g["maxCount"].values())) for g in TYPES]
 
 
 def default_capacity() -> dict[str, int]:
-    return {capacity_key(g[0], dc, cloud): DEFAULT_CAPACITY
-            for g in GPUS for dc, _ in DATA_CENTERS for cloud in ("SECURE", "COMMUNITY")}
+    """Stock for every GPU type in every data center, on the clouds that offer it."""
+    return {capacity_key(g["id"], dc, cloud): DEFAULT_CAPACITY
+            for g in TYPES for dc, _ in DATA_CENTERS for cloud in ("SECURE", "COMMUNITY")
+            if g.get(cloud.lower())}
 
 
 def capacity_key(gpu_id: str, dc: str, cloud: str) -> str:
@@ -52,19 +58,60 @@ def memory_gb(gpu_id: str) -> float:
 
 
 def price(gpu_id: str, cloud: str) -> float | None:
-    for g in GPUS:
-        if g[0] == gpu_id:
-            return g[3] if cloud == "SECURE" else g[4]
-    return None
+    gpu = _BY_ID.get(gpu_id)
+    if gpu is None or not gpu.get(cloud.lower()):
+        return None
+    return float(gpu["price"][cloud.lower()])
 
 
-def gpu_types() -> list[dict[str, Any]]:
-    return [
-        {
-            "id": gid, "name": name, "pool": None, "manufacturer": "NVIDIA", "memory": mem,
-            "secure": True, "community": True,
-            "price": {"secure": secure, "community": community},
-            "maxCount": {"secure": max_count, "community": max_count},
-        }
-        for gid, name, mem, secure, community, max_count in GPUS
-    ]
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in text.split("."))
+
+
+def cuda_allowed(cuda: str, min_cuda: str | None, exact: list[str]) -> bool:
+    if min_cuda and _version(cuda) < _version(min_cuda):
+        return False
+    return not exact or cuda in exact
+
+
+def _availability(gpu: dict[str, Any], stock: Mapping[str, int], cloud: str, count: int,
+                  min_cuda: str | None, exact: list[str]) -> dict[str, Any]:
+    """availability, dataCenters and cudaVersions for one type (spec `GpuType`): only
+    data centers that offer it in this configuration, a level per data center from its
+    free GPUs (NONE when fewer than `count`), the overall level from their sum."""
+    dcs: list[dict[str, Any]] = []
+    free_total = 0
+    cuda_free: dict[str, bool] = {}
+    for dc, cuda in DATA_CENTERS:
+        key = capacity_key(gpu["id"], dc, cloud)
+        if key not in stock or not cuda_allowed(cuda, min_cuda, exact):
+            continue
+        free = stock[key] if stock[key] >= count else 0
+        free_total += free
+        cuda_free[cuda] = cuda_free.get(cuda, False) or free > 0
+        dcs.append({"id": dc, "name": DATA_CENTER_NAMES.get(dc, dc), "availability":
+                    level_for(free)})
+    out: dict[str, Any] = {"availability": level_for(free_total)}
+    if dcs:  # "omitted entirely when the configuration is unavailable everywhere"
+        out["dataCenters"] = dcs
+    if cuda_free and gpu.get("manufacturer") != "AMD":  # AMD hosts report no CUDA
+        out["cudaVersions"] = [{"version": v, "available": ok}
+                               for v, ok in sorted(cuda_free.items(), key=lambda i: _version(i[0]))]
+    return out
+
+
+def gpu_types(stock: Mapping[str, int] | None = None, query: Mapping[str, str] | None = None
+              ) -> list[dict[str, Any]]:
+    """The catalog's `gpus`; with `stock` (include=AVAILABILITY) also the availability
+    for the query's `cloud` (default SECURE), `count`, and CUDA filter."""
+    query = query or {}
+    out = [{k: g[k] for k in ("id", "name", "pool", "manufacturer", "memory", "secure",
+                              "community", "price", "maxCount")} for g in TYPES]
+    if stock is None:
+        return out
+    cloud = query.get("cloud", "SECURE")
+    count = int(query.get("count", "1"))
+    exact = [v for v in query.get("cudaVersions", "").split(",") if v]
+    for entry, gpu in zip(out, TYPES, strict=True):
+        entry.update(_availability(gpu, stock, cloud, count, query.get("minCudaVersion"), exact))
+    return out

@@ -11,18 +11,13 @@ Also the machine the server sees: its GPUs' memory and the disk left for the wei
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from gitops_runner.config.images import cuda_tuple, image_facts
 from gitops_runner.runpod.simulator import catalog
 from gitops_runner.runpod.simulator.images import Machine
-from gitops_runner.runpod.simulator.model import SimPod
-
-if TYPE_CHECKING:
-    from gitops_runner.runpod.simulator.world import World
+from gitops_runner.runpod.simulator.model import SimPod, WorldReads
 
 
-def refusal(world: World, pod: SimPod) -> str | None:
+def refusal(world: WorldReads, pod: SimPod) -> str | None:
     """Why the host never starts the pod's container, or None."""
     if not world.settings.check_hosts:
         return None
@@ -42,7 +37,7 @@ def refusal(world: World, pod: SimPod) -> str | None:
     return None
 
 
-def machine(world: World, pod: SimPod) -> Machine:
+def machine(world: WorldReads, pod: SimPod) -> Machine:
     """The GPUs and the free container disk the pod's server sees."""
     facts = image_facts(pod.image)
     on_volume = bool(pod.mounts) and any(

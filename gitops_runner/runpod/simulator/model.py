@@ -9,9 +9,10 @@ images that crash-loop on bad flags. docs/runpod-notes.md gives the source of ea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 NO_FREE_GPU = "There are not enough free GPUs on the host machine to start this pod."
 LOCKED_DETAIL = ("pod is locked: a locked pod cannot be stopped or reset; unlock it "
@@ -160,3 +161,11 @@ class Settings:
         return replace(base, **overrides)
 
 
+class WorldReads(Protocol):
+    """What the outside views of a pod (view.py, hosts.py) read of the world: world.py
+    imports them, never the reverse."""
+
+    clock: Callable[[], float]
+    settings: Settings
+
+    def pod_cost(self, pod: SimPod) -> float: ...

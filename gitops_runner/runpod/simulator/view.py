@@ -6,32 +6,29 @@ from __future__ import annotations
 
 import random
 import shlex
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gitops_runner.runpod.simulator import catalog, hosts
 from gitops_runner.runpod.simulator.images import ServerCheck, check_server
-from gitops_runner.runpod.simulator.model import ACTIONS, PLATFORM_PORT, SimPod, iso
-
-if TYPE_CHECKING:
-    from gitops_runner.runpod.simulator.world import World
+from gitops_runner.runpod.simulator.model import ACTIONS, PLATFORM_PORT, SimPod, WorldReads, iso
 
 MAX_CRASH_LINES = 20
 
 
-def _effective(world: World, pod: SimPod) -> tuple[float, bool]:
+def _effective(world: WorldReads, pod: SimPod) -> tuple[float, bool]:
     """(boot_at, stopped) as reads show them: the previous boot while still stale."""
     if world.clock() < pod.stale_until:
         return pod.stale_boot_at, pod.stale_stopped
     return pod.boot_at, pod.stopped
 
 
-def running_since(world: World, pod: SimPod, boot_at: float | None = None) -> float:
+def running_since(world: WorldReads, pod: SimPod, boot_at: float | None = None) -> float:
     s = world.settings
     return (pod.boot_at if boot_at is None else boot_at) + s.provisioning_seconds + \
         s.starting_seconds
 
 
-def server(world: World, pod: SimPod) -> ServerCheck:
+def server(world: WorldReads, pod: SimPod) -> ServerCheck:
     if not world.settings.check_images:
         return ServerCheck(None)
     if hosts.refusal(world, pod):
@@ -39,7 +36,7 @@ def server(world: World, pod: SimPod) -> ServerCheck:
     return check_server(pod.image, pod.args, pod.env, hosts.machine(world, pod))
 
 
-def _crash_phase(world: World, pod: SimPod, since: float) -> tuple[bool, float]:
+def _crash_phase(world: WorldReads, pod: SimPod, since: float) -> tuple[bool, float]:
     """A server that rejects its flags exits, and RunPod restarts the container:
     (up now, seconds into the current run)."""
     s = world.settings
@@ -48,7 +45,7 @@ def _crash_phase(world: World, pod: SimPod, since: float) -> tuple[bool, float]:
     return phase < s.crash_seconds, phase
 
 
-def status(world: World, pod: SimPod) -> str:
+def status(world: WorldReads, pod: SimPod) -> str:
     if pod.terminated:
         return "TERMINATED"
     boot_at, stopped = _effective(world, pod)
@@ -74,13 +71,13 @@ def _public_port(pod: SimPod, private: int) -> int:
     return rng.randint(10000, 60000)
 
 
-def _uptime(world: World, pod: SimPod, since: float) -> int:
+def _uptime(world: WorldReads, pod: SimPod, since: float) -> int:
     if server(world, pod).error:
         return int(_crash_phase(world, pod, since)[1])
     return int(world.clock() - since)
 
 
-def render(world: World, pod: SimPod) -> dict[str, Any]:
+def render(world: WorldReads, pod: SimPod) -> dict[str, Any]:
     state = status(world, pod)
     boot_at, _ = _effective(world, pod)
     since = running_since(world, pod, boot_at)
@@ -129,7 +126,7 @@ def render(world: World, pod: SimPod) -> dict[str, Any]:
     }
 
 
-def log_lines(world: World, pod: SimPod) -> list[tuple[float, str]]:
+def log_lines(world: WorldReads, pod: SimPod) -> list[tuple[float, str]]:
     """The pod's log so far: lifecycle events plus the service's own lines."""
     lines = list(pod.events)
     state = status(world, pod)
@@ -157,7 +154,7 @@ def log_lines(world: World, pod: SimPod) -> list[tuple[float, str]]:
     return sorted(lines)
 
 
-def proxy_status(world: World, pod: SimPod, port: int) -> int:
+def proxy_status(world: WorldReads, pod: SimPod, port: int) -> int:
     """What RUNPOD_PROXY_URL answers for the pod's `port`: 200 once the server is up."""
     if f"{port}/http" not in pod.ports:
         return 404
@@ -187,7 +184,7 @@ def served_name(pod: SimPod, engine: str) -> str:
     return pod.env.get("MODEL_ID", "bigscience/bloom-560m")
 
 
-def proxy_answer(world: World, pod: SimPod, port: int, path: str,
+def proxy_answer(world: WorldReads, pod: SimPod, port: int, path: str,
                  auth: str) -> tuple[int, dict[str, Any]]:
     """The pod's HTTP answer through the proxy. Known servers protect their /v1 routes with
     their API key (vLLM VLLM_API_KEY or --api-key; TGI API_KEY) but not /health (vLLM

@@ -68,7 +68,8 @@ class World:
             raw["events"] = [tuple(e) for e in raw.get("events", [])]
             pod = SimPod(**raw)
             self.pods[pod.id] = pod
-        self.capacity = dict(data.get("capacity", self.capacity))
+        # A sandbox file from before a GPU type was added has no stock for it: default.
+        self.capacity = {**catalog.default_capacity(), **data.get("capacity", {})}
         self.network_volumes = dict(data.get("network_volumes", {}))
         self.volume_cache = {k: list(v) for k, v in data.get("volume_cache", {}).items()}
 
@@ -171,12 +172,12 @@ class World:
 
     def _place(self, gpu_id: str, count: int, cloud: str, dcs: list[str],
                min_cuda: str | None, allowed_cuda: list[str]) -> str | None:
+        # The first data center in the catalog's order with enough free GPUs: the
+        # order the catalog lists them in, so "likely EU-RO-1" is where a pod lands.
         for dc, cuda in catalog.DATA_CENTERS:
             if dcs and dc not in dcs:
                 continue
-            if min_cuda and _version(cuda) < _version(min_cuda):
-                continue
-            if allowed_cuda and cuda not in allowed_cuda:
+            if not catalog.cuda_allowed(cuda, min_cuda, allowed_cuda):
                 continue
             if self.capacity.get(catalog.capacity_key(gpu_id, dc, cloud), 0) >= count:
                 return dc
@@ -272,9 +273,25 @@ class World:
         power.tenant_takes_gpu(self, self.pods[pod_id])
 
     def gpu_catalog(self, query: dict[str, str]) -> Response:
-        if "include" in query and "product" not in query:
-            return problem(400, "include requires product")
-        return 200, {"gpus": catalog.gpu_types()}
+        """`GET /v2/catalog/gpus`: availability from the stock creates consume (spec
+        `listGpuTypes`: include and product need each other; count, cloud and the CUDA
+        filters are valid only with include; cudaVersions and minCudaVersion exclude
+        each other)."""
+        include = query.get("include")
+        if include is not None and include != "AVAILABILITY":
+            return problem(422, f"unknown include value {include!r}")
+        if (include is None) != ("product" not in query):
+            return problem(400, "include=AVAILABILITY and product must be sent together")
+        scoped = [k for k in ("count", "cloud", "cudaVersions", "minCudaVersion") if k in query]
+        if include is None and scoped:
+            return problem(400, f"{scoped[0]} is valid only with include=AVAILABILITY")
+        if "cudaVersions" in query and "minCudaVersion" in query:
+            return problem(400, "cudaVersions and minCudaVersion are mutually exclusive")
+        if query.get("cloud", "SECURE") not in ("SECURE", "COMMUNITY") or \
+                not query.get("count", "1").isdigit() or int(query.get("count", "1")) < 1:
+            return problem(422, "cloud must be SECURE or COMMUNITY and count an integer >= 1")
+        stock = self.capacity if include else None
+        return 200, {"gpus": catalog.gpu_types(stock, query)}
 
     def log_lines(self, pod_id: str) -> list[tuple[float, str]] | None:
         """The pod's log so far: lifecycle events plus the service's own lines."""
@@ -310,6 +327,3 @@ class World:
                 return fault
         return None
 
-
-def _version(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in text.split("."))
