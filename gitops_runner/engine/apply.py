@@ -284,7 +284,7 @@ def _apply_locked(run: _Run, approval: Approval) -> ApplyResult:
         run.keep_lineage(plan)
         # Network volumes (CONTRACT §14) around the pods: made and grown before them.
         outcomes, volumes = around_pods(
-            client, run.journal, plan.volume_actions, run.fence.check, session.log,
+            executor.writer, run.journal, plan.volume_actions, session.log,
             partial(rollout.execute, executor, plan.actions, session.cancel))
         run.result.outcomes.extend(outcomes)
         run.result.volume_outcomes.extend(volumes)

@@ -124,8 +124,7 @@ def run_destroy(session: Session, stack: Stack, access: RunPodAccess, parallelis
             journal.update(lambda d: replace(d, pods={
                 name: rec for name, rec in d.pods.items() if rec.id in failed}))
         if doc.volumes and not result.failures:  # no pod may still mount them
-            gone, volume_failures = destroy_volumes(access.client, journal, flow.fence.check,
-                                                    session.log)
+            gone, volume_failures = destroy_volumes(writer, journal, session.log)
             result.failures += volume_failures
             result.volumes_deleted = gone
         if doc.pods or journal.existed:

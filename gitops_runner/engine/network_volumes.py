@@ -8,17 +8,16 @@ name and data center among volumes that did not exist before it was sent.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from gitops_runner.engine.fence import LeaseLostError
 from gitops_runner.engine.journal import Journal
+from gitops_runner.engine.writer import Writer
 from gitops_runner.plan.network_volumes import VolumeAction
 from gitops_runner.plan.statefile import VolumeRecord
-from gitops_runner.runpod.client import RunPodClient
-from gitops_runner.runpod.errors import CreateOutcomeUnknownError, NotFoundError, RunPodError
+from gitops_runner.runpod.errors import CreateOutcomeUnknownError, RunPodError
 
 
 class _Done(Protocol):
@@ -45,31 +44,31 @@ class VolumeOutcome:
                 "ok": self.ok, "detail": self.detail}
 
 
-def around_pods(client: RunPodClient, journal: Journal, actions: Sequence[VolumeAction],
-                guard: Callable[[], None], log: Callable[[str], None],
+def around_pods(writer: Writer, journal: Journal, actions: Sequence[VolumeAction],
+                log: Callable[[str], None],
                 run_pods: Callable[[], list[PodOutcome]],
                 ) -> tuple[list[PodOutcome], list[VolumeOutcome]]:
     """apply's one hook: creates and grows, then `run_pods` (only if they all worked), then
     deletes (only if every pod action worked, so no pod still mounts a deleted volume)."""
-    made = run_volume_actions(client, journal, actions, FIRST, guard, log)
+    made = run_volume_actions(writer, journal, actions, FIRST, log)
     if not all(v.ok for v in made):
         return [], made
     outcomes = run_pods()
     if not all(o.ok for o in outcomes):
         return outcomes, made
-    return outcomes, [*made, *run_volume_actions(client, journal, actions, LAST, guard, log)]
+    return outcomes, [*made, *run_volume_actions(writer, journal, actions, LAST, log)]
 
 
-def run_volume_actions(client: RunPodClient, journal: Journal, actions: Sequence[VolumeAction],
-                       kinds: tuple[str, ...], guard: Callable[[], None],
+def run_volume_actions(writer: Writer, journal: Journal, actions: Sequence[VolumeAction],
+                       kinds: tuple[str, ...],
                        log: Callable[[str], None]) -> list[VolumeOutcome]:
-    """`guard` is checked before every RunPod write (the run's lease, CONTRACT §7)."""
+    """Every write goes through the run's fenced Writer (the lease, CONTRACT §7)."""
     outcomes = []
     for action in (a for a in actions if a.action in kinds):
         handler = {"create": _create, "grow": _grow, "delete": _delete}[action.action]
         try:
-            guard()
-            detail = handler(client, journal, action)
+            writer.fence.check()
+            detail = handler(writer, journal, action)
         except LeaseLostError as exc:  # no further write: apply reports the lost lease
             outcomes.append(VolumeOutcome(action.volume, action.data_center, action.action,
                                           False, str(exc)))
@@ -85,14 +84,15 @@ def run_volume_actions(client: RunPodClient, journal: Journal, actions: Sequence
     return outcomes
 
 
-def _create(client: RunPodClient, journal: Journal, action: VolumeAction) -> str:
+def _create(writer: Writer, journal: Journal, action: VolumeAction) -> str:
+    client = writer.reads
     body: dict[str, Any] = {"name": action.runpod_name, "size": action.size_after,
                             "dataCenter": action.data_center}
     if action.type:
         body["type"] = action.type
     before = {str(v.get("id")) for v in client.list_network_volumes()}
     try:
-        vol = client.create_network_volume(body)
+        vol = writer.create_volume(body)
     except CreateOutcomeUnknownError:
         found = [v for v in client.list_network_volumes()
                  if v.get("name") == action.runpod_name
@@ -107,9 +107,9 @@ def _create(client: RunPodClient, journal: Journal, action: VolumeAction) -> str
     return f"created network volume {vol['id']} ({action.size_after} GB)"
 
 
-def _grow(client: RunPodClient, journal: Journal, action: VolumeAction) -> str:
-    assert action.volume_id is not None
-    vol = client.update_network_volume(action.volume_id, {"size": action.size_after})
+def _grow(writer: Writer, journal: Journal, action: VolumeAction) -> str:
+    assert action.volume_id is not None and action.size_after is not None
+    vol = writer.grow_volume(action.volume_id, action.size_after)
     now = journal.now_text()
 
     def change(doc: Any) -> Any:
@@ -126,17 +126,16 @@ def _grow(client: RunPodClient, journal: Journal, action: VolumeAction) -> str:
            f"{action.size_after} GB"
 
 
-def _delete(client: RunPodClient, journal: Journal, action: VolumeAction) -> str:
+def _delete(writer: Writer, journal: Journal, action: VolumeAction) -> str:
     if action.volume_id is not None:
-        with contextlib.suppress(NotFoundError):  # gone already: what a delete wants
-            client.delete_network_volume(action.volume_id)
+        writer.delete_volume(action.volume_id)  # gone already (404): what a delete wants
     journal.update(lambda doc: doc.with_volume(action.runpod_name, None))
     if action.volume_id is None:
         return "forgotten from state (already gone from RunPod)"
     return f"deleted network volume {action.volume_id} and its data ({action.size_before} GB)"
 
 
-def destroy_volumes(client: RunPodClient, journal: Journal, guard: Callable[[], None],
+def destroy_volumes(writer: Writer, journal: Journal,
                     log: Callable[[str], None]) -> tuple[list[dict[str, Any]], list[str]]:
     """`destroy` (an explicit command, CONTRACT §6): delete every network volume state
     records, after the pods. Returns (what was deleted, failures); foreign volumes (not in
@@ -145,9 +144,7 @@ def destroy_volumes(client: RunPodClient, journal: Journal, guard: Callable[[], 
     failures: list[str] = []
     for name, record in sorted(journal.doc.volumes.items()):
         try:
-            guard()
-            with contextlib.suppress(NotFoundError):
-                client.delete_network_volume(record.id)
+            writer.delete_volume(record.id)
         except (RunPodError, LeaseLostError) as exc:
             failures.append(f"volume {name} ({record.id}): {exc}")
             continue
