@@ -26,12 +26,14 @@ def run(session: Session, configs: Sequence[str],
                     show(_listing(preview_destroy(session, stack, access.client)))
                 except GitopsError as exc:
                     show(f"{stack.name}: cannot list its pods: {exc}")
-            if not ask(f"Terminate every pod of {names}?"):
+            what = ("every pod and serverless endpoint" if any(s.endpoints for s in stacks)
+                    else "every pod")
+            if not ask(f"Terminate {what} of {names}?"):
                 return 1
         for stack in stacks:
             report: dict[str, Any] = {"stack": stack.name, "terminated": 0, "failures": [],
                                       "unlock_errors": [], "error": None, "pods": [],
-                                      "volumes_deleted": []}
+                                      "volumes_deleted": [], "endpoints_deleted": []}
             reports.append(report)
             # One stack's failure (lock held, state error) does not stop the others.
             try:
@@ -44,6 +46,7 @@ def run(session: Session, configs: Sequence[str],
             report["terminated"], report["failures"] = done.terminated, done.failures
             report["pods"] = _pods(done)
             report["volumes_deleted"] = done.volumes_deleted  # CONTRACT §14
+            report["endpoints_deleted"] = list(done.endpoints_deleted)
     if fmt == "json":
         session.out.report(destroy_json(reports))
     else:
@@ -82,5 +85,8 @@ def _line(r: dict[str, Any]) -> str:
         return (f"{r['stack']}: {len(r['failures'])} pod(s) could not be terminated: "
                 + "; ".join(r["failures"]))
     volumes = "".join(f", network volume {v['name']} deleted (destroys {v['size_gb']} GB in "
-                      f"{v['data_center']})" for v in r["volumes_deleted"])
-    return f"{r['stack']}: {r['terminated']} pod(s) terminated{volumes}, state emptied"
+                      f"{v['data_center']})" for v in r.get("volumes_deleted", []))
+    endpoints = (f", {len(r['endpoints_deleted'])} endpoint(s) deleted"
+                 if r.get("endpoints_deleted") else "")
+    return (f"{r['stack']}: {r['terminated']} pod(s) terminated{volumes}{endpoints}, "
+            "state emptied")

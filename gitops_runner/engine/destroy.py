@@ -12,11 +12,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitops_runner.config.model import Stack
+from gitops_runner.engine.endpoints import destroy_endpoints
 from gitops_runner.engine.locked import locked
 from gitops_runner.engine.network_volumes import destroy_volumes
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.writer import Writer
+from gitops_runner.plan.endpoint_plan import needs_serverless
 from gitops_runner.plan.observed import ObservedPod, parse_pod
 from gitops_runner.plan.statefile import StateDoc
 from gitops_runner.runpod.client import RunPodClient
@@ -43,6 +45,7 @@ class Destroyed:
     # Network volumes state records (CONTRACT §14): deleted after the pods, and said so.
     volumes: list[str] = field(default_factory=list)
     volumes_deleted: list[dict[str, Any]] = field(default_factory=list)
+    endpoints_deleted: list[str] = field(default_factory=list)  # with their templates (§14)
 
     @property
     def terminated(self) -> int:
@@ -120,13 +123,19 @@ def run_destroy(session: Session, stack: Stack, access: RunPodAccess, parallelis
         with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
             list(pool.map(terminate, result.targets))
         failed = {f.split(":", 1)[0] for f in result.failures}
+        if needs_serverless(stack, doc):  # serverless endpoints (CONTRACT §14)
+            gone, endpoint_failures = destroy_endpoints(
+                access.client.guarded(flow.fence), journal, stack.name, doc.lineage,
+                flow.fence, session.log)
+            result.endpoints_deleted, result.failures = gone, [*result.failures,
+                                                                *endpoint_failures]
         if doc.pods or journal.existed:
             journal.update(lambda d: replace(d, pods={
                 name: rec for name, rec in d.pods.items() if rec.id in failed}))
         if doc.volumes and not result.failures:  # no pod may still mount them
-            gone, volume_failures = destroy_volumes(writer, journal, session.log)
+            deleted, volume_failures = destroy_volumes(writer, journal, session.log)
             result.failures += volume_failures
-            result.volumes_deleted = gone
+            result.volumes_deleted = deleted
         if doc.pods or journal.existed:
             journal.history(session.identity.actor, "destroy", "",
                             "failed" if result.failures else "destroyed")

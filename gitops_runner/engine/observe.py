@@ -8,13 +8,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.config.model import Stack
+from gitops_runner.engine.endpoints import observe_serverless
 from gitops_runner.engine.journal import own_state
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan import power
 from gitops_runner.plan.build import make_plan, ownership_of
 from gitops_runner.plan.desired import desired_pods
-from gitops_runner.plan.drift import StackDrift, find_drift
+from gitops_runner.plan.drift import Finding, StackDrift, find_drift
+from gitops_runner.plan.endpoint_plan import endpoint_findings, needs_serverless
+from gitops_runner.plan.endpoints import ServerlessView
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.network_volume_drift import volume_drift
 from gitops_runner.plan.network_volumes import needs_volumes
@@ -98,11 +101,22 @@ def plan_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
     read = [s for s in states if isinstance(s, StateDoc)]
     seen = observe(client, states=read, cloud=stock_cloud(stacks),
                    with_volumes=needs_volumes(stacks, read))
+    serverless = serverless_for(client, stacks, states)
     now = session.now()
     return [StackPlan(stack, make_plan(stack, state, seen.pods, seen.catalog, secrets, now,
-                                       seen.stock_cloud, seen.volumes))
+                                       seen.stock_cloud, seen.volumes, serverless=serverless))
             if isinstance(state, StateDoc) else StackPlan(stack, None, state)
             for stack, state in zip(stacks, states, strict=True)]
+
+
+def serverless_for(client: RunPodClient, stacks: Sequence[Stack],
+                   states: Sequence[StateDoc | str]) -> ServerlessView | None:
+    """Templates and endpoints, read only when a stack has (or had) endpoints, so a
+    pods-only run makes the same requests as before (CONTRACT §14)."""
+    if any(needs_serverless(s, d if isinstance(d, StateDoc) else None)
+           for s, d in zip(stacks, states, strict=True)):
+        return observe_serverless(client)
+    return None
 
 
 def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
@@ -111,6 +125,7 @@ def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient
     read = [s for s in states if isinstance(s, StateDoc)]
     seen = observe(client, with_catalog=False, states=read,
                    with_volumes=needs_volumes(stacks, read))
+    serverless = serverless_for(client, stacks, states)
     now = session.now()
     out = []
     for stack, state in zip(stacks, states, strict=True):
@@ -122,6 +137,8 @@ def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient
         findings = find_drift(desired, state, ownership, secrets, now,
                               stack.guardrails.ttl_hours)
         findings += volume_drift(stack, state, seen.volumes)  # CONTRACT §14
+        findings += [Finding(name, kind, reasons, resource="endpoint") for name, kind, reasons
+                     in endpoint_findings(stack, state, serverless)]  # CONTRACT §14
         out.append(StackDrift(stack, findings, power.notes(desired, state, ownership.ours)
                               + lineage_warnings(ownership)))
     return out

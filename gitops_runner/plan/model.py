@@ -11,6 +11,7 @@ from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.network_volumes import VolumeAction, volumes_fingerprint
 
 if TYPE_CHECKING:
+    from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost
     from gitops_runner.plan.placement import Landing
 
 ACTION_KINDS = ("create", "update", "replace", "delete", "adopt", "start", "stop")
@@ -90,6 +91,10 @@ class Plan:
     # Network volumes (CONTRACT §14, plan/network_volumes.py): created and grown before the pods,
     # deleted after them.
     volume_actions: tuple[VolumeAction, ...] = ()
+    # Serverless endpoints (CONTRACT §14): plan/endpoint_plan.py.
+    endpoint_actions: tuple[EndpointAction, ...] = ()
+    endpoints_unchanged: tuple[str, ...] = ()
+    endpoint_costs: tuple[EndpointCost, ...] = ()
 
     @property
     def stack(self) -> str:
@@ -97,14 +102,20 @@ class Plan:
 
     @property
     def fingerprint(self) -> str:
-        if not self.volume_actions:  # plans without volumes keep their fingerprint
-            return actions_fingerprint(self.actions)
-        return sha256_of([actions_fingerprint(self.actions),
-                          volumes_fingerprint(self.volume_actions)])
+        pods = actions_fingerprint(self.actions)
+        if not self.endpoint_actions and not self.volume_actions:
+            return pods  # plans without endpoints or volumes keep the fingerprint they had
+        parts: list[Any] = [pods]
+        if self.volume_actions:
+            parts.append(volumes_fingerprint(self.volume_actions))
+        if self.endpoint_actions:
+            from gitops_runner.plan.endpoint_diff import endpoints_fingerprint
+            parts.append(endpoints_fingerprint(self.endpoint_actions))
+        return sha256_of(parts)
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.actions) or bool(self.volume_actions)
+        return bool(self.actions) or bool(self.volume_actions) or bool(self.endpoint_actions)
 
     @property
     def cost_delta(self) -> float:

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from gitops_runner.errors import GitopsError
+from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost
 from gitops_runner.plan.model import ACTION_KINDS, Plan, PlanAction
 from gitops_runner.plan.network_volumes import VolumeAction
 from gitops_runner.plan.placement import Landing
@@ -35,6 +36,12 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "deploy_files": list(plan.deploy_files),
         "placements": [landing.to_json() for landing in plan.landings],
         "volume_actions": [a.to_json() for a in plan.volume_actions],
+        # Serverless endpoints (CONTRACT §14): actions, and each endpoint's cost bounds.
+        "endpoint_actions": [a.to_json() for a in plan.endpoint_actions],
+        "endpoints": [{"endpoint": c.endpoint, "min_workers": c.min_workers,
+                       "max_workers": c.max_workers,
+                       "unchanged": c.endpoint in plan.endpoints_unchanged}
+                      for c in plan.endpoint_costs],
     }
 
 
@@ -87,6 +94,13 @@ def _plan_from(item: dict[str, Any]) -> Plan:
                                raw.get("stock"), not raw.get("predicted", True))
                        for raw in item.get("placements", [])),
         volume_actions=tuple(VolumeAction.from_json(v) for v in item.get("volume_actions", [])),
+        endpoint_actions=tuple(EndpointAction.from_json(a)
+                               for a in item.get("endpoint_actions", [])),
+        endpoints_unchanged=tuple(str(c["endpoint"]) for c in item.get("endpoints", [])
+                                  if c.get("unchanged")),
+        endpoint_costs=tuple(EndpointCost(str(c["endpoint"]), c.get("min_workers"),
+                                          c.get("max_workers"))
+                             for c in item.get("endpoints", [])),
     )
     if plan.fingerprint != item["fingerprint"]:
         raise ValueError("fingerprint does not match the actions (edited by hand?)")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitops_runner.errors import GitopsError
+from gitops_runner.plan.endpoint_state import EndpointRecord
 
 FORMAT_VERSION = 1
 HISTORY_LIMIT = 100
@@ -97,6 +98,8 @@ class StateDoc:
     unmanaged: Mapping[str, str] = field(default_factory=dict)
     # Network volumes (CONTRACT §14): RunPod name -> record. Absent from older states.
     volumes: Mapping[str, VolumeRecord] = field(default_factory=dict)
+    # Serverless endpoints (CONTRACT §14), by entry name; absent from older files.
+    endpoints: Mapping[str, EndpointRecord] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, stack: str, lineage: str | None = None) -> StateDoc:
@@ -117,6 +120,13 @@ class StateDoc:
         else:
             volumes[runpod_name] = record
         return replace(self, volumes=volumes)
+    def with_endpoint(self, name: str, record: EndpointRecord | None) -> StateDoc:
+        endpoints = dict(self.endpoints)
+        if record is None:
+            endpoints.pop(name, None)
+        else:
+            endpoints[name] = record
+        return replace(self, endpoints=endpoints)
 
     def forget(self, logical: str) -> StateDoc:
         """`state rm`: drop the pod's record, keeping its id as unmanaged."""
@@ -147,6 +157,8 @@ def render_state(doc: StateDoc) -> str:
     if doc.volumes:
         # Written only when there are some, so states without volumes stay byte-identical.
         data["volumes"] = {name: vars(rec) for name, rec in sorted(doc.volumes.items())}
+    if doc.endpoints:  # written only when there are some: older states stay byte-identical
+        data["endpoints"] = {n: r.to_json() for n, r in sorted(doc.endpoints.items())}
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
@@ -197,7 +209,9 @@ def parse_state(text: str, source: str = "state") -> StateDoc:
                         unmanaged={str(k): str(v) for k, v in
                                    dict(data.get("unmanaged") or {}).items()},
                         volumes={str(k): VolumeRecord(**v) for k, v in
-                                 dict(data.get("volumes") or {}).items()})
+                                 dict(data.get("volumes") or {}).items()},
+                        endpoints={str(n): EndpointRecord.from_json(r) for n, r in
+                                   dict(data.get("endpoints") or {}).items()})
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StateFormatError(f"{source}: malformed state ({type(exc).__name__}: {exc})") from None
 

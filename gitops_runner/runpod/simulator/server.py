@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from gitops_runner.runpod.simulator import network_volumes
+from gitops_runner.runpod.simulator import network_volumes, serverless_routes
 from gitops_runner.runpod.simulator.catalog import DATA_CENTERS
 from gitops_runner.runpod.simulator.store import FileStore
 from gitops_runner.runpod.simulator.world import CAPACITY_DETAIL, World, iso, problem
@@ -160,6 +160,9 @@ class _Handler(BaseHTTPRequestHandler):
             return world.gpu_catalog(query)
         if parts[:2] == ["v2", "network-volumes"]:
             return _volume_route(world, method, parts, body)
+        answer = serverless_routes.route(world, method, parts, body)  # endpoints (§14)
+        if answer is not None:
+            return answer
         return problem(404, f"no route for {method} {path}")
 
     def _logs(self, pod_id: str, lines: list[tuple[float, str]] | None,

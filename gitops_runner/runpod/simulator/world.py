@@ -33,6 +33,7 @@ from gitops_runner.runpod.simulator.model import (
     iso,
     problem,
 )
+from gitops_runner.runpod.simulator.serverless import Serverless
 from gitops_runner.runpod.simulator.spec import runpod_errors
 
 # Kept importable from here: the sandbox wiring and tests use these names.
@@ -56,11 +57,13 @@ class World:
         # Network volumes by id, as the v2 spec's NetworkVolume (id, name, size, dataCenter,
         # type); each pins its pods to its data center (network_volumes.py, references.py).
         self.network_volumes: dict[str, dict[str, Any]] = {}
+        self.serverless = Serverless()  # templates and endpoints (serverless.py)
 
     # -- persistence (sandbox) --------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {"pods": [asdict(p) for p in self.pods.values()], "capacity": self.capacity,
-                "network_volumes": self.network_volumes, "volume_cache": self.volume_cache}
+                "network_volumes": self.network_volumes, "volume_cache": self.volume_cache,
+                "serverless": self.serverless.to_dict()}
 
     def load_dict(self, data: dict[str, Any]) -> None:
         self.pods = {}
@@ -72,6 +75,7 @@ class World:
         self.capacity = {**catalog.default_capacity(), **data.get("capacity", {})}
         self.network_volumes = dict(data.get("network_volumes", {}))
         self.volume_cache = {k: list(v) for k, v in data.get("volume_cache", {}).items()}
+        self.serverless.load_dict(data.get("serverless", {}))
 
     # -- lifecycle (see view.py) ------------------------------------------------
     def status(self, pod: SimPod) -> str:
