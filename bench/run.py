@@ -7,7 +7,8 @@
 - cold start of `gitops-runner --version` and `validate` of a 200-pod file;
 - peak memory of `plan` at 200 pods;
 - readiness-notice lag: how long after a pod is ready (RUNNING, ports mapped, health 2xx,
-  as the simulator computes it) apply says so, at the production poll of 5 s.
+  as the simulator computes it) apply says so, at the production poll of 5 s;
+- boot of a 70B model pod: weights downloaded vs read from a filled network volume.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.volume_boot import rows as volume_boot_rows  # noqa: E402
 from gitops_runner.config import parse_stack  # noqa: E402
 from gitops_runner.config.model import Stack  # noqa: E402
 from gitops_runner.engine.apply import ApplyOptions, apply_stack  # noqa: E402
@@ -231,6 +233,7 @@ def main() -> None:
         rows.append(("cold start: validate, 200-pod file",
                      f"{cold(['validate'], tmp) * 1000:.0f} ms", "300 ms"))
     rows.append(("peak memory (RSS), plan at 200 pods", f"{plan_peak_memory_mb(200):.0f} MB", ""))
+    rows.extend(volume_boot_rows())  # network volume as a weights cache (bench/volume_boot.py)
     width = max(len(r[0]) for r in rows)
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
           f"{platform.python_version()}, {platform.system()} {platform.release()}")

@@ -46,8 +46,9 @@ def plan(run: Run, stacks: list[Stack]) -> None:
     violations = [v for p in plans for v in p.violations]
     run.outputs.update({"has-changes": str(any(p.has_changes for p in plans)).lower(),
                         "plan-json": PLAN_JSON,
-                        "summary": report.plan_summary(sum(len(p.actions) for p in plans),
-                                                       len(plans), len(violations))})
+                        "summary": report.plan_summary(
+                            sum(len(p.actions) + len(p.volume_actions) for p in plans),
+                            len(plans), len(violations))})
     run.summary.extend(s.markdown for s in sections)
     if violations or failed:
         run.fail()

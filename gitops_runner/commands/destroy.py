@@ -33,7 +33,7 @@ def run(session: Session, configs: Sequence[str],
         for stack in stacks:
             report: dict[str, Any] = {"stack": stack.name, "terminated": 0, "failures": [],
                                       "unlock_errors": [], "error": None, "pods": [],
-                                      "endpoints_deleted": []}
+                                      "volumes_deleted": [], "endpoints_deleted": []}
             reports.append(report)
             # One stack's failure (lock held, state error) does not stop the others.
             try:
@@ -45,6 +45,7 @@ def run(session: Session, configs: Sequence[str],
                 continue
             report["terminated"], report["failures"] = done.terminated, done.failures
             report["pods"] = _pods(done)
+            report["volumes_deleted"] = done.volumes_deleted  # CONTRACT §14
             report["endpoints_deleted"] = list(done.endpoints_deleted)
     if fmt == "json":
         session.out.report(destroy_json(reports))
@@ -59,12 +60,14 @@ def run(session: Session, configs: Sequence[str],
 
 
 def _listing(plan: Destroyed) -> str:
+    volumes = [f"{plan.stack}: will delete {v}" for v in plan.volumes]  # CONTRACT §14
     if not plan.targets:
-        return f"{plan.stack}: no pod to terminate"
+        return "\n".join([f"{plan.stack}: no pod to terminate", *volumes])
     return "\n".join([f"{plan.stack}: will terminate {len(plan.targets)} pod(s); their "
                       "pod volumes are destroyed with them:"]
                      + [f"  - {t.describe()}" for t in plan.targets]
-                     + [f"  ({line.split(': ', 1)[1]})" for line in plan.left_alone])
+                     + [f"  ({line.split(': ', 1)[1]})" for line in plan.left_alone]
+                     + volumes)
 
 
 def _pods(done: Destroyed) -> list[dict[str, Any]]:
@@ -81,6 +84,9 @@ def _line(r: dict[str, Any]) -> str:
     if r["failures"]:
         return (f"{r['stack']}: {len(r['failures'])} pod(s) could not be terminated: "
                 + "; ".join(r["failures"]))
+    volumes = "".join(f", network volume {v['name']} deleted (destroys {v['size_gb']} GB in "
+                      f"{v['data_center']})" for v in r.get("volumes_deleted", []))
     endpoints = (f", {len(r['endpoints_deleted'])} endpoint(s) deleted"
                  if r.get("endpoints_deleted") else "")
-    return f"{r['stack']}: {r['terminated']} pod(s) terminated{endpoints}, state emptied"
+    return (f"{r['stack']}: {r['terminated']} pod(s) terminated{volumes}{endpoints}, "
+            "state emptied")

@@ -27,6 +27,7 @@ from gitops_runner.config.model import (
     Runtime,
     SecretRef,
     Stack,
+    StackVolume,
     StateSettings,
     Volume,
 )
@@ -88,7 +89,8 @@ def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
         ports=ports,
         disk_gb=raw.get("disk_gb", 20),
         volume=Volume(vol["size_gb"], vol["path"]) if vol else None,
-        network_volume=NetworkVolume(nvol["id"], nvol["path"]) if nvol else None,
+        network_volume=NetworkVolume(nvol.get("id"), nvol["path"], nvol.get("name"))
+        if nvol else None,
         runtime=Runtime(rt["image"], args, _env(rt.get("env", {})), rt.get("registry_auth_id")),
         models=models,
         health_check=HealthCheck(hc["path"], hc["port"], hc.get("timeout_seconds", 900),
@@ -192,8 +194,16 @@ def build_stack(file: str, data: dict[str, Any]) -> Stack:
         guardrails=_guardrails(data.get("guardrails", {})),
         preview=_preview(data),
         moved={m["from"]: m["to"] for m in data.get("moved", [])},
+        volumes=tuple(_volume(v) for v in data.get("volumes", [])),
         endpoints=tuple(build_endpoint(e, project, _env(e["runtime"].get("env", {})),
                                        _args(e["runtime"]), _models(e),
                                        _cuda_floor(e["runtime"]["image"], _models(e)))
                         for e in data.get("endpoints", [])),
     )
+
+
+def _volume(raw: dict[str, Any]) -> StackVolume:
+    many = "data_centers" in raw
+    return StackVolume(raw["name"], raw["size_gb"],
+                       tuple(raw["data_centers"]) if many else (raw["data_center"],),
+                       per_data_center=many, type=raw.get("type"))

@@ -55,8 +55,23 @@ class Volume:
 
 @dataclass(frozen=True)
 class NetworkVolume:
-    id: str
+    """A pod's network mount: a volume of the stack's `volumes` (name) or an existing id."""
+
+    id: str | None  # None with `name`
     path: str
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class StackVolume:
+    """A RunPod network volume the stack owns (CONTRACT §14), one per data center."""
+
+    name: str
+    size_gb: int
+    data_centers: tuple[str, ...]
+    # True with `data_centers` (names end in -{dc}); False with one `data_center`.
+    per_data_center: bool = False
+    type: str | None = None  # STANDARD | HIGH_PERFORMANCE; None = the data center's default
 
 
 @dataclass(frozen=True)
@@ -191,6 +206,7 @@ class Stack:
     preview: Preview | None = None
     # `moved` (CONTRACT §4): old pod entry name -> new name; the pod is kept and renamed.
     moved: Mapping[str, str] = field(default_factory=dict)
+    volumes: tuple[StackVolume, ...] = ()  # CONTRACT §14
     # Serverless endpoints (CONTRACT §14): config/endpoints.py.
     endpoints: tuple[EndpointSpec, ...] = ()
 

@@ -23,3 +23,10 @@ def logical_names(pod: str, replicas: int) -> list[str]:
 
 def runpod_name(project: str, environment: str, logical: str) -> str:
     return f"{project}-{environment}-{logical}"
+
+
+def volume_name(project: str, environment: str, volume: str, data_center: str | None) -> str:
+    """A network volume's RunPod name (CONTRACT §14): one per data center when the volume
+    lists `data_centers`, so each copy is told apart by name."""
+    base = f"{project}-{environment}-{volume}"
+    return f"{base}-{data_center}" if data_center else base

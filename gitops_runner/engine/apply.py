@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from gitops_runner.config.model import Stack
@@ -15,6 +16,7 @@ from gitops_runner.engine.executor import Executor, Outcome
 from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.locked import locked
+from gitops_runner.engine.network_volumes import VolumeOutcome, around_pods
 from gitops_runner.engine.observe import observe, serverless_for, stock_cloud
 from gitops_runner.engine.progress import WaitProgress
 from gitops_runner.engine.session import RunPodAccess, Session
@@ -23,6 +25,7 @@ from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import make_plan
 from gitops_runner.plan.endpoint_diff import EndpointAction
 from gitops_runner.plan.model import ActionKind, Plan, PlanAction
+from gitops_runner.plan.network_volumes import needs_volumes
 from gitops_runner.plan.records import stack_declared
 from gitops_runner.report.plan import money
 
@@ -73,6 +76,7 @@ class ApplyResult:
     stopped: str = ""  # why the run stopped making changes (lock lost, new plan needed)
     # Reported after the summary (and the CLI's failure lines), never instead of them.
     unlock_errors: list[str] = field(default_factory=list)
+    volume_outcomes: list[VolumeOutcome] = field(default_factory=list)  # CONTRACT §14
     endpoint_outcomes: list[EndpointOutcome] = field(default_factory=list)
 
     def count(self, action: str) -> int:
@@ -83,7 +87,9 @@ class ApplyResult:
 
     @property
     def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.ok]
+        return [o for o in self.outcomes if not o.ok] + [
+            Outcome(f"volume {v.volume} [{v.data_center}]", v.action, False, v.detail)
+            for v in self.volume_outcomes if not v.ok]
 
     @property
     def endpoints_failed(self) -> list[EndpointOutcome]:
@@ -96,6 +102,10 @@ class ApplyResult:
                 f"{self.count('adopt')} adopted, "
                 + "".join(f"{self.count(kind)} {done}, " for kind, done in
                           (("start", "started"), ("stop", "stopped")) if self.count(kind))
+                + "".join(f"{n} volume(s) {done}, " for kind, done in
+                          (("create", "created"), ("grow", "grown"), ("delete", "deleted"))
+                          if (n := sum(1 for v in self.volume_outcomes
+                                       if v.ok and v.action == kind)))
                 + f"{self.unchanged} unchanged, "
                 f"{len(self.failed)} failed; now {money(self.cost_now)}"
                 + endpoint_summary(self.endpoint_outcomes)
@@ -269,7 +279,7 @@ class _Run:
             # The stack's own declared fields, reviewed with the plan: state only (§4).
             stack = self.stack
             self.journal.update(lambda doc: replace(doc, declared=stack_declared(stack)))
-        if not plan.actions and not plan.endpoint_actions:  # pods and endpoints
+        if not plan.actions and not plan.endpoint_actions and not plan.volume_actions:
             result.converged = True
             return False
         return attempt <= self.options.max_attempts
@@ -309,10 +319,11 @@ def _apply_locked(run: _Run, approval: Approval) -> ApplyResult:
         if run.fence.lost:
             break
         seen = observe(client, with_catalog=catalog is None, states=[journal.doc],
-                       cloud=stock_cloud([stack]))
+                       cloud=stock_cloud([stack]),
+                       with_volumes=needs_volumes([stack], [journal.doc]))
         catalog = seen.catalog if catalog is None else catalog
         plan = make_plan(stack, journal.doc, seen.pods, catalog, run.secrets,
-                         session.now(), stock_cloud([stack]),
+                         session.now(), stock_cloud([stack]), seen.volumes,
                          serverless=serverless_for(client, [stack], [journal.doc]))
         if attempt == 1:
             run.first_look(plan, saved, reviewed)
@@ -320,15 +331,21 @@ def _apply_locked(run: _Run, approval: Approval) -> ApplyResult:
             break
         if attempt > 1:
             session.log(f"{stack.name}: attempt {attempt} of {run.options.max_attempts}, "
-                        f"{len(plan.actions) + len(plan.endpoint_actions)} action(s) left "
+                        f"{len(plan.actions) + len(plan.endpoint_actions) + len(plan.volume_actions)} "
+                        "action(s) left "
                         "after a fresh look at RunPod")
         run.keep_lineage(plan)
-        outcomes = rollout.execute(executor, plan.actions, session.cancel)
+        # Network volumes (CONTRACT §14) around the pods: made and grown before them.
+        outcomes, volumes = around_pods(
+            executor.writer, run.journal, plan.volume_actions, session.log,
+            partial(rollout.execute, executor, plan.actions, session.cancel))
         run.result.outcomes.extend(outcomes)
+        run.result.volume_outcomes.extend(volumes)
         # Endpoints after pods, each template before its endpoint (engine/endpoints.py).
         done = endpoint_runner.execute(plan.endpoint_actions)
         run.result.endpoint_outcomes.extend(done)
         if (any(not o.ok and not o.retry for o in outcomes)
+                or any(not v.ok and not v.retry for v in volumes)
                 or any(not o.ok and not o.retry for o in done)):
             break
     return run.finish()

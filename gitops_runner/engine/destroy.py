@@ -14,6 +14,7 @@ from typing import Any
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.endpoints import destroy_endpoints
 from gitops_runner.engine.locked import locked
+from gitops_runner.engine.network_volumes import destroy_volumes
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.writer import Writer
@@ -41,6 +42,9 @@ class Destroyed:
     targets: list[Target] = field(default_factory=list)
     left_alone: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    # Network volumes state records (CONTRACT §14): deleted after the pods, and said so.
+    volumes: list[str] = field(default_factory=list)
+    volumes_deleted: list[dict[str, Any]] = field(default_factory=list)
     endpoints_deleted: list[str] = field(default_factory=list)  # with their templates (§14)
 
     @property
@@ -83,6 +87,8 @@ def destroy_targets(stack: Stack, doc: StateDoc, observed: Iterable[Mapping[str,
             continue
         label = names.get(pod_id) or (pod.logical if pod and pod.logical else pod_id)
         out.targets.append(Target(pod_id, label, _volume(pod)))
+    out.volumes = [f"network volume {name} ({rec.size_gb} GB in {rec.data_center}) and its "
+                   "data" for name, rec in sorted(doc.volumes.items())]
     if not stored and out.targets:
         out.left_alone.append(f"{stack.name}: no state is stored for this stack, so its pods "
                               "were found by their markers alone (any state's)")
@@ -126,6 +132,11 @@ def run_destroy(session: Session, stack: Stack, access: RunPodAccess, parallelis
         if doc.pods or journal.existed:
             journal.update(lambda d: replace(d, pods={
                 name: rec for name, rec in d.pods.items() if rec.id in failed}))
+        if doc.volumes and not result.failures:  # no pod may still mount them
+            deleted, volume_failures = destroy_volumes(writer, journal, session.log)
+            result.failures += volume_failures
+            result.volumes_deleted = deleted
+        if doc.pods or journal.existed:
             journal.history(session.identity.actor, "destroy", "",
                             "failed" if result.failures else "destroyed")
     return result

@@ -64,7 +64,7 @@ class Executor:
         self.writer = Writer(self.client, self.fence, self.writes)
         self.placement = Placement(self.writer, self.client, self.stack, self.secrets,
                                    self.log, self._known, self.journal.doc.lineage,
-                                   self.lookup_delays)
+                                   self.lookup_delays, state=lambda: self.journal.doc)
 
     def _known(self) -> set[str]:
         doc = self.journal.doc
@@ -171,7 +171,7 @@ class Executor:
         if action.patch_fields:
             pod = self.writer.patch(pod_id, patch_body(
                 want, action.patch_fields, self.secrets, dict(before.env) if before else {},
-                self.placement.lineage))
+                self.placement.lineage, before.mounts if before else None))
         else:
             pod = self.client.get_pod(pod_id)
         self._record(want, pod, healthy=False)

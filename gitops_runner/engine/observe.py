@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.config.model import Stack
@@ -27,6 +27,8 @@ from gitops_runner.plan.drift import (
 from gitops_runner.plan.endpoint_plan import endpoint_findings, needs_serverless
 from gitops_runner.plan.endpoints import ServerlessView
 from gitops_runner.plan.model import Plan
+from gitops_runner.plan.network_volume_drift import volume_drift
+from gitops_runner.plan.network_volumes import needs_volumes
 from gitops_runner.plan.observed import lineage_warnings
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 from gitops_runner.runpod.client import RunPodClient
@@ -39,6 +41,7 @@ class Observation:
     pods: list[dict[str, Any]]
     catalog: list[dict[str, Any]]
     stock_cloud: str | None = None  # the cloud the catalog's availability is for
+    volumes: list[dict[str, Any]] = field(default_factory=list)  # CONTRACT §14
 
 
 def stock_cloud(stacks: Sequence[Stack]) -> str:
@@ -52,7 +55,8 @@ def stock_cloud(stacks: Sequence[Stack]) -> str:
 
 
 def observe(client: RunPodClient, with_catalog: bool = True,
-            states: Sequence[StateDoc] = (), cloud: str = "SECURE") -> Observation:
+            states: Sequence[StateDoc] = (), cloud: str = "SECURE",
+            with_volumes: bool = False) -> Observation:
     """One pod list (and the catalog). A pod that state records but the list leaves out is
     asked for by id: RunPod's list can lag or drop a pod, and only a 404 means it is gone.
     Planning a create from one short list would make a second pod (and later delete the
@@ -66,9 +70,11 @@ def observe(client: RunPodClient, with_catalog: bool = True,
         except NotFoundError:
             continue
     pods = _reread_mounts(client, pods, records)
+    volumes = client.list_network_volumes() if with_volumes else []
     if not with_catalog:
-        return Observation(pods, [])
-    return Observation(pods, client.list_gpu_types(availability=True, cloud=cloud), cloud)
+        return Observation(pods, [], volumes=volumes)
+    return Observation(pods, client.list_gpu_types(availability=True, cloud=cloud), cloud,
+                       volumes)
 
 
 def _reread_mounts(client: RunPodClient, pods: list[dict[str, Any]],
@@ -118,12 +124,13 @@ def _states(session: Session, stacks: Sequence[Stack]) -> list[StateDoc | str]:
 def plan_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
                 secrets: Mapping[str, str]) -> list[StackPlan]:
     states = _states(session, stacks)
-    seen = observe(client, states=[s for s in states if isinstance(s, StateDoc)],
-                   cloud=stock_cloud(stacks))
+    read = [s for s in states if isinstance(s, StateDoc)]
+    seen = observe(client, states=read, cloud=stock_cloud(stacks),
+                   with_volumes=needs_volumes(stacks, read))
     serverless = serverless_for(client, stacks, states)
     now = session.now()
     return [StackPlan(stack, make_plan(stack, state, seen.pods, seen.catalog, secrets, now,
-                                       seen.stock_cloud, serverless=serverless))
+                                       seen.stock_cloud, seen.volumes, serverless=serverless))
             if isinstance(state, StateDoc) else StackPlan(stack, None, state)
             for stack, state in zip(stacks, states, strict=True)]
 
@@ -141,8 +148,9 @@ def serverless_for(client: RunPodClient, stacks: Sequence[Stack],
 def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
                  secrets: Mapping[str, str]) -> list[StackDrift]:
     states = _states(session, stacks)
-    seen = observe(client, with_catalog=False,
-                   states=[s for s in states if isinstance(s, StateDoc)])
+    read = [s for s in states if isinstance(s, StateDoc)]
+    seen = observe(client, with_catalog=False, states=read,
+                   with_volumes=needs_volumes(stacks, read))
     serverless = serverless_for(client, stacks, states)
     now = session.now()
     out = []
@@ -154,6 +162,7 @@ def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient
         ownership = ownership_of(stack, desired, seen.pods, state)
         findings = find_drift(desired, state, ownership, secrets, now,
                               stack.guardrails.ttl_hours) + stack_findings(stack, state)
+        findings += volume_drift(stack, state, seen.volumes)  # CONTRACT §14
         findings += [Finding(name, DriftClass(kind), reasons, resource="endpoint")
                      for name, kind, reasons
                      in endpoint_findings(stack, state, serverless)]  # CONTRACT §14

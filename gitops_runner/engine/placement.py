@@ -14,8 +14,10 @@ from typing import Any
 from gitops_runner.engine.writer import Writer
 from gitops_runner.plan.catalog import GpuCatalog
 from gitops_runner.plan.desired import DesiredPod, create_body
+from gitops_runner.plan.network_volumes import bind_mount
 from gitops_runner.plan.observed import parse_pod
 from gitops_runner.plan.placement import any_stock
+from gitops_runner.plan.statefile import StateDoc
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
     CandidateRejectedError,
@@ -52,6 +54,8 @@ class Placement:
     lookup_delays: tuple[float, ...] = LOOKUP_DELAYS
     # The catalog's stock by (cloud, GPU count), read once per run when needed.
     stock_seen: dict[tuple[str, int], GpuCatalog] = field(default_factory=dict)
+    # The run's state, where apply recorded the stack's network volumes (CONTRACT §14).
+    state: Callable[[], StateDoc] | None = None
 
     def place(self, want: DesiredPod) -> dict[str, Any]:
         """Create on the first candidate that takes it: GPU types in order x data centers.
@@ -66,6 +70,13 @@ class Placement:
                 if dc is not None:
                     body["dataCenterIds"] = [dc]
                 label = gpu + (f" in {dc}" if dc else "")
+                # A `network_volume: {name}` mounts that volume's copy in this data center.
+                bound = bind_mount(body, dc, self.state()) if self.state else body
+                if bound is None:
+                    self.log(f"{want.logical}: no copy of its network volume in {dc} yet; "
+                             "skipping it")
+                    continue
+                body = bound
                 try:
                     pod = self._create_once(want, body)
                 except (CapacityError, ForbiddenError) as exc:

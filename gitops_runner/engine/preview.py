@@ -73,10 +73,12 @@ def destroy_preview(session: Session, base: Stack, number: int,
 
 
 def remove_state(session: Session, stack: Stack) -> bool:
-    """Delete the stack's state document when it holds no pod. True if one was removed."""
+    """Delete the stack's state document when it holds no pod (and no network volume,
+    whose record is its only handle). True if one was removed."""
     with locked(session, stack, "destroy") as flow:
         snapshot = flow.store.read()
-        if snapshot.doc is None or snapshot.token is None or snapshot.doc.pods:
+        if (snapshot.doc is None or snapshot.token is None or snapshot.doc.pods
+                or snapshot.doc.volumes):
             return False
         flow.fence.check_lease()
         flow.store.delete(snapshot.token)

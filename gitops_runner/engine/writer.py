@@ -1,4 +1,5 @@
-"""The one way a locked run writes to RunPod: create, patch, start, stop, delete.
+"""The one way a locked run writes to RunPod: create, patch, start, stop, delete (and the
+stack's network volumes: create, grow, delete).
 
 Every write takes a slot (at most --parallelism at a time), checks the run's fence right
 before it is sent (the lease's clock and the lock record's holder, CONTRACT §7), and
@@ -33,6 +34,7 @@ class Writer:
                  slots: threading.Semaphore | None = None) -> None:
         self.client = client.guarded(fence)  # checks the fence right before each send
         self._reads = client
+        self.reads = client  # plain reads (no slot): looking for a lost volume create
         self.fence = fence
         self._slots = slots or threading.Semaphore(8)
 
@@ -55,6 +57,26 @@ class Writer:
         """Terminate; False when RunPod says the pod is already gone (404)."""
         try:
             self._send(f"a terminate of pod {pod_id}", lambda: self.client.delete_pod(pod_id))
+        except NotFoundError:
+            return False
+        return True
+
+    # -- network volumes (CONTRACT §14) --------------------------------------------------
+    def create_volume(self, body: dict[str, Any]) -> dict[str, Any]:
+        """CreateOutcomeUnknownError when the volume may or may not exist (never retried)."""
+        return self._send(f"a create of network volume {body.get('name')}",
+                          lambda: self.client.create_network_volume(body))
+
+    def grow_volume(self, volume_id: str, size_gb: int) -> dict[str, Any]:
+        return self._send(f"a PATCH of network volume {volume_id}",
+                          lambda: self.client.update_network_volume(volume_id,
+                                                                    {"size": size_gb}))
+
+    def delete_volume(self, volume_id: str) -> bool:
+        """False when RunPod says the volume is already gone (404): the goal is met."""
+        try:
+            self._send(f"a delete of network volume {volume_id}",
+                       lambda: self.client.delete_network_volume(volume_id))
         except NotFoundError:
             return False
         return True

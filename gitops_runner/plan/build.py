@@ -14,7 +14,9 @@ from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.diff import diff
 from gitops_runner.plan.endpoint_plan import plan_endpoints
 from gitops_runner.plan.endpoints import ServerlessView
+from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.model import Plan
+from gitops_runner.plan.network_volumes import bind_volume_ids, narrowing_notes, plan_volumes
 from gitops_runner.plan.observed import (
     Ownership,
     lineage_warnings,
@@ -38,12 +40,16 @@ def ownership_of(stack: Stack, desired: list[DesiredPod], observed: Iterable[Map
 
 def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any]],
               catalog: Iterable[Mapping[str, Any]], secrets: Mapping[str, str],
-              now: datetime, stock_cloud: str | None = None, *,
+              now: datetime, stock_cloud: str | None = None,
+              volumes: Iterable[Mapping[str, Any]] = (), *,
               serverless: ServerlessView | None = None) -> Plan:
     """`stock_cloud`: the cloud the catalog's availability was read for (RunPod's
-    default, SECURE, when it has availability and this is not given); `serverless`:
+    default, SECURE, when it has availability and this is not given); `volumes`: RunPod's
+    network volumes (needed only when the stack or its state has any); `serverless`:
     RunPod's templates and endpoints, when the stack has (or had) endpoints (§14)."""
-    desired = desired_pods(stack)
+    # Network volumes (CONTRACT §14): their own actions; pods learn the volumes' ids.
+    vplan = plan_volumes(stack, state, volumes)
+    desired = bind_volume_ids(desired_pods(stack), vplan.ids)
     ownership = ownership_of(stack, desired, observed, state)
     catalog = list(catalog)
     gpus = GpuCatalog.from_raw(catalog, stock_cloud)
@@ -64,24 +70,30 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     notes = [*result.notes, *power.notes(desired, state, ownership.ours), *month.notes] + [
         f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
         f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
-    warnings += [w for spec in stack.pods for w in pod_warnings(spec)]
+    notes += narrowing_notes(desired)  # CONTRACT §14: where a pod with a volume may go
+    warnings += [w for spec in stack.pods for w in pod_warnings(spec)] + list(vplan.warnings)
     landings, stock_warnings, stock_notes = placement.predict(result.actions, gpus)
     warnings += stock_warnings
     notes += stock_notes
     # Endpoints (CONTRACT §14) are their own flow: plan/endpoint_plan.py.
     eps = plan_endpoints(stack, state, serverless, catalog, secrets, desired, result.actions)
     warnings += eps.warnings
+    pods_seen = observed_fingerprint(ownership.ours)
     return Plan(
         project=stack.project, environment=stack.environment, lineage=state.lineage,
-        serial=state.serial, observed_fingerprint=observed_fingerprint(ownership.ours),
+        serial=state.serial, observed_fingerprint=(
+            sha256_of([pods_seen, vplan.observed_fingerprint]) if vplan.observed_fingerprint
+            else pods_seen),
         actions=tuple(result.actions), unchanged=tuple(result.unchanged),
         cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
         violations=tuple([*result.errors, *guardrails.check(
-            stack.guardrails, desired, result.actions, prices, gpus if catalog else None)])
-        + eps.violations,
-        warnings=tuple(warnings), notes=tuple(notes), monthly_before=month.before,
-        monthly_after=month.after, monthly_without_schedule=month.without_schedule,
-        deploy_files=(stack.file,), landings=landings,
+            stack.guardrails, desired, result.actions, prices, gpus if catalog else None,
+            vplan.monthly_after)]) + vplan.violations + eps.violations,
+        warnings=tuple(warnings), notes=tuple(notes),
+        monthly_before=round(month.before + vplan.monthly_before, 2),
+        monthly_after=round(month.after + vplan.monthly_after, 2),
+        monthly_without_schedule=round(month.without_schedule + vplan.monthly_after, 2),
+        deploy_files=(stack.file,), landings=landings, volume_actions=vplan.actions,
         endpoint_actions=eps.actions, endpoints_unchanged=eps.unchanged,
         endpoint_costs=eps.costs, stack_changes=tuple(stack_changes(state, stack)),
     )

@@ -76,7 +76,7 @@ def compare(obs: ObservedPod, want: DesiredPod, secrets: Mapping[str, str],
         d.update.extend(env_changes)
     _compare_placement(obs, want, d)
     if "mounts" not in obs.unknown and not mounts_unknown(obs.mounts, applied_mounts):
-        _compare_mounts(obs, body.get("mounts") or {}, d)
+        _compare_mounts(obs, body.get("mounts") or {}, d, want.volume_ids)
     return d
 
 
@@ -165,7 +165,8 @@ def mounts_unknown(mounts: Mapping[str, Any] | None,
     return bool(applied.get("network")) and network is None
 
 
-def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences) -> None:
+def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences,
+                    volume_ids: tuple[str, ...] = ()) -> None:
     old_kind, new_kind = _mount_kind(obs.mounts), _mount_kind(want)
     if old_kind != new_kind:
         d.replace.append(FieldChange("storage", f"{old_kind} volume", f"{new_kind} volume",
@@ -185,8 +186,19 @@ def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences) -
         if old.get("path") != new["path"]:
             d._fix("volume.path", old.get("path"), new["path"], patch="mounts")
     elif new_kind == "network":
-        old, new = obs.mounts["network"][0], want["network"][0]
-        if old.get("volumeId") != new["volumeId"]:
+        entries = obs.mounts["network"]
+        if not isinstance(entries, list) or not isinstance(entries[0], dict):
+            return
+        old, new = entries[0], want["network"][0]
+        if "volume" in new:
+            # A volume of the stack (CONTRACT §14): any of its copies will do; with no
+            # copy known yet, the id is unknown, never a difference.
+            if volume_ids and old.get("volumeId") not in volume_ids:
+                d.replace.append(FieldChange("network_volume", old.get("volumeId"),
+                                             new["volume"], True))
+            elif old.get("path") != new["path"]:
+                d._fix("network_volume.path", old.get("path"), new["path"], patch="mounts")
+        elif old.get("volumeId") != new["volumeId"]:
             d.replace.append(FieldChange("network_volume.id", old.get("volumeId"),
                                          new["volumeId"], True))
         elif old.get("path") != new["path"]:

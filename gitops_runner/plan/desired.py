@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_runner.config.model import PodSpec, SecretRef, Stack
+from gitops_runner.config.model import PodSpec, SecretRef, Stack, StackVolume
 from gitops_runner.config.naming import logical_names, runpod_name
 from gitops_runner.plan.identity import (
     MARKER_LINEAGE,
@@ -35,6 +35,9 @@ class DesiredPod:
     # The create body without gpu id and with secret references as {"secret": NAME}.
     public_body: Mapping[str, Any]
     spec_hash: str
+    # Ids of the network volume a `network_volume: {name}` mounts, one per data center
+    # (plan/network_volumes.py fills them in from state; empty = not known yet).
+    volume_ids: tuple[str, ...] = ()
 
     @property
     def secret_env(self) -> dict[str, str]:
@@ -75,14 +78,28 @@ def _public_body(stack: Stack, spec: PodSpec, logical: str) -> dict[str, Any]:
         body["gpu"]["minCudaVersion"] = spec.gpu.min_cuda_version
     if spec.data_centers:
         body["dataCenterIds"] = list(spec.data_centers)
+    named = _named_volume(stack, spec)
+    if named is not None:
+        # CONTRACT §14: only where the volume is (RunPod pins the pod there, RUNPOD.md §8c).
+        body["dataCenterIds"] = [dc for dc in named.data_centers
+                                 if not spec.data_centers or dc in spec.data_centers]
     if spec.volume:
         body["mounts"] = {"persistent": {"size": spec.volume.size_gb, "path": spec.volume.path}}
+    elif spec.network_volume and named is not None:
+        # The id depends on the data center the pod lands in: bound at create
+        # (plan/volumes.bind_mount), so the spec hash names the volume, not an id.
+        body["mounts"] = {"network": [{"volume": named.name, "path": spec.network_volume.path}]}
     elif spec.network_volume:
         body["mounts"] = {"network": [{"volumeId": spec.network_volume.id,
                                        "path": spec.network_volume.path}]}
     if spec.runtime.registry_auth_id:
         body["registry"] = spec.runtime.registry_auth_id
     return body
+
+
+def _named_volume(stack: Stack, spec: PodSpec) -> StackVolume | None:
+    name = spec.network_volume.name if spec.network_volume else None
+    return next((v for v in stack.volumes if v.name == name), None) if name else None
 
 
 def desired_pods(stack: Stack) -> list[DesiredPod]:
@@ -113,7 +130,8 @@ def create_body(pod: DesiredPod, gpu_id: str, secrets: Mapping[str, str],
 
 def patch_body(pod: DesiredPod, fields: tuple[str, ...], secrets: Mapping[str, str],
                observed_env: Mapping[str, str] | None = None,
-               lineage: str | None = None) -> dict[str, Any]:
+               lineage: str | None = None,
+               observed_mounts: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The PATCH /v2/pods/{id} body for `fields` (body keys). Mounts go whole: RunPod
     grows a pod volume from the full `mounts.persistent` entry."""
     body = create_body(pod, "unused", secrets, lineage)
@@ -123,11 +141,31 @@ def patch_body(pod: DesiredPod, fields: tuple[str, ...], secrets: Mapping[str, s
             patch["args"] = pod.public_body["args"]
         elif name == "registry":
             patch["registry"] = pod.public_body.get("registry")
+        elif name == "mounts":
+            patch["mounts"] = patch_mounts(body["mounts"], observed_mounts)
         elif name in body and name != "env":
             patch[name] = body[name]
     # The spec marker lives in env; any PATCH also refreshes it (and the lineage).
     patch["env"] = resolved_env(pod, secrets, observed_env, lineage)
     return patch
+
+
+def named_mount(mounts: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The network mount that names a volume of the stack (`{volume, path}`), if any."""
+    network = (mounts or {}).get("network") or []
+    entry = network[0] if isinstance(network, list) and network else None
+    return entry if isinstance(entry, Mapping) and "volume" in entry else None
+
+
+def patch_mounts(mounts: Mapping[str, Any],
+                 observed: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """A PATCH of a named mount's path keeps the pod's own volume id (RunPod refuses a
+    changed volumeId, RUNPOD.md §1.3)."""
+    entry = named_mount(mounts)
+    current = ((observed or {}).get("network") or [{}])[0]
+    if entry is None or not isinstance(current, Mapping):
+        return mounts
+    return {"network": [{"volumeId": current.get("volumeId"), "path": entry["path"]}]}
 
 
 def resolved_env(pod: DesiredPod, secrets: Mapping[str, str],

@@ -45,7 +45,9 @@ def catalog_problems(desired: Sequence[DesiredPod], catalog: GpuCatalog) -> list
 
 
 def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[PlanAction],
-          prices: PriceBook, catalog: GpuCatalog | None = None) -> list[str]:
+          prices: PriceBook, catalog: GpuCatalog | None = None,
+          volumes_monthly: float = 0.0) -> list[str]:
+    """`volumes_monthly`: the stack's network volumes per 30 days (plan/network_volumes.py)."""
     violations: list[str] = []
     if catalog is not None:
         violations += catalog_problems(desired, catalog)
@@ -63,7 +65,7 @@ def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[Pl
             violations.append(f"max_hourly_cost: the stack may cost up to ${worst:.2f}/h "
                               "(dearest candidate GPU for each pod), over the limit of "
                               f"${guard.max_hourly_cost:.2f}/h")
-    violations += monthly.check(guard, desired, prices)
+    violations += monthly.check(guard, desired, prices, volumes_monthly)
     terminating = [a for a in actions if a.terminates and not a.duplicate]
     if terminating and not guard.allow_delete:
         names = ", ".join(f"{a.pod} ({a.action})" for a in terminating)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from gitops_runner.plan.changes import ACTION_KINDS, ActionKind, Destroyed, FieldChange
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import sha256_of
+from gitops_runner.plan.network_volumes import VolumeAction, volumes_fingerprint
 
 if TYPE_CHECKING:
     from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost
@@ -128,6 +129,9 @@ class Plan:
     # The stack's own declared fields (guardrails, preview) changed since the last apply:
     # recorded in state by apply, reviewed like any action (CONTRACT §4).
     stack_changes: tuple[FieldChange, ...] = ()
+    # Network volumes (CONTRACT §14, plan/network_volumes.py): created and grown before the pods,
+    # deleted after them.
+    volume_actions: tuple[VolumeAction, ...] = ()
     # Serverless endpoints (CONTRACT §14): plan/endpoint_plan.py.
     endpoint_actions: tuple[EndpointAction, ...] = ()
     endpoints_unchanged: tuple[str, ...] = ()
@@ -140,7 +144,9 @@ class Plan:
     @property
     def fingerprint(self) -> str:
         pods = actions_fingerprint(self.actions)
-        parts: list[object] = [pods]
+        parts: list[Any] = [pods]
+        if self.volume_actions:
+            parts.append(volumes_fingerprint(self.volume_actions))
         if self.endpoint_actions:
             from gitops_runner.plan.endpoint_diff import endpoints_fingerprint
             parts.append(endpoints_fingerprint(self.endpoint_actions))
@@ -151,7 +157,8 @@ class Plan:
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.actions or self.endpoint_actions or self.stack_changes)
+        return bool(self.actions or self.volume_actions or self.endpoint_actions
+                    or self.stack_changes)
 
     @property
     def cost_delta(self) -> float:

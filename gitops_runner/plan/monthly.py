@@ -108,15 +108,18 @@ def project(desired: Sequence[DesiredPod], ours: Mapping[str, list[ObservedPod]]
     notes = tuple(f"{d.logical}: network volume {d.spec.network_volume.id} is billed apart "
                   f"from the pod (${rates.NETWORK_VOLUME:.2f}/GB/month up to 1 TB) and is not "
                   "in the monthly projection" for d in desired
-                  if d.spec is not None and d.spec.network_volume is not None)
+                  if d.spec is not None and d.spec.network_volume is not None
+                  and d.spec.network_volume.id is not None)  # named: the stack's, counted
     return Projection(round(after, 2), round(before, 2), round(without, 2), notes)
 
 
-def check(guard: Guardrails, desired: Iterable[DesiredPod], prices: PriceBook) -> list[str]:
-    """max_monthly_cost against the dearest candidate GPU of each pod (as max_hourly_cost)."""
+def check(guard: Guardrails, desired: Iterable[DesiredPod], prices: PriceBook,
+          volumes: float = 0.0) -> list[str]:
+    """max_monthly_cost against the dearest candidate GPU of each pod (as max_hourly_cost),
+    plus `volumes`: the stack's own network volumes per 30 days."""
     if guard.max_monthly_cost is None:
         return []
-    worst = 0.0
+    worst = volumes
     for d in desired:
         hourly = prices.worst_case(d.candidates, d.public_body["gpu"]["count"],
                                    d.public_body["cloud"]) or 0.0

@@ -15,6 +15,7 @@ from gitops_runner.plan.model import (
     PlanAction,
     legacy_fingerprint,
 )
+from gitops_runner.plan.network_volumes import VolumeAction
 from gitops_runner.plan.placement import Landing
 
 PLAN_FORMAT_VERSION = 1
@@ -41,6 +42,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "notes": list(plan.notes),
         "deploy_files": list(plan.deploy_files),
         "placements": [landing.to_json() for landing in plan.landings],
+        "volume_actions": [a.to_json() for a in plan.volume_actions],
         # Serverless endpoints (CONTRACT §14): actions, and each endpoint's cost bounds.
         "endpoint_actions": [a.to_json() for a in plan.endpoint_actions],
         "endpoints": [{"endpoint": c.endpoint, "min_workers": c.min_workers,
@@ -109,6 +111,7 @@ def _plan_from(item: dict[str, Any]) -> Plan:
         landings=tuple(Landing(str(raw["pod"]), raw.get("gpu"), raw.get("data_center"),
                                raw.get("stock"), not raw.get("predicted", True))
                        for raw in item.get("placements", [])),
+        volume_actions=tuple(VolumeAction.from_json(v) for v in item.get("volume_actions", [])),
         endpoint_actions=tuple(EndpointAction.from_json(a)
                                for a in item.get("endpoint_actions", [])),
         endpoints_unchanged=tuple(str(c["endpoint"]) for c in item.get("endpoints", [])

@@ -64,6 +64,19 @@ class PodRecord:
 
 
 @dataclass(frozen=True)
+class VolumeRecord:
+    """A network volume the stack created (CONTRACT §14), keyed in state by its RunPod name."""
+
+    id: str
+    volume: str  # the `volumes[].name` it was made for
+    data_center: str
+    size_gb: int
+    type: str | None
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     when: str
     who: str
@@ -86,6 +99,8 @@ class StateDoc:
     # The stack's declared fields that no pod carries (guardrails, preview) as last
     # applied (CONTRACT §4 "Everything declared is reviewed"); None: never recorded.
     declared: Mapping[str, Any] | None = None
+    # Network volumes (CONTRACT §14): RunPod name -> record. Absent from older states.
+    volumes: Mapping[str, VolumeRecord] = field(default_factory=dict)
     # Serverless endpoints (CONTRACT §14), by entry name; absent from older files.
     endpoints: Mapping[str, EndpointRecord] = field(default_factory=dict)
 
@@ -101,6 +116,13 @@ class StateDoc:
             pods[logical] = record
         return replace(self, pods=pods)
 
+    def with_volume(self, runpod_name: str, record: VolumeRecord | None) -> StateDoc:
+        volumes = dict(self.volumes)
+        if record is None:
+            volumes.pop(runpod_name, None)
+        else:
+            volumes[runpod_name] = record
+        return replace(self, volumes=volumes)
     def with_endpoint(self, name: str, record: EndpointRecord | None) -> StateDoc:
         endpoints = dict(self.endpoints)
         if record is None:
@@ -138,6 +160,9 @@ def render_state(doc: StateDoc) -> str:
     if doc.declared is not None:
         # Written only when recorded, so older states read as before.
         data["declared"] = dict(doc.declared)
+    if doc.volumes:
+        # Written only when there are some, so states without volumes stay byte-identical.
+        data["volumes"] = {name: vars(rec) for name, rec in sorted(doc.volumes.items())}
     if doc.endpoints:  # written only when there are some: older states stay byte-identical
         data["endpoints"] = {n: r.to_json() for n, r in sorted(doc.endpoints.items())}
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
@@ -189,6 +214,8 @@ def parse_state(text: str, source: str = "state") -> StateDoc:
                         format_version=FORMAT_VERSION,
                         unmanaged={str(k): str(v) for k, v in
                                    dict(data.get("unmanaged") or {}).items()},
+                        volumes={str(k): VolumeRecord(**v) for k, v in
+                                 dict(data.get("volumes") or {}).items()},
                         endpoints={str(n): EndpointRecord.from_json(r) for n, r in
                                    dict(data.get("endpoints") or {}).items()},
                         declared=dict(data["declared"]) if data.get("declared") is not None

@@ -251,6 +251,8 @@ def plan_brief(plan: Plan) -> str:
     lines += [f"- `{a.pod}`: {a.action} (terminates pod {(a.before or {}).get('id', '?')}"
               + "".join(f"; {d.describe()}" for d in a.destroys) + ")"
               for a in plan.actions if a.action in ("delete", "replace")]
+    lines += [f"- `volume {a.volume} [{a.data_center}]`: delete (destroys {d['size_gb']} GB, "
+              f"{d['name']})" for a in plan.volume_actions for d in a.destroys]  # CONTRACT §14
     return safe("\n".join(lines))
 
 

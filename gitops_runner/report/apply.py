@@ -77,6 +77,8 @@ def apply_stack_json(result: ApplyView) -> dict[str, Any]:
             "cost_per_hour": result.cost_now, "guardrail_violations": list(result.violations),
             "stopped": result.stopped or None, "unlock_errors": list(result.unlock_errors),
             "error": None,
+            # Network volume actions (CONTRACT §14), for results that carry them.
+            "volumes": [v.to_json() for v in getattr(result, "volume_outcomes", [])],
             # Serverless endpoints acted on, with their request URLs (CONTRACT §14).
             "endpoints": [o.to_json() for o in result.endpoint_outcomes]}
 

@@ -11,6 +11,7 @@ from gitops_runner.plan.placement import Landing
 from gitops_runner.plan.planfile import render_plan_file
 from gitops_runner.plan.rollout import plan_batches
 from gitops_runner.report import endpoints
+from gitops_runner.report import network_volumes as volumes
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "adopt": "<=",
            "start": ">", "stop": "||"}
@@ -45,7 +46,8 @@ def summary_line(plan: Plan) -> str:
         return (f"Plan: {len(plan.stack_changes)} stack setting(s) to record (state only), "
                 f"{len(plan.unchanged)} unchanged.")
     if not plan.actions:
-        return f"Plan: no pod changes, {len(plan.unchanged)} unchanged." + endpoints.summary(plan)
+        return (f"Plan: no pod changes, {len(plan.unchanged)} unchanged."
+                + volumes.summary(plan) + endpoints.summary(plan))
     parts = [f"{plan.count('create')} to create", f"{pod_updates(plan)} to update",
              f"{plan.count('replace')} to replace", f"{plan.count('delete')} to delete"]
     for kind in ("adopt", "start", "stop"):
@@ -55,7 +57,8 @@ def summary_line(plan: Plan) -> str:
         parts.append(f"{state_only_count(plan)} to record in state only (no RunPod request)")
     if plan.stack_changes:
         parts.append(f"{len(plan.stack_changes)} stack setting(s) to record (state only)")
-    return f"Plan: {', '.join(parts)}, {len(plan.unchanged)} unchanged." + endpoints.summary(plan)
+    return (f"Plan: {', '.join(parts)}, {len(plan.unchanged)} unchanged."
+            + volumes.summary(plan) + endpoints.summary(plan))
 
 
 def _effect(a: PlanAction) -> str:
@@ -110,6 +113,7 @@ def render_text(plan: Plan, color: bool = False, sandbox: bool = False) -> str:
 
     lines = [f"Stack {plan.stack}" + ("  [sandbox: simulated RunPod]" if sandbox else "")]
     landings = _landings(plan)
+    lines.extend(volumes.text_lines(plan))  # before the pods, as apply does them
     for a in plan.actions:
         lines.append("  " + paint(COLORS[a.action], _headline(a, landing=landings.get(a.pod))))
         for reason in a.reasons:
@@ -205,13 +209,14 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
         out.append(f"> [!WARNING]\n> {_md_escape(warning)}\n")
     out.extend(_destroys_block(plan))
     out.extend(endpoints.markdown_lines(plan))  # serverless endpoints (CONTRACT §14)
-    if not plan.actions and not plan.stack_changes:
+    if not plan.actions and not plan.stack_changes and not plan.volume_actions:
         out.append(summary_line(plan))
         return "\n".join(out) + "\n"
     out.append(f"<details><summary>{summary_line(plan)}</summary>")
     out.append("")
     out.append("```diff")
     landings = _landings(plan)
+    out.extend(volumes.markdown_lines(plan))
     for a in plan.actions:
         symbol = {"create": "+", "delete": "-", "replace": "!", "update": "!",
                   "adopt": "#", "start": "+", "stop": "-"}[a.action]

@@ -32,7 +32,9 @@ def state_lines(doc: StateDoc | None, what: str) -> list[str]:
                 for name, rec in sorted(doc.pods.items())] + [
                 f"endpoint {name}\t{rec.id or '-'}\ttemplate {rec.template_id}\t"
                 f"v{rec.version or '-'}\t" + ("healthy" if rec.healthy else "release failed")
-                for name, rec in sorted(doc.endpoints.items())]
+                for name, rec in sorted(doc.endpoints.items())] + [
+            f"volume {rec.volume}\t{rec.id}\t{rec.size_gb} GB\t{rec.data_center}\t{name}"
+            for name, rec in sorted(doc.volumes.items())]
     return [f"{h.when}\t{h.who}\t{h.operation}\t{h.result}\t{h.fingerprint[:12]}"
             for h in doc.history]
 
@@ -54,8 +56,11 @@ def state_json(stack: str, doc: StateDoc | None, what: str) -> str:
                       "version": rec.version, "healthy": rec.healthy, "urls": dict(rec.urls),
                       "created_at": rec.created_at, "updated_at": rec.updated_at}
                      for name, rec in sorted((doc.endpoints if doc else {}).items())]
+        volumes = [{"volume": rec.volume, "name": name, "id": rec.id, "size_gb": rec.size_gb,
+                    "data_center": rec.data_center}
+                   for name, rec in sorted((doc.volumes if doc else {}).items())]
         return dump({"stack": stack, "serial": doc.serial if doc else 0, "pods": pods,
-                     "unmanaged": unmanaged, "endpoints": endpoints})
+                     "unmanaged": unmanaged, "endpoints": endpoints, "volumes": volumes})
     return dump({"stack": stack,
                  "history": [vars(h) for h in doc.history] if doc else []})
 

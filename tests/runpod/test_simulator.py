@@ -140,6 +140,15 @@ def test_sim_patch_partial_mount_is_422(client: RunPodClient) -> None:
 
 
 def test_sim_patch_network_volume_id_is_immutable(client: RunPodClient) -> None:
+    client.create_network_volume({"name": "n", "size": 10, "dataCenter": "EU-RO-1"})
+    vol = client.list_network_volumes()[0]["id"]
+    BODY_V = {**BODY, "mounts": {"network": [{"volumeId": vol, "path": "/n"}]}}
+    pod = client.create_pod(BODY_V)
+    with pytest.raises(InvalidRequestError, match="cannot change"):
+        client.update_pod(pod["id"], {"mounts": {"network": [{"volumeId": "v2", "path": "/n"}]}})
+
+
+def _unused(client: RunPodClient) -> None:
     pod = client.create_pod({**BODY, "mounts": {"network": [{"volumeId": "v1", "path": "/n"}]}})
     with pytest.raises(InvalidRequestError, match="cannot change"):
         client.update_pod(pod["id"], {"mounts": {"network": [{"volumeId": "v2", "path": "/n"}]}})

@@ -101,7 +101,8 @@ def test_missing_image_is_422_and_unknown_volume_404(rp: RunPodClient) -> None:
 
 
 def test_network_volume_pins_the_pod_to_its_data_center(rp: RunPodClient, world: World) -> None:
-    world.network_volumes["vol1"] = {"dataCenterId": "US-TX-3"}
+    world.network_volumes["vol1"] = {"id": "vol1", "name": "v", "size": 10,
+                                     "dataCenter": "US-TX-3", "type": "STANDARD"}
     mounts = {"network": [{"volumeId": "vol1", "path": "/workspace"}]}
     assert rp.create_pod({**BODY, "mounts": mounts})["dataCenterId"] == "US-TX-3"
     with pytest.raises(CapacityError, match="network volume vol1 is in US-TX-3"):

@@ -146,6 +146,9 @@ class Settings:
     # enough free GPUs on the host machine to start this pod.") or "zero" (starts with zero
     # GPUs, as the console offers). Which one v2 does is uncertain (RUNPOD.md §8c).
     no_gpu_start: str = "fail"
+    # GB/s a pod downloads its served model's weights at before it answers (0 = instantly);
+    # weights cached on its network volume are not downloaded again (network_volumes.py).
+    weights_gbps: float = 0.0
 
     @classmethod
     def realistic(cls, boot_seconds: float = 3.0, **overrides: Any) -> Settings:

@@ -53,8 +53,8 @@ def create_refusal(world: World, body: dict[str, Any]) -> Response | None:
         if volume is None:
             return problem(404, f"network volume {volume_id} not found")
         wanted = body.get("dataCenterIds") or []
-        if wanted and volume["dataCenterId"] not in wanted:
-            return problem(400, f"network volume {volume_id} is in {volume['dataCenterId']}, "
+        if wanted and volume["dataCenter"] not in wanted:
+            return problem(400, f"network volume {volume_id} is in {volume['dataCenter']}, "
                                 f"not in the requested data centers ({', '.join(wanted)}); "
                                 "a pod with a network volume runs in the volume's data center")
     return None
@@ -66,7 +66,7 @@ def data_centers(world: World, body: dict[str, Any]) -> list[str]:
     for volume_id in _volume_ids(body):
         volume = world.network_volumes.get(volume_id)
         if volume is not None and world.settings.check_references:
-            return [volume["dataCenterId"]]
+            return [volume["dataCenter"]]
     return wanted
 
 

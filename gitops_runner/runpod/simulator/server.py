@@ -16,7 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from gitops_runner.runpod.simulator import serverless_routes
+from gitops_runner.runpod.simulator import network_volumes, serverless_routes
+from gitops_runner.runpod.simulator.catalog import DATA_CENTERS
 from gitops_runner.runpod.simulator.store import FileStore
 from gitops_runner.runpod.simulator.world import CAPACITY_DETAIL, World, iso, problem
 
@@ -157,6 +158,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return world.pod_action(parts[2], body)
         if parts == ["v2", "catalog", "gpus"] and method == "GET":
             return world.gpu_catalog(query)
+        if parts[:2] == ["v2", "network-volumes"]:
+            return _volume_route(world, method, parts, body)
         answer = serverless_routes.route(world, method, parts, body)  # endpoints (§14)
         if answer is not None:
             return answer
@@ -216,6 +219,21 @@ class _Handler(BaseHTTPRequestHandler):
                 parts[2], int(parts[3]), "/" + "/".join(parts[4:]),
                 self.headers.get("Authorization", ""))
         self._send(status, body)
+
+
+def _volume_route(world: World, method: str, parts: list[str], body: Any) -> tuple[int, Any]:
+    vols = world.network_volumes
+    if len(parts) == 2 and method == "GET":
+        return network_volumes.list_volumes(vols)
+    if len(parts) == 2 and method == "POST":
+        return network_volumes.create_volume(vols, body, [dc for dc, _ in DATA_CENTERS])
+    if len(parts) == 3 and method == "GET":
+        return network_volumes.get_volume(vols, parts[2])
+    if len(parts) == 3 and method == "PATCH":
+        return network_volumes.update_volume(vols, parts[2], body)
+    if len(parts) == 3 and method == "DELETE":
+        return network_volumes.delete_volume(vols, parts[2])
+    return problem(404, f"no route for {method} /{'/'.join(parts)}")
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,14 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from gitops_runner.runpod.simulator import catalog, power, rates, references, view
+from gitops_runner.runpod.simulator import (
+    catalog,
+    network_volumes,
+    power,
+    rates,
+    references,
+    view,
+)
 from gitops_runner.runpod.simulator.model import (
     ACTIONS,
     CAPACITY_DETAIL,
@@ -41,19 +48,21 @@ class World:
         self.clock = clock
         self.settings = settings or Settings()
         self.pods: dict[str, SimPod] = {}
+        self.volume_cache: dict[str, list[str]] = {}  # volume id -> model repos on it
         self.capacity: dict[str, int] = catalog.default_capacity()
         self.faults: list[Fault] = []
         self.rate_windows: dict[str, list[float]] = {}
         self.lock = threading.RLock()
         self.requests: list[tuple[str, str]] = []
-        # Network volumes by id: {"dataCenterId": ...}; each pins its pods to its data center.
+        # Network volumes by id, as the v2 spec's NetworkVolume (id, name, size, dataCenter,
+        # type); each pins its pods to its data center (network_volumes.py, references.py).
         self.network_volumes: dict[str, dict[str, Any]] = {}
         self.serverless = Serverless()  # templates and endpoints (serverless.py)
 
     # -- persistence (sandbox) --------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {"pods": [asdict(p) for p in self.pods.values()], "capacity": self.capacity,
-                "network_volumes": self.network_volumes,
+                "network_volumes": self.network_volumes, "volume_cache": self.volume_cache,
                 "serverless": self.serverless.to_dict()}
 
     def load_dict(self, data: dict[str, Any]) -> None:
@@ -65,6 +74,7 @@ class World:
         # A sandbox file from before a GPU type was added has no stock for it: default.
         self.capacity = {**catalog.default_capacity(), **data.get("capacity", {})}
         self.network_volumes = dict(data.get("network_volumes", {}))
+        self.volume_cache = {k: list(v) for k, v in data.get("volume_cache", {}).items()}
         self.serverless.load_dict(data.get("serverless", {}))
 
     # -- lifecycle (see view.py) ------------------------------------------------
@@ -123,7 +133,13 @@ class World:
             return refused
         count = int(gpu.get("count", 1))
         cloud = body.get("cloud", "SECURE")
-        place = self._place(gpu["id"], count, cloud, references.data_centers(self, body),
+        # A network volume pins the pod to its data center (network_volumes.py).
+        pinned, refused = network_volumes.pinned_data_center(
+            self.network_volumes, body, self._capacity_detail(gpu["id"]))
+        if refused is not None:
+            return refused
+        place = self._place(gpu["id"], count, cloud,
+                            [pinned] if pinned else references.data_centers(self, body),
                             gpu.get("minCudaVersion"), gpu.get("allowedCudaVersions") or [])
         if place is None:
             return problem(400, self._capacity_detail(gpu["id"]))
@@ -136,6 +152,9 @@ class World:
             ports=list(body.get("ports", [])), mounts=mounts, registry=body.get("registry"),
             healthy_after=self.settings.healthy_after, start_ssh=bool(body.get("startSsh")),
         )
+        if pod.healthy_after is not None:  # weights download first (network_volumes.py)
+            pod.healthy_after += network_volumes.download_seconds(
+                self.settings.weights_gbps, body, self.volume_cache)
         if self.settings.inject_env:
             self._inject_env(pod, body)
         self.log(pod, f"Pulling image {pod.image}")

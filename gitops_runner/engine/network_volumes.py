@@ -1,0 +1,156 @@
+"""Carry out a plan's network volume actions (CONTRACT §14), journaling each one.
+
+Creates and grows run before any pod (a pod mounts its volume's id, which state holds
+once the create is recorded); deletes run after the pods, so no pod still mounts them.
+RunPod volumes carry no markers, so a create whose answer was lost is found again only by
+name and data center among volumes that did not exist before it was sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+from gitops_runner.engine.fence import LeaseLostError
+from gitops_runner.engine.journal import Journal
+from gitops_runner.engine.writer import Writer
+from gitops_runner.plan.network_volumes import VolumeAction
+from gitops_runner.plan.statefile import VolumeRecord
+from gitops_runner.runpod.errors import CreateOutcomeUnknownError, RunPodError
+
+
+class _Done(Protocol):
+    ok: bool
+    retry: bool
+
+
+PodOutcome = TypeVar("PodOutcome", bound=_Done)  # executor.Outcome, passed through
+FIRST = ("create", "grow")  # before the pods
+LAST = ("delete",)  # after them
+
+
+@dataclass
+class VolumeOutcome:
+    volume: str
+    data_center: str
+    action: str
+    ok: bool
+    detail: str = ""
+    retry: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"volume": self.volume, "data_center": self.data_center, "action": self.action,
+                "ok": self.ok, "detail": self.detail}
+
+
+def around_pods(writer: Writer, journal: Journal, actions: Sequence[VolumeAction],
+                log: Callable[[str], None],
+                run_pods: Callable[[], list[PodOutcome]],
+                ) -> tuple[list[PodOutcome], list[VolumeOutcome]]:
+    """apply's one hook: creates and grows, then `run_pods` (only if they all worked), then
+    deletes (only if every pod action worked, so no pod still mounts a deleted volume)."""
+    made = run_volume_actions(writer, journal, actions, FIRST, log)
+    if not all(v.ok for v in made):
+        return [], made
+    outcomes = run_pods()
+    if not all(o.ok for o in outcomes):
+        return outcomes, made
+    return outcomes, [*made, *run_volume_actions(writer, journal, actions, LAST, log)]
+
+
+def run_volume_actions(writer: Writer, journal: Journal, actions: Sequence[VolumeAction],
+                       kinds: tuple[str, ...],
+                       log: Callable[[str], None]) -> list[VolumeOutcome]:
+    """Every write goes through the run's fenced Writer (the lease, CONTRACT §7)."""
+    outcomes = []
+    for action in (a for a in actions if a.action in kinds):
+        handler = {"create": _create, "grow": _grow, "delete": _delete}[action.action]
+        try:
+            writer.fence.check()
+            detail = handler(writer, journal, action)
+        except LeaseLostError as exc:  # no further write: apply reports the lost lease
+            outcomes.append(VolumeOutcome(action.volume, action.data_center, action.action,
+                                          False, str(exc)))
+            break
+        except RunPodError as exc:
+            log(f"volume {action.volume} [{action.data_center}]: {action.action} failed: {exc}")
+            outcomes.append(VolumeOutcome(action.volume, action.data_center, action.action,
+                                          False, str(exc), exc.retryable))
+            continue
+        log(f"volume {action.volume} [{action.data_center}]: {detail}")
+        outcomes.append(VolumeOutcome(action.volume, action.data_center, action.action, True,
+                                      detail))
+    return outcomes
+
+
+def _create(writer: Writer, journal: Journal, action: VolumeAction) -> str:
+    client = writer.reads
+    body: dict[str, Any] = {"name": action.runpod_name, "size": action.size_after,
+                            "dataCenter": action.data_center}
+    if action.type:
+        body["type"] = action.type
+    before = {str(v.get("id")) for v in client.list_network_volumes()}
+    try:
+        vol = writer.create_volume(body)
+    except CreateOutcomeUnknownError:
+        found = [v for v in client.list_network_volumes()
+                 if v.get("name") == action.runpod_name
+                 and v.get("dataCenter") == action.data_center and str(v.get("id")) not in before]
+        if len(found) != 1:
+            raise
+        vol = found[0]
+    now = journal.now_text()
+    journal.update(lambda doc: doc.with_volume(action.runpod_name, VolumeRecord(
+        str(vol["id"]), action.volume, action.data_center, int(vol.get("size") or 0),
+        vol.get("type"), now, now)))
+    return f"created network volume {vol['id']} ({action.size_after} GB)"
+
+
+def _grow(writer: Writer, journal: Journal, action: VolumeAction) -> str:
+    assert action.volume_id is not None and action.size_after is not None
+    vol = writer.grow_volume(action.volume_id, action.size_after)
+    now = journal.now_text()
+
+    def change(doc: Any) -> Any:
+        record = doc.volumes.get(action.runpod_name)
+        if record is None:
+            return doc
+        return doc.with_volume(action.runpod_name, VolumeRecord(
+            record.id, record.volume, record.data_center,
+            int(vol.get("size") or action.size_after or record.size_gb), record.type,
+            record.created_at, now))
+
+    journal.update(change)
+    return f"grew network volume {action.volume_id} {action.size_before} -> " \
+           f"{action.size_after} GB"
+
+
+def _delete(writer: Writer, journal: Journal, action: VolumeAction) -> str:
+    if action.volume_id is not None:
+        writer.delete_volume(action.volume_id)  # gone already (404): what a delete wants
+    journal.update(lambda doc: doc.with_volume(action.runpod_name, None))
+    if action.volume_id is None:
+        return "forgotten from state (already gone from RunPod)"
+    return f"deleted network volume {action.volume_id} and its data ({action.size_before} GB)"
+
+
+def destroy_volumes(writer: Writer, journal: Journal,
+                    log: Callable[[str], None]) -> tuple[list[dict[str, Any]], list[str]]:
+    """`destroy` (an explicit command, CONTRACT §6): delete every network volume state
+    records, after the pods. Returns (what was deleted, failures); foreign volumes (not in
+    state) are never looked at."""
+    deleted: list[dict[str, Any]] = []
+    failures: list[str] = []
+    for name, record in sorted(journal.doc.volumes.items()):
+        try:
+            writer.delete_volume(record.id)
+        except (RunPodError, LeaseLostError) as exc:
+            failures.append(f"volume {name} ({record.id}): {exc}")
+            continue
+        journal.update(lambda doc, name=name: doc.with_volume(name, None))  # type: ignore[misc]
+        log(f"deleted network volume {record.id} ({name}, {record.size_gb} GB in "
+            f"{record.data_center}) and its data")
+        deleted.append({"name": name, "id": record.id, "size_gb": record.size_gb,
+                        "data_center": record.data_center})
+    return deleted, failures

@@ -1,0 +1,242 @@
+"""Network volumes the stack owns (CONTRACT §14): desired, observed and their diff, as data.
+
+A volume of `volumes` is one RunPod network volume per data center. RunPod volumes carry
+no markers (the v2 `NetworkVolume` has only id, name, size, dataCenter, type) and names need
+not be unique, so a volume is ours only when state records its id: one with our name that
+state does not record is foreign, warned about and never touched. Volumes grow in place
+(`PATCH size`) and never shrink (RunPod refuses it); a volume is deleted only when it left
+the file and `allow_data_loss` is true.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from gitops_runner.config.model import Stack
+from gitops_runner.config.naming import volume_name
+from gitops_runner.plan import rates
+from gitops_runner.plan.desired import DesiredPod, named_mount
+from gitops_runner.plan.identity import sha256_of
+from gitops_runner.plan.statefile import StateDoc
+
+VOLUME_ACTIONS = ("create", "grow", "delete")
+# RunPod bills network volumes "below 1TB $0.07 per GB per month. Above 1TB, the rate drops
+# to $0.05" (https://docs.runpod.io/get-started/billing-information; rates.py's sources).
+ABOVE_1TB = 0.05
+TIER_GB = 1000
+
+
+def volume_monthly(size_gb: float) -> float:
+    """A network volume is billed whether or not a pod runs; the tier applies above 1 TB."""
+    first = min(size_gb, TIER_GB)
+    return first * rates.NETWORK_VOLUME + max(0.0, size_gb - first) * ABOVE_1TB
+
+
+@dataclass(frozen=True)
+class DesiredVolume:
+    volume: str  # `volumes[].name`
+    data_center: str
+    runpod_name: str
+    size_gb: int
+    type: str | None
+
+
+@dataclass(frozen=True)
+class ObservedVolume:
+    id: str
+    name: str
+    size_gb: int | None  # None: RunPod did not say (unknown, never a difference)
+    data_center: str | None
+    type: str | None
+
+
+@dataclass(frozen=True)
+class VolumeAction:
+    volume: str
+    data_center: str
+    action: str  # create | grow | delete
+    runpod_name: str
+    reasons: tuple[str, ...]
+    size_before: int | None = None
+    size_after: int | None = None
+    gone: bool = False  # a delete of a volume RunPod no longer has: state only
+    volume_id: str | None = field(default=None, compare=False)  # None for a create
+    type: str | None = field(default=None, compare=False)
+
+    @property
+    def destroys(self) -> tuple[dict[str, Any], ...]:
+        """The data this action destroys (CONTRACT §4): a deleted volume's, if it exists."""
+        if self.action != "delete" or self.gone:
+            return ()
+        return ({"kind": "network volume", "name": self.runpod_name,
+                 "size_gb": self.size_before, "data_center": self.data_center},)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"volume": self.volume, "data_center": self.data_center, "action": self.action,
+                "runpod_name": self.runpod_name, "reasons": list(self.reasons),
+                "size_gb": {"before": self.size_before, "after": self.size_after},
+                "destroys": list(self.destroys)}
+
+    @classmethod
+    def from_json(cls, raw: Mapping[str, Any]) -> VolumeAction:
+        if raw["action"] not in VOLUME_ACTIONS:
+            raise ValueError(f"unknown volume action {raw['action']!r}")
+        size = raw.get("size_gb") or {}
+        return cls(raw["volume"], raw["data_center"], raw["action"], raw["runpod_name"],
+                   tuple(raw["reasons"]), size.get("before"), size.get("after"),
+                   gone=raw["action"] == "delete" and not raw.get("destroys"))
+
+
+def volumes_fingerprint(actions: Iterable[VolumeAction]) -> list[dict[str, Any]]:
+    return [a.to_json() for a in actions]
+
+
+@dataclass(frozen=True)
+class VolumePlan:
+    actions: tuple[VolumeAction, ...] = ()
+    violations: tuple[str, ...] = ()  # shrink, type change, delete without allow_data_loss
+    warnings: tuple[str, ...] = ()  # foreign volumes
+    notes: tuple[str, ...] = ()
+    monthly_before: float = 0.0
+    monthly_after: float = 0.0
+    # volume name -> data center -> id, of the volumes that exist: what pods mount.
+    ids: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    observed_fingerprint: str = ""
+
+
+def desired_volumes(stack: Stack) -> list[DesiredVolume]:
+    return [DesiredVolume(v.name, dc, volume_name(stack.project, stack.environment, v.name,
+                                                  dc if v.per_data_center else None),
+                          v.size_gb, v.type)
+            for v in stack.volumes for dc in v.data_centers]
+
+
+def parse_volume(raw: Mapping[str, Any]) -> ObservedVolume:
+    size = raw.get("size")
+    return ObservedVolume(str(raw.get("id")), str(raw.get("name") or ""),
+                          size if isinstance(size, int) and not isinstance(size, bool) else None,
+                          raw.get("dataCenter") if isinstance(raw.get("dataCenter"), str)
+                          else None,
+                          raw.get("type") if isinstance(raw.get("type"), str) else None)
+
+
+def plan_volumes(stack: Stack, state: StateDoc,
+                 observed: Iterable[Mapping[str, Any]]) -> VolumePlan:
+    seen = {v.id: v for v in (parse_volume(raw) for raw in observed)}
+    ours = {r.id for r in state.volumes.values()}
+    actions: list[VolumeAction] = []
+    violations: list[str] = []
+    ids: dict[str, dict[str, str]] = {}
+    wanted = desired_volumes(stack)
+    for want in wanted:
+        record = state.volumes.get(want.runpod_name)
+        obs = seen.get(record.id) if record is not None else None
+        if obs is not None:
+            ids.setdefault(want.volume, {})[want.data_center] = obs.id
+            action, problem = _converge(want, obs)
+            actions += [action] if action else []
+            violations += [problem] if problem else []
+            continue
+        reason = (f"volume {record.id} recorded in state is gone from RunPod (its data with "
+                  "it); a new empty one is created" if record is not None else "new volume")
+        actions.append(VolumeAction(want.volume, want.data_center, "create", want.runpod_name,
+                                    (reason,), None, want.size_gb, type=want.type))
+    desired_names = {w.runpod_name for w in wanted}
+    for name, record in sorted(state.volumes.items()):
+        if name in desired_names:
+            continue
+        obs = seen.get(record.id)
+        size = obs.size_gb if obs is not None and obs.size_gb is not None else record.size_gb
+        if obs is None:
+            actions.append(VolumeAction(record.volume, record.data_center, "delete", name,
+                                        ("removed from the file; already gone from RunPod: "
+                                         "forgotten from state",), record.size_gb, None,
+                                        gone=True))
+            continue
+        actions.append(VolumeAction(record.volume, record.data_center, "delete", name,
+                                    ("removed from the file",), size, None,
+                                    volume_id=record.id))
+        if not stack.guardrails.allow_data_loss:
+            violations.append(
+                f"allow_data_loss: removing volume {record.volume} would delete network volume "
+                f"{name} ({record.id}, {size} GB in {record.data_center}) and the data on it; "
+                "put it back under volumes, or set guardrails.allow_data_loss: true to delete it")
+    warnings = [f"network volume {v.id} is named {v.name!r} like a volume of this stack but "
+                "state does not record it: foreign, left alone (this stack uses its own)"
+                for v in seen.values() if v.name in desired_names and v.id not in ours]
+    # A refused shrink leaves the volume as big as it is: that size is what is billed.
+    sizes = {w.runpod_name: w.size_gb for w in wanted}
+    for name, record in state.volumes.items():
+        kept = seen[record.id].size_gb if record.id in seen else None
+        if name in sizes and kept is not None:
+            sizes[name] = max(sizes[name], kept)
+    after = sum(volume_monthly(size) for size in sizes.values())
+    before = sum(volume_monthly(seen[r.id].size_gb or r.size_gb)
+                 for r in state.volumes.values() if r.id in seen)
+    mine = sorted((v.id, v.size_gb) for v in seen.values() if v.id in ours)
+    return VolumePlan(tuple(actions), tuple(violations), tuple(warnings), (),
+                      round(before, 2), round(after, 2), ids,
+                      sha256_of(mine) if mine else "")
+
+
+def _converge(want: DesiredVolume,
+              obs: ObservedVolume) -> tuple[VolumeAction | None, str | None]:
+    where = f"volume {want.volume} in {want.data_center}"
+    if want.type is not None and obs.type is not None and obs.type != want.type:
+        return None, (f"{where}: type is fixed at creation ({obs.type}, the file says "
+                      f"{want.type}); set type back to {obs.type}, or declare a new volume "
+                      "under another name and move the data")
+    if obs.size_gb is None or obs.size_gb == want.size_gb:
+        return None, None
+    if want.size_gb < obs.size_gb:
+        return None, (f"{where}: size_gb {obs.size_gb} -> {want.size_gb} is a shrink, and "
+                      "RunPod network volumes only grow; set size_gb back to "
+                      f"{obs.size_gb}, or declare a new volume under another name, move the "
+                      "data, then remove this one (with allow_data_loss)")
+    return VolumeAction(want.volume, want.data_center, "grow", want.runpod_name,
+                        (f"size_gb: {obs.size_gb} -> {want.size_gb}",), obs.size_gb,
+                        want.size_gb, volume_id=obs.id), None
+
+
+# -- pods that mount a volume of the stack ---------------------------------------------
+def bind_mount(body: dict[str, Any], data_center: str | None,
+               state: StateDoc) -> dict[str, Any] | None:
+    """A create body whose `{volume: name}` mount names that volume's id in `data_center`
+    (from state, where apply recorded it before any pod); None when it has no copy there."""
+    entry = named_mount(body.get("mounts"))
+    if entry is None:
+        return body
+    record = next((r for r in state.volumes.values()
+                   if r.volume == entry["volume"] and r.data_center == data_center), None)
+    if record is None:
+        return None
+    return {**body, "mounts": {"network": [{"volumeId": record.id, "path": entry["path"]}]}}
+
+
+def bind_volume_ids(desired: list[DesiredPod],
+                    ids: Mapping[str, Mapping[str, str]]) -> list[DesiredPod]:
+    out = []
+    for pod in desired:
+        entry = named_mount(pod.public_body.get("mounts"))
+        if entry is not None:
+            pod = replace(pod, volume_ids=tuple(sorted(ids.get(entry["volume"], {}).values())))
+        out.append(pod)
+    return out
+
+
+def narrowing_notes(desired: list[DesiredPod]) -> list[str]:
+    """CONTRACT §14: the plan says where a pod with a volume may go, and why."""
+    notes = []
+    for pod in desired:
+        entry = named_mount(pod.public_body.get("mounts"))
+        if entry is not None:
+            notes.append(f"{pod.logical}: placed only in {', '.join(pod.public_body['dataCenterIds'])}"
+                         f", where network volume {entry['volume']} is")
+    return notes
+
+
+def needs_volumes(stacks: Iterable[Stack], states: Iterable[StateDoc]) -> bool:
+    """Whether a run must list RunPod's network volumes: only stacks that have any do."""
+    return any(s.volumes for s in stacks) or any(s.volumes for s in states)

@@ -1,0 +1,33 @@
+"""Drift and status of network volumes (CONTRACT §6, §14): existence and size."""
+
+from __future__ import annotations
+
+from gitops_runner.plan.network_volume_drift import volume_drift, volume_rows
+from tests.plan.factories import stack_from_yaml
+from tests.plan.test_network_volumes import POD, observed, recorded, volumes
+
+
+def test_a_volume_gone_or_resized_on_runpod_is_drift() -> None:
+    stack = stack_from_yaml(POD, volumes(200))
+    assert volume_drift(stack, recorded(), observed()) == []
+    resized = [observed()[0], {**observed()[1], "size": 250}]
+    findings = volume_drift(stack, recorded(), resized[1:])
+    assert [(f.pod, f.kind, f.reasons) for f in findings] == [
+        ("volume hf-cache [EU-RO-1]", "drift", ("network volume vol0 is gone from RunPod",)),
+        ("volume hf-cache [US-TX-3]", "drift", ("size_gb: applied 200, RunPod has 250",))]
+
+
+def test_a_file_ahead_of_state_is_pending() -> None:
+    grown = volume_drift(stack_from_yaml(POD, volumes(300)), recorded(), observed())
+    assert {(f.kind, f.reasons) for f in grown} == {("pending", ("size_gb: 200 -> 300",))}
+    pod = POD.replace("network_volume: {name: hf-cache, path: /workspace}", "")
+    removed = volume_drift(stack_from_yaml(pod), recorded(), observed())
+    assert {(f.kind, f.reasons) for f in removed} == {("pending",
+                                                       ("removed from the deploy file",))}
+
+
+def test_status_rows_show_each_copy() -> None:
+    rows = volume_rows(stack_from_yaml(POD, volumes(200)), recorded(), observed()[:1])
+    assert [(r["name"], r["status"], r["size_gb"]) for r in rows] == [
+        ("demo-prod-hf-cache-EU-RO-1", "AVAILABLE", 200),
+        ("demo-prod-hf-cache-US-TX-3", "MISSING", None)]

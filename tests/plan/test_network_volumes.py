@@ -1,0 +1,153 @@
+"""Plans for network volumes (CONTRACT §14): create, grow, never shrink, delete only with
+allow_data_loss, foreign volumes left alone, cost, and pods narrowed to the volume."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from gitops_runner.plan.build import make_plan
+from gitops_runner.plan.planfile import parse_plan_file, render_plan_file
+from gitops_runner.plan.statefile import StateDoc, VolumeRecord, parse_state, render_state
+from gitops_runner.report.plan import render_markdown, render_text
+from tests.plan.factories import CATALOG, stack_from_yaml
+
+NOW = datetime(2026, 12, 1, tzinfo=UTC)
+POD = """\
+pods:
+  - name: api
+    gpu: {type: NVIDIA GeForce RTX 4090}
+    network_volume: {name: hf-cache, path: /workspace}
+    runtime: {image: vllm/vllm-openai:v0.6.3}
+    models: [{id: qwen, repo: Qwen/Qwen2.5-7B-Instruct, load: {engine: vllm}}]
+"""
+
+
+def volumes(size: int = 200, guard: str = "") -> str:
+    return (guard + "volumes:\n"
+            f"  - {{name: hf-cache, size_gb: {size}, data_centers: [EU-RO-1, US-TX-3]}}\n")
+
+
+def recorded(size: int = 200) -> StateDoc:
+    state = StateDoc.empty("demo/prod")
+    for i, dc in enumerate(("EU-RO-1", "US-TX-3")):
+        state = state.with_volume(f"demo-prod-hf-cache-{dc}", VolumeRecord(
+            f"vol{i}", "hf-cache", dc, size, None, "2026-11-01T00:00:00Z", "2026-11-01T00:00:00Z"))
+    return state
+
+
+def observed(size: int = 200) -> list[dict[str, object]]:
+    return [{"id": f"vol{i}", "name": f"demo-prod-hf-cache-{dc}", "size": size,
+             "dataCenter": dc, "type": "STANDARD"} for i, dc in enumerate(("EU-RO-1", "US-TX-3"))]
+
+
+def test_new_volumes_are_created_one_per_data_center_and_pods_narrowed() -> None:
+    stack = stack_from_yaml(POD, volumes())
+    plan = make_plan(stack, StateDoc.empty(stack.name), [], CATALOG, {}, NOW)
+    assert [(a.action, a.runpod_name, a.size_after) for a in plan.volume_actions] == [
+        ("create", "demo-prod-hf-cache-EU-RO-1", 200),
+        ("create", "demo-prod-hf-cache-US-TX-3", 200)]
+    create = plan.actions[0]
+    assert create.desired is not None
+    body = create.desired.public_body
+    assert body["dataCenterIds"] == ["EU-RO-1", "US-TX-3"]
+    assert body["mounts"] == {"network": [{"volume": "hf-cache", "path": "/workspace"}]}
+    assert body["env"]["HF_HOME"] == "/workspace/huggingface"
+    assert "api: placed only in EU-RO-1, US-TX-3, where network volume hf-cache is" in plan.notes
+    # Cost: 2 x 200 GB at $0.07/GB-month is in the monthly projection.
+    plain = make_plan(stack_from_yaml(POD.replace("network_volume: {name: hf-cache, "
+                                                  "path: /workspace}", "")),
+                      StateDoc.empty(stack.name), [], CATALOG, {}, NOW)
+    assert round(plan.monthly_after - plain.monthly_after, 2) == 28.0
+    text = render_text(plan)
+    assert "+ volume hf-cache [EU-RO-1]  create  200 GB  (demo-prod-hf-cache-EU-RO-1)" in text
+    assert "Volumes: 2 to create." in text
+    assert "+ volume hf-cache [US-TX-3]" in render_markdown(plan)
+
+
+def test_a_converged_volume_plans_nothing_and_growing_is_one_patch_each() -> None:
+    stack = stack_from_yaml(POD, volumes(200))
+    assert make_plan(stack, recorded(), [], CATALOG, {}, NOW, volumes=observed()).volume_actions == ()
+    grown = make_plan(stack_from_yaml(POD, volumes(300)), recorded(), [], CATALOG, {}, NOW,
+                      volumes=observed())
+    assert [(a.action, a.volume_id, a.size_before, a.size_after)
+            for a in grown.volume_actions] == [("grow", "vol0", 200, 300),
+                                               ("grow", "vol1", 200, 300)]
+    assert grown.violations == ()
+
+
+def test_a_shrink_is_a_plan_error_naming_the_way_out() -> None:
+    plan = make_plan(stack_from_yaml(POD, volumes(100)), recorded(), [], CATALOG, {}, NOW,
+                     volumes=observed())
+    assert plan.volume_actions == ()
+    assert len(plan.violations) == 2
+    assert "size_gb 200 -> 100 is a shrink" in plan.violations[0]
+    assert "set size_gb back to 200, or declare a new volume" in plan.violations[0]
+
+
+def test_removing_a_volume_is_refused_without_allow_data_loss_and_names_the_data() -> None:
+    pod = POD.replace("network_volume: {name: hf-cache, path: /workspace}", "")
+    refused = make_plan(stack_from_yaml(pod), recorded(), [], CATALOG, {}, NOW, volumes=observed())
+    assert [a.action for a in refused.volume_actions] == ["delete", "delete"]
+    assert refused.volume_actions[0].destroys == (
+        {"kind": "network volume", "name": "demo-prod-hf-cache-EU-RO-1", "size_gb": 200,
+         "data_center": "EU-RO-1"},)
+    assert any(v.startswith("allow_data_loss: removing volume hf-cache would delete network "
+                            "volume demo-prod-hf-cache-EU-RO-1 (vol0, 200 GB in EU-RO-1)")
+               for v in refused.violations)
+    assert "destroys: network volume demo-prod-hf-cache-EU-RO-1 200 GB in EU-RO-1" in \
+        render_text(refused)
+    allowed = make_plan(stack_from_yaml(pod, "guardrails: {allow_data_loss: true}\n"),
+                        recorded(), [], CATALOG, {}, NOW, volumes=observed())
+    assert allowed.violations == () and len(allowed.volume_actions) == 2
+
+
+def test_a_foreign_same_named_volume_is_a_warning_and_never_an_action() -> None:
+    stack = stack_from_yaml(POD, volumes())
+    foreign = [{"id": "theirs", "name": "demo-prod-hf-cache-EU-RO-1", "size": 50,
+                "dataCenter": "EU-RO-1", "type": "STANDARD"}]
+    plan = make_plan(stack, StateDoc.empty(stack.name), [], CATALOG, {}, NOW, volumes=foreign)
+    assert all(a.volume_id != "theirs" for a in plan.volume_actions)
+    assert [a.action for a in plan.volume_actions] == ["create", "create"]
+    assert any("network volume theirs is named 'demo-prod-hf-cache-EU-RO-1'" in w
+               and "foreign, left alone" in w for w in plan.warnings)
+
+
+def test_volume_actions_round_trip_the_plan_file_and_the_fingerprint() -> None:
+    pod = POD.replace("network_volume: {name: hf-cache, path: /workspace}", "")
+    plan = make_plan(stack_from_yaml(pod, volumes(300)), recorded(), [], CATALOG, {}, NOW,
+                     volumes=observed())
+    back = parse_plan_file(render_plan_file([plan]))[0]
+    assert back.volume_actions == plan.volume_actions and back.fingerprint == plan.fingerprint
+    no_volumes = make_plan(stack_from_yaml(pod), StateDoc.empty("demo/prod"), [], CATALOG, {},
+                           NOW)
+    assert no_volumes.fingerprint == make_plan(stack_from_yaml(pod), StateDoc.empty(
+        "demo/prod"), [], CATALOG, {}, NOW).fingerprint
+
+
+def test_state_keeps_volumes_and_old_states_still_load() -> None:
+    state = recorded()
+    assert parse_state(render_state(state)).volumes == state.volumes
+    old = render_state(StateDoc.empty("demo/prod"))
+    assert '"volumes"' not in old and parse_state(old).volumes == {}
+
+
+def test_a_type_change_is_a_plan_error_and_a_vanished_volume_is_created_again() -> None:
+    typed = volumes().replace("US-TX-3]}", "US-TX-3], type: HIGH_PERFORMANCE}")
+    plan = make_plan(stack_from_yaml(POD, typed), recorded(), [], CATALOG, {}, NOW, volumes=observed())
+    assert plan.volume_actions == ()
+    assert "type is fixed at creation (STANDARD, the file says HIGH_PERFORMANCE)" in \
+        plan.violations[0]
+    gone = make_plan(stack_from_yaml(POD, volumes()), recorded(), [], CATALOG, {}, NOW,
+                     volumes=observed()[1:])
+    (create,) = gone.volume_actions
+    assert (create.action, create.data_center) == ("create", "EU-RO-1")
+    assert create.reasons == ("volume vol0 recorded in state is gone from RunPod (its data "
+                              "with it); a new empty one is created",)
+
+
+def test_a_refused_shrink_is_billed_at_the_size_the_volume_keeps() -> None:
+    same = make_plan(stack_from_yaml(POD, volumes(200)), recorded(), [], CATALOG, {}, NOW,
+                     volumes=observed())
+    shrink = make_plan(stack_from_yaml(POD, volumes(100)), recorded(), [], CATALOG, {}, NOW,
+                       volumes=observed())
+    assert shrink.monthly_after == same.monthly_after

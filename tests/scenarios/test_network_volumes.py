@@ -1,0 +1,169 @@
+"""Network volumes end to end in the simulator (CONTRACT §14): a two-data-center volume,
+a pod that falls back to the second data center with its volume, grow, removal, foreign."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gitops_runner.config.model import Stack
+from gitops_runner.engine.apply import ApplyOptions, ApplyResult, apply_stack
+from gitops_runner.engine.observe import plan_stacks
+from gitops_runner.plan.model import Plan
+from gitops_runner.runpod.client import RunPodClient
+from gitops_runner.runpod.simulator import catalog
+from gitops_runner.runpod.simulator.server import Simulator
+from gitops_runner.runpod.simulator.world import World
+from gitops_runner.state.local import LocalStateStore
+from tests.fakes.clock import ScaledClock
+from tests.helpers import make_session, sim_access
+from tests.plan.factories import stack_from_yaml
+
+GPU = "NVIDIA GeForce RTX 4090"
+POD = f"""
+pods:
+  - name: api
+    gpu: {{type: {GPU}}}
+    ports: ["8000/http"]
+    network_volume: {{name: hf-cache, path: /workspace}}
+    runtime: {{image: "vllm/vllm-openai:v0.6.3"}}
+    models: [{{id: qwen, repo: Qwen/Qwen2.5-7B-Instruct, load: {{engine: vllm}}}}]
+    health_check: {{path: /health, port: 8000, timeout_seconds: 60, interval_seconds: 1}}
+"""
+
+
+class Harness:
+    def __init__(self, sim: Simulator, world: World, state_dir: Path, clock: ScaledClock) -> None:
+        self.sim, self.world, self.dir = sim, world, str(state_dir)
+        self.client = RunPodClient(sim.url, "k", max_retry_seconds=5, backoff_base=0.01)
+        self.logs: list[str] = []
+        self.session = make_session(self.logs.append, clock)
+
+    def stack(self, size: int = 200, pods: str = POD, guard: str = "{}") -> Stack:
+        volumes = ("volumes:\n  - {name: hf-cache, size_gb: " + str(size)
+                   + ", data_centers: [EU-RO-1, US-TX-3]}\n") if size else ""
+        return stack_from_yaml(pods, f"guardrails: {guard}\nstate: {{path: {self.dir}}}\n"
+                               + volumes)
+
+    def plan(self, stack: Stack) -> Plan:
+        return plan_stacks(self.session, [stack], self.client, {})[0].plan
+
+    def apply(self, stack: Stack) -> ApplyResult:
+        return apply_stack(self.session, stack, sim_access(self.sim, self.client), {},
+                           ApplyOptions())
+
+    def recorded(self) -> dict[str, str]:
+        doc = LocalStateStore(self.dir, "demo", "prod").read().doc
+        return {name: rec.id for name, rec in doc.volumes.items()} if doc else {}
+
+
+@pytest.fixture
+def h(fast_sim: Simulator, fast_world: World, tmp_path: Path, vclock: ScaledClock) -> Harness:
+    return Harness(fast_sim, fast_world, tmp_path, vclock)
+
+
+def test_pod_without_stock_in_the_first_data_center_lands_in_the_second_with_its_volume(
+        h: Harness) -> None:
+    h.world.capacity[catalog.capacity_key(GPU, "EU-RO-1", "SECURE")] = 0
+    result = h.apply(h.stack())
+    assert result.converged, h.logs
+    vols = {v["dataCenter"]: v for v in h.client.list_network_volumes()}
+    assert {dc: (v["name"], v["size"]) for dc, v in vols.items()} == {
+        "EU-RO-1": ("demo-prod-hf-cache-EU-RO-1", 200),
+        "US-TX-3": ("demo-prod-hf-cache-US-TX-3", 200)}
+    assert h.recorded() == {v["name"]: v["id"] for v in vols.values()}
+    (pod,) = h.client.list_pods()
+    assert pod["dataCenterId"] == "US-TX-3"
+    assert pod["mounts"] == {"network": [{"volumeId": vols["US-TX-3"]["id"],
+                                          "path": "/workspace"}]}
+    assert pod["env"]["HF_HOME"] == "/workspace/huggingface"
+    again = h.plan(h.stack())
+    assert not again.has_changes, (again.actions, again.volume_actions)
+    assert "api: placed only in EU-RO-1, US-TX-3, where network volume hf-cache is" in again.notes
+
+
+def test_growing_a_volume_is_one_patch_per_copy_and_keeps_the_pod(h: Harness) -> None:
+    assert h.apply(h.stack(200)).converged
+    (pod_id,) = {p["id"] for p in h.client.list_pods()}
+    h.sim.exchanges = []
+    result = h.apply(h.stack(300))
+    assert result.converged, h.logs
+    writes = [(e.method, e.path, e.request) for e in h.sim.exchanges if e.method != "GET"]
+    ids = sorted(h.recorded().values())
+    assert sorted(writes) == sorted(("PATCH", f"/v2/network-volumes/{i}", {"size": 300})
+                                    for i in ids)
+    assert {p["id"] for p in h.client.list_pods()} == {pod_id}
+    assert not h.plan(h.stack(300)).has_changes
+
+
+def test_removing_a_volume_is_refused_without_allow_data_loss(h: Harness) -> None:
+    no_pod = POD.replace("    network_volume: {name: hf-cache, path: /workspace}\n", "")
+    assert h.apply(h.stack(200, no_pod)).converged
+    refused = h.apply(h.stack(0, no_pod))
+    assert not refused.converged and any("allow_data_loss" in v for v in refused.violations)
+    assert len(h.client.list_network_volumes()) == 2
+    allowed = h.apply(h.stack(0, no_pod, guard="{allow_data_loss: true}"))
+    assert allowed.converged, h.logs
+    assert h.client.list_network_volumes() == [] and h.recorded() == {}
+    assert "2 volume(s) deleted" in allowed.summary()
+
+
+def test_a_foreign_same_named_volume_is_never_touched(h: Harness) -> None:
+    theirs = h.client.create_network_volume({"name": "demo-prod-hf-cache-EU-RO-1", "size": 50,
+                                             "dataCenter": "EU-RO-1"})
+    plan = h.plan(h.stack())
+    assert any(theirs["id"] in w and "foreign" in w for w in plan.warnings)
+    assert h.apply(h.stack()).converged, h.logs
+    assert theirs["id"] not in h.recorded().values()
+    (pod,) = h.client.list_pods()
+    assert pod["mounts"]["network"][0]["volumeId"] != theirs["id"]
+    # Removing ours (with allow_data_loss) still leaves theirs alone.
+    no_pod = POD.replace("    network_volume: {name: hf-cache, path: /workspace}\n", "")
+    assert h.apply(h.stack(0, no_pod, guard="{allow_data_loss: true, allow_delete: true}"))\
+        .converged, h.logs
+    assert [v["id"] for v in h.client.list_network_volumes()] == [theirs["id"]]
+    assert h.client.list_network_volumes()[0]["size"] == 50
+
+
+def test_a_volume_create_whose_answer_was_lost_is_found_again_not_made_twice(
+        h: Harness) -> None:
+    from gitops_runner.runpod.simulator.world import Fault
+
+    h.world.faults.append(Fault("POST /v2/network-volumes", "create_then_500"))
+    result = h.apply(h.stack())
+    assert result.converged, h.logs
+    assert len(h.client.list_network_volumes()) == 2
+    assert sorted(h.recorded().values()) == sorted(v["id"] for v in
+                                                   h.client.list_network_volumes())
+
+
+def test_a_saved_plan_with_volumes_applies_and_a_changed_volume_makes_it_stale(
+        h: Harness) -> None:
+    from gitops_runner.engine.apply import Approval, StalePlanError
+    from gitops_runner.plan.planfile import parse_plan_file, render_plan_file
+
+    assert h.apply(h.stack(200)).converged
+    saved = parse_plan_file(render_plan_file([h.plan(h.stack(300))]))[0]
+    vol = h.client.list_network_volumes()[0]
+    h.client.update_network_volume(vol["id"], {"size": 250})  # resized behind our back
+    with pytest.raises(StalePlanError, match="changed"):
+        apply_stack(h.session, h.stack(300), sim_access(h.sim, h.client), {}, ApplyOptions(),
+                    Approval(saved))
+    fresh = parse_plan_file(render_plan_file([h.plan(h.stack(300))]))[0]
+    result = apply_stack(h.session, h.stack(300), sim_access(h.sim, h.client), {},
+                         ApplyOptions(), Approval(fresh))
+    assert result.converged, h.logs
+    assert {v["size"] for v in h.client.list_network_volumes()} == {300}
+
+
+def test_a_failed_volume_create_holds_the_pods_back_and_is_retried(h: Harness) -> None:
+    from gitops_runner.runpod.simulator.world import Fault
+
+    h.world.faults.append(Fault("POST /v2/network-volumes", "5xx", times=1))
+    result = h.apply(h.stack())
+    assert result.converged, h.logs
+    assert [(v.action, v.ok) for v in result.volume_outcomes].count(("create", False)) == 1
+    assert len(h.client.list_network_volumes()) == 2
+    (pod,) = h.client.list_pods()
+    assert pod["mounts"]["network"][0]["volumeId"] in h.recorded().values()
