@@ -7,7 +7,7 @@ that name the field and its old -> new values. Secret values never appear.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitops_runner.plan.desired import DesiredPod
@@ -150,7 +150,23 @@ def _mounts_unknown(mounts: Mapping[str, Any] | None) -> bool:
     the pod's volume)."""
     if not isinstance(mounts, Mapping):
         return mounts is not None
-    return any(key in mounts and not mounts[key] for key in ("persistent", "network"))
+    if any(key in mounts and not mounts[key] for key in ("persistent", "network")):
+        return True
+    # A network mount is its volume: one without its volumeId cannot be right (RUNPOD.md
+    # §1.2 requires it), so it says nothing about which volume the pod has.
+    network = mounts.get("network")
+    return isinstance(network, list) and any(
+        not isinstance(entry, Mapping) or not entry.get("volumeId") for entry in network)
+
+
+def doubt_mounts(obs: ObservedPod, applied: Mapping[str, Any] | None) -> ObservedPod:
+    """`obs` with its mounts unknown when they cannot be right: no mount at all on a pod
+    that state says was created with one (`applied`: the create body state recorded).
+    RunPod cannot remove a mount (RUNPOD.md §1.3), so `mounts: {}` is a misread, never a
+    reason to replace the pod and destroy its volume (CONTRACT §4)."""
+    if applied and applied.get("mounts") and not obs.mounts:
+        return replace(obs, unknown=obs.unknown | {"mounts"})
+    return obs
 
 
 def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences) -> None:

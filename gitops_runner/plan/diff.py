@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gitops_runner.plan import power
-from gitops_runner.plan.compare import compare, spec_changes
+from gitops_runner.plan.compare import compare, doubt_mounts, spec_changes
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.model import PlanAction
@@ -174,6 +174,8 @@ def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | N
         return PlanAction(want.logical, "create", (reason, *power.create_reasons(want.spec)),
                           after=after_view(want, want.candidates[0], first_price),
                           desired=want, cost_after=new_cost, stop_after=stop_new)
+    if record is not None and record.id == obs.id:
+        obs = doubt_mounts(obs, record.spec)
     d = compare(obs, want, secrets, _plain_keys(record), _applied_env(record))
     replace = list(d.replace)
     if obs.status == "ERROR":

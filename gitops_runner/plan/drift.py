@@ -9,7 +9,7 @@ from typing import Any
 
 from gitops_runner.config.model import PodSpec, Stack
 from gitops_runner.plan import power
-from gitops_runner.plan.compare import compare, spec_changes
+from gitops_runner.plan.compare import compare, doubt_mounts, spec_changes
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.diff import not_visible_yet, record_spec
 from gitops_runner.plan.observed import ObservedPod, Ownership
@@ -97,7 +97,8 @@ def _observed_findings(logical: str, record: PodRecord, obs: ObservedPod | None,
     applied = _applied(logical, record)
     available = {name: value for name, value in secrets.items()}
     plain = {k for k, v in record.spec.get("env", {}).items() if not isinstance(v, dict)}
-    d = compare(obs, applied, available, plain, set(record.spec.get("env", {})))
+    d = compare(doubt_mounts(obs, record.spec), applied, available, plain,
+                set(record.spec.get("env", {})))
     # A secret the runner does not have cannot be compared; say nothing about it.
     changed = [r for r in d.update + d.replace if "(sensitive" not in r]
     if changed:
