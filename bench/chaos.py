@@ -135,12 +135,16 @@ def _lock_pods(rng: random.Random, world: World, line: Lineage, locked: set[str]
             figures.locked_pods += 1
 
 
-def _check_locked(world: World, line: Lineage, locked: set[str], figures: Figures) -> None:
+def _check_locked(world: World, line: Lineage, locked: set[str], running: set[str],
+                  figures: Figures) -> None:
+    """A locked pod is never terminated; one that was running when the apply began (a
+    stop answered 409) is never recorded as off (cost 0) while it still runs."""
     doc = line.store.read().doc
     by_id = {r.id: r for r in doc.pods.values()} if doc else {}
     for pod_id in locked:
         pod = world.pods[pod_id]
-        said_off = pod_id in by_id and by_id[pod_id].cost == 0 and not pod.stopped
+        said_off = (pod_id in running and pod_id in by_id and by_id[pod_id].cost == 0
+                    and not pod.stopped)
         figures.locked_failures += pod.terminated or said_off
 
 
@@ -162,6 +166,7 @@ def _round(i: int, rng: random.Random, world: World, sim: Simulator, clock: Scal
             world.pods[pod_id].locked = False
         locked.clear()
         knobs["status"] = "running"
+    running = {pod_id for pod_id in locked if not world.pods[pod_id].stopped}
     world.faults = [] if last else _faults(rng) + _misreports(rng)
     figures.faults += len(world.faults)
     figures.mount_misreports += sum(f.times for f in world.faults if f.kind in MISREPORTS)
@@ -197,7 +202,7 @@ def _round(i: int, rng: random.Random, world: World, sim: Simulator, clock: Scal
         figures.writes_after_takeover += first.http.writes_after(takeover.at)
         takeover.release()
     figures.locked_refusals += first.http.locked_refusals
-    _check_locked(world, first, locked, figures)
+    _check_locked(world, first, locked, running, figures)
     return converged
 
 

@@ -174,8 +174,9 @@ def _pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | N
         return PlanAction(want.logical, "create", (reason, *power.create_reasons(want.spec)),
                           after=after_view(want, want.candidates[0], first_price),
                           desired=want, cost_after=new_cost, stop_after=stop_new)
-    if record is not None and record.id == obs.id:
-        obs = doubt_mounts(obs, record.spec)
+    # A pod adopted by its markers (a lost create) was made from a body like the desired.
+    obs = doubt_mounts(obs, record.spec if record is not None and record.id == obs.id
+                       else want.public_body)
     d = compare(obs, want, secrets, _plain_keys(record), _applied_env(record))
     replace = list(d.replace)
     if obs.status == "ERROR":

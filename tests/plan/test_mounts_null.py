@@ -42,3 +42,11 @@ def test_impossible_mounts_are_not_drift() -> None:
     obs, state = applied(mounts={})
     assert findings([obs], state) == []
 
+
+
+def test_no_mount_on_a_pod_adopted_by_its_markers_never_replaces() -> None:
+    # A lost create (found by its markers, not in state) was made with the volume: `{}`
+    # in one answer must not turn its adoption into a replace (bench/chaos.py found it).
+    obs, _ = applied(mounts={})
+    p = plan(observed=[obs])
+    assert "replace" not in [a.action for a in p.actions], summary(p)
