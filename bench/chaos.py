@@ -135,15 +135,20 @@ def _lock_pods(rng: random.Random, world: World, line: Lineage, locked: set[str]
             figures.locked_pods += 1
 
 
-def _check_locked(world: World, line: Lineage, locked: set[str], running: set[str],
-                  figures: Figures) -> None:
-    """A locked pod is never terminated; one that was running when the apply began (a
-    stop answered 409) is never recorded as off (cost 0) while it still runs."""
+def _costs(line: Lineage) -> dict[str, float]:
     doc = line.store.read().doc
-    by_id = {r.id: r for r in doc.pods.values()} if doc else {}
+    return {r.id: r.cost for r in doc.pods.values()} if doc else {}
+
+
+def _check_locked(world: World, line: Lineage, locked: set[str], running: dict[str, float],
+                  figures: Figures) -> None:
+    """A locked pod is never terminated, and one running when the apply began (its stop
+    answered 409) is never journaled as off (cost 0) while it still runs. `running`:
+    those pods' recorded cost before the apply."""
+    after = _costs(line)
     for pod_id in locked:
         pod = world.pods[pod_id]
-        said_off = (pod_id in running and pod_id in by_id and by_id[pod_id].cost == 0
+        said_off = (running.get(pod_id, 0) > 0 and after.get(pod_id) == 0
                     and not pod.stopped)
         figures.locked_failures += pod.terminated or said_off
 
@@ -166,7 +171,9 @@ def _round(i: int, rng: random.Random, world: World, sim: Simulator, clock: Scal
             world.pods[pod_id].locked = False
         locked.clear()
         knobs["status"] = "running"
-    running = {pod_id for pod_id in locked if not world.pods[pod_id].stopped}
+    costs = _costs(first)
+    running = {pod_id: costs.get(pod_id, 0.0) for pod_id in locked
+               if not world.pods[pod_id].stopped}
     world.faults = [] if last else _faults(rng) + _misreports(rng)
     figures.faults += len(world.faults)
     figures.mount_misreports += sum(f.times for f in world.faults if f.kind in MISREPORTS)
