@@ -19,20 +19,16 @@ The issue 22 faults (figures per fault, each with its failure count, all must st
 
 from __future__ import annotations
 
-import io
 import random
 import sys
 import threading
 import time
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-
-import requests  # noqa: E402
 
 from bench.chaos_rig import Crash, Lineage, Takeover, stack_text  # noqa: E402
 from gitops_runner.config import parse_stack  # noqa: E402
@@ -46,8 +42,6 @@ from gitops_runner.runpod.simulator.model import MISREPORTS  # noqa: E402
 from gitops_runner.runpod.simulator.server import Simulator  # noqa: E402
 from gitops_runner.runpod.simulator.world import Fault, Settings, World  # noqa: E402
 from tests.fakes.clock import ScaledClock  # noqa: E402
-
-_ = requests  # the rig's sessions are requests.Sessions
 
 
 @dataclass

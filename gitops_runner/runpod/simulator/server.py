@@ -17,8 +17,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from gitops_runner.runpod.simulator.model import MISREPORTS
-from gitops_runner.runpod.simulator.view import misreport_mounts
 from gitops_runner.runpod.simulator.store import FileStore
+from gitops_runner.runpod.simulator.view import misreport_mounts
 from gitops_runner.runpod.simulator.world import CAPACITY_DETAIL, World, iso, problem
 
 __all__ = ["Exchange", "FileStore", "Simulator"]  # FileStore: the sandbox wiring imports it here
