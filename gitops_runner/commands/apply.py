@@ -80,6 +80,13 @@ def _report_text(session: Session, results: list[ApplyResult],
                 session.out.report(pod_line(outcome))
         for failure in result.failed:
             session.out.report(f"  failed: {failure.pod} {failure.action}: {failure.detail}")
+        for done in result.endpoint_outcomes:  # serverless endpoints (CONTRACT §14)
+            change = f" ({done.change})" if done.change else ""
+            if not done.ok:
+                session.out.report(f"  failed: endpoint {done.endpoint} {done.action}{change}: "
+                                   f"{done.detail}")
+            for kind, url in done.urls.items():
+                session.out.report(f"  endpoint {done.endpoint} {kind}: {url}")
         for error in result.unlock_errors:
             session.out.report(f"  {result.stack}: {error}")
     for stack, error in errors:

@@ -26,11 +26,14 @@ def run(session: Session, configs: Sequence[str],
                     show(_listing(preview_destroy(session, stack, access.client)))
                 except GitopsError as exc:
                     show(f"{stack.name}: cannot list its pods: {exc}")
-            if not ask(f"Terminate every pod of {names}?"):
+            what = ("every pod and serverless endpoint" if any(s.endpoints for s in stacks)
+                    else "every pod")
+            if not ask(f"Terminate {what} of {names}?"):
                 return 1
         for stack in stacks:
             report: dict[str, Any] = {"stack": stack.name, "terminated": 0, "failures": [],
-                                      "unlock_errors": [], "error": None, "pods": []}
+                                      "unlock_errors": [], "error": None, "pods": [],
+                                      "endpoints_deleted": []}
             reports.append(report)
             # One stack's failure (lock held, state error) does not stop the others.
             try:
@@ -42,6 +45,7 @@ def run(session: Session, configs: Sequence[str],
                 continue
             report["terminated"], report["failures"] = done.terminated, done.failures
             report["pods"] = _pods(done)
+            report["endpoints_deleted"] = list(done.endpoints_deleted)
     if fmt == "json":
         session.out.report(destroy_json(reports))
     else:
@@ -77,4 +81,6 @@ def _line(r: dict[str, Any]) -> str:
     if r["failures"]:
         return (f"{r['stack']}: {len(r['failures'])} pod(s) could not be terminated: "
                 + "; ".join(r["failures"]))
-    return f"{r['stack']}: {r['terminated']} pod(s) terminated, state emptied"
+    endpoints = (f", {len(r['endpoints_deleted'])} endpoint(s) deleted"
+                 if r.get("endpoints_deleted") else "")
+    return f"{r['stack']}: {r['terminated']} pod(s) terminated{endpoints}, state emptied"

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import Session
-from gitops_runner.engine.status import status_rows
+from gitops_runner.engine.status import endpoint_rows, status_rows
 from gitops_runner.report.jsonreport import dump
-from gitops_runner.report.status import SANDBOX_ENDPOINTS, status_text
+from gitops_runner.report.status import SANDBOX_ENDPOINTS, endpoint_text, status_text
 
 
 def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
@@ -20,13 +20,18 @@ def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
         now = datetime.fromtimestamp(session.clock.time(), UTC)
         tables = [(s, status_rows(s, st, observed, access.proxy_url, now))
                   for s, st in zip(stacks, states, strict=True)]
+        serverless = [endpoint_rows(s, st, access.client)
+                      for s, st in zip(stacks, states, strict=True)]
     # The sandbox serves its pods' endpoints from this process: they stop with it.
     notes = [SANDBOX_ENDPOINTS] if access.sandbox and any(
         row["endpoints"] for _, rows in tables for row in rows) else []
     if fmt == "json":
-        session.out.report(dump({"stacks": [{"stack": s.name, "pods": rows}
-                                            for s, rows in tables], "notes": notes}))
+        session.out.report(dump({"stacks": [{"stack": s.name, "pods": rows, "endpoints": eps}
+                                            for (s, rows), eps in zip(tables, serverless,
+                                                                      strict=True)],
+                                 "notes": notes}))
     else:
-        session.out.report("\n".join([*(status_text(s, rows) for s, rows in tables),
-                                      *(f"Note: {n}" for n in notes)]))
+        texts = ["\n".join([status_text(s, rows), *endpoint_text(eps)])
+                 for (s, rows), eps in zip(tables, serverless, strict=True)]
+        session.out.report("\n".join([*texts, *(f"Note: {n}" for n in notes)]))
     return 0

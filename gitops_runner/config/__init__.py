@@ -34,6 +34,7 @@ def parse_stack(file: str, raw: bytes) -> tuple[Stack | None, list[Problem]]:
     from gitops_runner.config.lifecycle import lifecycle_problems
     from gitops_runner.config.schema import schema_problems
     from gitops_runner.config.semantic import semantic_problems
+    from gitops_runner.config.semantic_endpoints import endpoint_problems
     from gitops_runner.config.yaml_loader import load_yaml_text
 
     doc, problems = load_yaml_text(file, raw)
@@ -45,7 +46,7 @@ def parse_stack(file: str, raw: bytes) -> tuple[Stack | None, list[Problem]]:
     problems = schema_problems(doc)
     # Semantic problems are reported with the schema's, wherever the data can be walked
     # (each check skips what it cannot); one that cannot walk at all is dropped.
-    for check in (semantic_problems, lifecycle_problems):
+    for check in (semantic_problems, lifecycle_problems, endpoint_problems):
         try:
             problems += check(doc)
         except (KeyError, TypeError, AttributeError, ValueError, IndexError):

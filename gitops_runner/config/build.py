@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from gitops_runner.config.endpoints import build_endpoint
 from gitops_runner.config.images import API_KEY_ENV, image_facts
 from gitops_runner.config.model import (
     DEFAULT_CLOUD,
@@ -47,13 +48,15 @@ def _env(raw: dict[str, Any]) -> dict[str, EnvValue]:
     return env
 
 
-def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
-    gpu = raw["gpu"]
-    rt = raw["runtime"]
+def _args(rt: dict[str, Any]) -> tuple[str, ...] | str | None:
     args = rt.get("args")
     if isinstance(args, list):
         args = tuple(_scalar_text(a) for a in args)
-    models = tuple(
+    return args if args not in ("", ()) else None
+
+
+def _models(raw: dict[str, Any]) -> tuple[Model, ...]:
+    return tuple(
         Model(
             id=m["id"], repo=m["repo"],
             engine=m.get("load", {}).get("engine"),
@@ -64,6 +67,13 @@ def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
         )
         for m in raw.get("models", [])
     )
+
+
+def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
+    gpu = raw["gpu"]
+    rt = raw["runtime"]
+    args = _args(rt)
+    models = _models(raw)
     hc = raw.get("health_check")
     vol = raw.get("volume")
     nvol = raw.get("network_volume")
@@ -79,8 +89,7 @@ def _pod(raw: dict[str, Any], project: dict[str, Any]) -> PodSpec:
         disk_gb=raw.get("disk_gb", 20),
         volume=Volume(vol["size_gb"], vol["path"]) if vol else None,
         network_volume=NetworkVolume(nvol["id"], nvol["path"]) if nvol else None,
-        runtime=Runtime(rt["image"], args if args not in ("", ()) else None, _env(rt.get("env", {})),
-                        rt.get("registry_auth_id")),
+        runtime=Runtime(rt["image"], args, _env(rt.get("env", {})), rt.get("registry_auth_id")),
         models=models,
         health_check=HealthCheck(hc["path"], hc["port"], hc.get("timeout_seconds", 900),
                                  hc.get("interval_seconds", 10)) if hc
@@ -181,4 +190,8 @@ def build_stack(file: str, data: dict[str, Any]) -> Stack:
         state=_state(data.get("state", {}), file),
         guardrails=_guardrails(data.get("guardrails", {})),
         preview=_preview(data),
+        endpoints=tuple(build_endpoint(e, project, _env(e["runtime"].get("env", {})),
+                                       _args(e["runtime"]), _models(e),
+                                       _cuda_floor(e["runtime"]["image"], _models(e)))
+                        for e in data.get("endpoints", [])),
     )

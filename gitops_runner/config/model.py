@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NewType
+from typing import TYPE_CHECKING, NewType
 
 from gitops_runner.config.windows import Schedule
+
+if TYPE_CHECKING:
+    from gitops_runner.config.endpoints import EndpointSpec
 
 StackName = NewType("StackName", str)
 
@@ -185,6 +188,8 @@ class Stack:
     state: StateSettings = field(default_factory=StateSettings)
     guardrails: Guardrails = field(default_factory=Guardrails)
     preview: Preview | None = None
+    # Serverless endpoints (CONTRACT §14): config/endpoints.py.
+    endpoints: tuple[EndpointSpec, ...] = ()
 
     @property
     def name(self) -> StackName:
@@ -193,4 +198,5 @@ class Stack:
     def secret_names(self) -> set[str]:
         return {v.name for p in self.pods for v in p.runtime.env.values()
                 if isinstance(v, SecretRef)} | {m.api_key.name for p in self.pods
-                                                for m in p.models if m.api_key is not None}
+                                                for m in p.models if m.api_key is not None} | {
+            n for e in self.endpoints for n in e.secret_names()}

@@ -75,7 +75,10 @@ def preview_stack(stack: Stack, number: int, expires: str = "") -> Stack:
     pods = tuple(replace(p, tags={**p.tags, **stamp}) for p in stack.preview.pods)
     guard = replace(stack.guardrails, max_hourly_cost=stack.preview.max_hourly_cost,
                     ttl_hours=0, allow_delete=True, max_deletes=None)
-    return replace(stack, environment=environment, pods=pods, guardrails=guard, preview=None)
+    # Pods only: the preview policy (images, secrets, volumes) is written for pods, so a
+    # pull request may not bring serverless endpoints (CONTRACT §14) along unchecked.
+    return replace(stack, environment=environment, pods=pods, guardrails=guard, preview=None,
+                   endpoints=())
 
 
 def preview_number(stack: Stack, marker: str | None) -> int | None:

@@ -10,16 +10,18 @@ from typing import Any
 
 from gitops_runner.config.model import Stack
 from gitops_runner.engine import rollout
+from gitops_runner.engine.endpoints import EndpointOutcome, EndpointRunner
 from gitops_runner.engine.executor import Executor, Outcome
 from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.locked import locked
-from gitops_runner.engine.observe import observe, stock_cloud
+from gitops_runner.engine.observe import observe, serverless_for, stock_cloud
 from gitops_runner.engine.progress import WaitProgress
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import make_plan
+from gitops_runner.plan.endpoint_diff import EndpointAction
 from gitops_runner.plan.model import Plan, PlanAction
 from gitops_runner.report.plan import money
 
@@ -70,6 +72,7 @@ class ApplyResult:
     stopped: str = ""  # why the run stopped making changes (lock lost, new plan needed)
     # Reported after the summary (and the CLI's failure lines), never instead of them.
     unlock_errors: list[str] = field(default_factory=list)
+    endpoint_outcomes: list[EndpointOutcome] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         """Done actions of this kind; a pod stopped once created or updated (declared
@@ -81,6 +84,10 @@ class ApplyResult:
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.ok]
 
+    @property
+    def endpoints_failed(self) -> list[EndpointOutcome]:
+        return [o for o in self.endpoint_outcomes if not o.ok]
+
     def summary(self, unlock: bool = True) -> str:
         """unlock=False leaves out the unlock errors, for a caller that lists them last."""
         return (f"{self.stack}: {self.count('create')} created, {self.count('update')} updated, "
@@ -90,6 +97,7 @@ class ApplyResult:
                           (("start", "started"), ("stop", "stopped")) if self.count(kind))
                 + f"{self.unchanged} unchanged, "
                 f"{len(self.failed)} failed; now {money(self.cost_now)}"
+                + endpoint_summary(self.endpoint_outcomes)
                 + ("" if self.converged else " — NOT converged")
                 + (f"\n  stopped: {self.stopped}" if self.stopped else "")
                 + ("".join(f"\n  {e}" for e in self.unlock_errors) if unlock else ""))
@@ -151,6 +159,30 @@ def unreviewed(reviewed: tuple[PlanAction, ...], now: tuple[PlanAction, ...]) ->
     return new
 
 
+def endpoints_unreviewed(reviewed: tuple[EndpointAction, ...],
+                         now: tuple[EndpointAction, ...]) -> list[PlanAction]:
+    """A retry may repeat a reviewed endpoint action (or wait again), nothing else."""
+    kinds = {(a.endpoint, a.action) for a in reviewed}
+    follow = {("create", "update"), ("update", "update"), ("delete", "delete")}
+    new = []
+    for a in now:
+        if a.change == "wait" or (a.endpoint, a.action) in kinds:
+            continue
+        if any((r.action, a.action) in follow for r in reviewed if r.endpoint == a.endpoint):
+            continue
+        new.append(PlanAction(f"endpoint {a.endpoint}", a.action, a.reasons))
+    return new
+
+
+def endpoint_summary(outcomes: list[EndpointOutcome]) -> str:
+    if not outcomes:
+        return ""
+    done = [o for o in outcomes if o.ok]
+    parts = [f"{sum(1 for o in done if o.action == k)} {w}" for k, w in
+             (("create", "created"), ("update", "updated"), ("delete", "deleted"))]
+    return f"; endpoints: {', '.join(parts)}, {len(outcomes) - len(done)} failed"
+
+
 def apply_stack(session: Session, stack: Stack, access: RunPodAccess,
                 secrets: Mapping[str, str], options: ApplyOptions,
                 approval: Approval = Approval()) -> ApplyResult:
@@ -179,6 +211,15 @@ class _Run:
     options: ApplyOptions
     result: ApplyResult
     reviewed_actions: tuple[PlanAction, ...] | None = None
+    reviewed_endpoints: tuple[EndpointAction, ...] = ()
+
+    def endpoint_runner(self) -> EndpointRunner:
+        """Endpoints (CONTRACT §14): their writes go through the fenced client."""
+        poll = (self.options.poll_seconds if self.options.poll_seconds is not None
+                else self.access.poll_seconds)
+        return EndpointRunner(self.access.client.guarded(self.fence), self.journal,
+                              self.stack.name, self.secrets, self.session.clock,
+                              self.session.log, poll, self.fence)
 
     def executor(self) -> Executor:
         client, clock = self.access.client, self.session.clock
@@ -199,12 +240,14 @@ class _Run:
         if reviewed is not None and reviewed != plan.fingerprint:
             raise PlanChangedError(self.stack.name, reviewed, plan.fingerprint)
         self.reviewed_actions = saved.actions if saved is not None else plan.actions
+        self.reviewed_endpoints = (saved or plan).endpoint_actions
 
     def may_go_on(self, plan: Plan, attempt: int,
                   confirm: Callable[[Plan], bool] | None) -> bool:
         """Whether this attempt's plan is one to carry out (else the result says why not)."""
         log, result = self.session.log, self.result
-        new = unreviewed(self.reviewed_actions or (), plan.actions) if attempt > 1 else []
+        new = (unreviewed(self.reviewed_actions or (), plan.actions) + endpoints_unreviewed(
+            self.reviewed_endpoints, plan.endpoint_actions)) if attempt > 1 else []
         if new:
             result.stopped = ("a retry would do what the reviewed plan did not: " + ", ".join(
                 f"{a.pod} {a.action}" for a in new) + "; run plan and review it again")
@@ -217,7 +260,7 @@ class _Run:
             for violation in plan.violations:
                 log(f"  x {violation}")
             return False
-        if not plan.actions:
+        if not plan.has_changes:  # pods and endpoints
             result.converged = True
             return False
         if attempt == 1 and confirm is not None and not confirm(plan):
@@ -254,6 +297,7 @@ def _apply_locked(run: _Run, approval: Approval) -> ApplyResult:
     saved, reviewed, confirm = approval.saved, approval.reviewed, approval.confirm
     client = run.access.client
     executor = run.executor()
+    endpoint_runner = run.endpoint_runner()
     catalog: list[dict[str, Any]] | None = None  # prices do not move within one run
     for attempt in range(1, run.options.max_attempts + 2):
         if run.fence.lost:
@@ -262,17 +306,23 @@ def _apply_locked(run: _Run, approval: Approval) -> ApplyResult:
                        cloud=stock_cloud([stack]))
         catalog = seen.catalog if catalog is None else catalog
         plan = make_plan(stack, journal.doc, seen.pods, catalog, run.secrets,
-                         session.now(), stock_cloud([stack]))
+                         session.now(), stock_cloud([stack]),
+                         serverless=serverless_for(client, [stack], [journal.doc]))
         if attempt == 1:
             run.first_look(plan, saved, reviewed)
         if not run.may_go_on(plan, attempt, confirm):
             break
         if attempt > 1:
             session.log(f"{stack.name}: attempt {attempt} of {run.options.max_attempts}, "
-                        f"{len(plan.actions)} action(s) left after a fresh look at RunPod")
+                        f"{len(plan.actions) + len(plan.endpoint_actions)} action(s) left "
+                        "after a fresh look at RunPod")
         run.keep_lineage(plan)
         outcomes = rollout.execute(executor, plan.actions, session.cancel)
         run.result.outcomes.extend(outcomes)
-        if any(not o.ok and not o.retry for o in outcomes):
+        # Endpoints after pods, each template before its endpoint (engine/endpoints.py).
+        done = endpoint_runner.execute(plan.endpoint_actions)
+        run.result.endpoint_outcomes.extend(done)
+        if (any(not o.ok and not o.retry for o in outcomes)
+                or any(not o.ok and not o.retry for o in done)):
             break
     return run.finish()

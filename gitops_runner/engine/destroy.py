@@ -12,10 +12,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitops_runner.config.model import Stack
+from gitops_runner.engine.endpoints import destroy_endpoints
 from gitops_runner.engine.locked import locked
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.writer import Writer
+from gitops_runner.plan.endpoint_plan import needs_serverless
 from gitops_runner.plan.observed import ObservedPod, parse_pod
 from gitops_runner.plan.statefile import StateDoc
 from gitops_runner.runpod.client import RunPodClient
@@ -39,6 +41,7 @@ class Destroyed:
     targets: list[Target] = field(default_factory=list)
     left_alone: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    endpoints_deleted: list[str] = field(default_factory=list)  # with their templates (§14)
 
     @property
     def terminated(self) -> int:
@@ -114,6 +117,12 @@ def run_destroy(session: Session, stack: Stack, access: RunPodAccess, parallelis
         with ThreadPoolExecutor(max_workers=max(1, parallelism)) as pool:
             list(pool.map(terminate, result.targets))
         failed = {f.split(":", 1)[0] for f in result.failures}
+        if needs_serverless(stack, doc):  # serverless endpoints (CONTRACT §14)
+            gone, endpoint_failures = destroy_endpoints(
+                access.client.guarded(flow.fence), journal, stack.name, doc.lineage,
+                flow.fence, session.log)
+            result.endpoints_deleted, result.failures = gone, [*result.failures,
+                                                                *endpoint_failures]
         if doc.pods or journal.existed:
             journal.update(lambda d: replace(d, pods={
                 name: rec for name, rec in d.pods.items() if rec.id in failed}))

@@ -8,13 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_runner.config.model import Stack
+from gitops_runner.engine.endpoints import observe_serverless
 from gitops_runner.engine.journal import own_state
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan import power
 from gitops_runner.plan.build import make_plan, ownership_of
 from gitops_runner.plan.desired import desired_pods
-from gitops_runner.plan.drift import StackDrift, find_drift
+from gitops_runner.plan.drift import Finding, StackDrift, find_drift
+from gitops_runner.plan.endpoint_plan import endpoint_findings, needs_serverless
+from gitops_runner.plan.endpoints import ServerlessView
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.observed import lineage_warnings
 from gitops_runner.plan.statefile import StateDoc
@@ -91,11 +94,22 @@ def plan_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
     states = _states(session, stacks)
     seen = observe(client, states=[s for s in states if isinstance(s, StateDoc)],
                    cloud=stock_cloud(stacks))
+    serverless = serverless_for(client, stacks, states)
     now = session.now()
     return [StackPlan(stack, make_plan(stack, state, seen.pods, seen.catalog, secrets, now,
-                                       seen.stock_cloud))
+                                       seen.stock_cloud, serverless=serverless))
             if isinstance(state, StateDoc) else StackPlan(stack, None, state)
             for stack, state in zip(stacks, states, strict=True)]
+
+
+def serverless_for(client: RunPodClient, stacks: Sequence[Stack],
+                   states: Sequence[StateDoc | str]) -> ServerlessView | None:
+    """Templates and endpoints, read only when a stack has (or had) endpoints, so a
+    pods-only run makes the same requests as before (CONTRACT §14)."""
+    if any(needs_serverless(s, d if isinstance(d, StateDoc) else None)
+           for s, d in zip(stacks, states, strict=True)):
+        return observe_serverless(client)
+    return None
 
 
 def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient,
@@ -103,6 +117,7 @@ def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient
     states = _states(session, stacks)
     seen = observe(client, with_catalog=False,
                    states=[s for s in states if isinstance(s, StateDoc)])
+    serverless = serverless_for(client, stacks, states)
     now = session.now()
     out = []
     for stack, state in zip(stacks, states, strict=True):
@@ -111,8 +126,10 @@ def drift_stacks(session: Session, stacks: Sequence[Stack], client: RunPodClient
             continue
         desired = desired_pods(stack)
         ownership = ownership_of(stack, desired, seen.pods, state)
-        out.append(StackDrift(stack, find_drift(desired, state, ownership, secrets, now,
-                                                stack.guardrails.ttl_hours),
-                              power.notes(desired, state, ownership.ours)
+        findings = find_drift(desired, state, ownership, secrets, now,
+                              stack.guardrails.ttl_hours)
+        findings += [Finding(name, kind, reasons, resource="endpoint") for name, kind, reasons
+                     in endpoint_findings(stack, state, serverless)]  # CONTRACT §14
+        out.append(StackDrift(stack, findings, power.notes(desired, state, ownership.ours)
                               + lineage_warnings(ownership)))
     return out

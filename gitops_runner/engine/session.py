@@ -175,9 +175,14 @@ class Session:
         values: dict[str, str] = {}
         missing: list[str] = []
         for stack in stacks:
-            for pod in stack.pods:
-                keys = [*pod.runtime.env.items(),
-                        *((f"models.{m.id}.api_key", m.api_key) for m in pod.models)]
+            # Pods and serverless endpoints (CONTRACT §14) take {secret: NAME} alike.
+            owners = [("pod", p.name, [*p.runtime.env.items(),
+                                       *((f"models.{m.id}.api_key", m.api_key)
+                                         for m in p.models)]) for p in stack.pods] + [
+                ("endpoint", e.name, [*e.runtime.env.items(),
+                                      *((f"models.{m.id}.api_key", m.api_key)
+                                        for m in e.models)]) for e in stack.endpoints]
+            for kind, owner, keys in owners:
                 for key, value in keys:
                     if not isinstance(value, SecretRef):
                         continue
@@ -189,7 +194,7 @@ class Session:
                         # Unset is fine where no value is needed (a plan shows it as
                         # sensitive); empty is always an error (CONTRACT §4).
                         state = "empty" if value.name in self.secret_source else "not set"
-                        missing.append(f"{value.name} is {state} (pod {pod.name}, env {key}, "
+                        missing.append(f"{value.name} is {state} ({kind} {owner}, env {key}, "
                                        f"{stack.file})")
         self.out.add_secrets(values.values())
         for name in sorted(n for n, v in values.items() if self_word(v)):

@@ -11,12 +11,18 @@ from typing import Any
 import requests
 
 from gitops_runner.config.model import PodSpec, Stack
+from gitops_runner.engine.endpoint_wait import read_health
+from gitops_runner.engine.endpoints import observe_serverless
 from gitops_runner.engine.readiness import health_ok, proxy_url
 from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import desired_pods
+from gitops_runner.plan.endpoint_plan import needs_serverless
+from gitops_runner.plan.endpoints import desired_endpoints, owned
 from gitops_runner.plan.observed import declared_runtime_ports
 from gitops_runner.plan.schedule import idle_since
 from gitops_runner.plan.statefile import PodRecord, StateDoc
+from gitops_runner.runpod.client import RunPodClient
+from gitops_runner.runpod.serverless import ServerlessApi
 
 
 def endpoints(raw: Mapping[str, Any], template: str) -> list[str]:
@@ -86,4 +92,33 @@ def status_rows(stack: Stack, state: StateDoc, observed: list[dict[str, Any]],
                          "cost_per_hour": pod.cost,
                          "endpoints": endpoints(raw_by_id.get(pod.id, {}), template),
                          "health": health, **life})
+    return rows
+
+
+def endpoint_rows(stack: Stack, state: StateDoc,
+                  client: RunPodClient) -> list[dict[str, Any]]:
+    """Each endpoint with its workers by state and its rollout (CONTRACT §14)."""
+    if not needs_serverless(stack, state):
+        return []
+    view = observe_serverless(client)
+    recorded = {r.id: n for n, r in state.endpoints.items() if r.id}
+    ours = owned(view, stack.name, state.lineage,
+                 {d.runpod_name: d.name for d in desired_endpoints(stack, state.lineage)},
+                 recorded).endpoints
+    api = ServerlessApi(client)
+    rows: list[dict[str, Any]] = []
+    for name in sorted({e.name for e in stack.endpoints} | set(state.endpoints) | set(ours)):
+        found, record = ours.get(name), state.endpoints.get(name)
+        if found is None:
+            rows.append({"endpoint": name, "id": record.id if record else None,
+                         "status": "MISSING" if record and record.id else "NOT CREATED",
+                         "version": None, "workers": {}, "rollout": None, "urls": {}})
+            continue
+        health = read_health(api, found.id)
+        failing = health.unhealthy_latest > 0
+        status = ("RELEASE FAILED" if failing else
+                  "ROLLING OUT" if health.in_progress else "READY")
+        urls = found.body.get("requestUrls")
+        rows.append({"endpoint": name, "id": found.id, "status": status, **health.to_json(),
+                     "urls": dict(urls) if isinstance(urls, dict) else {}})
     return rows

@@ -12,6 +12,8 @@ from gitops_runner.plan.catalog import GpuCatalog
 from gitops_runner.plan.cost import PriceBook, hourly_after
 from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.diff import diff
+from gitops_runner.plan.endpoint_plan import plan_endpoints
+from gitops_runner.plan.endpoints import ServerlessView
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.observed import (
     Ownership,
@@ -35,9 +37,11 @@ def ownership_of(stack: Stack, desired: list[DesiredPod], observed: Iterable[Map
 
 def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any]],
               catalog: Iterable[Mapping[str, Any]], secrets: Mapping[str, str],
-              now: datetime, stock_cloud: str | None = None) -> Plan:
+              now: datetime, stock_cloud: str | None = None, *,
+              serverless: ServerlessView | None = None) -> Plan:
     """`stock_cloud`: the cloud the catalog's availability was read for (RunPod's
-    default, SECURE, when it has availability and this is not given)."""
+    default, SECURE, when it has availability and this is not given); `serverless`:
+    RunPod's templates and endpoints, when the stack has (or had) endpoints (§14)."""
     desired = desired_pods(stack)
     ownership = ownership_of(stack, desired, observed, state)
     catalog = list(catalog)
@@ -62,14 +66,19 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     landings, stock_warnings, stock_notes = placement.predict(result.actions, gpus)
     warnings += stock_warnings
     notes += stock_notes
+    # Endpoints (CONTRACT §14) are their own flow: plan/endpoint_plan.py.
+    eps = plan_endpoints(stack, state, serverless, catalog, secrets, desired, result.actions)
+    warnings += eps.warnings
     return Plan(
         project=stack.project, environment=stack.environment, lineage=state.lineage,
         serial=state.serial, observed_fingerprint=observed_fingerprint(ownership.ours),
         actions=tuple(result.actions), unchanged=tuple(result.unchanged),
         cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
         violations=tuple(guardrails.check(stack.guardrails, desired, result.actions, prices,
-                                          gpus if catalog else None)),
+                                          gpus if catalog else None)) + eps.violations,
         warnings=tuple(warnings), notes=tuple(notes), monthly_before=month.before,
         monthly_after=month.after, monthly_without_schedule=month.without_schedule,
         deploy_files=(stack.file,), landings=landings,
+        endpoint_actions=eps.actions, endpoints_unchanged=eps.unchanged,
+        endpoint_costs=eps.costs,
     )

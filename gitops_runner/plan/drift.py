@@ -22,8 +22,13 @@ class Finding:
     kind: str  # drift | pending | expired
     reasons: tuple[str, ...]
 
+    resource: str = "pod"  # or "endpoint" (CONTRACT §14): then `pod` names the endpoint
+
     def to_json(self) -> dict[str, Any]:
-        return {"pod": self.pod, "class": self.kind, "reasons": list(self.reasons)}
+        out = {"pod": self.pod, "class": self.kind, "reasons": list(self.reasons)}
+        if self.resource != "pod":
+            out = {"endpoint": self.pod, "resource": self.resource, **out}
+        return out
 
 
 @dataclass(frozen=True)

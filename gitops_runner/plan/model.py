@@ -10,6 +10,7 @@ from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import sha256_of
 
 if TYPE_CHECKING:
+    from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost
     from gitops_runner.plan.placement import Landing
 
 ACTION_KINDS = ("create", "update", "replace", "delete", "adopt", "start", "stop")
@@ -86,6 +87,10 @@ class Plan:
     # Where each create or replace will likely land (plan/placement.py). A prediction from
     # stock that moves with time: shown and saved, never part of the fingerprint.
     landings: tuple[Landing, ...] = ()
+    # Serverless endpoints (CONTRACT §14): plan/endpoint_plan.py.
+    endpoint_actions: tuple[EndpointAction, ...] = ()
+    endpoints_unchanged: tuple[str, ...] = ()
+    endpoint_costs: tuple[EndpointCost, ...] = ()
 
     @property
     def stack(self) -> str:
@@ -93,11 +98,15 @@ class Plan:
 
     @property
     def fingerprint(self) -> str:
-        return actions_fingerprint(self.actions)
+        pods = actions_fingerprint(self.actions)
+        if not self.endpoint_actions:
+            return pods  # plans without endpoints keep the fingerprint they always had
+        from gitops_runner.plan.endpoint_diff import endpoints_fingerprint
+        return sha256_of([pods, endpoints_fingerprint(self.endpoint_actions)])
 
     @property
     def has_changes(self) -> bool:
-        return bool(self.actions)
+        return bool(self.actions) or bool(self.endpoint_actions)
 
     @property
     def cost_delta(self) -> float:

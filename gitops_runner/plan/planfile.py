@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from gitops_runner.errors import GitopsError
+from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost
 from gitops_runner.plan.model import ACTION_KINDS, Plan, PlanAction
 from gitops_runner.plan.placement import Landing
 
@@ -33,6 +34,12 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
         "notes": list(plan.notes),
         "deploy_files": list(plan.deploy_files),
         "placements": [landing.to_json() for landing in plan.landings],
+        # Serverless endpoints (CONTRACT §14): actions, and each endpoint's cost bounds.
+        "endpoint_actions": [a.to_json() for a in plan.endpoint_actions],
+        "endpoints": [{"endpoint": c.endpoint, "min_workers": c.min_workers,
+                       "max_workers": c.max_workers,
+                       "unchanged": c.endpoint in plan.endpoints_unchanged}
+                      for c in plan.endpoint_costs],
     }
 
 
@@ -84,6 +91,13 @@ def _plan_from(item: dict[str, Any]) -> Plan:
         landings=tuple(Landing(str(raw["pod"]), raw.get("gpu"), raw.get("data_center"),
                                raw.get("stock"), not raw.get("predicted", True))
                        for raw in item.get("placements", [])),
+        endpoint_actions=tuple(EndpointAction.from_json(a)
+                               for a in item.get("endpoint_actions", [])),
+        endpoints_unchanged=tuple(str(c["endpoint"]) for c in item.get("endpoints", [])
+                                  if c.get("unchanged")),
+        endpoint_costs=tuple(EndpointCost(str(c["endpoint"]), c.get("min_workers"),
+                                          c.get("max_workers"))
+                             for c in item.get("endpoints", [])),
     )
     if plan.fingerprint != item["fingerprint"]:
         raise ValueError("fingerprint does not match the actions (edited by hand?)")

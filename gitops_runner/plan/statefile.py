@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from gitops_runner.errors import GitopsError
+from gitops_runner.plan.endpoint_state import EndpointRecord
 
 FORMAT_VERSION = 1
 HISTORY_LIMIT = 100
@@ -82,6 +83,8 @@ class StateDoc:
     # Pods forgotten with `state rm` (pod id -> the logical name it had): left alone by
     # plan and destroy until `state import` (CONTRACT §7).
     unmanaged: Mapping[str, str] = field(default_factory=dict)
+    # Serverless endpoints (CONTRACT §14), by entry name; absent from older files.
+    endpoints: Mapping[str, EndpointRecord] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, stack: str, lineage: str | None = None) -> StateDoc:
@@ -94,6 +97,14 @@ class StateDoc:
         else:
             pods[logical] = record
         return replace(self, pods=pods)
+
+    def with_endpoint(self, name: str, record: EndpointRecord | None) -> StateDoc:
+        endpoints = dict(self.endpoints)
+        if record is None:
+            endpoints.pop(name, None)
+        else:
+            endpoints[name] = record
+        return replace(self, endpoints=endpoints)
 
     def forget(self, logical: str) -> StateDoc:
         """`state rm`: drop the pod's record, keeping its id as unmanaged."""
@@ -121,6 +132,8 @@ def render_state(doc: StateDoc) -> str:
     }
     if doc.unmanaged:
         data["unmanaged"] = dict(sorted(doc.unmanaged.items()))
+    if doc.endpoints:  # written only when there are some: older states stay byte-identical
+        data["endpoints"] = {n: r.to_json() for n, r in sorted(doc.endpoints.items())}
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
@@ -169,7 +182,9 @@ def parse_state(text: str, source: str = "state") -> StateDoc:
                         serial=int(data["serial"]), pods=pods, history=history,
                         format_version=FORMAT_VERSION,
                         unmanaged={str(k): str(v) for k, v in
-                                   dict(data.get("unmanaged") or {}).items()})
+                                   dict(data.get("unmanaged") or {}).items()},
+                        endpoints={str(n): EndpointRecord.from_json(r) for n, r in
+                                   dict(data.get("endpoints") or {}).items()})
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StateFormatError(f"{source}: malformed state ({type(exc).__name__}: {exc})") from None
 

@@ -21,6 +21,12 @@ class OutcomeView(Protocol):
     stopped_after: bool
 
 
+class EndpointOutcomeView(Protocol):
+    endpoint: str
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
 class ApplyView(Protocol):
     """What an apply report shows (engine.apply.ApplyResult is one)."""
 
@@ -36,6 +42,9 @@ class ApplyView(Protocol):
 
     @property
     def outcomes(self) -> Sequence[OutcomeView]: ...
+
+    @property
+    def endpoint_outcomes(self) -> Sequence[EndpointOutcomeView]: ...
 
     def count(self, action: str) -> int: ...
 
@@ -67,7 +76,9 @@ def apply_stack_json(result: ApplyView) -> dict[str, Any]:
                        for o in result.failed],
             "cost_per_hour": result.cost_now, "guardrail_violations": list(result.violations),
             "stopped": result.stopped or None, "unlock_errors": list(result.unlock_errors),
-            "error": None}
+            "error": None,
+            # Serverless endpoints acted on, with their request URLs (CONTRACT §14).
+            "endpoints": [o.to_json() for o in result.endpoint_outcomes]}
 
 
 def apply_json(results: Sequence[ApplyView], errors: Sequence[tuple[str, str]]) -> str:
@@ -76,7 +87,8 @@ def apply_json(results: Sequence[ApplyView], errors: Sequence[tuple[str, str]]) 
     stacks += [{"stack": stack, "converged": False, "refused": False, "fingerprint": "",
                 "pods": [], "done": dict.fromkeys(COUNTED, 0), "unchanged": 0, "failed": [],
                 "cost_per_hour": 0.0, "guardrail_violations": [], "stopped": None,
-                "unlock_errors": [], "error": message} for stack, message in errors]
+                "unlock_errors": [], "error": message, "endpoints": []}
+               for stack, message in errors]
     return dump({"converged": not errors and all(r.converged for r in results),
                  "stacks": stacks})
 

@@ -46,7 +46,8 @@ def drift_text(results: Sequence[StackDrift], orphans: Sequence[LivePreview] = (
         elif not result.findings:
             lines.append(CONVERGED)
         for finding in result.findings:
-            lines.append(f"  {finding.pod}: {finding.kind}")
+            label = finding.pod if finding.resource == "pod" else f"endpoint {finding.pod}"
+            lines.append(f"  {label}: {finding.kind}")
             lines.extend(f"      {reason}" for reason in finding.reasons)
         lines.extend(f"  Note: {note}" for note in result.notes)
     return "\n".join(lines)
@@ -61,7 +62,8 @@ def drift_markdown(results: Sequence[StackDrift], orphans: Sequence[LivePreview]
         elif not result.findings:
             out.append(CONVERGED + "\n")
         for finding in result.findings:
-            out.append(f"- **{finding.pod}**: {finding.kind}")
+            label = finding.pod if finding.resource == "pod" else f"endpoint {finding.pod}"
+            out.append(f"- **{label}**: {finding.kind}")
             out.extend(f"  - {reason}" for reason in finding.reasons)
         out.extend(f"\n_Note: {note}_" for note in result.notes)
         out.append("")

@@ -10,6 +10,7 @@ from gitops_runner.plan.model import Plan, PlanAction
 from gitops_runner.plan.placement import Landing
 from gitops_runner.plan.planfile import render_plan_file
 from gitops_runner.plan.rollout import plan_batches
+from gitops_runner.report import endpoints
 
 SYMBOLS = {"create": "+", "update": "~", "replace": "-/+", "delete": "-", "adopt": "<=",
            "start": ">", "stop": "||"}
@@ -37,8 +38,11 @@ def pod_updates(plan: Plan) -> int:
 
 
 def summary_line(plan: Plan) -> str:
+    if not plan.has_changes:
+        return (f"No changes. {len(plan.unchanged)} pod(s) up to date."
+                + endpoints.summary(plan))
     if not plan.actions:
-        return f"No changes. {len(plan.unchanged)} pod(s) up to date."
+        return f"Plan: no pod changes, {len(plan.unchanged)} unchanged." + endpoints.summary(plan)
     parts = [f"{plan.count('create')} to create", f"{pod_updates(plan)} to update",
              f"{plan.count('replace')} to replace", f"{plan.count('delete')} to delete"]
     for kind in ("adopt", "start", "stop"):
@@ -46,7 +50,7 @@ def summary_line(plan: Plan) -> str:
             parts.append(f"{plan.count(kind)} to {kind}")
     if state_only_count(plan):
         parts.append(f"{state_only_count(plan)} to record in state only (no RunPod request)")
-    return f"Plan: {', '.join(parts)}, {len(plan.unchanged)} unchanged."
+    return f"Plan: {', '.join(parts)}, {len(plan.unchanged)} unchanged." + endpoints.summary(plan)
 
 
 def _effect(a: PlanAction) -> str:
@@ -106,6 +110,7 @@ def render_text(plan: Plan, color: bool = False, sandbox: bool = False) -> str:
             lines.append(f"      {reason}")
     for name in plan.unchanged:
         lines.append(f"    {name}  unchanged")
+    lines.extend(endpoints.text_lines(plan))  # serverless endpoints (CONTRACT §14)
     lines.extend(rollout_lines(plan))
     lines.append(summary_line(plan))
     lines.append(f"Cost: {money(plan.cost_before)} -> {money(plan.cost_after)} "
@@ -177,6 +182,7 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
         out.append("")
     for warning in plan.warnings:
         out.append(f"> [!WARNING]\n> {_md_escape(warning)}\n")
+    out.extend(endpoints.markdown_lines(plan))  # serverless endpoints (CONTRACT §14)
     if not plan.actions:
         out.append(summary_line(plan))
         return "\n".join(out) + "\n"

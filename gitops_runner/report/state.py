@@ -29,7 +29,10 @@ def state_lines(doc: StateDoc | None, what: str) -> list[str]:
     if what == "list":
         return [f"{name}\t{rec.id}\t{rec.gpu} x{rec.gpu_count}\t${rec.cost:.2f}/h\t"
                 + ("healthy" if rec.healthy else "unhealthy")
-                for name, rec in sorted(doc.pods.items())]
+                for name, rec in sorted(doc.pods.items())] + [
+                f"endpoint {name}\t{rec.id or '-'}\ttemplate {rec.template_id}\t"
+                f"v{rec.version or '-'}\t" + ("healthy" if rec.healthy else "release failed")
+                for name, rec in sorted(doc.endpoints.items())]
     return [f"{h.when}\t{h.who}\t{h.operation}\t{h.result}\t{h.fingerprint[:12]}"
             for h in doc.history]
 
@@ -47,8 +50,12 @@ def state_json(stack: str, doc: StateDoc | None, what: str) -> str:
                 for name, rec in sorted((doc.pods if doc else {}).items())]
         unmanaged = [{"pod": name, "id": pod_id}
                      for pod_id, name in sorted((doc.unmanaged if doc else {}).items())]
+        endpoints = [{"endpoint": name, "id": rec.id, "template_id": rec.template_id,
+                      "version": rec.version, "healthy": rec.healthy, "urls": dict(rec.urls),
+                      "created_at": rec.created_at, "updated_at": rec.updated_at}
+                     for name, rec in sorted((doc.endpoints if doc else {}).items())]
         return dump({"stack": stack, "serial": doc.serial if doc else 0, "pods": pods,
-                     "unmanaged": unmanaged})
+                     "unmanaged": unmanaged, "endpoints": endpoints})
     return dump({"stack": stack,
                  "history": [vars(h) for h in doc.history] if doc else []})
 

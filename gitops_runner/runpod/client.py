@@ -216,6 +216,11 @@ class RunPodClient:
                     raise TransientError(f"RunPod log stream for {pod_id} broke") from None
 
     # -- plumbing -----------------------------------------------------------
+    def request(self, method: str, path: str, body: dict[str, Any] | None = None,
+                retry_transient: bool = True) -> Any:
+        """One v2 call with this client's retries and pacing (runpod/serverless.py)."""
+        return self._call(method, path, body, retry_transient)
+
     def _headers(self) -> dict[str, str]:
         return {
             "Authorization": f"Bearer {self._key}",

@@ -260,7 +260,9 @@ def test_sim_read_only_key_gets_403_on_writes(sim: Simulator, world: World) -> N
 
 def test_sim_catalog_prices_and_include_rule(sim: Simulator, client: RunPodClient) -> None:
     gpus = {g["id"]: g for g in client.list_gpu_types()}
-    assert gpus["NVIDIA GeForce RTX 4090"]["price"] == {"secure": 0.69, "community": 0.34}
+    assert gpus["NVIDIA GeForce RTX 4090"]["price"] == {"secure": 0.69, "community": 0.34,
+                                                       "serverless": 1.12}
+    assert gpus["NVIDIA GeForce RTX 4090"]["pool"] == "ADA_24"
     resp = requests.get(f"{sim.url}/v2/catalog/gpus?include=AVAILABILITY",
                         headers={"Authorization": "Bearer k"}, timeout=5)
     assert resp.status_code == 400

@@ -27,6 +27,15 @@ DATA_CENTER_NAMES = {"EU-RO-1": "Europe Romania 1", "US-TX-3": "US Texas 3",
                      "CA-MTL-1": "Canada Montreal 1", "US-GA-2": "US Georgia 2",
                      "US-KS-2": "US Kansas 2"}
 
+# Serverless flex $/h per GPU by pool (runpod.io/serverless-gpu pricing, per second x 3600,
+# approximate); the catalog answers it as price.serverless, "from the pool this GPU belongs
+# to" (GpuType in the v2 spec). Pools are the snapshot's `pool`.
+SERVERLESS_PRICES: dict[str, float] = {
+    "AMPERE_16": 0.58, "AMPERE_24": 0.68, "ADA_24": 1.12, "BLACKWELL_32": 1.58,
+    "AMPERE_48": 1.22, "ADA_48_PRO": 1.91, "AMPERE_80": 2.72, "HOPPER_141": 4.18,
+    "BLACKWELL_180": 8.64,
+}
+
 DEFAULT_CAPACITY = 64  # free GPUs per (gpu, data center, cloud): HIGH stock
 # The sandbox's list is the product's snapshot, so validate and the sandbox agree.
 TYPES: list[dict[str, Any]] = snapshot_gpus()
@@ -100,13 +109,24 @@ def _availability(gpu: dict[str, Any], stock: Mapping[str, int], cloud: str, cou
     return out
 
 
+def serverless_pools() -> dict[str, str]:
+    """GPU id -> serverless pool, for the types in one."""
+    return {g["id"]: g["pool"] for g in TYPES if g.get("pool")}
+
+
+def _price(gpu: dict[str, Any]) -> dict[str, Any]:
+    pool = gpu.get("pool")
+    extra = {"serverless": SERVERLESS_PRICES[pool]} if pool in SERVERLESS_PRICES else {}
+    return {**gpu["price"], **extra}
+
+
 def gpu_types(stock: Mapping[str, int] | None = None, query: Mapping[str, str] | None = None
               ) -> list[dict[str, Any]]:
     """The catalog's `gpus`; with `stock` (include=AVAILABILITY) also the availability
     for the query's `cloud` (default SECURE), `count`, and CUDA filter."""
     query = query or {}
-    out = [{k: g[k] for k in ("id", "name", "pool", "manufacturer", "memory", "secure",
-                              "community", "price", "maxCount")} for g in TYPES]
+    out = [{**{k: g[k] for k in ("id", "name", "pool", "manufacturer", "memory", "secure",
+                                 "community", "maxCount")}, "price": _price(g)} for g in TYPES]
     if stock is None:
         return out
     cloud = query.get("cloud", "SECURE")

@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from gitops_runner.runpod.simulator import serverless_routes
 from gitops_runner.runpod.simulator.model import MISREPORTS
 from gitops_runner.runpod.simulator.store import FileStore
 from gitops_runner.runpod.simulator.view import misreport_mounts
@@ -160,6 +161,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return world.pod_action(parts[2], body)
         if parts == ["v2", "catalog", "gpus"] and method == "GET":
             return world.gpu_catalog(query)
+        answer = serverless_routes.route(world, method, parts, body)  # endpoints (§14)
+        if answer is not None:
+            return answer
         return problem(404, f"no route for {method} {path}")
 
     def _logs(self, pod_id: str, lines: list[tuple[float, str]] | None,

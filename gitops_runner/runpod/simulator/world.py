@@ -26,6 +26,7 @@ from gitops_runner.runpod.simulator.model import (
     iso,
     problem,
 )
+from gitops_runner.runpod.simulator.serverless import Serverless
 from gitops_runner.runpod.simulator.spec import runpod_errors
 
 # Kept importable from here: the sandbox wiring and tests use these names.
@@ -47,11 +48,13 @@ class World:
         self.requests: list[tuple[str, str]] = []
         # Network volumes by id: {"dataCenterId": ...}; each pins its pods to its data center.
         self.network_volumes: dict[str, dict[str, Any]] = {}
+        self.serverless = Serverless()  # templates and endpoints (serverless.py)
 
     # -- persistence (sandbox) --------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {"pods": [asdict(p) for p in self.pods.values()], "capacity": self.capacity,
-                "network_volumes": self.network_volumes}
+                "network_volumes": self.network_volumes,
+                "serverless": self.serverless.to_dict()}
 
     def load_dict(self, data: dict[str, Any]) -> None:
         self.pods = {}
@@ -62,6 +65,7 @@ class World:
         # A sandbox file from before a GPU type was added has no stock for it: default.
         self.capacity = {**catalog.default_capacity(), **data.get("capacity", {})}
         self.network_volumes = dict(data.get("network_volumes", {}))
+        self.serverless.load_dict(data.get("serverless", {}))
 
     # -- lifecycle (see view.py) ------------------------------------------------
     def status(self, pod: SimPod) -> str:
