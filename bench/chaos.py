@@ -1,104 +1,47 @@
 """Chaos: many seeded applies against the simulator with 5xx, 429, lost creates, lagging
-reads and crashes mixed in; counts duplicates, leaked pods and lost volumes.
+reads, crashes, mount misreports, a second lineage, lock takeovers and locked pods mixed
+in; counts duplicates, leaked pods, lost volumes and the new faults' failures.
 
-`python bench/chaos.py [SEEDS] [APPLIES]` prints the figure; tests/test_chaos.py runs a
+`python bench/chaos.py [SEEDS] [APPLIES]` prints the figures; tests/test_chaos.py runs a
 few seeds. A crash is the in-process kill -9: the run dies at a random RunPod write,
 after the request reached RunPod and before anything else (its answer, the journal).
+
+The issue 22 faults (figures per fault, each with its failure count, all must stay 0):
+- a list answer misreports one pod's mounts (`{}`, a network mount without its volumeId,
+  a volume without its size; simulator model.MISREPORTS): never a replace (lost volumes);
+- a second lineage (another state backend, same project/environment) applies the same
+  stack at the same time: any write of either to the other's pods is a foreign touch;
+- another holder takes the lock while the run waits (on a 429 Retry-After, on a pod's
+  readiness): any RunPod write the run sends after the takeover is a late write;
+- a pod is locked in the console (RunPod answers 409 to stop and to a restarting PATCH):
+  it is never terminated and state never says it is off.
 """
 
 from __future__ import annotations
 
-import io
 import random
 import sys
-import tempfile
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import requests  # noqa: E402
-
+from bench.chaos_rig import Crash, Lineage, Takeover, stack_text  # noqa: E402
 from gitops_runner.config import parse_stack  # noqa: E402
 from gitops_runner.config.model import Stack  # noqa: E402
 from gitops_runner.engine.apply import ApplyOptions, apply_stack  # noqa: E402
-from gitops_runner.engine.session import RunPodAccess, Session  # noqa: E402
+from gitops_runner.engine.session import RunPodAccess  # noqa: E402
 from gitops_runner.errors import GitopsError  # noqa: E402
-from gitops_runner.output import Output  # noqa: E402
-from gitops_runner.plan.observed import parse_pod  # noqa: E402
+from gitops_runner.plan.identity import MARKER_LINEAGE  # noqa: E402
 from gitops_runner.runpod.client import RunPodClient  # noqa: E402
+from gitops_runner.runpod.simulator.model import MISREPORTS  # noqa: E402
 from gitops_runner.runpod.simulator.server import Simulator  # noqa: E402
 from gitops_runner.runpod.simulator.world import Fault, Settings, World  # noqa: E402
-from gitops_runner.state.base import RunIdentity  # noqa: E402
-from gitops_runner.state.local import LocalStateStore  # noqa: E402
 from tests.fakes.clock import ScaledClock  # noqa: E402
-
-DEPLOY = """\
-version: 1
-project: {{name: chaos, environment: test}}
-state: {{path: {path}}}
-pods:
-  - name: api
-    replicas: 2
-    gpu: {{type: NVIDIA GeForce RTX 4090, fallback: [NVIDIA RTX A6000]}}
-    volume: {{size_gb: 20, path: /workspace}}
-    runtime: {{image: "api:{version}", env: {{LEVEL: "{level}"}}}}
-  - name: web
-    gpu: {{type: NVIDIA L4}}
-    volume: {{size_gb: 10, path: /workspace}}
-    runtime: {{image: "web:1"}}
-"""
-WRITES = ("POST", "PATCH", "DELETE")
-
-
-class Crash(BaseException):
-    """kill -9: nothing after it runs in this process's run (not an Exception)."""
-
-
-class ChaosSession(requests.Session):
-    """Lagging reads (a new pod is invisible to reads for a while) and crashes."""
-
-    def __init__(self, clock: ScaledClock, rng: random.Random, crash_at: int | None,
-                 lag: float) -> None:
-        super().__init__()
-        self.clock, self.rng, self.crash_at, self.lag = clock, rng, crash_at, lag
-        self.writes = 0
-        self.born: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        method = method.upper()
-        if method == "GET" and self.lag:
-            pod_id = url.rsplit("/v2/pods/", 1)[-1] if "/v2/pods/" in url else ""
-            if pod_id and self.clock() - self.born.get(pod_id, -1e9) < self.lag:
-                return _fake(404, b'{"title": "pod not found"}')
-        resp = super().request(method, url, *args, **kwargs)
-        if method == "POST" and url.endswith("/v2/pods") and resp.status_code == 201:
-            with self._lock:
-                self.born[resp.json()["id"]] = self.clock()
-        if method == "GET" and url.endswith("/v2/pods") and self.lag and resp.status_code == 200:
-            body = resp.json()
-            body["pods"] = [p for p in body["pods"]
-                            if self.clock() - self.born.get(p["id"], -1e9) >= self.lag]
-            resp = _fake(200, requests.compat.json.dumps(body).encode())
-        if method in WRITES:
-            with self._lock:
-                self.writes += 1
-                crash = self.crash_at is not None and self.writes >= self.crash_at
-            if crash:
-                raise Crash
-        return resp
-
-
-def _fake(status: int, body: bytes) -> requests.Response:
-    resp = requests.Response()
-    resp.status_code, resp._content = status, body
-    resp.headers["Content-Type"] = "application/json"
-    return resp
 
 
 @dataclass
@@ -109,12 +52,31 @@ class Figures:
     duplicates: int = 0
     leaked: int = 0
     lost_volumes: int = 0
+    # issue 22: how often each fault happened, and its failure count (must be 0)
+    mount_misreports: int = 0
+    second_lineage_applies: int = 0
+    foreign_touches: int = 0
+    takeovers: int = 0
+    writes_after_takeover: int = 0
+    locked_pods: int = 0
+    locked_refusals: int = 0  # RunPod's 409s to a locked pod (the fault working)
+    locked_failures: int = 0  # a locked pod terminated, or said off in state
     converged: bool = False
 
+    FAILURES = ("duplicates", "leaked", "lost_volumes", "foreign_touches",
+                "writes_after_takeover", "locked_failures")
 
-def _stack(path: str, version: int, level: str) -> Stack:
-    text = DEPLOY.format(path=path, version=version, level=level)
-    stack, problems = parse_stack("deploy.yaml", text.encode())
+    def add(self, other: Figures) -> None:
+        for f in fields(self):
+            if f.type in ("int", int):
+                setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+
+    def failed(self) -> bool:
+        return any(getattr(self, name) for name in self.FAILURES)
+
+
+def _stack(version: int, level: str, status: str) -> Stack:
+    stack, problems = parse_stack("deploy.yaml", stack_text(version, level, status).encode())
     assert stack is not None, problems
     return stack
 
@@ -127,53 +89,147 @@ def _faults(rng: random.Random) -> list[Fault]:
     return [rng.choice(menu) for _ in range(rng.randint(0, 4))]
 
 
+def _misreports(rng: random.Random) -> list[Fault]:
+    """Mount misreports in list answers: several per apply, so retries meet them too."""
+    if rng.random() >= 0.35:
+        return []
+    return [Fault("GET /v2/pods", rng.choice(MISREPORTS), times=rng.randint(1, 3))]
+
+
+def _apply(line: Lineage, sim: Simulator, clock: ScaledClock, stack: Stack,
+           parallelism: int) -> bool | None:
+    """One apply of one lineage; True/False: converged or not, None: crashed."""
+    client = RunPodClient(sim.url, "k", session=line.http, max_retry_seconds=20,
+                          backoff_base=0.05, sleep=clock.sleep, clock=clock.monotonic)
+    try:
+        result = apply_stack(line.session, stack, RunPodAccess(client, sim.proxy_url, False,
+                                                                0.5),
+                             {}, ApplyOptions(parallelism=parallelism))
+        return result.converged
+    except Crash:
+        return None
+    except GitopsError:
+        return False
+
+
+def _lock_pods(rng: random.Random, world: World, line: Lineage, locked: set[str],
+               figures: Figures) -> None:
+    """A person locks one of the pods in the console now and then, and unlocks later."""
+    if locked and rng.random() < 0.4:
+        for pod_id in locked:
+            world.pods[pod_id].locked = False
+        locked.clear()
+    if rng.random() < 0.2:
+        mine = [p for p in world.pods.values() if not p.terminated and p.env.get(
+            MARKER_LINEAGE) == line.lineage() and not p.locked]
+        if mine:
+            pod = rng.choice(mine)
+            pod.locked = True
+            locked.add(pod.id)
+            figures.locked_pods += 1
+
+
+def _costs(line: Lineage) -> dict[str, float]:
+    doc = line.store.read().doc
+    return {r.id: r.cost for r in doc.pods.values()} if doc else {}
+
+
+def _check_locked(world: World, line: Lineage, locked: set[str], running: dict[str, float],
+                  figures: Figures) -> None:
+    """A locked pod is never terminated, and one running when the apply began (its stop
+    answered 409) is never journaled as off (cost 0) while it still runs. `running`:
+    those pods' recorded cost before the apply."""
+    after = _costs(line)
+    for pod_id in locked:
+        pod = world.pods[pod_id]
+        said_off = (running.get(pod_id, 0) > 0 and after.get(pod_id) == 0
+                    and not pod.stopped)
+        figures.locked_failures += pod.terminated or said_off
+
+
+def _round(i: int, rng: random.Random, world: World, sim: Simulator, clock: ScaledClock,
+           lines: tuple[Lineage, Lineage], knobs: dict[str, Any], figures: Figures,
+           locked: set[str]) -> bool | None:
+    first, second = lines
+    last = i == knobs["applies"]  # a final calm apply: everything must converge
+    if not last:
+        if rng.random() < 0.4:
+            knobs["version"] += 1  # an in-place change: never a replace
+        if rng.random() < 0.2:
+            knobs["level"] = rng.choice(["info", "debug", "warn"])
+        if rng.random() < 0.15:
+            knobs["status"] = "stopped" if knobs["status"] == "running" else "running"
+        _lock_pods(rng, world, first, locked, figures)
+    else:
+        for pod_id in locked:
+            world.pods[pod_id].locked = False
+        locked.clear()
+        knobs["status"] = "running"
+    costs = _costs(first)
+    running = {pod_id: costs.get(pod_id, 0.0) for pod_id in locked
+               if not world.pods[pod_id].stopped}
+    world.faults = [] if last else _faults(rng) + _misreports(rng)
+    figures.faults += len(world.faults)
+    figures.mount_misreports += sum(f.times for f in world.faults if f.kind in MISREPORTS)
+    crash_at = None if last or rng.random() < 0.5 else rng.randint(1, 3)
+    lag = 0.0 if last else rng.choice([0, 0, 3])
+    takeover = None if last or crash_at or rng.random() >= 0.4 else Takeover(
+        rng.choice(["retry_after", "readiness"]), first.shared, clock)
+    if takeover and takeover.kind == "retry_after":
+        world.faults.append(Fault(rng.choice(["POST /v2/pods", "PATCH /v2/pods/*"]), "429",
+                                  seconds=15))
+    first.begin(clock, crash_at, lag, takeover)
+    stack = _stack(knobs["version"], knobs["level"], knobs["status"])
+    both = last or rng.random() < 0.25
+    other: list[bool | None] = []
+    thread = None
+    if both and not last:
+        second.begin(clock, None, lag, None)
+        thread = threading.Thread(target=lambda: other.append(
+            _apply(second, sim, clock, stack, 4)))
+        thread.start()
+    converged = _apply(first, sim, clock, stack, 1 if takeover else 4)
+    if thread is not None:
+        thread.join(120)
+    if last:  # the second lineage's calm apply, after the first's
+        second.begin(clock, None, 0.0, None)
+        other.append(_apply(second, sim, clock, stack, 4))
+        converged = converged and bool(other[-1])
+    figures.second_lineage_applies += len(other)
+    for line in lines if other else (first,):
+        figures.foreign_touches += line.foreign_touches(world)
+    if takeover is not None:
+        figures.takeovers += bool(takeover.at)
+        figures.writes_after_takeover += first.http.writes_after(takeover.at)
+        takeover.release()
+    figures.locked_refusals += first.http.locked_refusals
+    _check_locked(world, first, locked, running, figures)
+    return converged
+
+
 def run_chaos(seed: int, applies: int = 20, factor: float = 50.0) -> Figures:
     rng = random.Random(seed)
     clock = ScaledClock(factor)
     world = World(clock=clock, settings=Settings(provisioning_seconds=1, starting_seconds=2))
     figures = Figures()
-    with tempfile.TemporaryDirectory() as state_dir, Simulator(world) as sim:
-        store = LocalStateStore(state_dir, "chaos", "test")
-        kept: set[str] = set()  # pods once recorded healthy: their volumes must survive
-        version, level = 1, "info"
+    with Simulator(world) as sim:
+        lines = (Lineage("first", clock), Lineage("second", clock))
+        kept: dict[str, set[str]] = {line.name: set() for line in lines}
+        knobs: dict[str, Any] = {"applies": applies, "version": 1, "level": "info",
+                                 "status": "running"}
+        locked: set[str] = set()
         for i in range(applies + 1):
-            last = i == applies  # a final calm apply: everything must converge
-            if not last and rng.random() < 0.4:
-                version += 1  # an in-place change: never a replace
-            if not last and rng.random() < 0.2:
-                level = rng.choice(["info", "debug", "warn"])
-            world.faults = [] if last else _faults(rng)
-            figures.faults += len(world.faults)
-            crash_at = None if last or rng.random() < 0.5 else rng.randint(1, 3)
-            http = ChaosSession(clock, rng, crash_at, 0.0 if last else rng.choice([0, 0, 3]))
-            client = RunPodClient(sim.url, "k", session=http, max_retry_seconds=20,
-                                  backoff_base=0.05, sleep=clock.sleep, clock=clock.monotonic)
-            session = Session(out=Output(out=io.StringIO(), err=io.StringIO()),
-                              identity=RunIdentity("chaos"), clock=clock)
-            try:
-                result = apply_stack(session, _stack(state_dir, version, level),
-                                     RunPodAccess(client, sim.proxy_url, False, 0.5), {},
-                                     ApplyOptions(parallelism=4))
-                figures.converged = result.converged
-            except Crash:
-                figures.crashes += 1
-            except GitopsError:
-                figures.converged = False
+            converged = _round(i, rng, world, sim, clock, lines, knobs, figures, locked)
+            figures.crashes += converged is None
+            figures.converged = bool(converged)
             figures.applies += 1
-            doc = store.read().doc
-            if doc is not None:
-                kept |= {r.id for r in doc.pods.values() if r.healthy}
-        live = [parse_pod(p) for p in RunPodClient(sim.url, "k").list_pods()]
-        ours = [p for p in live if p.stack == "chaos/test" and p.status != "TERMINATED"]
-        doc = store.read().doc
-        recorded = {r.id for r in doc.pods.values()} if doc else set()
-        by_name: dict[str, int] = {}
-        for pod in ours:
-            by_name[pod.logical or ""] = by_name.get(pod.logical or "", 0) + 1
-        figures.duplicates = sum(n - 1 for n in by_name.values() if n > 1)
-        figures.leaked = sum(1 for p in ours if p.id not in recorded)
-        alive = {p.id for p in ours}
-        figures.lost_volumes = sum(1 for pod_id in kept if pod_id not in alive)
+            for line in lines:
+                kept[line.name] |= line.healthy()
+        for line in lines:
+            duplicates, leaked, lost = line.final_figures(world, kept[line.name])
+            figures.duplicates += duplicates
+            figures.leaked += leaked
+            figures.lost_volumes += lost
     return figures
 
 
@@ -185,15 +241,22 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     for seed in range(seeds):
         f = run_chaos(seed, applies)
-        for name in ("applies", "crashes", "faults", "duplicates", "leaked", "lost_volumes"):
-            setattr(total, name, getattr(total, name) + getattr(f, name))
+        total.add(f)
         failed += not f.converged
         print(f"seed {seed}: {f}")
-    print(f"{seeds} seeds x {applies} applies ({total.applies} applies, {total.crashes} crashes,"
-          f" {total.faults} injected faults): {total.duplicates} duplicates, {total.leaked} "
-          f"leaked pods, {total.lost_volumes} lost volumes, {failed} seeds not converged "
-          f"({time.monotonic() - started:.0f} s)")
-    return 0 if not (total.duplicates or total.leaked or total.lost_volumes or failed) else 1
+    t = total
+    print(f"{seeds} seeds x {applies} applies ({t.applies} applies, {t.crashes} crashes,"
+          f" {t.faults} injected faults): {t.duplicates} duplicates, {t.leaked} leaked pods,"
+          f" {t.lost_volumes} lost volumes, {failed} seeds not converged\n"
+          f"  {t.mount_misreports} mount misreports: {t.lost_volumes} lost volumes\n"
+          f"  {t.second_lineage_applies} second-lineage applies: {t.foreign_touches} touches "
+          "of the other lineage's pods\n"
+          f"  {t.takeovers} lock takeovers during waits: {t.writes_after_takeover} RunPod "
+          "writes after a takeover\n"
+          f"  {t.locked_pods} locked pods ({t.locked_refusals} 409s from RunPod): "
+          f"{t.locked_failures} locked pods terminated or said off in state\n"
+          f"  ({time.monotonic() - started:.0f} s)")
+    return 0 if not (total.failed() or failed) else 1
 
 
 if __name__ == "__main__":

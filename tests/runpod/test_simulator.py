@@ -232,6 +232,23 @@ def test_sim_create_then_500_leaves_a_pod_that_relisting_finds(client: RunPodCli
     assert [p["name"] for p in client.list_pods()] == ["demo-dev-api"]
 
 
+@pytest.mark.parametrize(("kind", "shown"), [
+    ("mounts_empty", {}),
+    ("mounts_no_id", {"network": [{"path": "/workspace"}]}),
+    ("mounts_no_size", {"persistent": {"path": "/workspace"}}),
+])
+def test_sim_mount_misreport_shows_once_in_a_list_answer(client: RunPodClient, world: World,
+                                                         kind: str, shown: object) -> None:
+    pod = client.create_pod({**BODY, "mounts": {"persistent": {"size": 20,
+                                                               "path": "/workspace"}}})
+    world.faults.append(Fault("GET /v2/pods", kind))
+    assert [p["mounts"] for p in client.list_pods()] == [shown]
+    # Only the answer misreports: the pod keeps its volume, and the next read shows it.
+    assert client.get_pod(pod["id"])["mounts"]["persistent"]["size"] == 20
+    assert client.list_pods()[0]["mounts"] == {"persistent": {"size": 20,
+                                                              "path": "/workspace"}}
+
+
 def test_sim_stuck_and_error_pods(client: RunPodClient, world: World, clock: FakeClock) -> None:
     stuck = client.create_pod(BODY)
     world.pods[stuck["id"]].stuck = True

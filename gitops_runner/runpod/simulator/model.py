@@ -100,12 +100,19 @@ class SimPod:
     zero_gpu: bool = False  # started without its GPUs: gpu.count reads 0
 
 
+# A read that misreports a pod's mounts (one pod of the answer): `mounts: {}`, a network
+# mount without its volumeId, a persistent volume without its size. RunPod cannot remove
+# a mount or change its kind (RUNPOD.md §1.3), yet list answers like these were seen
+# (issue 22: "`mounts: {}` in one list answer"; CONTRACT §4 "mounts that cannot be right").
+MISREPORTS = ("mounts_empty", "mounts_no_id", "mounts_no_size")
+
+
 @dataclass
 class Fault:
     """One injected failure for `times` requests to `route`: "POST /v2/pods" or "GET /v2/pods/*"."""
 
     route: str
-    kind: str  # "5xx" | "429" | "create_then_500" | "latency" | "capacity" | "402"
+    kind: str  # "5xx" | "429" | "create_then_500" | "latency" | "capacity" | "402" | MISREPORTS
     times: int = 1
     seconds: float = 0.0
     status: int = 500

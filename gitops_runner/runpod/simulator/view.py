@@ -202,3 +202,22 @@ def proxy_answer(world: WorldReads, pod: SimPod, port: int, path: str,
         return 200, {"object": "list", "data": [{"id": served_name(pod, check.engine),
                                                  "object": "model"}]}
     return 404, {"detail": "Not Found"}
+
+
+def misreport_mounts(payload: Any, kind: str) -> Any:
+    """The answer with its first pod that has a mount misreporting it (model.MISREPORTS)."""
+    pods = payload.get("pods", [payload]) if isinstance(payload, dict) else []
+    for pod in pods:
+        mounts = pod.get("mounts") or {}
+        if not mounts:
+            continue
+        entry = mounts.get("persistent") or (mounts.get("network") or [{}])[0]
+        path = entry.get("path")
+        if kind == "mounts_empty":
+            pod["mounts"] = {}
+        elif kind == "mounts_no_id":
+            pod["mounts"] = {"network": [{"path": path}]}
+        else:
+            pod["mounts"] = {"persistent": {"path": path}}
+        break
+    return payload
