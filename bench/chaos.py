@@ -2,7 +2,7 @@
 reads, crashes, mount misreports, a second lineage, lock takeovers and locked pods mixed
 in; counts duplicates, leaked pods, lost volumes and the new faults' failures.
 
-`python bench/chaos.py [SEEDS] [APPLIES]` prints the figures; tests/test_chaos.py runs a
+`python bench/chaos.py [SEEDS] [APPLIES]` prints the figures; tests/scenarios/test_chaos.py runs a
 few seeds. A crash is the in-process kill -9: the run dies at a random RunPod write,
 after the request reached RunPod and before anything else (its answer, the journal).
 

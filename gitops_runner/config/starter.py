@@ -2,7 +2,7 @@
 
 The repository's slug and default branch live here, once: the starter's
 `yaml-language-server` schema URL, the pre-commit config and the README use them
-(tests/test_readme.py holds the README to them)."""
+(tests/repo/test_readme.py holds the README to them)."""
 
 import json
 import re

@@ -16,7 +16,7 @@ from gitops_runner.runpod.simulator.world import Fault, World
 from tests.engine.recording import RecordingSession
 from tests.fakes.clock import ScaledClock
 from tests.helpers import sim_access
-from tests.test_apply import BASE, Harness
+from tests.scenarios.test_apply import BASE, Harness
 
 SECRETS = {"TOKEN": "tok-1"}
 

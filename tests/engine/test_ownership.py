@@ -18,7 +18,7 @@ from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import World
 from tests.fakes.clock import ScaledClock
 from tests.plan.factories import CATALOG, observed_from, stack_from_yaml
-from tests.test_apply import BASE, Harness
+from tests.scenarios.test_apply import BASE, Harness
 
 NOW = datetime(2026, 11, 27, 12, tzinfo=UTC)
 

@@ -18,7 +18,7 @@ from tests.provision import wheelhouse
 
 pytestmark = pytest.mark.slow  # builds a wheel and a clean venv
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_container_entrypoint_from_clean_venv(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 
 from gitops_runner.commands.init import WORKFLOWS, workflow_text
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SHA_PIN = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40}$")
 
 

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parents[1] / "gitops_runner"
+PACKAGE = Path(__file__).resolve().parents[2] / "gitops_runner"
 PURE = ("config", "plan")
 IO_MODULES = {"requests", "boto3", "botocore", "click", "socket", "urllib", "http"}
 

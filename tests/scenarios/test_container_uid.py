@@ -19,7 +19,7 @@ import pytest
 
 from tests.fakes.github import fake_github, pull_request_event
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 OWNER = 4242  # the runner's user, which the image does not know
 STRANGER = 5151
 DEPLOY = """\

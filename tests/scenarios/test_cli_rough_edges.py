@@ -23,7 +23,7 @@ from gitops_runner.state.factory import open_backend
 from tests.fakes.clock import VIRTUAL
 from tests.fakes.memory import MemoryLocker, MemoryStore, Shared
 from tests.helpers import run_cli
-from tests.test_cli_ops import DEPLOY, SANDBOX
+from tests.scenarios.test_cli_ops import DEPLOY, SANDBOX
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import Settings, World
 from tests.engine.test_readiness import StaleAfterPatch
 from tests.fakes.clock import ScaledClock
-from tests.test_apply import BASE, Harness
+from tests.scenarios.test_apply import BASE, Harness
 
 
 class NoUptime(StaleAfterPatch):

@@ -7,7 +7,7 @@ from pathlib import Path
 from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import Settings, World
 from tests.fakes.clock import ScaledClock
-from tests.test_apply import Harness
+from tests.scenarios.test_apply import Harness
 
 
 class NullGpuOnCreate(World):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gitops_runner.engine.fence as fence_mod
-from tests.test_schedule import utc, week  # noqa: F401  (fixture)
+from tests.scenarios.test_schedule import utc, week  # noqa: F401  (fixture)
 
 
 def test_schedule_writes_after_its_lease_is_lost(week, monkeypatch) -> None:  # noqa: F811

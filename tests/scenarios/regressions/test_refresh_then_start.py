@@ -5,7 +5,7 @@ still carries: drift reports a permanent false finding that apply never clears."
 from __future__ import annotations
 
 from gitops_runner.engine.observe import drift_stacks
-from tests.test_apply import BASE, Harness, h  # noqa: F401
+from tests.scenarios.test_apply import BASE, Harness, h  # noqa: F401
 
 
 def test_refresh_then_start_leaves_permanent_false_drift(h: Harness) -> None:  # noqa: F811

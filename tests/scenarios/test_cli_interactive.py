@@ -33,7 +33,7 @@ pods:
 def run_on_terminal(cwd: Path, args: list[str], answer: str) -> tuple[int, str]:
     master, slave = pty.openpty()
     env = {**os.environ, "GITOPS_RUNNER_SANDBOX": "1", "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.2",
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     proc = subprocess.Popen([sys.executable, "-m", "gitops_runner", *args], cwd=cwd, env=env,
                             stdin=slave, stdout=slave, stderr=slave)
     os.close(slave)

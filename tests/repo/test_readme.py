@@ -22,7 +22,7 @@ from gitops_runner.config.starter import (
     starter_deploy,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text()
 FENCE = re.compile(r"```yaml\n(.*?)```", re.DOTALL)
 

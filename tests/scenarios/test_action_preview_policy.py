@@ -7,7 +7,7 @@ import json
 
 from tests.action_repo import ActionRepo
 from tests.helpers import SANDBOX, run_cli
-from tests.test_action_preview import (
+from tests.scenarios.test_action_preview import (
     PREVIEWED,
     event,
     plan_body,

@@ -4,7 +4,7 @@ without the promised retry (CONTRACT §6: failed actions are retried after a fre
 from __future__ import annotations
 
 from gitops_runner.runpod.simulator.world import Fault
-from tests.test_apply import BASE, Harness, h  # noqa: F401
+from tests.scenarios.test_apply import BASE, Harness, h  # noqa: F401
 
 THREE = BASE.replace("  - name: api\n", "  - name: api\n    replicas: 3\n")
 

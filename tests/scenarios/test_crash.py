@@ -33,7 +33,7 @@ pods:
 
 def cli(repo: Path, *args: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.6", "PYTHONPATH":
-           str(Path(__file__).resolve().parents[1])}
+           str(Path(__file__).resolve().parents[2])}
     return subprocess.Popen([sys.executable, "-m", "gitops_runner", *args, "--sandbox",
                              "-c", "deploy.yaml"], cwd=repo, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)

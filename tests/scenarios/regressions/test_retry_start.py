@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gitops_runner.runpod.simulator.world import Fault
-from tests.test_apply import Harness, h  # noqa: F401
+from tests.scenarios.test_apply import Harness, h  # noqa: F401
 
 
 def test_retry_of_a_failed_start_does_not_crash(h: Harness) -> None:  # noqa: F811
