@@ -24,7 +24,7 @@ from gitops_runner.plan.endpoints import (
     owned,
     resolved_template,
 )
-from gitops_runner.plan.identity import MARKER_STACK
+from gitops_runner.plan.identity import MARKER_LINEAGE, MARKER_STACK
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import (
     CreateOutcomeUnknownError,
@@ -187,12 +187,14 @@ class EndpointRunner:
         return EndpointOutcome(a.endpoint, "delete", "", True, "deleted", a.endpoint_id)
 
     def _find(self, kind: str, want: DesiredEndpoint) -> dict[str, Any] | None:
-        """After a create whose outcome is unknown: ours by name and markers, if made."""
+        """After a create whose outcome is unknown: ours by name and markers, if made. Our
+        lineage too: another state of this stack names its own the same way (§5)."""
         items = self.api.list_templates() if kind == "templates" else self.api.list_endpoints()
         for item in items:
             env = item.get("env") or {}
             if (item.get("name") == want.runpod_name and env.get(MARKER_STACK) == self.stack
-                    and env.get(MARKER_ENDPOINT) == want.name):
+                    and env.get(MARKER_ENDPOINT) == want.name
+                    and env.get(MARKER_LINEAGE) == self.journal.doc.lineage):
                 return item
         return None
 

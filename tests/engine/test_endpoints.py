@@ -107,3 +107,21 @@ def test_removing_the_cuda_floor_clears_it_and_converges(h: Harness) -> None:
     assert ep["gpu"]["minCudaVersion"] is None
     (plan,) = [r.plan for r in plan_stacks(h.session, [h.stack()], h.client, SECRETS)]
     assert plan.endpoint_actions == ()
+
+
+def test_a_lost_template_create_never_adopts_another_states_template(
+        h: Harness, tmp_path: Path) -> None:
+    """A second state of the same stack (another lineage) made its template first: our
+    lost create is found by our own lineage's markers, never theirs (CONTRACT §5)."""
+    other = Harness(h.sim, h.world, tmp_path / "other", h.clock)
+    assert other.apply(other.stack()).converged
+    (theirs,) = h.api.list_templates()
+    assert len(h.api.list_endpoints()) == 1
+    h.world.faults.append(Fault("POST /v2/templates", "create_then_500"))
+    result = h.apply(h.stack())
+    assert result.converged, result.endpoint_outcomes
+    from gitops_runner.state.local import LocalStateStore
+    doc = LocalStateStore(h.dir, "demo", "prod").read().doc
+    assert doc is not None and doc.endpoints["chat"].template_id != theirs["id"]
+    assert [t for t in h.api.list_templates() if t["id"] == theirs["id"]] == [theirs]
+    assert len(h.api.list_endpoints()) == 2  # theirs and ours: no duplicate, none orphaned
