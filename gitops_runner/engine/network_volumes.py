@@ -15,8 +15,13 @@ from typing import Any, Protocol, TypeVar
 from gitops_runner.engine.fence import LeaseLostError
 from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.writer import Writer
-from gitops_runner.plan.network_volumes import VolumeAction
-from gitops_runner.plan.statefile import VolumeRecord
+from gitops_runner.plan.network_volumes import (
+    ObservedVolume,
+    VolumeAction,
+    lost_creates,
+    parse_volume,
+)
+from gitops_runner.plan.statefile import VolumeIntent, VolumeRecord
 from gitops_runner.runpod.errors import CreateOutcomeUnknownError, RunPodError
 
 
@@ -90,21 +95,45 @@ def _create(writer: Writer, journal: Journal, action: VolumeAction) -> str:
                             "dataCenter": action.data_center}
     if action.type:
         body["type"] = action.type
-    before = {str(v.get("id")) for v in client.list_network_volumes()}
-    try:
-        vol = writer.create_volume(body)
-    except CreateOutcomeUnknownError:
-        found = [v for v in client.list_network_volumes()
-                 if v.get("name") == action.runpod_name
-                 and v.get("dataCenter") == action.data_center and str(v.get("id")) not in before]
-        if len(found) != 1:
-            raise
-        vol = found[0]
+    listed = [parse_volume(v) for v in client.list_network_volumes()]
+    ours = {r.id for r in journal.doc.volumes.values()}
+    prior = journal.doc.volume_intents.get(action.runpod_name)
+    found = lost_creates(prior, action.runpod_name, listed, ours)
+    if len(found) > 1:
+        raise RunPodError(f"network volume {action.runpod_name}: {len(found)} volumes of this "
+                          "name appeared since a create whose answer was lost "
+                          f"({', '.join(v.id for v in found)}); which is ours is unknown, so "
+                          "none is created or recorded: delete the extra ones on RunPod")
+    if found:
+        vol: dict[str, Any] = {"id": found[0].id, "size": found[0].size_gb,
+                               "type": found[0].type}
+    else:
+        vol = _send_create(writer, journal, action, body, listed)
     now = journal.now_text()
     journal.update(lambda doc: doc.with_volume(action.runpod_name, VolumeRecord(
         str(vol["id"]), action.volume, action.data_center, int(vol.get("size") or 0),
         vol.get("type"), now, now)))
+    if found:
+        return f"recorded network volume {vol['id']}, made by a create whose answer was lost"
     return f"created network volume {vol['id']} ({action.size_after} GB)"
+
+
+def _send_create(writer: Writer, journal: Journal, action: VolumeAction,
+                 body: dict[str, Any], listed: list[ObservedVolume]) -> dict[str, Any]:
+    """The intent first (CONTRACT §10): a crash after the POST leaves a state that names
+    which same-named volumes were there before it, so the next run finds this one."""
+    known = tuple(sorted(v.id for v in listed if v.name == action.runpod_name))
+    intent = VolumeIntent(action.data_center, known, journal.now_text())
+    journal.update(lambda doc: doc.with_volume_intent(action.runpod_name, intent))
+    try:
+        return writer.create_volume(body)
+    except CreateOutcomeUnknownError:
+        again = [parse_volume(v) for v in writer.reads.list_network_volumes()]
+        found = lost_creates(intent, action.runpod_name, again,
+                             {r.id for r in journal.doc.volumes.values()})
+        if len(found) != 1:
+            raise
+        return {"id": found[0].id, "size": found[0].size_gb, "type": found[0].type}
 
 
 def _grow(writer: Writer, journal: Journal, action: VolumeAction) -> str:

@@ -19,7 +19,7 @@ from gitops_runner.config.naming import volume_name
 from gitops_runner.plan import rates
 from gitops_runner.plan.desired import DesiredPod, named_mount
 from gitops_runner.plan.identity import sha256_of
-from gitops_runner.plan.statefile import StateDoc
+from gitops_runner.plan.statefile import StateDoc, VolumeIntent
 
 VOLUME_ACTIONS = ("create", "grow", "delete")
 # RunPod bills network volumes "below 1TB $0.07 per GB per month. Above 1TB, the rate drops
@@ -122,6 +122,17 @@ def parse_volume(raw: Mapping[str, Any]) -> ObservedVolume:
                           raw.get("type") if isinstance(raw.get("type"), str) else None)
 
 
+def lost_creates(intent: VolumeIntent | None, runpod_name: str,
+                 observed: Iterable[ObservedVolume], ours: set[str]) -> list[ObservedVolume]:
+    """What a journaled create whose answer was lost (a crash, a timeout) may have made:
+    a volume with its name and data center that RunPod did not have before it was sent
+    and that state does not record. Exactly one is that create's; none, it never landed."""
+    if intent is None:
+        return []
+    return [v for v in observed if v.name == runpod_name and v.data_center ==
+            intent.data_center and v.id not in intent.known and v.id not in ours]
+
+
 def plan_volumes(stack: Stack, state: StateDoc,
                  observed: Iterable[Mapping[str, Any]]) -> VolumePlan:
     seen = {v.id: v for v in (parse_volume(raw) for raw in observed)}
@@ -129,6 +140,7 @@ def plan_volumes(stack: Stack, state: StateDoc,
     actions: list[VolumeAction] = []
     violations: list[str] = []
     ids: dict[str, dict[str, str]] = {}
+    lost: set[str] = set()  # made by our own create whose answer was lost: not foreign
     wanted = desired_volumes(stack)
     for want in wanted:
         record = state.volumes.get(want.runpod_name)
@@ -141,6 +153,12 @@ def plan_volumes(stack: Stack, state: StateDoc,
             continue
         reason = (f"volume {record.id} recorded in state is gone from RunPod (its data with "
                   "it); a new empty one is created" if record is not None else "new volume")
+        found = lost_creates(state.volume_intents.get(want.runpod_name), want.runpod_name,
+                             seen.values(), ours)
+        if record is None and len(found) == 1:
+            lost.add(found[0].id)
+            reason = (f"volume {found[0].id} was made by a create whose answer was lost: "
+                      "apply records it, and creates nothing")
         actions.append(VolumeAction(want.volume, want.data_center, "create", want.runpod_name,
                                     (reason,), None, want.size_gb, type=want.type))
     desired_names = {w.runpod_name for w in wanted}
@@ -165,7 +183,8 @@ def plan_volumes(stack: Stack, state: StateDoc,
                 "put it back under volumes, or set guardrails.allow_data_loss: true to delete it")
     warnings = [f"network volume {v.id} is named {v.name!r} like a volume of this stack but "
                 "state does not record it: foreign, left alone (this stack uses its own)"
-                for v in seen.values() if v.name in desired_names and v.id not in ours]
+                for v in seen.values()
+                if v.name in desired_names and v.id not in ours and v.id not in lost]
     # A refused shrink leaves the volume as big as it is: that size is what is billed.
     sizes = {w.runpod_name: w.size_gb for w in wanted}
     for name, record in state.volumes.items():

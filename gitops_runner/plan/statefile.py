@@ -77,6 +77,17 @@ class VolumeRecord:
 
 
 @dataclass(frozen=True)
+class VolumeIntent:
+    """A network volume create about to be sent (journaled before the POST): volumes carry
+    no markers, so the one with this name and data center that is not in `known` (the
+    same-named ids RunPod had before) is this create's, found again after a crash."""
+
+    data_center: str
+    known: tuple[str, ...]
+    at: str
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     when: str
     who: str
@@ -103,6 +114,8 @@ class StateDoc:
     volumes: Mapping[str, VolumeRecord] = field(default_factory=dict)
     # Serverless endpoints (CONTRACT §14), by entry name; absent from older files.
     endpoints: Mapping[str, EndpointRecord] = field(default_factory=dict)
+    # Volume creates sent but not (yet) recorded, by RunPod name; absent from older files.
+    volume_intents: Mapping[str, VolumeIntent] = field(default_factory=dict)
 
     @classmethod
     def empty(cls, stack: str, lineage: str | None = None) -> StateDoc:
@@ -122,7 +135,12 @@ class StateDoc:
             volumes.pop(runpod_name, None)
         else:
             volumes[runpod_name] = record
-        return replace(self, volumes=volumes)
+        intents = {k: v for k, v in self.volume_intents.items() if k != runpod_name}
+        return replace(self, volumes=volumes, volume_intents=intents)
+
+    def with_volume_intent(self, runpod_name: str, intent: VolumeIntent) -> StateDoc:
+        return replace(self, volume_intents={**self.volume_intents, runpod_name: intent})
+
     def with_endpoint(self, name: str, record: EndpointRecord | None) -> StateDoc:
         endpoints = dict(self.endpoints)
         if record is None:
@@ -165,6 +183,9 @@ def render_state(doc: StateDoc) -> str:
         data["volumes"] = {name: vars(rec) for name, rec in sorted(doc.volumes.items())}
     if doc.endpoints:  # written only when there are some: older states stay byte-identical
         data["endpoints"] = {n: r.to_json() for n, r in sorted(doc.endpoints.items())}
+    if doc.volume_intents:
+        data["volume_intents"] = {n: {**vars(i), "known": list(i.known)}
+                                  for n, i in sorted(doc.volume_intents.items())}
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
@@ -218,6 +239,10 @@ def parse_state(text: str, source: str = "state") -> StateDoc:
                                  dict(data.get("volumes") or {}).items()},
                         endpoints={str(n): EndpointRecord.from_json(r) for n, r in
                                    dict(data.get("endpoints") or {}).items()},
+                        volume_intents={str(n): VolumeIntent(
+                            str(i["data_center"]), tuple(str(k) for k in i["known"]),
+                            str(i["at"])) for n, i in
+                            dict(data.get("volume_intents") or {}).items()},
                         declared=dict(data["declared"]) if data.get("declared") is not None
                         else None)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -167,3 +167,32 @@ def test_a_failed_volume_create_holds_the_pods_back_and_is_retried(h: Harness) -
     assert len(h.client.list_network_volumes()) == 2
     (pod,) = h.client.list_pods()
     assert pod["mounts"]["network"][0]["volumeId"] in h.recorded().values()
+
+
+class _Killed(BaseException):
+    """kill -9 right after RunPod answered a volume create, before it was journaled."""
+
+
+def test_a_kill_between_a_volume_create_and_its_journal_entry_is_found_again(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitops_runner.engine.writer import Writer
+
+    made = Writer.create_volume
+
+    def create_then_die(self: Writer, body: dict) -> dict:  # type: ignore[type-arg]
+        made(self, body)
+        raise _Killed
+
+    monkeypatch.setattr(Writer, "create_volume", create_then_die)
+    with pytest.raises(_Killed):
+        h.apply(h.stack())
+    monkeypatch.setattr(Writer, "create_volume", made)
+    (first,) = h.client.list_network_volumes()
+    h.session.clock.sleep(120)  # the next run, its lock long expired
+    plan = h.plan(h.stack())
+    assert not any(first["id"] in w for w in plan.warnings), plan.warnings  # ours, not foreign
+    assert h.apply(h.stack()).converged, h.logs
+    vols = h.client.list_network_volumes()
+    assert len(vols) == 2, vols  # one per data center: the first one adopted, not duplicated
+    assert first["id"] in h.recorded().values()
+    assert not h.plan(h.stack()).has_changes
