@@ -125,3 +125,26 @@ def test_a_lost_template_create_never_adopts_another_states_template(
     assert doc is not None and doc.endpoints["chat"].template_id != theirs["id"]
     assert [t for t in h.api.list_templates() if t["id"] == theirs["id"]] == [theirs]
     assert len(h.api.list_endpoints()) == 2  # theirs and ours: no duplicate, none orphaned
+
+
+class _Killed(BaseException):
+    """kill -9 right after RunPod answered a create, before the journal write."""
+
+
+@pytest.mark.parametrize("method", ["create_template", "create_endpoint"])
+def test_a_kill_right_after_a_template_or_endpoint_create_is_adopted_not_duplicated(
+        h: Harness, monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+    made = getattr(ServerlessApi, method)
+
+    def create_then_die(self: ServerlessApi, body: dict) -> dict:  # type: ignore[type-arg]
+        made(self, body)
+        raise _Killed
+
+    monkeypatch.setattr(ServerlessApi, method, create_then_die)
+    with pytest.raises(_Killed):
+        h.apply(h.stack())
+    monkeypatch.setattr(ServerlessApi, method, made)
+    h.clock.sleep(120)  # the next run, the dead run's lease long expired
+    result = h.apply(h.stack())
+    assert result.converged, (result.endpoint_outcomes, h.logs)
+    assert len(h.api.list_templates()) == 1 and len(h.api.list_endpoints()) == 1
