@@ -203,6 +203,14 @@ def plan_volumes(stack: Stack, state: StateDoc,
 def _converge(want: DesiredVolume,
               obs: ObservedVolume) -> tuple[VolumeAction | None, str | None]:
     where = f"volume {want.volume} in {want.data_center}"
+    if obs.data_center is not None and obs.data_center != want.data_center:
+        # One `data_center` keeps the RunPod name, so the recorded volume would pass for
+        # the moved one; a volume cannot move, and pods placed there could not mount it.
+        return None, (f"volume {want.volume}: data_center is fixed at creation (network "
+                      f"volume {obs.id} is in {obs.data_center}, the file says "
+                      f"{want.data_center}); set it back to {obs.data_center}, or list both "
+                      "under data_centers (one volume each), or declare a new volume under "
+                      "another name and remove this one (with allow_data_loss)")
     if want.type is not None and obs.type is not None and obs.type != want.type:
         return None, (f"{where}: type is fixed at creation ({obs.type}, the file says "
                       f"{want.type}); set type back to {obs.type}, or declare a new volume "

@@ -151,3 +151,17 @@ def test_a_refused_shrink_is_billed_at_the_size_the_volume_keeps() -> None:
     shrink = make_plan(stack_from_yaml(POD, volumes(100)), recorded(), [], CATALOG, {}, NOW,
                        volumes=observed())
     assert shrink.monthly_after == same.monthly_after
+
+
+def test_moving_a_single_data_center_volume_is_a_plan_error_not_a_silent_no_op() -> None:
+    """`data_center: EU-RO-1` -> `US-TX-3` keeps the RunPod name: the recorded volume is in
+    EU-RO-1 and cannot move; planning "no change" would bind pods to a volume they cannot
+    mount (their candidates are now US-TX-3 only)."""
+    one = "volumes:\n  - {name: hf-cache, size_gb: 200, data_center: US-TX-3}\n"
+    state = StateDoc.empty("demo/prod").with_volume("demo-prod-hf-cache", VolumeRecord(
+        "vol0", "hf-cache", "EU-RO-1", 200, None, "2026-11-01T00:00:00Z",
+        "2026-11-01T00:00:00Z"))
+    seen = [{"id": "vol0", "name": "demo-prod-hf-cache", "size": 200, "dataCenter": "EU-RO-1"}]
+    plan = make_plan(stack_from_yaml(POD, one), state, [], CATALOG, {}, NOW,
+                     volumes=seen)
+    assert any("data_center" in v and "EU-RO-1" in v for v in plan.violations), plan.violations
