@@ -84,12 +84,17 @@ def _number(pod: ObservedPod) -> int | None:
 
 
 def live_previews(stacks: Sequence[Stack], pods: Iterable[ObservedPod]) -> list[LivePreview]:
-    """Every preview with a pod on RunPod (by name): each pod carrying a PR marker, grouped
-    by its stack marker; `base` is the given stack that produces it, if any."""
+    """Every preview of `stacks`' projects with a pod on RunPod (by name): each pod carrying
+    a PR marker, grouped by its stack marker; `base` is the given stack that produces it, if
+    any (none: an orphan, e.g. a renamed environment)."""
     found: dict[tuple[str, int], list[ObservedPod]] = {}
+    # Only this repository's projects: another repository on the same RunPod account has
+    # its own pull request #12, and its preview is never ours to report or destroy.
+    projects = {s.project for s in stacks}
     for pod in pods:
         number = _number(pod)
-        if pod.status == "TERMINATED" or number is None or not pod.stack:
+        if pod.status == "TERMINATED" or number is None or not pod.stack or \
+                pod.stack.split("/", 1)[0] not in projects:
             continue
         found.setdefault((pod.stack, number), []).append(pod)
     bases = [s for s in stacks if s.preview is not None]
