@@ -88,7 +88,9 @@ def destroy_targets(stack: Stack, doc: StateDoc, observed: Iterable[Mapping[str,
         label = names.get(pod_id) or (pod.logical if pod and pod.logical else pod_id)
         out.targets.append(Target(pod_id, label, _volume(pod)))
     out.volumes = [f"network volume {name} ({rec.size_gb} GB in {rec.data_center}) and its "
-                   "data" for name, rec in sorted(doc.volumes.items())]
+                   "data" for name, rec in sorted(doc.volumes.items())] + [
+        f"network volume {name} in {intent.data_center}, if the create whose answer was lost "
+        "made it" for name, intent in sorted(doc.volume_intents.items())]
     if not stored and out.targets:
         out.left_alone.append(f"{stack.name}: no state is stored for this stack, so its pods "
                               "were found by their markers alone (any state's)")
@@ -132,7 +134,7 @@ def run_destroy(session: Session, stack: Stack, access: RunPodAccess, parallelis
         if doc.pods or journal.existed:
             journal.update(lambda d: replace(d, pods={
                 name: rec for name, rec in d.pods.items() if rec.id in failed}))
-        if doc.volumes and not result.failures:  # no pod may still mount them
+        if (doc.volumes or doc.volume_intents) and not result.failures:  # none mounted now
             deleted, volume_failures = destroy_volumes(writer, journal, session.log)
             result.failures += volume_failures
             result.volumes_deleted = deleted

@@ -123,7 +123,7 @@ def _send_create(writer: Writer, journal: Journal, action: VolumeAction,
     """The intent first (CONTRACT §10): a crash after the POST leaves a state that names
     which same-named volumes were there before it, so the next run finds this one."""
     known = tuple(sorted(v.id for v in listed if v.name == action.runpod_name))
-    intent = VolumeIntent(action.data_center, known, journal.now_text())
+    intent = VolumeIntent(action.volume, action.data_center, known, journal.now_text())
     journal.update(lambda doc: doc.with_volume_intent(action.runpod_name, intent))
     try:
         return writer.create_volume(body)
@@ -171,6 +171,7 @@ def destroy_volumes(writer: Writer, journal: Journal,
     state) are never looked at."""
     deleted: list[dict[str, Any]] = []
     failures: list[str] = []
+    _record_lost_creates(writer, journal, log)
     for name, record in sorted(journal.doc.volumes.items()):
         try:
             writer.delete_volume(record.id)
@@ -183,3 +184,25 @@ def destroy_volumes(writer: Writer, journal: Journal,
         deleted.append({"name": name, "id": record.id, "size_gb": record.size_gb,
                         "data_center": record.data_center})
     return deleted, failures
+
+
+def _record_lost_creates(writer: Writer, journal: Journal, log: Callable[[str], None]) -> None:
+    """Before destroy deletes what state records: a create whose answer was lost (a kill
+    right after the POST) may have made a volume that only its intent knows of."""
+    intents = journal.doc.volume_intents
+    if not intents:
+        return
+    listed = [parse_volume(v) for v in writer.reads.list_network_volumes()]
+    ours = {r.id for r in journal.doc.volumes.values()}
+    now = journal.now_text()
+    for name, intent in sorted(intents.items()):
+        found = lost_creates(intent, name, listed, ours)
+        if len(found) != 1:
+            if found:
+                log(f"volume {name}: {len(found)} volumes of this name appeared since a "
+                    "create whose answer was lost; none is deleted (which is ours is unknown)")
+            continue
+        vol = found[0]
+        record = VolumeRecord(vol.id, intent.volume, intent.data_center, vol.size_gb or 0, vol.type,
+                              now, now)
+        journal.update(lambda doc, n=name, r=record: doc.with_volume(n, r))  # type: ignore[misc]

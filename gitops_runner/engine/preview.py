@@ -78,7 +78,7 @@ def remove_state(session: Session, stack: Stack) -> bool:
     with locked(session, stack, "destroy") as flow:
         snapshot = flow.store.read()
         if (snapshot.doc is None or snapshot.token is None or snapshot.doc.pods
-                or snapshot.doc.volumes):
+                or snapshot.doc.volumes or snapshot.doc.volume_intents):
             return False
         flow.fence.check_lease()
         flow.store.delete(snapshot.token)

@@ -82,6 +82,7 @@ class VolumeIntent:
     no markers, so the one with this name and data center that is not in `known` (the
     same-named ids RunPod had before) is this create's, found again after a crash."""
 
+    volume: str  # the `volumes[].name` it is made for
     data_center: str
     known: tuple[str, ...]
     at: str
@@ -240,7 +241,7 @@ def parse_state(text: str, source: str = "state") -> StateDoc:
                         endpoints={str(n): EndpointRecord.from_json(r) for n, r in
                                    dict(data.get("endpoints") or {}).items()},
                         volume_intents={str(n): VolumeIntent(
-                            str(i["data_center"]), tuple(str(k) for k in i["known"]),
+                            str(i["volume"]), str(i["data_center"]), tuple(str(k) for k in i["known"]),
                             str(i["at"])) for n, i in
                             dict(data.get("volume_intents") or {}).items()},
                         declared=dict(data["declared"]) if data.get("declared") is not None

@@ -196,3 +196,26 @@ def test_a_kill_between_a_volume_create_and_its_journal_entry_is_found_again(
     assert len(vols) == 2, vols  # one per data center: the first one adopted, not duplicated
     assert first["id"] in h.recorded().values()
     assert not h.plan(h.stack()).has_changes
+
+
+def test_destroy_deletes_a_volume_only_a_create_intent_knows_of(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitops_runner.engine.destroy import run_destroy
+    from gitops_runner.engine.writer import Writer
+
+    made = Writer.create_volume
+
+    def create_then_die(self: Writer, body: dict) -> dict:  # type: ignore[type-arg]
+        made(self, body)
+        raise _Killed
+
+    monkeypatch.setattr(Writer, "create_volume", create_then_die)
+    with pytest.raises(_Killed):
+        h.apply(h.stack())
+    monkeypatch.setattr(Writer, "create_volume", made)
+    h.session.clock.sleep(120)
+    stack = h.stack()
+    done = run_destroy(h.session, stack, sim_access(h.sim, h.client))
+    assert not done.failures, done.failures
+    assert h.client.list_network_volumes() == []  # not left behind, billing, unrecorded
+    assert [v["name"] for v in done.volumes_deleted] == ["demo-prod-hf-cache-EU-RO-1"]
