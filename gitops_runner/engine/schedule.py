@@ -189,7 +189,13 @@ def _act(session: Session, journal: Journal, access: RunPodAccess, writer: Write
 def _no_gpu(session: Session, journal: Journal, access: RunPodAccess, want: DesiredPod,
             pod_id: str, decision: Decision, why: str) -> ScheduleEvent:
     """The start found no GPU: reported, or the pod recreated (CONTRACT §11)."""
-    if wants_recreate(want):
+    record = journal.doc.pods.get(want.logical)
+    if wants_recreate(want) and record is not None and not record.carries(want.spec_hash):
+        # The file changed since the last apply (a pending or refused plan): creating
+        # from it would skip the review and the guardrails. Apply makes that change.
+        why = (f"{why}; on_no_gpu: recreate not done: the deploy file changed since the last "
+               "apply, and a recreate must not deploy an unapplied change: run apply")
+    elif wants_recreate(want):
         ok, detail = recreate(session, journal, access, journal.doc.stack, want, pod_id, why)
         return ScheduleEvent(want.logical, "recreate", decision.reason, ok=ok, detail=detail)
     session.log(f"{want.logical}: {why}")

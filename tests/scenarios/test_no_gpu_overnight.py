@@ -27,9 +27,9 @@ FRIDAY_EVENING = datetime(2026, 12, 4, 20, 5, tzinfo=UTC)  # 21:05 Paris: window
 MONDAY_MORNING = datetime(2026, 12, 7, 8, 5, tzinfo=UTC)  # 09:05 Paris: window open
 
 
-def stack(tmp_path: Path, on_no_gpu: str | None) -> Stack:
+def stack_text(tmp_path: Path, on_no_gpu: str | None) -> str:
     extra = f", on_no_gpu: {on_no_gpu}" if on_no_gpu else ""
-    text = f"""version: 1
+    return f"""version: 1
 project: {{name: demo, environment: prod}}
 state: {{path: {tmp_path}}}
 pods:
@@ -38,7 +38,10 @@ pods:
     runtime: {{image: "img:1"}}
     schedule: {{timezone: Europe/Paris, running: ["Mon-Fri 08:00-20:00"]{extra}}}
 """
-    parsed, problems = parse_stack("deploy.yaml", text.encode())
+
+
+def stack(tmp_path: Path, on_no_gpu: str | None) -> Stack:
+    parsed, problems = parse_stack("deploy.yaml", stack_text(tmp_path, on_no_gpu).encode())
     assert problems == [] and parsed is not None, [str(p) for p in problems]
     return parsed
 
@@ -139,3 +142,27 @@ def test_evening_stop_of_a_locked_pod_says_it_is_locked(
     (event,) = evening.events
     assert evening.failed and not event.ok and "is locked on RunPod" in event.detail
     assert night.client.get_pod(night.recorded_id())["status"] != "EXITED"  # still billed
+
+
+def test_recreate_never_creates_from_a_file_nobody_applied(
+        fast_sim: Simulator, fast_world: World, tmp_path: Path, vclock: ScaledClock) -> None:
+    """The file changed since the last apply (a refused or pending plan): the schedule's
+    recreate would bypass review and the guardrails; it reports instead, pod kept."""
+    night = Night(fast_sim, fast_world, tmp_path, vclock, "recreate")
+    old = night.overnight()
+    night.stack = stack_with_image(tmp_path, "img:2")
+    morning = night.schedule(MONDAY_MORNING)
+    (event,) = morning.events
+    assert morning.failed and not event.ok, event.detail
+    assert "apply" in event.detail
+    assert night.recorded_id() == old and not fast_world.pods[old].terminated
+    assert [p["id"] for p in night.client.list_pods()] == [old]
+
+
+def stack_with_image(tmp_path: Path, image: str) -> Stack:
+    parsed, problems = parse_stack("deploy.yaml", stack_text(tmp_path, "recreate").replace(
+        '"img:1"', f'"{image}"').encode())
+    assert parsed is not None, problems
+    return parsed
+
+
