@@ -213,9 +213,3 @@ class Stack:
     @property
     def name(self) -> StackName:
         return StackName(f"{self.project}/{self.environment}")
-
-    def secret_names(self) -> set[str]:
-        return {v.name for p in self.pods for v in p.runtime.env.values()
-                if isinstance(v, SecretRef)} | {m.api_key.name for p in self.pods
-                                                for m in p.models if m.api_key is not None} | {
-            n for e in self.endpoints for n in e.secret_names()}
