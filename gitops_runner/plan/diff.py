@@ -81,13 +81,26 @@ def moved_names(moved: Mapping[str, str], wanted: set[str], state: StateDoc,
     return out
 
 
+def _moves_not_applied(moved: Mapping[str, str], inputs: Inputs,
+                       wanted: set[str]) -> list[str]:
+    """A `moved` entry whose new name already has a pod is not applied: say so, since the
+    old pod is then deleted as undeclared (and its volume with it, if allowed)."""
+    known = set(inputs.state.pods) | set(inputs.ownership.ours)
+    applied = set(inputs.moved.values())
+    return [f"moved {old} -> {new_entry + old[len(old_entry):]} is not applied: "
+            f"{new_entry + old[len(old_entry):]} already has a pod, so {old} is not kept"
+            for old_entry, new_entry in sorted(moved.items()) for old in sorted(known)
+            if (old == old_entry or old.startswith(old_entry + "-")) and old not in applied
+            and old not in wanted]
+
+
 def diff(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
          secrets: Mapping[str, str], prices: PriceBook, now: datetime,
          ttl_hours: float = 0, moved: Mapping[str, str] | None = None) -> DiffResult:
     wanted = {d.logical for d in desired}
     inputs = Inputs(state, ownership, secrets, prices, now, ttl_hours,
                     moved_names(moved or {}, wanted, state, ownership))
-    result = DiffResult([], [], 0.0, [])
+    result = DiffResult([], [], 0.0, _moves_not_applied(moved or {}, inputs, wanted))
     cost = 0.0
     for want in desired:
         cost += _desired_pod(want, inputs, result)

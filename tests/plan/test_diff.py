@@ -313,3 +313,18 @@ def test_diff_pod_read_by_id_as_terminated_within_the_grace_is_missing_now() -> 
     recent = plan(POD, [gone], state_for(want, healthy=False),
                   now=datetime(2026, 11, 27, 10, 0, 30, tzinfo=UTC))
     assert [a.action for a in recent.actions] == ["create"]
+
+
+def test_diff_moved_onto_a_name_that_has_a_pod_says_it_is_not_applied() -> None:
+    """State has both chat and api; `moved: chat -> api` cannot keep chat's pod: the plan
+    deletes chat (gated: it has a pod volume) and says the move was not applied."""
+    two = POD + POD.split("pods:\n", 1)[1].replace("name: api", "name: chat")
+    raw_api, state = applied(two)
+    chat = next(w for w in desired_pods(stack_from_yaml(two, GUARD)) if w.logical == "chat")
+    state = state.with_pod("chat", state_for(chat, "pod2").pods["chat"])
+    p = plan(POD, [raw_api, observed_from(chat, SECRETS, pod_id="pod2")], state,
+             extra=GUARD + "moved: [{from: chat, to: api}]\n")
+    assert [(a.pod, a.action) for a in p.actions] == [("chat", "delete")]
+    assert any(v.startswith("allow_data_loss is false") for v in p.violations)
+    assert "moved chat -> api is not applied: api already has a pod, so chat is not kept" \
+        in p.notes
