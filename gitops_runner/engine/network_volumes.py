@@ -103,7 +103,9 @@ def _create(writer: Writer, journal: Journal, action: VolumeAction) -> str:
         raise RunPodError(f"network volume {action.runpod_name}: {len(found)} volumes of this "
                           "name appeared since a create whose answer was lost "
                           f"({', '.join(v.id for v in found)}); which is ours is unknown, so "
-                          "none is created or recorded: delete the extra ones on RunPod")
+                          "none is created or recorded; another state of this stack may have made "
+                          "one of them: check on RunPod which one no stack uses before deleting "
+                          "anything")
     if found:
         vol: dict[str, Any] = {"id": found[0].id, "size": found[0].size_gb,
                                "type": found[0].type}
