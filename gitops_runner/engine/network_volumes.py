@@ -31,7 +31,7 @@ class _Done(Protocol):
 
 
 PodOutcome = TypeVar("PodOutcome", bound=_Done)  # executor.Outcome, passed through
-FIRST = ("create", "grow")  # before the pods
+FIRST = ("create", "rename", "grow")  # before the pods
 LAST = ("delete",)  # after them
 
 
@@ -70,7 +70,8 @@ def run_volume_actions(writer: Writer, journal: Journal, actions: Sequence[Volum
     """Every write goes through the run's fenced Writer (the lease, CONTRACT §7)."""
     outcomes = []
     for action in (a for a in actions if a.action in kinds):
-        handler = {"create": _create, "grow": _grow, "delete": _delete}[action.action]
+        handler = {"create": _create, "grow": _grow, "rename": _rename,
+                   "delete": _delete}[action.action]
         try:
             writer.fence.check()
             detail = handler(writer, journal, action)
@@ -155,6 +156,24 @@ def _grow(writer: Writer, journal: Journal, action: VolumeAction) -> str:
     journal.update(change)
     return f"grew network volume {action.volume_id} {action.size_before} -> " \
            f"{action.size_after} GB"
+
+
+def _rename(writer: Writer, journal: Journal, action: VolumeAction) -> str:
+    """`moved`: the same volume (its id, its data) under the new entry's RunPod name."""
+    assert action.volume_id is not None and action.moved_from is not None
+    writer.rename_volume(action.volume_id, action.runpod_name)
+    old = action.moved_from
+
+    def change(doc: Any) -> Any:
+        record = doc.volumes.get(old)
+        if record is None:
+            return doc
+        return doc.with_volume(old, None).with_volume(action.runpod_name, VolumeRecord(
+            record.id, action.volume, record.data_center, record.size_gb, record.type,
+            record.created_at, journal.now_text()))
+
+    journal.update(change)
+    return f"renamed network volume {action.volume_id} {old} -> {action.runpod_name}"
 
 
 def _delete(writer: Writer, journal: Journal, action: VolumeAction) -> str:

@@ -21,7 +21,7 @@ from gitops_runner.plan.desired import DesiredPod, named_mount
 from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.statefile import StateDoc, VolumeIntent
 
-VOLUME_ACTIONS = ("create", "grow", "delete")
+VOLUME_ACTIONS = ("create", "grow", "rename", "delete")
 # RunPod bills network volumes "below 1TB $0.07 per GB per month. Above 1TB, the rate drops
 # to $0.05" (https://docs.runpod.io/get-started/billing-information; rates.py's sources).
 ABOVE_1TB = 0.05
@@ -64,6 +64,7 @@ class VolumeAction:
     gone: bool = False  # a delete of a volume RunPod no longer has: state only
     volume_id: str | None = field(default=None, compare=False)  # None for a create
     type: str | None = field(default=None, compare=False)
+    moved_from: str | None = field(default=None, compare=False)  # rename: the old RunPod name
 
     @property
     def destroys(self) -> tuple[dict[str, Any], ...]:
@@ -142,9 +143,18 @@ def plan_volumes(stack: Stack, state: StateDoc,
     ids: dict[str, dict[str, str]] = {}
     lost: set[str] = set()  # made by our own create whose answer was lost: not foreign
     wanted = desired_volumes(stack)
+    moved = _moved_records(stack, state, wanted, seen)
     for want in wanted:
         record = state.volumes.get(want.runpod_name)
         obs = seen.get(record.id) if record is not None else None
+        if want.runpod_name in moved:
+            old_name, record = moved[want.runpod_name]
+            obs = seen[record.id]
+            actions.append(VolumeAction(
+                want.volume, want.data_center, "rename", want.runpod_name,
+                (f"moved from volume {record.volume}: RunPod name {old_name} -> "
+                 f"{want.runpod_name}, same volume and data",), obs.size_gb, obs.size_gb,
+                volume_id=obs.id, moved_from=old_name))
         if obs is not None:
             ids.setdefault(want.volume, {})[want.data_center] = obs.id
             action, problem = _converge(want, obs)
@@ -162,8 +172,9 @@ def plan_volumes(stack: Stack, state: StateDoc,
         actions.append(VolumeAction(want.volume, want.data_center, "create", want.runpod_name,
                                     (reason,), None, want.size_gb, type=want.type))
     desired_names = {w.runpod_name for w in wanted}
+    moved_away = {old for old, _ in moved.values()}
     for name, record in sorted(state.volumes.items()):
-        if name in desired_names:
+        if name in desired_names or name in moved_away:
             continue
         obs = seen.get(record.id)
         size = obs.size_gb if obs is not None and obs.size_gb is not None else record.size_gb
@@ -198,6 +209,24 @@ def plan_volumes(stack: Stack, state: StateDoc,
     return VolumePlan(tuple(actions), tuple(violations), tuple(warnings), (),
                       round(before, 2), round(after, 2), ids,
                       sha256_of(mine) if mine else "")
+
+
+def _moved_records(stack: Stack, state: StateDoc, wanted: list[DesiredVolume],
+                   seen: Mapping[str, ObservedVolume]) -> dict[str, tuple[str, Any]]:
+    """`moved: [{from, to}]` for volumes (CONTRACT §4, §14): new RunPod name -> (old RunPod
+    name, its record), for each copy the new entry has no record of yet and the old,
+    no longer declared, still has on RunPod in the same data center."""
+    desired_names = {w.runpod_name for w in wanted}
+    out: dict[str, tuple[str, Any]] = {}
+    for want in wanted:
+        if want.runpod_name in state.volumes:
+            continue
+        for name, record in sorted(state.volumes.items()):
+            if (stack.moved.get(record.volume) == want.volume and name not in desired_names
+                    and record.data_center == want.data_center and record.id in seen):
+                out[want.runpod_name] = (name, record)
+                break
+    return out
 
 
 def _converge(want: DesiredVolume,

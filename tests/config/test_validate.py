@@ -167,9 +167,10 @@ pods:
 def test_validate_moved_entries_name_a_new_entry_and_a_gone_one() -> None:
     stack, problems = parse_stack("d.yaml", MOVED)
     assert [str(p) for p in problems] == [
-        "d.yaml:6:12: moved[1].from: 'api' is still a pod entry; a moved entry's old name "
-        "must be gone from `pods`",
-        "d.yaml:6:21: moved[1].to: no pod entry named 'gone'; `to` is the entry's new name",
+        "d.yaml:6:12: moved[1].from: 'api' is still an entry; a moved entry's old name "
+        "must be gone from `pods` and `volumes`",
+        "d.yaml:6:21: moved[1].to: no pod or volume entry named 'gone'; `to` is the entry's "
+        "new name",
     ]
     fine, ok = parse_stack("d.yaml", MOVED.replace(b"  - {from: api, to: gone}\n", b""))
     assert ok == [] and fine is not None

@@ -219,3 +219,32 @@ def test_destroy_deletes_a_volume_only_a_create_intent_knows_of(
     assert not done.failures, done.failures
     assert h.client.list_network_volumes() == []  # not left behind, billing, unrecorded
     assert [v["name"] for v in done.volumes_deleted] == ["demo-prod-hf-cache-EU-RO-1"]
+
+
+def test_a_moved_volume_keeps_its_id_and_data_renamed_in_place(h: Harness) -> None:
+    """`moved: [{from: hf-cache, to: weights}]` (CONTRACT §4, §14): one PATCH of the name
+    per copy; no create, no delete, the pod keeps its volume; without `moved` the rename
+    is a delete the guardrail refuses."""
+    assert h.apply(h.stack()).converged, h.logs
+    before = {v["dataCenter"]: v["id"] for v in h.client.list_network_volumes()}
+    (pod_id,) = [p["id"] for p in h.client.list_pods()]
+    renamed = POD.replace("name: hf-cache", "name: weights")
+
+    def stack(moved: bool) -> Stack:
+        return stack_from_yaml(renamed, f"state: {{path: {h.dir}}}\n" + (
+            "moved: [{from: hf-cache, to: weights}]\n" if moved else "")
+            + "volumes:\n  - {name: weights, size_gb: 200, data_centers: [EU-RO-1, US-TX-3]}\n")
+
+    refused = h.plan(stack(moved=False))
+    assert any("allow_data_loss" in v for v in refused.violations)
+    plan = h.plan(stack(moved=True))
+    assert sorted(a.action for a in plan.volume_actions) == ["rename", "rename"]
+    assert not plan.violations, plan.violations
+    h.sim.exchanges = []
+    assert h.apply(stack(moved=True)).converged, h.logs
+    writes = sorted((e.method, e.path, e.request) for e in h.sim.exchanges if e.method != "GET")
+    assert writes == sorted(("PATCH", f"/v2/network-volumes/{i}",
+                             {"name": f"demo-prod-weights-{dc}"}) for dc, i in before.items())
+    assert h.recorded() == {f"demo-prod-weights-{dc}": i for dc, i in before.items()}
+    assert [p["id"] for p in h.client.list_pods()] == [pod_id]
+    assert not h.plan(stack(moved=True)).has_changes
