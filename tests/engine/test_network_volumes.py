@@ -40,3 +40,15 @@ def test_deletes_wait_until_every_pod_action_worked(client: RunPodClient) -> Non
     pods, volumes = around_pods(writer(client), journal, [DELETE], lambda _line: None,
                                 lambda: [_Failed()])
     assert len(pods) == 1 and volumes == []  # the delete was not even tried
+
+
+def test_a_lost_lease_stops_a_volume_rename(client: RunPodClient) -> None:
+    import pytest
+
+    from gitops_runner.engine.fence import LeaseLostError
+
+    vol = client.create_network_volume({"name": "demo-prod-old", "size": 20,
+                                        "dataCenter": "EU-RO-1"})
+    with pytest.raises(LeaseLostError):
+        writer(client, lost=True).rename_volume(vol["id"], "demo-prod-new")
+    assert [v["name"] for v in client.list_network_volumes()] == ["demo-prod-old"]
