@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from gitops_runner.engine.fence import Fence
+import pytest
+
+from gitops_runner.engine.fence import Fence, LeaseLostError
 from gitops_runner.engine.network_volumes import around_pods, run_volume_actions
 from gitops_runner.engine.writer import Writer
 from gitops_runner.plan.network_volumes import VolumeAction
@@ -43,10 +45,6 @@ def test_deletes_wait_until_every_pod_action_worked(client: RunPodClient) -> Non
 
 
 def test_a_lost_lease_stops_a_volume_rename(client: RunPodClient) -> None:
-    import pytest
-
-    from gitops_runner.engine.fence import LeaseLostError
-
     vol = client.create_network_volume({"name": "demo-prod-old", "size": 20,
                                         "dataCenter": "EU-RO-1"})
     with pytest.raises(LeaseLostError):
