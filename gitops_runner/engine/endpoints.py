@@ -15,6 +15,7 @@ from gitops_runner.engine.clock import Clock
 from gitops_runner.engine.endpoint_wait import wait_rollout
 from gitops_runner.engine.fence import Fence
 from gitops_runner.engine.journal import Journal
+from gitops_runner.engine.writer import Writer
 from gitops_runner.plan.endpoint_diff import EndpointAction
 from gitops_runner.plan.endpoint_state import EndpointRecord
 from gitops_runner.plan.endpoints import (
@@ -70,9 +71,11 @@ class EndpointRunner:
     cancel: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
-        self.api = ServerlessApi(self.client)
+        self.api = ServerlessApi(self.client)  # reads
         if self.fence is not None:
             self.cancel = self.fence.event
+        # Every write through the run's Writer: the fence before it, a late answer reported.
+        self.writes = Writer(self.client, self.fence or Fence(self.clock))
 
     def execute(self, actions: Sequence[EndpointAction]) -> list[EndpointOutcome]:
         out = []
@@ -130,13 +133,13 @@ class EndpointRunner:
             # Explicit empties clear what a PATCH would otherwise keep.
             patch["args"] = want.template_body["args"]
             patch.setdefault("registry", None)
-            return str(self.api.update_template(template_id, patch)["id"])
+            return str(self.writes.update_template(template_id, patch)["id"])
         if want.name not in self.journal.doc.endpoints:
             # The intent first: state (and its lineage, which the template's marker names)
             # is written before the POST, so a crash right after it is adopted (§5, §10).
             self._record(want, "", None, healthy=False)
         try:
-            made = self.api.create_template(body)
+            made = self.writes.create_template(body)
         except CreateOutcomeUnknownError:
             found = self._find("templates", want)
             if found is None:
@@ -151,7 +154,7 @@ class EndpointRunner:
         body = {**want.endpoint_body, "templateId": template_id}
         self._write()
         try:
-            return self.api.create_endpoint(body)
+            return self.writes.create_endpoint(body)
         except CreateOutcomeUnknownError:
             found = self._find("endpoints", want)
             if found is None:
@@ -172,16 +175,16 @@ class EndpointRunner:
         if not body:
             return self.api.get_endpoint(a.endpoint_id)
         self._write()
-        return self.api.update_endpoint(a.endpoint_id, body)
+        return self.writes.update_endpoint(a.endpoint_id, body)
 
     def _delete(self, a: EndpointAction) -> EndpointOutcome:
         self._write()
         if a.endpoint_id is not None:
             with contextlib.suppress(NotFoundError):
-                self.api.delete_endpoint(a.endpoint_id)  # deletes its bound template too
+                self.writes.delete_endpoint(a.endpoint_id)  # deletes its bound template too
         if a.template_id is not None:
             with contextlib.suppress(NotFoundError):  # gone with its endpoint
-                self.api.delete_template(a.template_id)
+                self.writes.delete_template(a.template_id)
         self.journal.update(lambda doc: doc.with_endpoint(a.endpoint, None))
         self.log(f"{self.stack}: endpoint {a.endpoint}: deleted")
         return EndpointOutcome(a.endpoint, "delete", "", True, "deleted", a.endpoint_id)
@@ -229,7 +232,7 @@ def destroy_endpoints(client: RunPodClient, journal: Journal, stack: str, lineag
     view = observe_serverless(client)
     recorded = {i: n for n, r in doc.endpoints.items() for i in (r.id, r.template_id) if i}
     ours = owned(view, stack, lineage, {}, recorded)
-    api = ServerlessApi(client)
+    writes = Writer(client, fence)
     deleted: list[str] = []
     failures: list[str] = []
     for name in sorted(set(doc.endpoints) | set(ours.endpoints) | set(ours.templates)):
@@ -240,7 +243,8 @@ def destroy_endpoints(client: RunPodClient, journal: Journal, stack: str, lineag
                     continue
                 fence.check()
                 try:
-                    (api.delete_endpoint if kind == "endpoint" else api.delete_template)(item.id)
+                    (writes.delete_endpoint if kind == "endpoint"
+                     else writes.delete_template)(item.id)
                     log(f"deleted {kind} {item.name} ({item.id})")
                 except NotFoundError:
                     pass  # the template went with its endpoint

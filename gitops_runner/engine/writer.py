@@ -1,5 +1,6 @@
 """The one way a locked run writes to RunPod: create, patch, start, stop, delete (and the
-stack's network volumes: create, grow, rename, delete).
+stack's network volumes: create, grow, rename, delete; its serverless templates and
+endpoints: create, update, delete).
 
 Every write takes a slot (at most --parallelism at a time), checks the run's fence right
 before it is sent (the lease's clock and the lock record's holder, CONTRACT §7), and
@@ -19,6 +20,7 @@ from typing import Any, TypeVar
 from gitops_runner.engine.fence import Fence
 from gitops_runner.runpod.client import Pod, RunPodClient
 from gitops_runner.runpod.errors import InvalidTransitionError, NotFoundError, RunPodError
+from gitops_runner.runpod.serverless import ServerlessApi
 
 T = TypeVar("T")
 _ALIVE = ("PROVISIONING", "STARTING", "RUNNING")
@@ -84,6 +86,31 @@ class Writer:
         except NotFoundError:
             return False
         return True
+
+    # -- serverless templates and endpoints (CONTRACT §14); a 404 is the caller's ---------
+    def create_template(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._send(f"a create of template {body.get('name')}",
+                          lambda: ServerlessApi(self.client).create_template(body))
+
+    def update_template(self, template_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._send(f"a PATCH of template {template_id}",
+                          lambda: ServerlessApi(self.client).update_template(template_id, body))
+
+    def delete_template(self, template_id: str) -> None:
+        self._send(f"a delete of template {template_id}",
+                   lambda: ServerlessApi(self.client).delete_template(template_id))
+
+    def create_endpoint(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self._send(f"a create of endpoint {body.get('name')}",
+                          lambda: ServerlessApi(self.client).create_endpoint(body))
+
+    def update_endpoint(self, endpoint_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return self._send(f"a PATCH of endpoint {endpoint_id}",
+                          lambda: ServerlessApi(self.client).update_endpoint(endpoint_id, body))
+
+    def delete_endpoint(self, endpoint_id: str) -> None:
+        self._send(f"a delete of endpoint {endpoint_id}",
+                   lambda: ServerlessApi(self.client).delete_endpoint(endpoint_id))
 
     def start(self, pod_id: str) -> Pod | None:
         """Start; a 409 is "already started" only when a re-read shows it starting or up."""

@@ -87,3 +87,32 @@ def test_writer_409_on_stop_of_a_locked_pod_says_it_keeps_billing(
     fast_world.faults.append(Fault("POST /v2/pods/*", "5xx", status=409))
     with pytest.raises(PodLockedError, match="keeps running and billing"):
         writer.stop(pod_id)
+
+
+TEMPLATE = {"name": "demo-prod-chat", "image": "img:1", "serverless": True}
+
+
+def test_writer_serverless_writes_stop_on_a_lost_lease_and_late_answers_are_reported(
+        fast_sim: Simulator, vclock: ScaledClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Templates and endpoints go through the Writer like pods (CONTRACT §7): nothing is
+    sent once the lease is lost, and an answer that came after it is said."""
+    from gitops_runner.runpod.serverless import ServerlessApi
+
+    writer, recorder = _writer(fast_sim, vclock)
+    made = ServerlessApi.create_template
+
+    def lost_while_in_flight(self: ServerlessApi, body: dict) -> dict:  # type: ignore[type-arg]
+        answer = made(self, body)
+        writer.fence.lose("the lock was taken over")
+        return answer
+
+    monkeypatch.setattr(ServerlessApi, "create_template", lost_while_in_flight)
+    writer.create_template(dict(TEMPLATE))
+    assert writer.fence.late_writes == ["a create of template demo-prod-chat"]
+    sent = len(recorder.writes())
+    for write in (lambda: writer.create_endpoint({"name": "x", "templateId": "t"}),
+                  lambda: writer.update_template("t", {"image": "img:2"}),
+                  lambda: writer.delete_endpoint("e"), lambda: writer.delete_template("t")):
+        with pytest.raises(LeaseLostError):
+            write()
+    assert len(recorder.writes()) == sent
