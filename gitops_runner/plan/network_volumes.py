@@ -187,6 +187,12 @@ def plan_volumes(stack: Stack, state: StateDoc,
         actions.append(VolumeAction(record.volume, record.data_center, "delete", name,
                                     ("removed from the file",), size, None,
                                     volume_id=record.id))
+        users = _mounted_by_id(stack).get(record.id, [])
+        if users:
+            violations.append(
+                f"volume {record.volume}: network volume {name} ({record.id}) is removed from "
+                f"volumes, but {', '.join(users)} still mount(s) it by id; deleting it would "
+                "take their data: keep the volume, or change those mounts first")
         if not stack.guardrails.allow_data_loss:
             violations.append(
                 f"allow_data_loss: removing volume {record.volume} would delete network volume "
@@ -226,6 +232,17 @@ def _moved_records(stack: Stack, state: StateDoc, wanted: list[DesiredVolume],
                     and record.data_center == want.data_center and record.id in seen):
                 out[want.runpod_name] = (name, record)
                 break
+    return out
+
+
+def _mounted_by_id(stack: Stack) -> dict[str, list[str]]:
+    """Volume id -> the pod and endpoint entries that mount it as `network_volume: {id}`."""
+    out: dict[str, list[str]] = {}
+    for kind, specs in (("pod", stack.pods), ("endpoint", stack.endpoints)):
+        for spec in specs:
+            mount = spec.network_volume
+            if mount is not None and mount.id:
+                out.setdefault(mount.id, []).append(f"{kind} {spec.name}")
     return out
 
 

@@ -165,3 +165,14 @@ def test_moving_a_single_data_center_volume_is_a_plan_error_not_a_silent_no_op()
     plan = make_plan(stack_from_yaml(POD, one), state, [], CATALOG, {}, NOW,
                      volumes=seen)
     assert any("data_center" in v and "EU-RO-1" in v for v in plan.violations), plan.violations
+
+
+def test_removing_a_volume_a_pod_still_mounts_by_id_is_a_plan_error() -> None:
+    """`network_volume: {id}` naming a volume this stack owns: removing that volume from
+    `volumes` (even with allow_data_loss) would delete the data under a declared pod."""
+    by_id = POD.replace("network_volume: {name: hf-cache, path: /workspace}",
+                        "network_volume: {id: vol0, path: /workspace}")
+    stack = stack_from_yaml(by_id, "guardrails: {allow_data_loss: true}\n")
+    plan = make_plan(stack, recorded(), [], CATALOG, {}, NOW, volumes=observed())
+    assert [a.action for a in plan.volume_actions] == ["delete", "delete"]
+    assert any("pod api still mount(s) it by id" in v for v in plan.violations), plan.violations
