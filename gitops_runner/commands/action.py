@@ -31,6 +31,7 @@ from gitops_runner.github.outputs import (
     write_outputs,
 )
 from gitops_runner.report import action as report
+from gitops_runner.report import action_runs as runs
 
 
 def _plan(run: Run, stacks: list[Stack]) -> None:
@@ -90,7 +91,7 @@ def _act(run: Run) -> None:
     decision, out = run.decision, run.out
     if decision.note:
         out.log(decision.note)
-        run.summary.append(decision.note + "\n")  # plain text: the gate's own words
+        run.summary.append(runs.gate_note(decision.note))
     if decision.command == "nothing":
         return
     files = sorted({path for pattern in run.ctx.config_patterns

@@ -22,6 +22,11 @@ from gitops_runner.report.plan import render_markdown
 from gitops_runner.report.schedule import render_schedule
 
 
+def gate_note(text: str) -> str:
+    """The gate's own words (github/gate.py), plain text, atop the summary."""
+    return text + "\n"
+
+
 # -- plan on a pull request ------------------------------------------------------------------
 @dataclass(frozen=True)
 class StackPlanned:
