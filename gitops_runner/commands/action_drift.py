@@ -11,6 +11,7 @@ from gitops_runner.engine.destroy import destroy_stack
 from gitops_runner.engine.observe import drift_stacks
 from gitops_runner.engine.preview import orphaned_previews
 from gitops_runner.engine.schedule import schedule_stacks
+from gitops_runner.errors import GitopsError
 from gitops_runner.report import action_runs as runs
 
 
@@ -40,11 +41,14 @@ def drift(run: Run, stacks: list[Stack]) -> runs.DriftRun:
 
 
 def destroy(run: Run, stacks: list[Stack]) -> runs.DestroyRun:
-    with run.session.runpod(stacks) as access:
-        done = []
-        for stack in stacks:
-            count, failures = destroy_stack(run.session, stack, access)
-            done.append(runs.StackDestroyed(stack.name, count, tuple(failures)))
+    done: list[runs.StackDestroyed] = []
+    try:
+        with run.session.runpod(stacks) as access:
+            for stack in stacks:
+                count, failures = destroy_stack(run.session, stack, access)
+                done.append(runs.StackDestroyed(stack.name, count, tuple(failures)))
+    except GitopsError as exc:  # reported after the stacks already destroyed
+        return runs.DestroyRun(tuple(done), str(exc))
     return runs.DestroyRun(tuple(done))
 
 

@@ -99,6 +99,9 @@ def publish(run: Run, result: Result | None) -> None:
             run.fail()
     elif isinstance(result, runs.DestroyRun):
         run.summary.extend(runs.destroyed_lines(result))
+        if result.error:
+            run.out.log(f"error: {result.error}")
+            run.summary.append(report.error(result.error))
         if not result.ok:
             run.fail()
 

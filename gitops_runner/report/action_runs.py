@@ -146,10 +146,11 @@ class StackDestroyed:
 @dataclass(frozen=True)
 class DestroyRun:
     stacks: tuple[StackDestroyed, ...]
+    error: str = ""  # what stopped the run before the next stack (those done are shown)
 
     @property
     def ok(self) -> bool:
-        return not any(s.failures for s in self.stacks)
+        return not (self.error or any(s.failures for s in self.stacks))
 
 
 def destroyed_lines(result: DestroyRun) -> Sequence[str]:

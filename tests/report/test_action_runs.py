@@ -89,4 +89,5 @@ def test_destroy_run_one_line_per_stack() -> None:
     assert destroyed_lines(result) == ["- demo/prod: 2 pod(s) terminated",
                                        "- demo/dev: 1 pod(s) terminated, 1 failed"]
     assert not result.ok and DestroyRun((StackDestroyed("demo/prod", 0),)).ok
+    assert not DestroyRun((StackDestroyed("demo/prod", 0),), "lock held").ok
 
