@@ -92,7 +92,7 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
                                          f"GPUs, over the limit of {guard['max_gpus']}")
     with contextlib.suppress(*WALK_ERRORS):
         _check_moved(c, data.get("moved", []), set(seen_pods),
-                     {v.get("name") for v in data.get("volumes", []) if isinstance(v, dict)})
+                     {str(v.get("name")) for v in data.get("volumes", []) if isinstance(v, dict)})
     with contextlib.suppress(*WALK_ERRORS):
         c.problems += check_environment(doc, env_name)
     with contextlib.suppress(*WALK_ERRORS):

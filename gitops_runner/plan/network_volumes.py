@@ -153,7 +153,7 @@ def plan_volumes(stack: Stack, state: StateDoc,
     seen = {v.id: v for v in (parse_volume(raw) for raw in observed)}
     ours = {r.id for r in state.volumes.values()}
     actions: list[VolumeAction] = []
-    violations: list[str] = moved_kind_problems(stack, state)
+    violations: list[str] = []
     ids: dict[str, dict[str, str]] = {}
     wanted = desired_volumes(stack)
     moves = volume_moves(stack, state)
@@ -229,28 +229,6 @@ def _move(want: DesiredVolume, obs: ObservedVolume, old_name: str,
                          "that mount it keep their mount",),
                         obs.size_gb, obs.size_gb, volume_id=obs.id, moved_from=old_volume,
                         old_runpod_name=old_name)
-
-
-def moved_kind_problems(stack: Stack, state: StateDoc) -> list[str]:
-    """A `moved` entry renames a pod to a pod or a volume to a volume (CONTRACT §4); which
-    one its `from` was, only state knows."""
-    pods = {p.name for p in stack.pods}
-    volumes = {v.name for v in stack.volumes}
-    problems = []
-    for old, new in stack.moved.items():
-        was_pod = any(k == old or k.startswith(old + "-") for k in state.pods)
-        was_volume = any(r.volume == old for r in state.volumes.values())
-        if was_pod and not was_volume and new in volumes and new not in pods:
-            kinds = ("a pod", "a volume")
-        elif was_volume and not was_pod and new in pods and new not in volumes:
-            kinds = ("a volume", "a pod")
-        else:
-            continue
-        where = stack.moved_at.get(old, stack.file)
-        problems.append(f"{where}: moved: '{old}' is {kinds[0]} (state records it) and "
-                        f"'{new}' is {kinds[1]}; a pod moves to a pod entry, a volume to a "
-                        "volume entry")
-    return problems
 
 
 def _converge(want: DesiredVolume,

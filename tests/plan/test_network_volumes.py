@@ -3,21 +3,19 @@ allow_data_loss, foreign volumes left alone, cost, and pods narrowed to the volu
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jsonschema
 
 from gitops_runner.plan.build import make_plan
-from gitops_runner.plan.desired import DesiredPod, desired_pods
+from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.observed import parse_pod
-from gitops_runner.plan.records import pod_record
 from gitops_runner.plan.planfile import parse_plan_file, render_plan_file
-from gitops_runner.plan.statefile import StateDoc, VolumeRecord, parse_state, render_state
-from gitops_runner.plan.statefile import PodRecord
+from gitops_runner.plan.records import pod_record
+from gitops_runner.plan.statefile import PodRecord, StateDoc, VolumeRecord, parse_state, render_state
 from gitops_runner.report.plan import render_markdown, render_plans, render_text
 from tests.plan.factories import CATALOG, observed_from, stack_from_yaml
 
@@ -250,14 +248,3 @@ def test_a_moved_volume_gone_from_runpod_is_created_and_its_old_record_forgotten
         ("move", "demo-prod-hf-cache-US-TX-3", False),
         ("delete", "demo-prod-weights-EU-RO-1", True)]
     assert not plan.violations
-
-
-def test_moved_from_a_recorded_pod_to_a_volume_is_an_error_at_the_entry() -> None:
-    stack = stack_from_yaml(POD, "moved: [{from: chat, to: hf-cache}]\n" + volumes())
-    state = StateDoc.empty("demo/prod")
-    (want,) = desired_pods(stack)
-    state = state.with_pod("chat", fresh_record(want, observed_from(want, {})))
-    plan = make_plan(stack, state, [], CATALOG, {}, NOW)
-    assert "deploy/test.yaml:3:26: moved: 'chat' is a pod (state records it) and 'hf-cache' " \
-           "is a volume; a pod moves to a pod entry, a volume to a volume entry" \
-        in plan.violations
