@@ -50,15 +50,19 @@ def volume_drift(stack: Stack, state: StateDoc,
 
 def volume_rows(stack: Stack, state: StateDoc,
                 observed: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """`status`: each declared or recorded network volume, as RunPod has it now."""
+    """`status`: each declared or recorded network volume, as RunPod has it now (a copy a
+    `moved` entry renames at the next apply: under its RunPod name now, TO RENAME)."""
     seen = {v.id: v for v in (parse_volume(raw) for raw in observed)}
     wanted = {w.runpod_name: w for w in desired_volumes(stack)}
+    moves = volume_moves(stack, state)
+    renamed = {old: wanted[new] for new, (old, _) in moves.items()}
     rows = []
-    for name in sorted(set(wanted) | set(state.volumes)):
+    for name in sorted((set(wanted) - set(moves)) | set(state.volumes)):
         record = state.volumes.get(name)
-        want = wanted.get(name)
+        want = wanted.get(name) or renamed.get(name)
         obs = seen.get(record.id) if record else None
         status = ("NOT CREATED" if record is None else "MISSING" if obs is None
+                  else "TO RENAME" if name in renamed
                   else "AVAILABLE" if want is not None else "REMOVED FROM FILE")
         size = obs.size_gb if obs is not None else None
         rows.append({"volume": want.volume if want else record.volume if record else name,

@@ -48,3 +48,11 @@ def test_a_pending_move_is_one_finding_per_copy_not_a_removal_and_a_create() -> 
         (f"volume weights [{dc}]", "pending",
          (f"moved to hf-cache: RunPod name demo-prod-weights-{dc} -> demo-prod-hf-cache-{dc}",))
         for dc in ("EU-RO-1", "US-TX-3")]
+
+
+def test_status_shows_a_copy_to_rename_once_under_its_runpod_name() -> None:
+    state, seen = recorded_as_weights()
+    rows = volume_rows(stack_from_yaml(POD, MOVED + volumes(200)), state, seen)
+    assert [(r["volume"], r["name"], r["status"]) for r in rows] == [
+        ("hf-cache", "demo-prod-weights-EU-RO-1", "TO RENAME"),
+        ("hf-cache", "demo-prod-weights-US-TX-3", "TO RENAME")]

@@ -11,6 +11,7 @@ from gitops_runner.config.model import Stack
 from gitops_runner.engine.apply import ApplyOptions, ApplyResult, apply_stack
 from gitops_runner.engine.observe import plan_stacks
 from gitops_runner.plan.model import Plan
+from gitops_runner.report.plan import render_text
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator import catalog
 from gitops_runner.runpod.simulator.server import Simulator
@@ -182,6 +183,7 @@ def test_moved_renames_a_volume_in_place_keeping_its_id_and_the_pod(h: Harness) 
                               "[EU-RO-1, US-TX-3]}\n")
     plan = h.plan(renamed)
     assert [(a.action, a.moved_from) for a in plan.volume_actions] == [("move", "weights")] * 2
+    assert render_text(plan).count("~ volume hf-cache (moved from weights) [") == 2
     # The pod keeps its mount (the same volume id): state learns the new name, RunPod is
     # not asked (a PATCH would restart it).
     assert [(a.pod, a.action, a.state_only) for a in plan.actions] == [("api", "update", True)]
