@@ -1,6 +1,6 @@
 """Carry out a plan's network volume actions (CONTRACT §14), journaling each one.
 
-Creates and grows run before any pod (a pod mounts its volume's id, which state holds
+Moves (renames), creates and grows run before any pod (a pod mounts its volume's id, which state holds
 once the create is recorded); deletes run after the pods, so no pod still mounts them.
 RunPod volumes carry no markers, so a create whose answer was lost is found again only by
 name and data center among volumes that did not exist before it was sent.
@@ -15,13 +15,9 @@ from typing import Any, Protocol, TypeVar
 from gitops_runner.engine.fence import LeaseLostError
 from gitops_runner.engine.journal import Journal
 from gitops_runner.engine.writer import Writer
-from gitops_runner.plan.network_volumes import (
-    ObservedVolume,
-    VolumeAction,
-    lost_creates,
-    parse_volume,
-)
+from gitops_runner.plan.network_volumes import ObservedVolume, VolumeAction, parse_volume
 from gitops_runner.plan.statefile import VolumeIntent, VolumeRecord
+from gitops_runner.plan.volume_checks import lost_creates
 from gitops_runner.runpod.errors import CreateOutcomeUnknownError, RunPodError
 
 
@@ -31,7 +27,7 @@ class _Done(Protocol):
 
 
 PodOutcome = TypeVar("PodOutcome", bound=_Done)  # executor.Outcome, passed through
-FIRST = ("create", "rename", "grow")  # before the pods
+FIRST = ("move", "create", "grow")  # before the pods (a grow of a moved volume: after it)
 LAST = ("delete",)  # after them
 
 
@@ -70,7 +66,7 @@ def run_volume_actions(writer: Writer, journal: Journal, actions: Sequence[Volum
     """Every write goes through the run's fenced Writer (the lease, CONTRACT §7)."""
     outcomes = []
     for action in (a for a in actions if a.action in kinds):
-        handler = {"create": _create, "grow": _grow, "rename": _rename,
+        handler = {"move": _move, "create": _create, "grow": _grow,
                    "delete": _delete}[action.action]
         try:
             writer.fence.check()
@@ -139,6 +135,27 @@ def _send_create(writer: Writer, journal: Journal, action: VolumeAction,
         return {"id": found[0].id, "size": found[0].size_gb, "type": found[0].type}
 
 
+def _move(writer: Writer, journal: Journal, action: VolumeAction) -> str:
+    """`moved`: PATCH the RunPod name, then re-key state under it (the same id, so pods
+    that mount it keep their mount). A crash between the two leaves the old key, and the
+    next plan moves it again: a PATCH of the same name is harmless."""
+    assert action.volume_id is not None and action.old_runpod_name is not None
+    old = action.old_runpod_name
+    writer.rename_volume(action.volume_id, action.runpod_name)
+    now = journal.now_text()
+
+    def change(doc: Any) -> Any:
+        record = doc.volumes.get(old)
+        if record is None:
+            return doc
+        return doc.with_volume(old, None).with_volume(action.runpod_name, VolumeRecord(
+            record.id, action.volume, record.data_center, record.size_gb, record.type,
+            record.created_at, now))
+
+    journal.update(change)
+    return f"renamed network volume {action.volume_id} {old} -> {action.runpod_name}"
+
+
 def _grow(writer: Writer, journal: Journal, action: VolumeAction) -> str:
     assert action.volume_id is not None and action.size_after is not None
     vol = writer.grow_volume(action.volume_id, action.size_after)
@@ -156,24 +173,6 @@ def _grow(writer: Writer, journal: Journal, action: VolumeAction) -> str:
     journal.update(change)
     return f"grew network volume {action.volume_id} {action.size_before} -> " \
            f"{action.size_after} GB"
-
-
-def _rename(writer: Writer, journal: Journal, action: VolumeAction) -> str:
-    """`moved`: the same volume (its id, its data) under the new entry's RunPod name."""
-    assert action.volume_id is not None and action.moved_from is not None
-    writer.rename_volume(action.volume_id, action.runpod_name)
-    old = action.moved_from
-
-    def change(doc: Any) -> Any:
-        record = doc.volumes.get(old)
-        if record is None:
-            return doc
-        return doc.with_volume(old, None).with_volume(action.runpod_name, VolumeRecord(
-            record.id, action.volume, record.data_center, record.size_gb, record.type,
-            record.created_at, journal.now_text()))
-
-    journal.update(change)
-    return f"renamed network volume {action.volume_id} {old} -> {action.runpod_name}"
 
 
 def _delete(writer: Writer, journal: Journal, action: VolumeAction) -> str:
@@ -227,3 +226,4 @@ def _record_lost_creates(writer: Writer, journal: Journal, log: Callable[[str], 
         record = VolumeRecord(vol.id, intent.volume, intent.data_center, vol.size_gb or 0, vol.type,
                               now, now)
         journal.update(lambda doc, n=name, r=record: doc.with_volume(n, r))  # type: ignore[misc]
+

@@ -1,5 +1,5 @@
 """The one way a locked run writes to RunPod: create, patch, start, stop, delete (and the
-stack's network volumes: create, grow, rename, delete; its serverless templates and
+stack's network volumes: create, rename, grow, delete; its serverless templates and
 endpoints: create, update, delete).
 
 Every write takes a slot (at most --parallelism at a time), checks the run's fence right
@@ -75,6 +75,7 @@ class Writer:
                                                                     {"size": size_gb}))
 
     def rename_volume(self, volume_id: str, name: str) -> dict[str, Any]:
+        """`moved` (CONTRACT §4): UpdateNetworkVolumeRequest takes a new `name`."""
         return self._send(f"a PATCH of network volume {volume_id}",
                           lambda: self.client.update_network_volume(volume_id, {"name": name}))
 

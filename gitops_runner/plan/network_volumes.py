@@ -5,7 +5,9 @@ no markers (the v2 `NetworkVolume` has only id, name, size, dataCenter, type) an
 not be unique, so a volume is ours only when state records its id: one with our name that
 state does not record is foreign, warned about and never touched. Volumes grow in place
 (`PATCH size`) and never shrink (RunPod refuses it); a volume is deleted only when it left
-the file and `allow_data_loss` is true.
+the file and `allow_data_loss` is true. A `moved` entry from a recorded volume to a declared
+one renames it in place (`PATCH name`, which UpdateNetworkVolumeRequest allows): same id,
+same data, pods keep their mount.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from gitops_runner.config.naming import volume_name
 from gitops_runner.plan import rates
 from gitops_runner.plan.desired import DesiredPod, named_mount
 from gitops_runner.plan.identity import sha256_of
-from gitops_runner.plan.statefile import StateDoc, VolumeIntent
+from gitops_runner.plan.statefile import StateDoc
+from gitops_runner.plan.volume_checks import lost_creates, mounted_by_id
 
-VOLUME_ACTIONS = ("create", "grow", "rename", "delete")
+VOLUME_ACTIONS = ("move", "create", "grow", "delete")
 # RunPod bills network volumes "below 1TB $0.07 per GB per month. Above 1TB, the rate drops
 # to $0.05" (https://docs.runpod.io/get-started/billing-information; rates.py's sources).
 ABOVE_1TB = 0.05
@@ -56,7 +59,7 @@ class ObservedVolume:
 class VolumeAction:
     volume: str
     data_center: str
-    action: str  # create | grow | delete
+    action: str  # move | create | grow | delete
     runpod_name: str
     reasons: tuple[str, ...]
     size_before: int | None = None
@@ -64,7 +67,9 @@ class VolumeAction:
     gone: bool = False  # a delete of a volume RunPod no longer has: state only
     volume_id: str | None = field(default=None, compare=False)  # None for a create
     type: str | None = field(default=None, compare=False)
-    moved_from: str | None = field(default=None, compare=False)  # rename: the old RunPod name
+    # A move (`moved`, CONTRACT §4): the old `volumes[].name` and RunPod name it renames.
+    moved_from: str | None = None
+    old_runpod_name: str | None = None
 
     @property
     def destroys(self) -> tuple[dict[str, Any], ...]:
@@ -75,19 +80,24 @@ class VolumeAction:
                  "size_gb": self.size_before, "data_center": self.data_center},)
 
     def to_json(self) -> dict[str, Any]:
-        return {"volume": self.volume, "data_center": self.data_center, "action": self.action,
-                "runpod_name": self.runpod_name, "reasons": list(self.reasons),
-                "size_gb": {"before": self.size_before, "after": self.size_after},
-                "destroys": list(self.destroys)}
+        out = {"volume": self.volume, "data_center": self.data_center, "action": self.action,
+               "runpod_name": self.runpod_name, "reasons": list(self.reasons),
+               "size_gb": {"before": self.size_before, "after": self.size_after},
+               "destroys": list(self.destroys)}
+        if self.moved_from is not None:
+            out["moved_from"] = {"volume": self.moved_from, "runpod_name": self.old_runpod_name}
+        return out
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> VolumeAction:
         if raw["action"] not in VOLUME_ACTIONS:
             raise ValueError(f"unknown volume action {raw['action']!r}")
         size = raw.get("size_gb") or {}
+        moved = raw.get("moved_from") or {}
         return cls(raw["volume"], raw["data_center"], raw["action"], raw["runpod_name"],
                    tuple(raw["reasons"]), size.get("before"), size.get("after"),
-                   gone=raw["action"] == "delete" and not raw.get("destroys"))
+                   gone=raw["action"] == "delete" and not raw.get("destroys"),
+                   moved_from=moved.get("volume"), old_runpod_name=moved.get("runpod_name"))
 
 
 def volumes_fingerprint(actions: Iterable[VolumeAction]) -> list[dict[str, Any]]:
@@ -123,15 +133,20 @@ def parse_volume(raw: Mapping[str, Any]) -> ObservedVolume:
                           raw.get("type") if isinstance(raw.get("type"), str) else None)
 
 
-def lost_creates(intent: VolumeIntent | None, runpod_name: str,
-                 observed: Iterable[ObservedVolume], ours: set[str]) -> list[ObservedVolume]:
-    """What a journaled create whose answer was lost (a crash, a timeout) may have made:
-    a volume with its name and data center that RunPod did not have before it was sent
-    and that state does not record. Exactly one is that create's; none, it never landed."""
-    if intent is None:
-        return []
-    return [v for v in observed if v.name == runpod_name and v.data_center ==
-            intent.data_center and v.id not in intent.known and v.id not in ours]
+def volume_moves(stack: Stack, state: StateDoc) -> dict[str, tuple[str, str]]:
+    """`moved` entries that rename a volume (CONTRACT §4): new RunPod name -> (old RunPod
+    name, old `volumes[].name`), per data center copy state records under the old volume
+    while nothing is recorded under the new name yet."""
+    out: dict[str, tuple[str, str]] = {}
+    for want in desired_volumes(stack):
+        old = next((k for k, v in stack.moved.items() if v == want.volume), None)
+        if old is None or want.runpod_name in state.volumes:
+            continue
+        found = next((name for name, r in sorted(state.volumes.items())
+                      if r.volume == old and r.data_center == want.data_center), None)
+        if found is not None:
+            out[want.runpod_name] = (found, old)
+    return out
 
 
 def plan_volumes(stack: Stack, state: StateDoc,
@@ -141,22 +156,19 @@ def plan_volumes(stack: Stack, state: StateDoc,
     actions: list[VolumeAction] = []
     violations: list[str] = []
     ids: dict[str, dict[str, str]] = {}
-    lost: set[str] = set()  # made by our own create whose answer was lost: not foreign
     wanted = desired_volumes(stack)
-    moved = _moved_records(stack, state, wanted, seen)
+    moves = volume_moves(stack, state)
+    renamed: dict[str, str] = {}  # old RunPod name -> new, of the moves that happen
+    lost: set[str] = set()  # made by our own create whose answer was lost
     for want in wanted:
-        record = state.volumes.get(want.runpod_name)
+        old_name, old_volume = moves.get(want.runpod_name, (None, None))
+        record = state.volumes.get(old_name or want.runpod_name)
         obs = seen.get(record.id) if record is not None else None
-        if want.runpod_name in moved:
-            old_name, record = moved[want.runpod_name]
-            obs = seen[record.id]
-            actions.append(VolumeAction(
-                want.volume, want.data_center, "rename", want.runpod_name,
-                (f"moved from volume {record.volume}: RunPod name {old_name} -> "
-                 f"{want.runpod_name}, same volume and data",), obs.size_gb, obs.size_gb,
-                volume_id=obs.id, moved_from=old_name))
         if obs is not None:
             ids.setdefault(want.volume, {})[want.data_center] = obs.id
+            if old_name is not None and old_volume is not None:
+                renamed[old_name] = want.runpod_name
+                actions.append(_move(want, obs, old_name, old_volume))
             action, problem = _converge(want, obs)
             actions += [action] if action else []
             violations += [problem] if problem else []
@@ -166,15 +178,38 @@ def plan_volumes(stack: Stack, state: StateDoc,
         found = lost_creates(state.volume_intents.get(want.runpod_name), want.runpod_name,
                              seen.values(), ours)
         if record is None and len(found) == 1:
-            lost.add(found[0].id)
-            reason = (f"volume {found[0].id} was made by a create whose answer was lost: "
-                      "apply records it, and creates nothing")
+            lost.add(found[0].id)  # not foreign: apply records it and creates nothing
+            reason = f"volume {found[0].id} was made by a create whose answer was lost"
         actions.append(VolumeAction(want.volume, want.data_center, "create", want.runpod_name,
                                     (reason,), None, want.size_gb, type=want.type))
     desired_names = {w.runpod_name for w in wanted}
-    moved_away = {old for old, _ in moved.values()}
+    actions += _removals(stack, state, seen, desired_names | set(renamed), violations)
+    warnings = [f"network volume {v.id} is named {v.name!r} like a volume of this stack but "
+                "state does not record it: foreign, left alone (this stack uses its own)"
+                for v in seen.values()
+                if v.name in desired_names and v.id not in ours and v.id not in lost]
+    # A refused shrink leaves the volume as big as it is: that size is what is billed.
+    sizes = {w.runpod_name: w.size_gb for w in wanted}
+    for name, record in state.volumes.items():
+        kept = seen[record.id].size_gb if record.id in seen else None
+        name = renamed.get(name, name)
+        if name in sizes and kept is not None:
+            sizes[name] = max(sizes[name], kept)
+    after = sum(volume_monthly(size) for size in sizes.values())
+    before = sum(volume_monthly(seen[r.id].size_gb or r.size_gb)
+                 for r in state.volumes.values() if r.id in seen)
+    mine = sorted((v.id, v.size_gb) for v in seen.values() if v.id in ours)
+    return VolumePlan(tuple(actions), tuple(violations), tuple(warnings), (),
+                      round(before, 2), round(after, 2), ids,
+                      sha256_of(mine) if mine else "")
+
+
+def _removals(stack: Stack, state: StateDoc, seen: Mapping[str, ObservedVolume],
+              kept: set[str], violations: list[str]) -> list[VolumeAction]:
+    """Recorded volumes no longer declared (nor moved): deleted, or forgotten if gone."""
+    actions = []
     for name, record in sorted(state.volumes.items()):
-        if name in desired_names or name in moved_away:
+        if name in kept:
             continue
         obs = seen.get(record.id)
         size = obs.size_gb if obs is not None and obs.size_gb is not None else record.size_gb
@@ -187,8 +222,7 @@ def plan_volumes(stack: Stack, state: StateDoc,
         actions.append(VolumeAction(record.volume, record.data_center, "delete", name,
                                     ("removed from the file",), size, None,
                                     volume_id=record.id))
-        users = _mounted_by_id(stack).get(record.id, [])
-        if users:
+        if users := mounted_by_id(stack).get(record.id):
             violations.append(
                 f"volume {record.volume}: network volume {name} ({record.id}) is removed from "
                 f"volumes, but {', '.join(users)} still mount(s) it by id; deleting it would "
@@ -198,52 +232,16 @@ def plan_volumes(stack: Stack, state: StateDoc,
                 f"allow_data_loss: removing volume {record.volume} would delete network volume "
                 f"{name} ({record.id}, {size} GB in {record.data_center}) and the data on it; "
                 "put it back under volumes, or set guardrails.allow_data_loss: true to delete it")
-    warnings = [f"network volume {v.id} is named {v.name!r} like a volume of this stack but "
-                "state does not record it: foreign, left alone (this stack uses its own)"
-                for v in seen.values()
-                if v.name in desired_names and v.id not in ours and v.id not in lost]
-    # A refused shrink leaves the volume as big as it is: that size is what is billed.
-    sizes = {w.runpod_name: w.size_gb for w in wanted}
-    for name, record in state.volumes.items():
-        kept = seen[record.id].size_gb if record.id in seen else None
-        if name in sizes and kept is not None:
-            sizes[name] = max(sizes[name], kept)
-    after = sum(volume_monthly(size) for size in sizes.values())
-    before = sum(volume_monthly(seen[r.id].size_gb or r.size_gb)
-                 for r in state.volumes.values() if r.id in seen)
-    mine = sorted((v.id, v.size_gb) for v in seen.values() if v.id in ours)
-    return VolumePlan(tuple(actions), tuple(violations), tuple(warnings), (),
-                      round(before, 2), round(after, 2), ids,
-                      sha256_of(mine) if mine else "")
+    return actions
 
 
-def _moved_records(stack: Stack, state: StateDoc, wanted: list[DesiredVolume],
-                   seen: Mapping[str, ObservedVolume]) -> dict[str, tuple[str, Any]]:
-    """`moved: [{from, to}]` for volumes (CONTRACT §4, §14): new RunPod name -> (old RunPod
-    name, its record), for each copy the new entry has no record of yet and the old,
-    no longer declared, still has on RunPod in the same data center."""
-    desired_names = {w.runpod_name for w in wanted}
-    out: dict[str, tuple[str, Any]] = {}
-    for want in wanted:
-        if want.runpod_name in state.volumes:
-            continue
-        for name, record in sorted(state.volumes.items()):
-            if (stack.moved.get(record.volume) == want.volume and name not in desired_names
-                    and record.data_center == want.data_center and record.id in seen):
-                out[want.runpod_name] = (name, record)
-                break
-    return out
-
-
-def _mounted_by_id(stack: Stack) -> dict[str, list[str]]:
-    """Volume id -> the pod and endpoint entries that mount it as `network_volume: {id}`."""
-    out: dict[str, list[str]] = {}
-    for kind, specs in (("pod", stack.pods), ("endpoint", stack.endpoints)):
-        for spec in specs:
-            mount = spec.network_volume
-            if mount is not None and mount.id:
-                out.setdefault(mount.id, []).append(f"{kind} {spec.name}")
-    return out
+def _move(want: DesiredVolume, obs: ObservedVolume, old_name: str,
+          old_volume: str) -> VolumeAction:
+    return VolumeAction(want.volume, want.data_center, "move", want.runpod_name,
+                        ("the same volume and its data, renamed on RunPod (PATCH name); pods "
+                         "that mount it keep their mount",),
+                        obs.size_gb, obs.size_gb, volume_id=obs.id, moved_from=old_volume,
+                        old_runpod_name=old_name)
 
 
 def _converge(want: DesiredVolume,
@@ -254,9 +252,8 @@ def _converge(want: DesiredVolume,
         # the moved one; a volume cannot move, and pods placed there could not mount it.
         return None, (f"volume {want.volume}: data_center is fixed at creation (network "
                       f"volume {obs.id} is in {obs.data_center}, the file says "
-                      f"{want.data_center}); set it back to {obs.data_center}, or list both "
-                      "under data_centers (one volume each), or declare a new volume under "
-                      "another name and remove this one (with allow_data_loss)")
+                      f"{want.data_center}); set it back, or list both under data_centers, "
+                      "or declare a new volume under another name and remove this one")
     if want.type is not None and obs.type is not None and obs.type != want.type:
         return None, (f"{where}: type is fixed at creation ({obs.type}, the file says "
                       f"{want.type}); set type back to {obs.type}, or declare a new volume "

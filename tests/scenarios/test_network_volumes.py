@@ -11,6 +11,7 @@ from gitops_runner.config.model import Stack
 from gitops_runner.engine.apply import ApplyOptions, ApplyResult, apply_stack
 from gitops_runner.engine.observe import plan_stacks
 from gitops_runner.plan.model import Plan
+from gitops_runner.report.plan import render_text
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator import catalog
 from gitops_runner.runpod.simulator.server import Simulator
@@ -169,6 +170,37 @@ def test_a_failed_volume_create_holds_the_pods_back_and_is_retried(h: Harness) -
     assert pod["mounts"]["network"][0]["volumeId"] in h.recorded().values()
 
 
+def test_moved_renames_a_volume_in_place_keeping_its_id_and_the_pod(h: Harness) -> None:
+    old_pods = POD.replace("name: hf-cache", "name: weights")
+    old = stack_from_yaml(old_pods, f"guardrails: {{}}\nstate: {{path: {h.dir}}}\nvolumes:\n"
+                          "  - {name: weights, size_gb: 200, data_centers: [EU-RO-1, US-TX-3]}\n")
+    assert h.apply(old).converged, h.logs
+    ids = {v["dataCenter"]: v["id"] for v in h.client.list_network_volumes()}
+    (pod_id,) = {p["id"] for p in h.client.list_pods()}
+    renamed = stack_from_yaml(POD, f"guardrails: {{}}\nstate: {{path: {h.dir}}}\n"
+                              "moved: [{from: weights, to: hf-cache}]\nvolumes:\n"
+                              "  - {name: hf-cache, size_gb: 200, data_centers: "
+                              "[EU-RO-1, US-TX-3]}\n")
+    plan = h.plan(renamed)
+    assert [(a.action, a.moved_from) for a in plan.volume_actions] == [("move", "weights")] * 2
+    assert render_text(plan).count("~ volume hf-cache (moved from weights) [") == 2
+    # The pod keeps its mount (the same volume id): state learns the new name, RunPod is
+    # not asked (a PATCH would restart it).
+    assert [(a.pod, a.action, a.state_only) for a in plan.actions] == [("api", "update", True)]
+    h.sim.exchanges = []
+    result = h.apply(renamed)
+    assert result.converged, h.logs
+    writes = [(e.method, e.path, e.request) for e in h.sim.exchanges if e.method != "GET"]
+    assert sorted(writes) == sorted(("PATCH", f"/v2/network-volumes/{ids[dc]}",
+                                     {"name": f"demo-prod-hf-cache-{dc}"}) for dc in ids)
+    assert {v["dataCenter"]: v["id"] for v in h.client.list_network_volumes()} == ids
+    assert h.recorded() == {f"demo-prod-hf-cache-{dc}": i for dc, i in ids.items()}
+    (pod,) = h.client.list_pods()
+    assert pod["id"] == pod_id and pod["mounts"]["network"][0]["volumeId"] in ids.values()
+    again = h.plan(renamed)
+    assert not again.has_changes, (again.actions, again.volume_actions)
+
+
 class _Killed(BaseException):
     """kill -9 right after RunPod answered a volume create, before it was journaled."""
 
@@ -219,32 +251,3 @@ def test_destroy_deletes_a_volume_only_a_create_intent_knows_of(
     assert not done.failures, done.failures
     assert h.client.list_network_volumes() == []  # not left behind, billing, unrecorded
     assert [v["name"] for v in done.volumes_deleted] == ["demo-prod-hf-cache-EU-RO-1"]
-
-
-def test_a_moved_volume_keeps_its_id_and_data_renamed_in_place(h: Harness) -> None:
-    """`moved: [{from: hf-cache, to: weights}]` (CONTRACT §4, §14): one PATCH of the name
-    per copy; no create, no delete, the pod keeps its volume; without `moved` the rename
-    is a delete the guardrail refuses."""
-    assert h.apply(h.stack()).converged, h.logs
-    before = {v["dataCenter"]: v["id"] for v in h.client.list_network_volumes()}
-    (pod_id,) = [p["id"] for p in h.client.list_pods()]
-    renamed = POD.replace("name: hf-cache", "name: weights")
-
-    def stack(moved: bool) -> Stack:
-        return stack_from_yaml(renamed, f"state: {{path: {h.dir}}}\n" + (
-            "moved: [{from: hf-cache, to: weights}]\n" if moved else "")
-            + "volumes:\n  - {name: weights, size_gb: 200, data_centers: [EU-RO-1, US-TX-3]}\n")
-
-    refused = h.plan(stack(moved=False))
-    assert any("allow_data_loss" in v for v in refused.violations)
-    plan = h.plan(stack(moved=True))
-    assert sorted(a.action for a in plan.volume_actions) == ["rename", "rename"]
-    assert not plan.violations, plan.violations
-    h.sim.exchanges = []
-    assert h.apply(stack(moved=True)).converged, h.logs
-    writes = sorted((e.method, e.path, e.request) for e in h.sim.exchanges if e.method != "GET")
-    assert writes == sorted(("PATCH", f"/v2/network-volumes/{i}",
-                             {"name": f"demo-prod-weights-{dc}"}) for dc, i in before.items())
-    assert h.recorded() == {f"demo-prod-weights-{dc}": i for dc, i in before.items()}
-    assert [p["id"] for p in h.client.list_pods()] == [pod_id]
-    assert not h.plan(stack(moved=True)).has_changes

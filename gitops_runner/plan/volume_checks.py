@@ -1,0 +1,48 @@
+"""Network volume rules that keep data and ids safe (CONTRACT §4, §10, §14). Pure.
+
+RunPod volumes carry no markers, so a create whose answer was lost (a kill right after
+the POST) is found again only through the intent journaled before it; and a volume the
+file still mounts by id is never deleted under the pod or endpoint that mounts it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
+
+from gitops_runner.config.model import Stack
+from gitops_runner.plan.statefile import VolumeIntent
+
+
+class _Listed(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def data_center(self) -> str | None: ...
+
+
+V = TypeVar("V", bound=_Listed)
+
+
+def lost_creates(intent: VolumeIntent | None, runpod_name: str,
+                 observed: Iterable[V], ours: set[str]) -> list[V]:
+    """What a journaled create whose answer was lost may have made: a volume with its name
+    and data center that RunPod did not have before it was sent and that state does not
+    record. Exactly one is that create's; none, it never landed; more, it cannot be told."""
+    if intent is None:
+        return []
+    return [v for v in observed if v.name == runpod_name and v.data_center ==
+            intent.data_center and v.id not in intent.known and v.id not in ours]
+
+
+def mounted_by_id(stack: Stack) -> dict[str, list[str]]:
+    """Volume id -> the pod and endpoint entries that mount it as `network_volume: {id}`."""
+    out: dict[str, list[str]] = {}
+    for kind, specs in (("pod", stack.pods), ("endpoint", stack.endpoints)):
+        for spec in specs:
+            mount = spec.network_volume
+            if mount is not None and mount.id:
+                out.setdefault(mount.id, []).append(f"{kind} {spec.name}")
+    return out
