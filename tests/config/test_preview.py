@@ -140,3 +140,14 @@ def test_preview_over_max_pods_is_reported() -> None:
     _, problems = parse(text)
     assert problems == ["21:3: preview.overrides: a preview would have 6 pods, over "
                         "guardrails.max_pods (3)"]
+
+
+def test_a_preview_creates_no_network_volumes_of_its_own() -> None:
+    """The pull request's `volumes` are outside the preview policy (no allow-list, no
+    cost guardrail on storage) and an orphaned preview is swept by its pods alone, so
+    its volumes would bill forever: previews, like endpoints, are pods only."""
+    with_volumes = DEPLOY.replace("preview:\n", "volumes:\n  - {name: hf-cache, size_gb: "
+                                  "4000, data_center: EU-RO-1}\npreview:\n")
+    parsed, problems = parse(with_volumes)
+    assert parsed is not None and parsed.volumes, problems
+    assert preview_stack(parsed, 42).volumes == ()

@@ -62,3 +62,11 @@ def test_a_models_api_key_secret_needs_the_policy() -> None:
     (found,) = policy_violations(replace(base, pods=pods))
     assert found.startswith("preview.allowed_secrets: pod api model m api_key receives secret "
                             "SERVE_KEY")
+
+
+def test_a_named_stack_volume_is_refused_with_the_way_out() -> None:
+    base = policy()
+    named = replace(base, pods=(replace(base.pods[0], network_volume=NetworkVolume(
+        None, "/workspace", "hf-cache")),))
+    assert any("mounts the stack's volume hf-cache, which a preview does not get" in v
+               for v in policy_violations(named))
