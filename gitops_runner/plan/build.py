@@ -25,7 +25,7 @@ from gitops_runner.plan.observed import (
     split_ownership,
 )
 from gitops_runner.plan.records import stack_changes
-from gitops_runner.plan.startable import pod_warnings
+from gitops_runner.plan.startable import endpoint_warnings, pod_warnings
 from gitops_runner.plan.statefile import StateDoc
 
 
@@ -72,6 +72,7 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
     notes += narrowing_notes(desired)  # CONTRACT §14: where a pod with a volume may go
     warnings += [w for spec in stack.pods for w in pod_warnings(spec)] + list(vplan.warnings)
+    warnings += [w for spec in stack.endpoints for w in endpoint_warnings(spec)]
     landings, stock_warnings, stock_notes = placement.predict(result.actions, gpus)
     warnings += stock_warnings
     notes += stock_notes

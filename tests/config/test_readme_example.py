@@ -43,6 +43,9 @@ def test_readme_endpoint_example_starts_on_every_gpu_of_its_pools() -> None:
 
     stack, problems = parse_stack("README.md", readme_example())
     assert problems == [] and stack is not None
+    from gitops_runner.plan.startable import endpoint_warnings
+
+    assert endpoint_warnings(stack.endpoints[0]) == []
     (want,) = desired_endpoints(stack, "lineage")
     spec, body = want.spec, want.template_body
     gpus = [g for g, pool in catalog.serverless_pools().items()
