@@ -54,14 +54,22 @@ def endpoint_warnings(spec: EndpointSpec) -> list[str]:
     model = spec.models[0] if spec.models else None
     if model is None or model.engine not in ("vllm", "tgi"):
         return []
+    out = []
+    if spec.type == "QUEUE":
+        # A queue-based endpoint hands jobs to a handler (runpod.serverless.start); an
+        # HTTP server never takes them ("Handler required? Yes", docs.runpod.io/serverless/
+        # endpoints/overview), so its jobs would wait IN_QUEUE for ever.
+        out.append(f"endpoint {spec.name}: models start {model.engine}'s HTTP server, which "
+                   "takes no jobs from a QUEUE endpoint's /run and /runsync (they need a "
+                   "handler worker); set type: LOAD_BALANCER to serve the model over HTTP")
     gpus = [str(g["id"]) for g in snapshot_gpus() if g.get("pool") in spec.gpu.pools
             and g["id"] not in spec.gpu.exclude and g["id"] in GPU_MEMORY_GB]
     if not gpus:
-        return []
+        return out
     smallest = min(gpus, key=lambda g: GPU_MEMORY_GB[g])
     worker = replace(spec.as_pod_spec(), gpu=Gpu(smallest, spec.gpu.count))
     found = _memory(worker, model) + _flags(worker, model) + _parallel(worker, model)
-    return [w.replace(f"pod {spec.name}:", f"endpoint {spec.name} (a worker may get "
+    return out + [w.replace(f"pod {spec.name}:", f"endpoint {spec.name} (a worker may get "
                       f"{smallest}):", 1) for w in found]
 
 
