@@ -44,6 +44,7 @@ class Destroyed:
     failures: list[str] = field(default_factory=list)
     # Network volumes state records (CONTRACT §14): deleted after the pods, and said so.
     volumes: list[str] = field(default_factory=list)
+    endpoints: list[str] = field(default_factory=list)  # what state records, before asking
     volumes_deleted: list[dict[str, Any]] = field(default_factory=list)
     endpoints_deleted: list[str] = field(default_factory=list)  # with their templates (§14)
 
@@ -91,6 +92,8 @@ def destroy_targets(stack: Stack, doc: StateDoc, observed: Iterable[Mapping[str,
                    "data" for name, rec in sorted(doc.volumes.items())] + [
         f"network volume {name} in {intent.data_center}, if the create whose answer was lost "
         "made it" for name, intent in sorted(doc.volume_intents.items())]
+    out.endpoints = [f"serverless endpoint {rec.runpod_name} ({rec.id or 'not created yet'}) "
+                     "and its template" for _, rec in sorted(doc.endpoints.items())]
     if not stored and out.targets:
         out.left_alone.append(f"{stack.name}: no state is stored for this stack, so its pods "
                               "were found by their markers alone (any state's)")

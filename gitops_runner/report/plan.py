@@ -42,11 +42,13 @@ def summary_line(plan: Plan) -> str:
     if not plan.has_changes:
         return (f"No changes. {len(plan.unchanged)} pod(s) up to date."
                 + endpoints.summary(plan))
-    if not plan.actions and not plan.endpoint_actions:
+    if not plan.actions and not plan.endpoint_actions and not plan.volume_actions:
         return (f"Plan: {len(plan.stack_changes)} stack setting(s) to record (state only), "
                 f"{len(plan.unchanged)} unchanged.")
     if not plan.actions:
-        return (f"Plan: no pod changes, {len(plan.unchanged)} unchanged."
+        settings = (f" {len(plan.stack_changes)} stack setting(s) to record (state only)."
+                    if plan.stack_changes else "")
+        return (f"Plan: no pod changes, {len(plan.unchanged)} unchanged." + settings
                 + volumes.summary(plan) + endpoints.summary(plan))
     parts = [f"{plan.count('create')} to create", f"{pod_updates(plan)} to update",
              f"{plan.count('replace')} to replace", f"{plan.count('delete')} to delete"]
