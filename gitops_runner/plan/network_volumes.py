@@ -22,7 +22,7 @@ from gitops_runner.plan import rates
 from gitops_runner.plan.desired import DesiredPod, named_mount
 from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.statefile import StateDoc
-from gitops_runner.plan.volume_checks import lost_creates, mounted_by_id
+from gitops_runner.plan.volume_checks import data_center_moved, lost_creates, still_mounted
 
 VOLUME_ACTIONS = ("move", "create", "grow", "delete")
 # RunPod bills network volumes "below 1TB $0.07 per GB per month. Above 1TB, the rate drops
@@ -222,11 +222,7 @@ def _removals(stack: Stack, state: StateDoc, seen: Mapping[str, ObservedVolume],
         actions.append(VolumeAction(record.volume, record.data_center, "delete", name,
                                     ("removed from the file",), size, None,
                                     volume_id=record.id))
-        if users := mounted_by_id(stack).get(record.id):
-            violations.append(
-                f"volume {record.volume}: network volume {name} ({record.id}) is removed from "
-                f"volumes, but {', '.join(users)} still mount(s) it by id; deleting it would "
-                "take their data: keep the volume, or change those mounts first")
+        violations += still_mounted(stack, name, record.id, record.volume)
         if not stack.guardrails.allow_data_loss:
             violations.append(
                 f"allow_data_loss: removing volume {record.volume} would delete network volume "
@@ -247,13 +243,8 @@ def _move(want: DesiredVolume, obs: ObservedVolume, old_name: str,
 def _converge(want: DesiredVolume,
               obs: ObservedVolume) -> tuple[VolumeAction | None, str | None]:
     where = f"volume {want.volume} in {want.data_center}"
-    if obs.data_center is not None and obs.data_center != want.data_center:
-        # One `data_center` keeps the RunPod name, so the recorded volume would pass for
-        # the moved one; a volume cannot move, and pods placed there could not mount it.
-        return None, (f"volume {want.volume}: data_center is fixed at creation (network "
-                      f"volume {obs.id} is in {obs.data_center}, the file says "
-                      f"{want.data_center}); set it back, or list both under data_centers, "
-                      "or declare a new volume under another name and remove this one")
+    if moved := data_center_moved(want.volume, want.data_center, obs.id, obs.data_center):
+        return None, moved
     if want.type is not None and obs.type is not None and obs.type != want.type:
         return None, (f"{where}: type is fixed at creation ({obs.type}, the file says "
                       f"{want.type}); set type back to {obs.type}, or declare a new volume "

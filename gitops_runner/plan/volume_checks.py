@@ -46,3 +46,23 @@ def mounted_by_id(stack: Stack) -> dict[str, list[str]]:
             if mount is not None and mount.id:
                 out.setdefault(mount.id, []).append(f"{kind} {spec.name}")
     return out
+
+
+def still_mounted(stack: Stack, name: str, volume_id: str, volume: str) -> list[str]:
+    """A plan error when a volume removed from `volumes` is still mounted by id."""
+    users = mounted_by_id(stack).get(volume_id)
+    if not users:
+        return []
+    return [f"volume {volume}: network volume {name} ({volume_id}) is removed from volumes, "
+            f"but {', '.join(users)} still mount(s) it by id; deleting it would take their "
+            "data: keep the volume, or change those mounts first"]
+
+
+def data_center_moved(volume: str, wanted: str, volume_id: str, actual: str | None) -> str:
+    """One `data_center` keeps the RunPod name, so the recorded volume would pass for the
+    moved one; a volume cannot move, and pods placed in the new one could not mount it."""
+    if actual is None or actual == wanted:
+        return ""
+    return (f"volume {volume}: data_center is fixed at creation (network volume {volume_id} "
+            f"is in {actual}, the file says {wanted}); set it back, or list both under "
+            "data_centers, or declare a new volume under another name and remove this one")
