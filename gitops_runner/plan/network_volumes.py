@@ -22,7 +22,7 @@ from gitops_runner.plan import rates
 from gitops_runner.plan.desired import DesiredPod, named_mount
 from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.statefile import StateDoc
-from gitops_runner.plan.volume_checks import data_center_moved, lost_creates, still_mounted
+from gitops_runner.plan.volume_checks import data_center_moved, delete_gates, lost_creates, still_mounted
 
 VOLUME_ACTIONS = ("move", "create", "grow", "delete")
 # RunPod bills network volumes "below 1TB $0.07 per GB per month. Above 1TB, the rate drops
@@ -223,11 +223,8 @@ def _removals(stack: Stack, state: StateDoc, seen: Mapping[str, ObservedVolume],
                                     ("removed from the file",), size, None,
                                     volume_id=record.id))
         violations += still_mounted(stack, name, record.id, record.volume)
-        if not stack.guardrails.allow_data_loss:
-            violations.append(
-                f"allow_data_loss: removing volume {record.volume} would delete network volume "
-                f"{name} ({record.id}, {size} GB in {record.data_center}) and the data on it; "
-                "put it back under volumes, or set guardrails.allow_data_loss: true to delete it")
+        violations += delete_gates(stack.guardrails, record.volume, name, record.id, size,
+                                   record.data_center)
     return actions
 
 

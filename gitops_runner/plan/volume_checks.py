@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
-from gitops_runner.config.model import Stack
+from gitops_runner.config.model import Guardrails, Stack
 from gitops_runner.plan.statefile import VolumeIntent
 
 
@@ -66,3 +66,18 @@ def data_center_moved(volume: str, wanted: str, volume_id: str, actual: str | No
     return (f"volume {volume}: data_center is fixed at creation (network volume {volume_id} "
             f"is in {actual}, the file says {wanted}); set it back, or list both under "
             "data_centers, or declare a new volume under another name and remove this one")
+
+
+def delete_gates(guard: Guardrails, volume: str, name: str, volume_id: str,
+                 size: int | None, data_center: str) -> list[str]:
+    """A network volume removed from the file is data lost (CONTRACT §4): it needs
+    allow_data_loss, and allow_delete must allow a delete at all."""
+    what = f"network volume {name} ({volume_id}, {size} GB in {data_center}) and the data on it"
+    out = []
+    if not guard.allow_delete:
+        out.append(f"allow_delete is false, but removing volume {volume} would delete {what}; "
+                   "put it back under volumes, or set guardrails.allow_delete: true")
+    if not guard.allow_data_loss:
+        out.append(f"allow_data_loss: removing volume {volume} would delete {what}; put it "
+                   "back under volumes, or set guardrails.allow_data_loss: true to delete it")
+    return out

@@ -106,8 +106,14 @@ def test_removing_a_volume_is_refused_without_allow_data_loss_and_names_the_data
                for v in refused.violations)
     assert "destroys: network volume demo-prod-hf-cache-EU-RO-1 200 GB in EU-RO-1" in \
         render_text(refused)
-    allowed = make_plan(stack_from_yaml(pod, "guardrails: {allow_data_loss: true}\n"),
-                        recorded(), [], CATALOG, {}, NOW, volumes=observed())
+    data_loss_only = make_plan(stack_from_yaml(pod, "guardrails: {allow_data_loss: true}\n"),
+                               recorded(), [], CATALOG, {}, NOW, volumes=observed())
+    # CONTRACT §4: data loss needs allow_data_loss AND a delete allowed at all.
+    assert any(v.startswith("allow_delete is false, but removing volume hf-cache")
+               for v in data_loss_only.violations), data_loss_only.violations
+    allowed = make_plan(stack_from_yaml(
+        pod, "guardrails: {allow_data_loss: true, allow_delete: true}\n"),
+        recorded(), [], CATALOG, {}, NOW, volumes=observed())
     assert allowed.violations == () and len(allowed.volume_actions) == 2
 
 

@@ -104,7 +104,8 @@ def test_removing_a_volume_is_refused_without_allow_data_loss(h: Harness) -> Non
     refused = h.apply(h.stack(0, no_pod))
     assert not refused.converged and any("allow_data_loss" in v for v in refused.violations)
     assert len(h.client.list_network_volumes()) == 2
-    allowed = h.apply(h.stack(0, no_pod, guard="{allow_data_loss: true}"))
+    assert not h.apply(h.stack(0, no_pod, guard="{allow_data_loss: true}")).converged
+    allowed = h.apply(h.stack(0, no_pod, guard="{allow_data_loss: true, allow_delete: true}"))
     assert allowed.converged, h.logs
     assert h.client.list_network_volumes() == [] and h.recorded() == {}
     assert "2 volume(s) deleted" in allowed.summary()
