@@ -6,7 +6,6 @@ fingerprint twice; no secret value reaches any output, state, plan file or the s
 
 from __future__ import annotations
 
-import copy
 import json
 import shutil
 from collections.abc import Callable
@@ -253,3 +252,30 @@ def test_every_declared_field_changes_the_fingerprint(
     after, text = _plan(root, monkeypatch, "after.json")
     assert after["fingerprint"] != before["fingerprint"], text
     assert "No changes" not in text, text
+
+
+def test_no_secret_value_in_outputs_state_plan_or_sandbox_file(
+        applied: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pods, endpoints' templates and releases alike: the sandbox file (next to the state,
+    easy to commit) keeps secrets only as digests (runpod/simulator/store.py)."""
+    root = _copy(applied, tmp_path)
+    monkeypatch.chdir(root)
+    doc = _load()
+    doc["endpoints"][0]["runtime"]["image"] = "vllm/vllm-openai:v0.20.2"  # a new release
+    doc["pods"][0]["runtime"]["env"]["LOG_LEVEL"] = "debug"
+    (root / "deploy.yaml").write_text(json.dumps(doc))
+    outputs = [run_cli(argv, env=ENV) for argv in (
+        ["plan", "--out", "plan.json"], ["plan", "--format", "json"],
+        ["plan", "--format", "markdown"], ["apply", "--auto-approve"],
+        ["apply", "--auto-approve", "--format", "json"], ["status"],
+        ["status", "--format", "json"], ["drift", "--format", "json"], ["gpus"],
+        ["gpus", "--format", "json"], ["state", "list"], ["state", "show"])]
+    for result in outputs:
+        for secret in SECRETS:
+            assert secret not in result.out + result.err
+    files = [p for p in root.rglob("*") if p.is_file()]
+    assert any("sandbox" in str(p) for p in files)
+    for path in files:
+        text = path.read_text(errors="replace")
+        for secret in SECRETS:
+            assert secret not in text, path
