@@ -36,7 +36,7 @@ def seal(data: dict[str, Any], secrets: Collection[str]) -> dict[str, Any]:
     digest, as state keeps it, so the file (next to the state, easy to commit) never holds
     a secret in plain text."""
     known = set(secrets)
-    return _mapped(data, lambda v: _digest(v) if v in known else v)  # type: ignore[no-any-return]
+    return _mapped(data, lambda v: _digest(v) if v in known else v)
 
 
 def unseal(data: dict[str, Any], secrets: Collection[str]) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def unseal(data: dict[str, Any], secrets: Collection[str]) -> dict[str, Any]:
     run does not know (rotated, or not exported) stays sealed: to the plan it is a
     different value, which is what a rotated secret is."""
     known = {_digest(v): v for v in secrets}
-    return _mapped(data, lambda v: known.get(v, v))  # type: ignore[no-any-return]
+    return _mapped(data, lambda v: known.get(v, v))
 
 
 class FileStore:
