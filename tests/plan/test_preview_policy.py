@@ -62,3 +62,13 @@ def test_a_models_api_key_secret_needs_the_policy() -> None:
     (found,) = policy_violations(replace(base, pods=pods))
     assert found.startswith("preview.allowed_secrets: pod api model m api_key receives secret "
                             "SERVE_KEY")
+
+
+def test_a_mount_of_the_stacks_own_volume_is_refused_by_name() -> None:
+    base = policy(allowed_secrets=("HF_TOKEN",), allow_runpod_secrets=True,
+                  registry_auth_ids=("reg-1",), network_volumes=("hf-cache",))
+    pods = tuple(replace(p, network_volume=NetworkVolume(None, "/m", "hf-cache"))
+                 for p in base.pods)
+    (found,) = policy_violations(replace(base, pods=pods))
+    assert found.startswith("preview.network_volumes: pod api mounts the stack's volume "
+                            "hf-cache, which a preview does not get")
