@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.plan.compare import SENSITIVE
+from gitops_runner.plan.endpoint_state import EndpointRecord
 from gitops_runner.plan.endpoints import (
     PLACEMENT_FIELDS,
     RESCALE_FIELDS,
@@ -108,6 +109,27 @@ def _env_changes(want: Mapping[str, Any], have: Mapping[str, str] | None,
         if not key.startswith(MARKER_PREFIX) and not is_platform_env(key):
             out.append(f"env.{key}: removed")
     return out
+
+
+def source_changes(want: DesiredEndpoint, record: EndpointRecord | None) -> list[str]:
+    """Env keys whose declared source changed since the apply (another secret, a secret
+    made plain or the reverse) while RunPod's value may be the same: still a change of
+    the file, so it is reviewed and recorded (CONTRACT §4)."""
+    if record is None:
+        return []
+    applied = (record.spec.get("template") or {}).get("env") or {}
+    out = []
+    for key, value in sorted(want.template_body["env"].items()):
+        old = applied.get(key)
+        if key not in applied or old == value or not (isinstance(old, dict)
+                                                     or isinstance(value, dict)):
+            continue
+        out.append(f"env.{key}: {_source(old)} -> {_source(value)}")
+    return out
+
+
+def _source(value: Any) -> str:
+    return f"secret {value['secret']}" if isinstance(value, dict) else "a plain value"
 
 
 def container_changes(want: DesiredEndpoint, have: Observed, secrets: Mapping[str, str],
@@ -237,6 +259,8 @@ def _one(want: DesiredEndpoint, state: StateDoc, ours: Owned, secrets: Mapping[s
         return EndpointAction(want.name, "create", "", tuple(reasons), None, after, **common)
     template = ([f"template {r}" for r in container_changes(want, tpl, secrets, plain)]
                 if tpl else ["template: missing on RunPod, made again"])
+    template += [f"template {r}" for r in source_changes(want, record)
+                 if f"template {r}" not in template]
     container = container_changes(want, ep, secrets, plain)
     placement, rescale = endpoint_changes(want, ep)
     before = observed_view(ep, plain)

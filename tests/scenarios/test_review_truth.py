@@ -279,3 +279,18 @@ def test_no_secret_value_in_outputs_state_plan_or_sandbox_file(
         text = path.read_text(errors="replace")
         for secret in SECRETS:
             assert secret not in text, path
+
+
+def test_an_endpoint_secret_renamed_is_reviewed_then_recorded(
+        applied: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same value, another secret name: the file changed, so the plan shows it (a template
+    change, no worker restarted); once applied, state records it and the plan is empty."""
+    root = _copy(applied, tmp_path)
+    doc = _load()
+    MUTATIONS["endpoint.runtime.env.secret_name"](doc)
+    (root / "deploy.yaml").write_text(json.dumps(doc))
+    _, text = _plan(root, monkeypatch, "p.json")
+    assert "env.HF_TOKEN: secret HF_TOKEN -> secret HF_TOKEN_B" in text, text
+    assert run_cli(["apply", "--auto-approve"], env=ENV).code == 0
+    again, text = _plan(root, monkeypatch, "q.json")
+    assert again["endpoint_actions"] == [] and "No changes" in text, text
