@@ -27,7 +27,7 @@ from gitops_runner.engine.writer import Writer
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import DesiredPod, desired_pods
-from gitops_runner.plan.records import applied_spec
+from gitops_runner.plan.records import applied_pod, applied_spec
 from gitops_runner.plan.schedule import (
     KEEP,
     MIN_SAMPLES,
@@ -102,9 +102,11 @@ def planned(stack: Stack, doc: StateDoc, raw_pods: list[dict[str, Any]], at: dat
         obs = next((p for p in ownership.ours.get(want.logical, []) if p.id == record.id), None)
         if obs is None:
             continue  # missing from RunPod: drift reports it, apply recreates it
-        # The windows and idle stop state recorded at apply, never an unapplied file (§4).
+        # The windows and idle stop state recorded at apply, never an unapplied file (§4);
+        # so is the pod an on_no_gpu recreate makes: the body state recorded.
         spec = applied_spec(want.spec, record)
-        acting = replace(want, spec=spec)
+        acting = replace(applied_pod(want.logical, record), spec=spec,
+                         volume_ids=want.volume_ids)
         decision = decide(spec, record, obs, gpu_utilisation(by_id.get(obs.id, {})), at,
                           forced=want.logical in start)
         out.append(Planned(acting, obs.id, decision))
