@@ -74,10 +74,14 @@ class VolumeAction:
                  "size_gb": self.size_before, "data_center": self.data_center},)
 
     def to_json(self) -> dict[str, Any]:
-        return {"volume": self.volume, "data_center": self.data_center, "action": self.action,
-                "runpod_name": self.runpod_name, "reasons": list(self.reasons),
-                "size_gb": {"before": self.size_before, "after": self.size_after},
-                "destroys": list(self.destroys)}
+        out = {"volume": self.volume, "data_center": self.data_center, "action": self.action,
+               "runpod_name": self.runpod_name, "reasons": list(self.reasons),
+               "size_gb": {"before": self.size_before, "after": self.size_after},
+               "destroys": list(self.destroys)}
+        if self.action == "create" and self.type is not None:
+            # Fixed at creation: part of what is reviewed (and fingerprinted, CONTRACT §4).
+            out["type"] = self.type
+        return out
 
     @classmethod
     def from_json(cls, raw: Mapping[str, Any]) -> VolumeAction:
@@ -86,7 +90,8 @@ class VolumeAction:
         size = raw.get("size_gb") or {}
         return cls(raw["volume"], raw["data_center"], raw["action"], raw["runpod_name"],
                    tuple(raw["reasons"]), size.get("before"), size.get("after"),
-                   gone=raw["action"] == "delete" and not raw.get("destroys"))
+                   gone=raw["action"] == "delete" and not raw.get("destroys"),
+                   type=raw.get("type"))
 
 
 def volumes_fingerprint(actions: Iterable[VolumeAction]) -> list[dict[str, Any]]:

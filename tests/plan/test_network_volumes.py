@@ -151,3 +151,14 @@ def test_a_refused_shrink_is_billed_at_the_size_the_volume_keeps() -> None:
     shrink = make_plan(stack_from_yaml(POD, volumes(100)), recorded(), [], CATALOG, {}, NOW,
                        volumes=observed())
     assert shrink.monthly_after == same.monthly_after
+
+
+def test_a_created_volumes_type_is_reviewed_and_kept_by_the_plan_file() -> None:
+    from gitops_runner.plan.network_volumes import VolumeAction, volumes_fingerprint
+
+    fast = VolumeAction("v", "EU-RO-1", "create", "p-e-v", ("new volume",), None, 50,
+                        type="HIGH_PERFORMANCE")
+    plain = VolumeAction("v", "EU-RO-1", "create", "p-e-v", ("new volume",), None, 50)
+    assert volumes_fingerprint([fast]) != volumes_fingerprint([plain])
+    assert VolumeAction.from_json(fast.to_json()).to_json() == fast.to_json()
+    assert "type" not in plain.to_json()  # plans without a type keep their fingerprint

@@ -294,3 +294,23 @@ def test_an_endpoint_secret_renamed_is_reviewed_then_recorded(
     assert run_cli(["apply", "--auto-approve"], env=ENV).code == 0
     again, text = _plan(root, monkeypatch, "q.json")
     assert again["endpoint_actions"] == [] and "No changes" in text, text
+
+
+@pytest.mark.parametrize(("field", "one", "other"), [
+    ("volumes.1", {"name": "extra", "size_gb": 50, "data_center": "EU-RO-1"},
+     {"name": "extra", "size_gb": 50, "data_center": "EU-RO-1", "type": "HIGH_PERFORMANCE"}),
+])
+def test_two_files_that_create_differently_never_share_a_fingerprint(
+        field: str, one: Any, other: Any, applied: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A merge applies a file only under the fingerprint its review showed: a field that
+    leaves the fingerprint alone could be merged in unreviewed (another pull request, a
+    merge commit)."""
+    root = _copy(applied, tmp_path)
+    prints = []
+    for value in (one, other):
+        doc = _load()
+        _set(field, value)(doc)
+        (root / "deploy.yaml").write_text(json.dumps(doc))
+        prints.append(_plan(root, monkeypatch, "p.json")[0]["fingerprint"])
+    assert prints[0] != prints[1]
