@@ -8,6 +8,7 @@ from gitops_runner.plan.compare import SENSITIVE
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import MARKER_PREFIX
 from gitops_runner.plan.observed import ObservedPod
+from gitops_runner.plan.records import declared
 from gitops_runner.plan.statefile import PodRecord
 
 
@@ -42,4 +43,7 @@ def after_view(want: DesiredPod, gpu: str, cost: float | None) -> dict[str, Any]
         "cloud": body["cloud"], "data_centers": list(body.get("dataCenterIds", [])),
         "ports": sorted(body["ports"]), "disk": body["disk"], "mounts": body.get("mounts", {}),
         "env": env, "cost_per_hour": cost,
+        # What the tool does with the pod beyond RunPod (windows, idle stop, health check,
+        # status, rollout): reviewed with a create as with an update (CONTRACT §4).
+        **({"declared": declared(want.spec)} if want.spec is not None else {}),
     }

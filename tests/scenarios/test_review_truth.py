@@ -296,7 +296,20 @@ def test_an_endpoint_secret_renamed_is_reviewed_then_recorded(
     assert again["endpoint_actions"] == [] and "No changes" in text, text
 
 
+_NEW_POD = {"name": "batch", "gpu": {"type": "NVIDIA GeForce RTX 4090"}, "ports": ["8000/http"],
+            "runtime": {"image": "img:1"}}
+_WINDOW = {"timezone": "UTC", "running": ["Mon-Fri 08:00-20:00"]}
+
+
 @pytest.mark.parametrize(("field", "one", "other"), [
+    ("pods.1", {**_NEW_POD, "schedule": _WINDOW},
+     {**_NEW_POD, "schedule": {**_WINDOW, "running": ["Sat-Sun 08:00-20:00"]}}),
+    ("pods.1", {**_NEW_POD, "idle_stop": {"gpu_util_below": 5, "minutes": 60}},
+     {**_NEW_POD, "idle_stop": {"gpu_util_below": 5, "minutes": 10}}),
+    ("pods.1", {**_NEW_POD, "health_check": {"path": "/health", "port": 8000}},
+     {**_NEW_POD, "health_check": {"path": "/ready", "port": 8000}}),
+    ("pods.1", _NEW_POD, {**_NEW_POD, "status": "stopped"}),
+    ("pods.1", _NEW_POD, {**_NEW_POD, "rollout": {"max_unavailable": 0, "max_surge": 1}}),
     ("volumes.1", {"name": "extra", "size_gb": 50, "data_center": "EU-RO-1"},
      {"name": "extra", "size_gb": 50, "data_center": "EU-RO-1", "type": "HIGH_PERFORMANCE"}),
 ])
