@@ -298,6 +298,8 @@ def test_an_endpoint_secret_renamed_is_reviewed_then_recorded(
 
 _NEW_POD = {"name": "batch", "gpu": {"type": "NVIDIA GeForce RTX 4090"}, "ports": ["8000/http"],
             "runtime": {"image": "img:1"}}
+_NEW_EP = {"name": "jobs", "gpu": {"pools": ["ADA_24"]}, "workers": {"min": 0, "max": 2},
+           "runtime": {"image": "worker:1", "env": {"T": {"secret": "HF_TOKEN"}}}}
 _WINDOW = {"timezone": "UTC", "running": ["Mon-Fri 08:00-20:00"]}
 
 
@@ -310,6 +312,13 @@ _WINDOW = {"timezone": "UTC", "running": ["Mon-Fri 08:00-20:00"]}
      {**_NEW_POD, "health_check": {"path": "/ready", "port": 8000}}),
     ("pods.1", _NEW_POD, {**_NEW_POD, "status": "stopped"}),
     ("pods.1", _NEW_POD, {**_NEW_POD, "rollout": {"max_unavailable": 0, "max_surge": 1}}),
+    ("pods.1", {**_NEW_POD, "runtime": {"image": "img:1", "env": {"T": {"secret": "HF_TOKEN"}}}},
+     {**_NEW_POD, "runtime": {"image": "img:1", "env": {"T": {"secret": "HF_TOKEN_B"}}}}),
+    ("endpoints.1", _NEW_EP, {**_NEW_EP, "workers": {"min": 0, "max": 5}}),
+    ("endpoints.1", _NEW_EP, {**_NEW_EP, "flashboot": True}),
+    ("endpoints.1", _NEW_EP, {**_NEW_EP, "runtime": {"image": "worker:1", "env": {
+        "T": {"secret": "HF_TOKEN_B"}}}}),
+    ("endpoints.1", _NEW_EP, {**_NEW_EP, "gpu": {"pools": ["ADA_24"], "count": 2}}),
     ("volumes.1", {"name": "extra", "size_gb": 50, "data_center": "EU-RO-1"},
      {"name": "extra", "size_gb": 50, "data_center": "EU-RO-1", "type": "HIGH_PERFORMANCE"}),
 ])
