@@ -1,9 +1,10 @@
 """`gitops-runner action`: what the GitHub Action does for each event (CONTRACT §8).
 
 The event gate (github/gate.py) decides first; nothing that may change RunPod runs
-unless it allows it. The handlers call the same engine flows as the CLI commands:
-action_review.py (plan on pull requests, apply on merge), action_drift.py (drift,
-reconcile, destroy).
+unless it allows it. The handlers call the same engine flows as the CLI commands and
+return what they did: action_review.py (plan on pull requests, apply on merge),
+action_drift.py (schedule, drift, reconcile, destroy). The runners below put them in
+order and hand each result to action_run.publish, the one place it is reported.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 from collections.abc import Callable
 
 from gitops_runner.commands import action_drift, action_preview, action_review
-from gitops_runner.commands.action_run import Run
+from gitops_runner.commands.action_run import Run, plan_comment, publish
 from gitops_runner.config import check_files
 from gitops_runner.config.errors import Problem
 from gitops_runner.config.model import Stack
@@ -30,15 +31,35 @@ from gitops_runner.github.outputs import (
     write_outputs,
 )
 from gitops_runner.report import action as report
+from gitops_runner.report import action_runs as runs
+
+
+def _plan(run: Run, stacks: list[Stack]) -> None:
+    """The plan is reported (and commented) first; the previews then join its comment."""
+    result = action_review.plan(run, stacks)
+    publish(run, result)
+    previews = action_preview.previews(run, stacks,
+                                       lambda more: plan_comment(run, result, more))
+    if previews:
+        plan_comment(run, result, previews)
+
+
+def _drift(run: Run, stacks: list[Stack]) -> None:
+    if run.decision.schedule:
+        publish(run, action_drift.schedule(run, stacks))
+    if run.decision.sweep_previews:
+        action_preview.sweep(run, stacks)
+    publish(run, action_drift.drift(run, stacks))
+
 
 Handler = Callable[[Run, list[Stack]], None]
 HANDLERS: dict[str, Handler] = {
     "validate": action_preview.fork_notice,  # loading the files is the validation
-    "plan": action_review.plan,
-    "apply": action_review.apply,
-    "drift": action_drift.drift,
-    "destroy": action_drift.destroy,
-    "schedule": action_drift.schedule,
+    "plan": _plan,
+    "apply": lambda run, stacks: publish(run, action_review.apply(run, stacks)),
+    "drift": _drift,
+    "destroy": lambda run, stacks: publish(run, action_drift.destroy(run, stacks)),
+    "schedule": lambda run, stacks: publish(run, action_drift.schedule(run, stacks)),
     "preview": action_preview.handle,  # command: preview, or a pull request closed
     "sweep": action_preview.sweep,  # command: preview on a schedule: expired/closed go
 }
@@ -70,7 +91,7 @@ def _act(run: Run) -> None:
     decision, out = run.decision, run.out
     if decision.note:
         out.log(decision.note)
-        run.summary.append(decision.note + "\n")  # plain text: the gate's own words
+        run.summary.append(runs.gate_note(decision.note))
     if decision.command == "nothing":
         return
     files = sorted({path for pattern in run.ctx.config_patterns

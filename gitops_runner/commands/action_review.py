@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from gitops_runner.commands import action_preview
-from gitops_runner.commands.action_run import PLAN_JSON, Run, comment_bodies, numbered
+from gitops_runner.commands.action_run import PLAN_JSON, Run
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.apply import ApplyOptions, Approval, PlanChangedError, apply_stack
 from gitops_runner.engine.observe import plan_stacks
@@ -17,60 +16,25 @@ from gitops_runner.github import comment as gc
 from gitops_runner.github.api import GitHubError
 from gitops_runner.plan.planfile import render_plan_file
 from gitops_runner.report import action as report
-from gitops_runner.report import comment as rc
-from gitops_runner.report.plan import render_markdown
+from gitops_runner.report import action_runs as runs
 
 # commits/{sha}/pulls can come back empty for a while right after a merge: ask again.
 LOOKUP_WAITS = (2.0, 4.0, 8.0)
 
 
-def plan(run: Run, stacks: list[Stack]) -> None:
+def plan(run: Run, stacks: list[Stack]) -> runs.PlanRun:
     # A plan needs no secret value (CONTRACT §8): the plan job holds a read-only key and no
     # deploy secrets; secret-backed env shows as (sensitive), and the apply checks them.
     secrets = run.session.secret_values(stacks, required=False)
     with run.session.runpod(stacks) as access:
         planned = plan_stacks(run.session, stacks, access.client, secrets)
-    out = run.out
     # One stack's broken state stops only that stack (CONTRACT §10): it is shown without a
     # fingerprint, so its merge applies nothing, and the run fails.
-    plans = [r.plan for r in planned if r.plan is not None]
-    sections = [rc.StackSection(p.stack, p.fingerprint,
-                                out.redact(report.plan_section(render_markdown(p, access.sandbox))),
-                                brief=out.redact(report.plan_brief(p))) for p in plans]
-    failed = [r for r in planned if r.plan is None]
-    sections += [rc.StackSection(r.stack.name, None,
-                                 out.redact(report.not_planned(r.stack.name, r.error or "")),
-                                 brief="not planned.") for r in failed]
+    result = runs.PlanRun(tuple(runs.StackPlanned(r.stack.name, r.plan, r.error or "")
+                                for r in planned), access.sandbox, PLAN_JSON)
     path = os.path.join(run.ctx.workspace or ".", PLAN_JSON)
-    atomic_write(path, out.redact(render_plan_file(plans)).encode())
-    violations = [v for p in plans for v in p.violations]
-    run.outputs.update({"has-changes": str(any(p.has_changes for p in plans)).lower(),
-                        "plan-json": PLAN_JSON,
-                        "summary": report.plan_summary(
-                            sum(len(p.actions) + len(p.volume_actions) for p in plans),
-                            len(plans), len(violations))})
-    run.summary.extend(s.markdown for s in sections)
-    if violations or failed:
-        run.fail()
-    _comment(run, sections)
-    previews = action_preview.previews(run, stacks, lambda more: _comment(run, sections + more))
-    if previews:
-        _comment(run, sections + previews)
-
-
-def _comment(run: Run, sections: list[rc.StackSection]) -> None:
-    gh, number, out = run.github(), run.ctx.pull_number, run.out
-    if run.ctx.event_name != "pull_request" or not (run.ctx.comment and gh and number):
-        return
-    footer = report.planned_footer(run.ctx.sha, run.ctx.run_url)
-    preamble = out.redact(report.safe(run.invalid))
-    bodies = comment_bodies("plan", "gitops-runner plan", sections, footer, preamble,
-                            run.ctx.run_url)
-    owner, repo = run.ctx.owner_repo
-    try:
-        gc.upsert(gh, owner, repo, number, "plan", bodies, run.ctx.comment_author)
-    except GitHubError as exc:
-        run.warn_github("updating the pull request comment", exc)
+    atomic_write(path, run.out.redact(render_plan_file(list(result.plans))).encode())
+    return result
 
 
 @dataclass(frozen=True)
@@ -126,23 +90,16 @@ def _refusal(stack: str, review: Review, author: str) -> str | None:
     return None
 
 
-def apply(run: Run, stacks: list[Stack]) -> None:
+def apply(run: Run, stacks: list[Stack]) -> report.AppliedRun | None:
     review = find_review(run) if run.decision.review else None
     if review is not None and review.number is None:
         run.refuse(f"no merged pull request found for {run.ctx.sha[:12]} (asked "
                    f"{len(LOOKUP_WAITS) + 1} times), so there is no reviewed plan and nothing "
                    "is applied. A direct push is applied only with command: apply")
-        return
+        return None
     if review is not None and review.number:
         run.session.for_pull_request(review.number)
-    result = apply_reviewed(run, stacks, review)
-    if not result.ok:
-        run.fail()
-    text = report.applied_markdown(result)
-    run.summary.insert(0, text)
-    run.outputs["summary"] = report.applied_summary(result)
-    run.outputs["has-changes"] = str(result.changed).lower()
-    _report_on_pull(run, review.number if review else None, text)
+    return apply_reviewed(run, stacks, review)
 
 
 def apply_reviewed(run: Run, stacks: list[Stack], review: Review | None) -> report.AppliedRun:
@@ -172,16 +129,4 @@ def apply_reviewed(run: Run, stacks: list[Stack], review: Review | None) -> repo
                 stack.name, "applied", result.summary(), result.converged,
                 any(o.ok for o in result.outcomes),
                 tuple(f"{f.pod} {f.action}: {f.detail}" for f in result.failed)))
-    return report.AppliedRun(tuple(done))
-
-
-def _report_on_pull(run: Run, number: int | None, text: str) -> None:
-    gh = run.github()
-    if not (gh and number and run.ctx.comment):
-        return
-    owner, repo = run.ctx.owner_repo
-    body = numbered("apply", [run.out.redact(text) + report.run_link(run.ctx.run_url)])
-    try:
-        gc.upsert(gh, owner, repo, number, "apply", body, run.ctx.comment_author)
-    except GitHubError as exc:
-        run.warn_github("reporting on the pull request", exc)
+    return report.AppliedRun(tuple(done), review.number if review else None)

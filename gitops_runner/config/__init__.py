@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 
 from gitops_runner.config.errors import ConfigError, Problem
 from gitops_runner.config.model import Stack
@@ -57,7 +58,11 @@ def parse_stack(file: str, raw: bytes) -> tuple[Stack | None, list[Problem]]:
         # Two schema rules can say the same thing (a name's pattern and its "no --").
         unique = dict.fromkeys(problems)
         return None, sorted(unique, key=lambda p: (p.line, p.col))
-    return build_stack(file, doc.data), []
+    stack = build_stack(file, doc.data)
+    # Where each `moved` entry is: whether it moves a pod or a volume, only state tells.
+    where = {m["from"]: "{}:{}:{}".format(file, *doc.positions.of_value(("moved", i, "to")))
+             for i, m in enumerate(doc.data.get("moved", []))}
+    return replace(stack, moved_at=where), []
 
 
 def check_files(files: Sequence[str]) -> tuple[list[Stack], list[Problem]]:

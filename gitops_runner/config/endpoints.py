@@ -17,7 +17,6 @@ from gitops_runner.config.model import (
     NetworkVolume,
     PodSpec,
     Runtime,
-    SecretRef,
 )
 
 DEFAULT_ENDPOINT_DISK_GB = 20
@@ -83,9 +82,6 @@ class EndpointSpec:
                        runtime=self.runtime, ports=(f"{self.serving_port}/http",),
                        disk_gb=self.disk_gb, network_volume=self.network_volume,
                        models=self.models)
-
-    def secret_names(self) -> set[str]:
-        return {v.name for v in self.runtime.env.values() if isinstance(v, SecretRef)}
 
 
 def build_endpoint(raw: dict[str, Any], project: dict[str, Any],

@@ -206,8 +206,10 @@ class Stack:
     state: StateSettings = field(default_factory=StateSettings)
     guardrails: Guardrails = field(default_factory=Guardrails)
     preview: Preview | None = None
-    # `moved` (CONTRACT §4): old pod entry name -> new name; the pod is kept and renamed.
+    # `moved` (CONTRACT §4): old pod entry or volume name -> new name; kept and renamed.
     moved: Mapping[str, str] = field(default_factory=dict)
+    # `moved` entry's old name -> "file:line:col" of its `to`, for problems found with state.
+    moved_at: Mapping[str, str] = field(default_factory=dict)
     volumes: tuple[StackVolume, ...] = ()  # CONTRACT §14
     # Serverless endpoints (CONTRACT §14): config/endpoints.py.
     endpoints: tuple[EndpointSpec, ...] = ()
@@ -215,9 +217,3 @@ class Stack:
     @property
     def name(self) -> StackName:
         return StackName(f"{self.project}/{self.environment}")
-
-    def secret_names(self) -> set[str]:
-        return {v.name for p in self.pods for v in p.runtime.env.values()
-                if isinstance(v, SecretRef)} | {m.api_key.name for p in self.pods
-                                                for m in p.models if m.api_key is not None} | {
-            n for e in self.endpoints for n in e.secret_names()}

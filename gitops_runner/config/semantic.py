@@ -91,7 +91,8 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
         c.at(("guardrails", "max_gpus"), f"guardrails.max_gpus: the stack declares {total_gpus} "
                                          f"GPUs, over the limit of {guard['max_gpus']}")
     with contextlib.suppress(*WALK_ERRORS):
-        _check_moved(c, data.get("moved", []), set(seen_pods))
+        _check_moved(c, data.get("moved", []), set(seen_pods),
+                     {str(v.get("name")) for v in data.get("volumes", []) if isinstance(v, dict)})
     with contextlib.suppress(*WALK_ERRORS):
         c.problems += check_environment(doc, env_name)
     with contextlib.suppress(*WALK_ERRORS):
@@ -99,17 +100,26 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
     return c.problems
 
 
-def _check_moved(c: _Checker, moved: list[dict[str, Any]], pods: set[str]) -> None:
-    """`moved` (CONTRACT §4): each `to` is a pod entry of the file, each `from` is not."""
+def _check_moved(c: _Checker, moved: list[dict[str, Any]], pods: set[str],
+                 volumes: set[str]) -> None:
+    """`moved` (CONTRACT §4): each `to` is a pod entry or a volume of the file, each `from`
+    is not; a pod moves to a pod, a volume to a volume."""
     seen: set[str] = set()
     for i, entry in enumerate(moved):
         old, new = entry["from"], entry["to"]
-        if new not in pods:
-            c.at(("moved", i, "to"), f"moved[{i}].to: no pod entry named '{new}'; `to` is the "
-                                     "entry's new name")
-        if old in pods:
-            c.at(("moved", i, "from"), f"moved[{i}].from: '{old}' is still a pod entry; a "
-                                       "moved entry's old name must be gone from `pods`")
+        if new not in pods and new not in volumes:
+            c.at(("moved", i, "to"), f"moved[{i}].to: no pod entry or volume named '{new}'; "
+                                     "`to` is the entry's new name")
+        if old in pods and new in volumes and new not in pods:
+            c.at(("moved", i, "to"), f"moved[{i}]: '{old}' is a pod entry and '{new}' a "
+                                     "volume; a pod moves to a pod entry, a volume to a volume")
+        elif old in volumes and new in pods and new not in volumes:
+            c.at(("moved", i, "to"), f"moved[{i}]: '{old}' is a volume and '{new}' a pod "
+                                     "entry; a pod moves to a pod entry, a volume to a volume")
+        elif old in pods or old in volumes:
+            kind = "pod entry" if old in pods else "volume"
+            c.at(("moved", i, "from"), f"moved[{i}].from: '{old}' is still a {kind}; a "
+                                       f"moved entry's old name must be gone from the file")
         if old in seen or old == new:
             c.at(("moved", i, "from"), f"moved[{i}].from: '{old}' is moved twice or onto "
                                        "itself")

@@ -103,7 +103,8 @@ class ApplyResult:
                 + "".join(f"{self.count(kind)} {done}, " for kind, done in
                           (("start", "started"), ("stop", "stopped")) if self.count(kind))
                 + "".join(f"{n} volume(s) {done}, " for kind, done in
-                          (("create", "created"), ("grow", "grown"), ("delete", "deleted"))
+                          (("move", "renamed"), ("create", "created"), ("grow", "grown"),
+                           ("delete", "deleted"))
                           if (n := sum(1 for v in self.volume_outcomes
                                        if v.ok and v.action == kind)))
                 + f"{self.unchanged} unchanged, "

@@ -1,6 +1,6 @@
 """Carry out a plan's network volume actions (CONTRACT §14), journaling each one.
 
-Creates and grows run before any pod (a pod mounts its volume's id, which state holds
+Moves (renames), creates and grows run before any pod (a pod mounts its volume's id, which state holds
 once the create is recorded); deletes run after the pods, so no pod still mounts them.
 RunPod volumes carry no markers, so a create whose answer was lost is found again only by
 name and data center among volumes that did not exist before it was sent.
@@ -26,7 +26,7 @@ class _Done(Protocol):
 
 
 PodOutcome = TypeVar("PodOutcome", bound=_Done)  # executor.Outcome, passed through
-FIRST = ("create", "grow")  # before the pods
+FIRST = ("move", "create", "grow")  # before the pods (a grow of a moved volume: after it)
 LAST = ("delete",)  # after them
 
 
@@ -65,7 +65,8 @@ def run_volume_actions(writer: Writer, journal: Journal, actions: Sequence[Volum
     """Every write goes through the run's fenced Writer (the lease, CONTRACT §7)."""
     outcomes = []
     for action in (a for a in actions if a.action in kinds):
-        handler = {"create": _create, "grow": _grow, "delete": _delete}[action.action]
+        handler = {"move": _move, "create": _create, "grow": _grow,
+                   "delete": _delete}[action.action]
         try:
             writer.fence.check()
             detail = handler(writer, journal, action)
@@ -105,6 +106,27 @@ def _create(writer: Writer, journal: Journal, action: VolumeAction) -> str:
         str(vol["id"]), action.volume, action.data_center, int(vol.get("size") or 0),
         vol.get("type"), now, now)))
     return f"created network volume {vol['id']} ({action.size_after} GB)"
+
+
+def _move(writer: Writer, journal: Journal, action: VolumeAction) -> str:
+    """`moved`: PATCH the RunPod name, then re-key state under it (the same id, so pods
+    that mount it keep their mount). A crash between the two leaves the old key, and the
+    next plan moves it again: a PATCH of the same name is harmless."""
+    assert action.volume_id is not None and action.old_runpod_name is not None
+    old = action.old_runpod_name
+    writer.rename_volume(action.volume_id, action.runpod_name)
+    now = journal.now_text()
+
+    def change(doc: Any) -> Any:
+        record = doc.volumes.get(old)
+        if record is None:
+            return doc
+        return doc.with_volume(old, None).with_volume(action.runpod_name, VolumeRecord(
+            record.id, action.volume, record.data_center, record.size_gb, record.type,
+            record.created_at, now))
+
+    journal.update(change)
+    return f"renamed network volume {action.volume_id} {old} -> {action.runpod_name}"
 
 
 def _grow(writer: Writer, journal: Journal, action: VolumeAction) -> str:

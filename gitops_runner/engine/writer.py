@@ -1,5 +1,5 @@
 """The one way a locked run writes to RunPod: create, patch, start, stop, delete (and the
-stack's network volumes: create, grow, delete).
+stack's network volumes: create, rename, grow, delete).
 
 Every write takes a slot (at most --parallelism at a time), checks the run's fence right
 before it is sent (the lease's clock and the lock record's holder, CONTRACT §7), and
@@ -71,6 +71,11 @@ class Writer:
         return self._send(f"a PATCH of network volume {volume_id}",
                           lambda: self.client.update_network_volume(volume_id,
                                                                     {"size": size_gb}))
+
+    def rename_volume(self, volume_id: str, name: str) -> dict[str, Any]:
+        """`moved` (CONTRACT §4): UpdateNetworkVolumeRequest takes a new `name`."""
+        return self._send(f"a PATCH of network volume {volume_id}",
+                          lambda: self.client.update_network_volume(volume_id, {"name": name}))
 
     def delete_volume(self, volume_id: str) -> bool:
         """False when RunPod says the volume is already gone (404): the goal is met."""

@@ -16,6 +16,7 @@ from gitops_runner.plan.endpoint_plan import plan_endpoints
 from gitops_runner.plan.endpoints import ServerlessView
 from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.model import Plan
+from gitops_runner.plan.moved import moved_kind_problems
 from gitops_runner.plan.network_volumes import bind_volume_ids, narrowing_notes, plan_volumes
 from gitops_runner.plan.observed import (
     Ownership,
@@ -88,7 +89,8 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
         violations=tuple([*result.errors, *guardrails.check(
             stack.guardrails, desired, result.actions, prices, gpus if catalog else None,
-            vplan.monthly_after)]) + vplan.violations + eps.violations,
+            vplan.monthly_after), *moved_kind_problems(stack, state)])
+        + vplan.violations + eps.violations,
         warnings=tuple(warnings), notes=tuple(notes),
         monthly_before=round(month.before + vplan.monthly_before, 2),
         monthly_after=round(month.after + vplan.monthly_after, 2),

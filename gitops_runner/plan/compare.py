@@ -129,7 +129,7 @@ def _compare_placement(obs: ObservedPod, want: DesiredPod, d: Differences) -> No
         d.replace.append(FieldChange("gpu.min_cuda_version", obs.cuda_version, floor, True))
 
 
-def _int_or_none(value: Any) -> int | None:
+def int_or_none(value: Any) -> int | None:
     """A size as RunPod may send it (20, 20.0, "20"); None when it cannot be read."""
     if isinstance(value, bool):
         return None
@@ -160,7 +160,7 @@ def mounts_unknown(mounts: Mapping[str, Any] | None,
         return True
     applied = applied or {}
     if applied.get("persistent") and (
-            persistent is None or _int_or_none(persistent.get("size")) is None):
+            persistent is None or int_or_none(persistent.get("size")) is None):
         return True
     return bool(applied.get("network")) and network is None
 
@@ -174,7 +174,7 @@ def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences,
         return
     if new_kind == "persistent":
         old, new = obs.mounts["persistent"], want["persistent"]
-        size = _int_or_none(old.get("size"))
+        size = int_or_none(old.get("size"))
         if size is not None and size < new["size"]:
             # RunPod grows a pod volume in place (a PATCH with the whole mount; restart).
             d._fix("volume.size_gb", size, new["size"], patch="mounts")

@@ -11,7 +11,7 @@ from typing import Any
 
 from gitops_runner.config.model import Stack
 from gitops_runner.plan.drift import DriftClass, Finding
-from gitops_runner.plan.network_volumes import desired_volumes, parse_volume
+from gitops_runner.plan.network_volumes import desired_volumes, parse_volume, volume_moves
 from gitops_runner.plan.statefile import StateDoc
 
 
@@ -19,6 +19,7 @@ def volume_drift(stack: Stack, state: StateDoc,
                  observed: Iterable[Mapping[str, Any]]) -> list[Finding]:
     seen = {v.id: v for v in (parse_volume(raw) for raw in observed)}
     wanted = {w.runpod_name: w for w in desired_volumes(stack)}
+    moves = {old: (new, volume) for new, (old, volume) in volume_moves(stack, state).items()}
     findings = []
     for name, record in sorted(state.volumes.items()):
         label = f"volume {record.volume} [{record.data_center}]"
@@ -29,14 +30,19 @@ def volume_drift(stack: Stack, state: StateDoc,
         elif obs.size_gb is not None and obs.size_gb != record.size_gb:
             findings.append(Finding(label, DriftClass.DRIFT, (f"size_gb: applied {record.size_gb}, "
                                                      f"RunPod has {obs.size_gb}",)))
-        want = wanted.get(name)
+        new_name, _ = moves.get(name, (name, None))
+        want = wanted.get(new_name)
+        if name in moves:
+            findings.append(Finding(label, DriftClass.PENDING, (
+                f"moved to {want.volume if want else new_name}: RunPod name {name} -> "
+                f"{new_name}",)))
         if want is None:
             findings.append(Finding(label, DriftClass.PENDING, ("removed from the deploy file",)))
         elif want.size_gb != record.size_gb:
             findings.append(Finding(label, DriftClass.PENDING, (f"size_gb: {record.size_gb} -> "
                                                        f"{want.size_gb}",)))
     for name, want in sorted(wanted.items()):
-        if name not in state.volumes:
+        if name not in state.volumes and name not in volume_moves(stack, state):
             findings.append(Finding(f"volume {want.volume} [{want.data_center}]", DriftClass.PENDING,
                                     ("not applied yet",)))
     return findings
@@ -44,15 +50,19 @@ def volume_drift(stack: Stack, state: StateDoc,
 
 def volume_rows(stack: Stack, state: StateDoc,
                 observed: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """`status`: each declared or recorded network volume, as RunPod has it now."""
+    """`status`: each declared or recorded network volume, as RunPod has it now (a copy a
+    `moved` entry renames at the next apply: under its RunPod name now, TO RENAME)."""
     seen = {v.id: v for v in (parse_volume(raw) for raw in observed)}
     wanted = {w.runpod_name: w for w in desired_volumes(stack)}
+    moves = volume_moves(stack, state)
+    renamed = {old: wanted[new] for new, (old, _) in moves.items()}
     rows = []
-    for name in sorted(set(wanted) | set(state.volumes)):
+    for name in sorted((set(wanted) - set(moves)) | set(state.volumes)):
         record = state.volumes.get(name)
-        want = wanted.get(name)
+        want = wanted.get(name) or renamed.get(name)
         obs = seen.get(record.id) if record else None
         status = ("NOT CREATED" if record is None else "MISSING" if obs is None
+                  else "TO RENAME" if name in renamed
                   else "AVAILABLE" if want is not None else "REMOVED FROM FILE")
         size = obs.size_gb if obs is not None else None
         rows.append({"volume": want.volume if want else record.volume if record else name,

@@ -5,7 +5,9 @@ no markers (the v2 `NetworkVolume` has only id, name, size, dataCenter, type) an
 not be unique, so a volume is ours only when state records its id: one with our name that
 state does not record is foreign, warned about and never touched. Volumes grow in place
 (`PATCH size`) and never shrink (RunPod refuses it); a volume is deleted only when it left
-the file and `allow_data_loss` is true.
+the file and `allow_data_loss` is true. A `moved` entry from a recorded volume to a declared
+one renames it in place (`PATCH name`, which UpdateNetworkVolumeRequest allows): same id,
+same data, pods keep their mount.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from gitops_runner.plan.desired import DesiredPod, named_mount
 from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.statefile import StateDoc
 
-VOLUME_ACTIONS = ("create", "grow", "delete")
+VOLUME_ACTIONS = ("move", "create", "grow", "delete")
 # RunPod bills network volumes "below 1TB $0.07 per GB per month. Above 1TB, the rate drops
 # to $0.05" (https://docs.runpod.io/get-started/billing-information; rates.py's sources).
 ABOVE_1TB = 0.05
@@ -56,7 +58,7 @@ class ObservedVolume:
 class VolumeAction:
     volume: str
     data_center: str
-    action: str  # create | grow | delete
+    action: str  # move | create | grow | delete
     runpod_name: str
     reasons: tuple[str, ...]
     size_before: int | None = None
@@ -64,6 +66,9 @@ class VolumeAction:
     gone: bool = False  # a delete of a volume RunPod no longer has: state only
     volume_id: str | None = field(default=None, compare=False)  # None for a create
     type: str | None = field(default=None, compare=False)
+    # A move (`moved`, CONTRACT §4): the old `volumes[].name` and RunPod name it renames.
+    moved_from: str | None = None
+    old_runpod_name: str | None = None
 
     @property
     def destroys(self) -> tuple[dict[str, Any], ...]:
@@ -81,6 +86,8 @@ class VolumeAction:
         if self.action == "create" and self.type is not None:
             # Fixed at creation: part of what is reviewed (and fingerprinted, CONTRACT §4).
             out["type"] = self.type
+        if self.moved_from is not None:
+            out["moved_from"] = {"volume": self.moved_from, "runpod_name": self.old_runpod_name}
         return out
 
     @classmethod
@@ -88,10 +95,12 @@ class VolumeAction:
         if raw["action"] not in VOLUME_ACTIONS:
             raise ValueError(f"unknown volume action {raw['action']!r}")
         size = raw.get("size_gb") or {}
+        moved = raw.get("moved_from") or {}
         return cls(raw["volume"], raw["data_center"], raw["action"], raw["runpod_name"],
                    tuple(raw["reasons"]), size.get("before"), size.get("after"),
                    gone=raw["action"] == "delete" and not raw.get("destroys"),
-                   type=raw.get("type"))
+                   type=raw.get("type"), moved_from=moved.get("volume"),
+                   old_runpod_name=moved.get("runpod_name"))
 
 
 def volumes_fingerprint(actions: Iterable[VolumeAction]) -> list[dict[str, Any]]:
@@ -127,6 +136,22 @@ def parse_volume(raw: Mapping[str, Any]) -> ObservedVolume:
                           raw.get("type") if isinstance(raw.get("type"), str) else None)
 
 
+def volume_moves(stack: Stack, state: StateDoc) -> dict[str, tuple[str, str]]:
+    """`moved` entries that rename a volume (CONTRACT §4): new RunPod name -> (old RunPod
+    name, old `volumes[].name`), per data center copy state records under the old volume
+    while nothing is recorded under the new name yet."""
+    out: dict[str, tuple[str, str]] = {}
+    for want in desired_volumes(stack):
+        old = next((k for k, v in stack.moved.items() if v == want.volume), None)
+        if old is None or want.runpod_name in state.volumes:
+            continue
+        found = next((name for name, r in sorted(state.volumes.items())
+                      if r.volume == old and r.data_center == want.data_center), None)
+        if found is not None:
+            out[want.runpod_name] = (found, old)
+    return out
+
+
 def plan_volumes(stack: Stack, state: StateDoc,
                  observed: Iterable[Mapping[str, Any]]) -> VolumePlan:
     seen = {v.id: v for v in (parse_volume(raw) for raw in observed)}
@@ -135,11 +160,17 @@ def plan_volumes(stack: Stack, state: StateDoc,
     violations: list[str] = []
     ids: dict[str, dict[str, str]] = {}
     wanted = desired_volumes(stack)
+    moves = volume_moves(stack, state)
+    renamed: dict[str, str] = {}  # old RunPod name -> new, of the moves that happen
     for want in wanted:
-        record = state.volumes.get(want.runpod_name)
+        old_name, old_volume = moves.get(want.runpod_name, (None, None))
+        record = state.volumes.get(old_name or want.runpod_name)
         obs = seen.get(record.id) if record is not None else None
         if obs is not None:
             ids.setdefault(want.volume, {})[want.data_center] = obs.id
+            if old_name is not None and old_volume is not None:
+                renamed[old_name] = want.runpod_name
+                actions.append(_move(want, obs, old_name, old_volume))
             action, problem = _converge(want, obs)
             actions += [action] if action else []
             violations += [problem] if problem else []
@@ -149,8 +180,32 @@ def plan_volumes(stack: Stack, state: StateDoc,
         actions.append(VolumeAction(want.volume, want.data_center, "create", want.runpod_name,
                                     (reason,), None, want.size_gb, type=want.type))
     desired_names = {w.runpod_name for w in wanted}
+    actions += _removals(stack, state, seen, desired_names | set(renamed), violations)
+    warnings = [f"network volume {v.id} is named {v.name!r} like a volume of this stack but "
+                "state does not record it: foreign, left alone (this stack uses its own)"
+                for v in seen.values() if v.name in desired_names and v.id not in ours]
+    # A refused shrink leaves the volume as big as it is: that size is what is billed.
+    sizes = {w.runpod_name: w.size_gb for w in wanted}
+    for name, record in state.volumes.items():
+        kept = seen[record.id].size_gb if record.id in seen else None
+        name = renamed.get(name, name)
+        if name in sizes and kept is not None:
+            sizes[name] = max(sizes[name], kept)
+    after = sum(volume_monthly(size) for size in sizes.values())
+    before = sum(volume_monthly(seen[r.id].size_gb or r.size_gb)
+                 for r in state.volumes.values() if r.id in seen)
+    mine = sorted((v.id, v.size_gb) for v in seen.values() if v.id in ours)
+    return VolumePlan(tuple(actions), tuple(violations), tuple(warnings), (),
+                      round(before, 2), round(after, 2), ids,
+                      sha256_of(mine) if mine else "")
+
+
+def _removals(stack: Stack, state: StateDoc, seen: Mapping[str, ObservedVolume],
+              kept: set[str], violations: list[str]) -> list[VolumeAction]:
+    """Recorded volumes no longer declared (nor moved): deleted, or forgotten if gone."""
+    actions = []
     for name, record in sorted(state.volumes.items()):
-        if name in desired_names:
+        if name in kept:
             continue
         obs = seen.get(record.id)
         size = obs.size_gb if obs is not None and obs.size_gb is not None else record.size_gb
@@ -168,22 +223,16 @@ def plan_volumes(stack: Stack, state: StateDoc,
                 f"allow_data_loss: removing volume {record.volume} would delete network volume "
                 f"{name} ({record.id}, {size} GB in {record.data_center}) and the data on it; "
                 "put it back under volumes, or set guardrails.allow_data_loss: true to delete it")
-    warnings = [f"network volume {v.id} is named {v.name!r} like a volume of this stack but "
-                "state does not record it: foreign, left alone (this stack uses its own)"
-                for v in seen.values() if v.name in desired_names and v.id not in ours]
-    # A refused shrink leaves the volume as big as it is: that size is what is billed.
-    sizes = {w.runpod_name: w.size_gb for w in wanted}
-    for name, record in state.volumes.items():
-        kept = seen[record.id].size_gb if record.id in seen else None
-        if name in sizes and kept is not None:
-            sizes[name] = max(sizes[name], kept)
-    after = sum(volume_monthly(size) for size in sizes.values())
-    before = sum(volume_monthly(seen[r.id].size_gb or r.size_gb)
-                 for r in state.volumes.values() if r.id in seen)
-    mine = sorted((v.id, v.size_gb) for v in seen.values() if v.id in ours)
-    return VolumePlan(tuple(actions), tuple(violations), tuple(warnings), (),
-                      round(before, 2), round(after, 2), ids,
-                      sha256_of(mine) if mine else "")
+    return actions
+
+
+def _move(want: DesiredVolume, obs: ObservedVolume, old_name: str,
+          old_volume: str) -> VolumeAction:
+    return VolumeAction(want.volume, want.data_center, "move", want.runpod_name,
+                        ("the same volume and its data, renamed on RunPod (PATCH name); pods "
+                         "that mount it keep their mount",),
+                        obs.size_gb, obs.size_gb, volume_id=obs.id, moved_from=old_volume,
+                        old_runpod_name=old_name)
 
 
 def _converge(want: DesiredVolume,

@@ -11,20 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from gitops_runner.plan.changes import Destroyed
+from gitops_runner.plan.compare import int_or_none
 from gitops_runner.plan.observed import ObservedPod
 from gitops_runner.plan.statefile import PodRecord
 
 POD_VOLUME = "pod volume"
-
-
-def _size(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return int(number) if number == int(number) else None
 
 
 def _persistent(mounts: Any) -> Mapping[str, Any] | None:
@@ -38,9 +29,9 @@ def destroyed_volumes(pod: ObservedPod | None, record: PodRecord | None) -> tupl
     """The pod volume that terminating this pod destroys, if it has one."""
     seen = _persistent(pod.mounts) if pod is not None else None
     applied = _persistent(record.spec.get("mounts")) if record is not None else None
-    entry = seen if seen is not None and _size(seen.get("size")) is not None else (
+    entry = seen if seen is not None and int_or_none(seen.get("size")) is not None else (
         applied or seen)
     if entry is None:
         return ()
     path = entry.get("path")
-    return (Destroyed(POD_VOLUME, _size(entry.get("size")), str(path) if path else None),)
+    return (Destroyed(POD_VOLUME, int_or_none(entry.get("size")), str(path) if path else None),)

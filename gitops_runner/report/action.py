@@ -146,6 +146,7 @@ class StackApplied:
 @dataclass(frozen=True)
 class AppliedRun:
     stacks: tuple[StackApplied, ...]
+    pull: int | None = None  # the merged pull request the report goes to
 
     @property
     def ok(self) -> bool:

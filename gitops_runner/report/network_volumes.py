@@ -7,15 +7,19 @@ from typing import Any
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.network_volumes import VolumeAction
 
-SYMBOLS = {"create": "+", "grow": "~", "delete": "-"}
+SYMBOLS = {"move": "~", "create": "+", "grow": "~", "delete": "-"}
 
 
 def headline(a: VolumeAction) -> str:
     size = (f"{a.size_after} GB" if a.action == "create" else
             f"{a.size_before} -> {a.size_after} GB" if a.action == "grow" else
             f"{a.size_before} GB")
-    what = {"create": "create", "grow": "grow (PATCH size, in place)", "delete": "delete"}
-    return f"volume {a.volume} [{a.data_center}]  {what[a.action]}  {size}  ({a.runpod_name})"
+    what = {"move": "move (PATCH name, in place)", "create": "create",
+            "grow": "grow (PATCH size, in place)", "delete": "delete"}
+    name = a.volume + (f" (moved from {a.moved_from})" if a.moved_from else "")
+    runpod = (f"{a.old_runpod_name} -> {a.runpod_name}" if a.old_runpod_name
+              else a.runpod_name)
+    return f"volume {name} [{a.data_center}]  {what[a.action]}  {size}  ({runpod})"
 
 
 def detail_lines(a: VolumeAction) -> list[str]:
@@ -35,7 +39,7 @@ def text_lines(plan: Plan) -> list[str]:
 
 def summary(plan: Plan) -> str:
     """' Volumes: 1 to create, 1 to grow.' or ''."""
-    parts = [f"{n} to {kind}" for kind in ("create", "grow", "delete")
+    parts = [f"{n} to {kind}" for kind in ("move", "create", "grow", "delete")
              if (n := sum(1 for a in plan.volume_actions if a.action == kind))]
     return f" Volumes: {', '.join(parts)}." if parts else ""
 
@@ -44,7 +48,7 @@ def markdown_lines(plan: Plan) -> list[str]:
     """Lines inside the plan's ```diff block."""
     out = []
     for a in plan.volume_actions:
-        symbol = {"create": "+", "grow": "!", "delete": "-"}[a.action]
+        symbol = {"move": "!", "create": "+", "grow": "!", "delete": "-"}[a.action]
         out.append(f"{symbol} {headline(a)}".replace("```", ""))
         out.extend(f"#     {line}".replace("```", "") for line in detail_lines(a))
     return out

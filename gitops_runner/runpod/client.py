@@ -24,6 +24,7 @@ from gitops_runner.runpod.errors import (
     TransientError,
     error_for,
 )
+from gitops_runner.runpod.network_volumes import NetworkVolumesApi
 from gitops_runner.runpod.ratelimit import Pacer
 from gitops_runner.runpod.retry import Guard, RetryPolicy, json_or_none
 from gitops_runner.runpod.sse import set_read_timeout
@@ -48,7 +49,7 @@ class RunCancelledError(RunPodError):
     """The run was interrupted (or lost its lock): no further request is sent."""
 
 
-class RunPodClient:
+class RunPodClient(NetworkVolumesApi):
     """One client per run. Thread-safe: apply shares it across worker threads."""
 
     def __init__(
@@ -154,34 +155,6 @@ class RunPodClient:
     def pod_action(self, pod_id: str, action: str) -> Pod | None:
         result = self._call("POST", f"/v2/pods/{pod_id}/action", {"action": action})
         return dict(result) if result else None
-
-    # -- network volumes (CONTRACT §14) ------------------------------------------
-    def list_network_volumes(self) -> list[dict[str, Any]]:
-        body = self._call("GET", "/v2/network-volumes")
-        vols = body.get("networkVolumes") if isinstance(body, dict) else None
-        if not isinstance(vols, list):
-            raise TransientError("RunPod GET /v2/network-volumes returned no 'networkVolumes' "
-                                 "list")
-        return [v for v in vols if isinstance(v, dict)]
-
-    def create_network_volume(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Never retried on 5xx or timeouts: like a pod, the volume may exist already."""
-        try:
-            vol = self._call("POST", "/v2/network-volumes", body, retry_transient=False)
-        except TransientError as exc:
-            raise CreateOutcomeUnknownError(
-                f"{exc} — the network volume may or may not have been created", exc.status,
-                exc.detail) from None
-        if not isinstance(vol, dict) or not isinstance(vol.get("id"), str) or not vol["id"]:
-            raise CreateOutcomeUnknownError("RunPod POST /v2/network-volumes answered success "
-                                            "without a volume id")
-        return dict(vol)
-
-    def update_network_volume(self, volume_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(self._call("PATCH", f"/v2/network-volumes/{volume_id}", body))
-
-    def delete_network_volume(self, volume_id: str) -> None:
-        self._call("DELETE", f"/v2/network-volumes/{volume_id}")
 
     # -- catalog ------------------------------------------------------------
     def list_gpu_types(self, availability: bool = False, cloud: str | None = None,

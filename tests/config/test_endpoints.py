@@ -55,7 +55,6 @@ def test_every_endpoint_field_reaches_the_model() -> None:
     assert ep.models[0].repo == "Qwen/Qwen2.5-7B-Instruct"
     assert ep.network_volume is not None and ep.network_volume.id == "vol_abc"
     assert ep.data_centers == ("EU-RO-1",)  # the project's default, as for pods
-    assert "HF_TOKEN" in stack.secret_names()
 
 
 def test_endpoint_problems_have_line_and_column() -> None:

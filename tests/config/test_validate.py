@@ -168,12 +168,27 @@ def test_validate_moved_entries_name_a_new_entry_and_a_gone_one() -> None:
     stack, problems = parse_stack("d.yaml", MOVED)
     assert [str(p) for p in problems] == [
         "d.yaml:6:12: moved[1].from: 'api' is still a pod entry; a moved entry's old name "
-        "must be gone from `pods`",
-        "d.yaml:6:21: moved[1].to: no pod entry named 'gone'; `to` is the entry's new name",
+        "must be gone from the file",
+        "d.yaml:6:21: moved[1].to: no pod entry or volume named 'gone'; `to` is the entry's "
+        "new name",
     ]
     fine, ok = parse_stack("d.yaml", MOVED.replace(b"  - {from: api, to: gone}\n", b""))
     assert ok == [] and fine is not None
     assert fine.moved == {"chat": "api"} and fine.guardrails.allow_data_loss
+    assert fine.moved_at == {"chat": "d.yaml:5:22"}
+
+
+def test_validate_moved_a_pod_entry_onto_a_volume_is_an_error_at_the_entry() -> None:
+    raw = MOVED.replace(b"  - {from: api, to: gone}\n", b"  - {from: api, to: cache}\n") + \
+        b"volumes: [{name: cache, size_gb: 20, data_center: EU-RO-1}]\n"
+    _, problems = parse_stack("d.yaml", raw)
+    assert [str(p) for p in problems] == [
+        "d.yaml:6:21: moved[1]: 'api' is a pod entry and 'cache' a volume; a pod moves to a "
+        "pod entry, a volume to a volume"]
+    renamed, ok = parse_stack("d.yaml", raw.replace(b"{from: api, to: cache}",
+                                                     b"{from: weights, to: cache}"))
+    assert ok == [] and renamed is not None
+    assert renamed.moved == {"chat": "api", "weights": "cache"}
 
 
 MODEL_POD = """version: 1

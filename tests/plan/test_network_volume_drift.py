@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from gitops_runner.plan.network_volume_drift import volume_drift, volume_rows
 from tests.plan.factories import stack_from_yaml
-from tests.plan.test_network_volumes import POD, observed, recorded, volumes
+from tests.plan.test_network_volumes import (
+    MOVED,
+    POD,
+    observed,
+    recorded,
+    recorded_as_weights,
+    volumes,
+)
 
 
 def test_a_volume_gone_or_resized_on_runpod_is_drift() -> None:
@@ -31,3 +38,21 @@ def test_status_rows_show_each_copy() -> None:
     assert [(r["name"], r["status"], r["size_gb"]) for r in rows] == [
         ("demo-prod-hf-cache-EU-RO-1", "AVAILABLE", 200),
         ("demo-prod-hf-cache-US-TX-3", "MISSING", None)]
+
+
+def test_a_pending_move_is_one_finding_per_copy_not_a_removal_and_a_create() -> None:
+    state, seen = recorded_as_weights()
+    stack = stack_from_yaml(POD, MOVED + volumes(200))
+    findings = volume_drift(stack, state, seen)
+    assert [(f.pod, f.kind, f.reasons) for f in findings] == [
+        (f"volume weights [{dc}]", "pending",
+         (f"moved to hf-cache: RunPod name demo-prod-weights-{dc} -> demo-prod-hf-cache-{dc}",))
+        for dc in ("EU-RO-1", "US-TX-3")]
+
+
+def test_status_shows_a_copy_to_rename_once_under_its_runpod_name() -> None:
+    state, seen = recorded_as_weights()
+    rows = volume_rows(stack_from_yaml(POD, MOVED + volumes(200)), state, seen)
+    assert [(r["volume"], r["name"], r["status"]) for r in rows] == [
+        ("hf-cache", "demo-prod-weights-EU-RO-1", "TO RENAME"),
+        ("hf-cache", "demo-prod-weights-US-TX-3", "TO RENAME")]

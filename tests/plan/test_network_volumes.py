@@ -3,13 +3,23 @@ allow_data_loss, foreign volumes left alone, cost, and pods narrowed to the volu
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
+
+import jsonschema
 
 from gitops_runner.plan.build import make_plan
+from gitops_runner.plan.desired import DesiredPod
+from gitops_runner.plan.observed import parse_pod
 from gitops_runner.plan.planfile import parse_plan_file, render_plan_file
-from gitops_runner.plan.statefile import StateDoc, VolumeRecord, parse_state, render_state
-from gitops_runner.report.plan import render_markdown, render_text
-from tests.plan.factories import CATALOG, stack_from_yaml
+from gitops_runner.plan.records import pod_record
+from gitops_runner.plan.statefile import PodRecord, StateDoc, VolumeRecord, parse_state, render_state
+from gitops_runner.report.plan import render_markdown, render_plans, render_text
+from tests.plan.factories import CATALOG, observed_from, stack_from_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 POD = """\
@@ -151,6 +161,93 @@ def test_a_refused_shrink_is_billed_at_the_size_the_volume_keeps() -> None:
     shrink = make_plan(stack_from_yaml(POD, volumes(100)), recorded(), [], CATALOG, {}, NOW,
                        volumes=observed())
     assert shrink.monthly_after == same.monthly_after
+
+
+# -- `moved` (CONTRACT §4) for volumes -----------------------------------------------------
+MOVED = "moved: [{from: weights, to: hf-cache}]\n"
+
+
+def fresh_record(want: DesiredPod, raw: dict[str, object]) -> PodRecord:
+    return pod_record(want, parse_pod(raw), None, "2026-11-01T00:00:00Z", healthy=True)
+
+
+def recorded_as_weights(size: int = 200) -> tuple[StateDoc, list[dict[str, object]]]:
+    """State and RunPod as an apply of a `weights` volume (two copies) left them."""
+    state = StateDoc.empty("demo/prod")
+    seen: list[dict[str, object]] = []
+    for i, dc in enumerate(("EU-RO-1", "US-TX-3")):
+        name = f"demo-prod-weights-{dc}"
+        state = state.with_volume(name, VolumeRecord(
+            f"vol{i}", "weights", dc, size, None, "2026-11-01T00:00:00Z", "2026-11-01T00:00:00Z"))
+        seen.append({"id": f"vol{i}", "name": name, "size": size, "dataCenter": dc,
+                     "type": "STANDARD"})
+    return state, seen
+
+
+def test_moved_renames_each_copy_in_place_and_every_format_says_so() -> None:
+    state, seen = recorded_as_weights()
+    plan = make_plan(stack_from_yaml(POD, MOVED + volumes()), state, [], CATALOG, {}, NOW,
+                     volumes=seen)
+    assert [(a.action, a.volume, a.moved_from, a.old_runpod_name, a.runpod_name, a.volume_id)
+            for a in plan.volume_actions] == [
+        ("move", "hf-cache", "weights", f"demo-prod-weights-{dc}", f"demo-prod-hf-cache-{dc}",
+         f"vol{i}") for i, dc in enumerate(("EU-RO-1", "US-TX-3"))]
+    assert not plan.violations and not any(a.destroys for a in plan.volume_actions)
+    text, markdown = render_text(plan), render_markdown(plan)
+    assert text.count("  ~ volume hf-cache (moved from weights) [") == 2
+    assert "  ~ volume hf-cache (moved from weights) [EU-RO-1]  move (PATCH name, in place)  " \
+           "200 GB  (demo-prod-weights-EU-RO-1 -> demo-prod-hf-cache-EU-RO-1)" in text
+    assert "Volumes: 2 to move." in text
+    assert markdown.count("! volume hf-cache (moved from weights) [") == 2
+    (report,) = json.loads(render_plans([plan], "json"))["stacks"]
+    assert report["volume_actions"][0]["moved_from"] == {
+        "volume": "weights", "runpod_name": "demo-prod-weights-EU-RO-1"}
+    schema = json.loads((ROOT / "schemas/reports/plan.schema.json").read_text())
+    jsonschema.validate(json.loads(render_plans([plan], "json")), schema)
+    back = parse_plan_file(render_plan_file([plan]))[0]
+    assert back.volume_actions == plan.volume_actions and back.fingerprint == plan.fingerprint
+    # The fingerprint covers the move: the same renames from another volume differ.
+    other = [replace(a, moved_from="cache") for a in plan.volume_actions]
+    assert replace(plan, volume_actions=tuple(other)).fingerprint != plan.fingerprint
+
+
+def test_moved_keeps_the_pod_on_its_volume_and_grows_after_the_rename() -> None:
+    state, seen = recorded_as_weights()
+    old = stack_from_yaml(POD.replace("name: hf-cache", "name: weights"),
+                          volumes().replace("hf-cache", "weights"))
+    first = make_plan(old, state, [], CATALOG, {}, NOW, volumes=seen)
+    (want,) = [a.desired for a in first.actions if a.desired is not None]
+    pod = observed_from(want, {}, pod_id="pod1",
+                        mounts={"network": [{"volumeId": "vol0", "path": "/workspace"}]})
+    state = state.with_pod("api", fresh_record(want, pod))
+    plan = make_plan(stack_from_yaml(POD, MOVED + volumes(300)), state, [pod], CATALOG, {},
+                     NOW, volumes=seen)
+    assert [(a.action, a.data_center) for a in plan.volume_actions] == [
+        ("move", "EU-RO-1"), ("grow", "EU-RO-1"), ("move", "US-TX-3"), ("grow", "US-TX-3")]
+    (action,) = plan.actions
+    assert (action.pod, action.action, action.state_only, action.pod_id) == (
+        "api", "update", True, "pod1")
+
+
+def test_without_moved_a_renamed_volume_is_a_gated_delete_and_a_create() -> None:
+    state, seen = recorded_as_weights()
+    plan = make_plan(stack_from_yaml(POD, volumes()), state, [], CATALOG, {}, NOW,
+                     volumes=seen)
+    assert sorted((a.action, a.runpod_name) for a in plan.volume_actions) == sorted(
+        [("create", "demo-prod-hf-cache-EU-RO-1"), ("create", "demo-prod-hf-cache-US-TX-3"),
+         ("delete", "demo-prod-weights-EU-RO-1"), ("delete", "demo-prod-weights-US-TX-3")])
+    assert sum("allow_data_loss: removing volume weights" in v for v in plan.violations) == 2
+
+
+def test_a_moved_volume_gone_from_runpod_is_created_and_its_old_record_forgotten() -> None:
+    state, seen = recorded_as_weights()
+    plan = make_plan(stack_from_yaml(POD, MOVED + volumes()), state, [], CATALOG, {}, NOW,
+                     volumes=seen[1:])
+    assert [(a.action, a.runpod_name, a.gone) for a in plan.volume_actions] == [
+        ("create", "demo-prod-hf-cache-EU-RO-1", False),
+        ("move", "demo-prod-hf-cache-US-TX-3", False),
+        ("delete", "demo-prod-weights-EU-RO-1", True)]
+    assert not plan.violations
 
 
 def test_a_created_volumes_type_is_reviewed_and_kept_by_the_plan_file() -> None:

@@ -11,6 +11,7 @@ from gitops_runner.config.model import Stack
 from gitops_runner.engine.apply import ApplyOptions, ApplyResult, apply_stack
 from gitops_runner.engine.observe import plan_stacks
 from gitops_runner.plan.model import Plan
+from gitops_runner.report.plan import render_text
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator import catalog
 from gitops_runner.runpod.simulator.server import Simulator
@@ -167,3 +168,34 @@ def test_a_failed_volume_create_holds_the_pods_back_and_is_retried(h: Harness) -
     assert len(h.client.list_network_volumes()) == 2
     (pod,) = h.client.list_pods()
     assert pod["mounts"]["network"][0]["volumeId"] in h.recorded().values()
+
+
+def test_moved_renames_a_volume_in_place_keeping_its_id_and_the_pod(h: Harness) -> None:
+    old_pods = POD.replace("name: hf-cache", "name: weights")
+    old = stack_from_yaml(old_pods, f"guardrails: {{}}\nstate: {{path: {h.dir}}}\nvolumes:\n"
+                          "  - {name: weights, size_gb: 200, data_centers: [EU-RO-1, US-TX-3]}\n")
+    assert h.apply(old).converged, h.logs
+    ids = {v["dataCenter"]: v["id"] for v in h.client.list_network_volumes()}
+    (pod_id,) = {p["id"] for p in h.client.list_pods()}
+    renamed = stack_from_yaml(POD, f"guardrails: {{}}\nstate: {{path: {h.dir}}}\n"
+                              "moved: [{from: weights, to: hf-cache}]\nvolumes:\n"
+                              "  - {name: hf-cache, size_gb: 200, data_centers: "
+                              "[EU-RO-1, US-TX-3]}\n")
+    plan = h.plan(renamed)
+    assert [(a.action, a.moved_from) for a in plan.volume_actions] == [("move", "weights")] * 2
+    assert render_text(plan).count("~ volume hf-cache (moved from weights) [") == 2
+    # The pod keeps its mount (the same volume id): state learns the new name, RunPod is
+    # not asked (a PATCH would restart it).
+    assert [(a.pod, a.action, a.state_only) for a in plan.actions] == [("api", "update", True)]
+    h.sim.exchanges = []
+    result = h.apply(renamed)
+    assert result.converged, h.logs
+    writes = [(e.method, e.path, e.request) for e in h.sim.exchanges if e.method != "GET"]
+    assert sorted(writes) == sorted(("PATCH", f"/v2/network-volumes/{ids[dc]}",
+                                     {"name": f"demo-prod-hf-cache-{dc}"}) for dc in ids)
+    assert {v["dataCenter"]: v["id"] for v in h.client.list_network_volumes()} == ids
+    assert h.recorded() == {f"demo-prod-hf-cache-{dc}": i for dc, i in ids.items()}
+    (pod,) = h.client.list_pods()
+    assert pod["id"] == pod_id and pod["mounts"]["network"][0]["volumeId"] in ids.values()
+    again = h.plan(renamed)
+    assert not again.has_changes, (again.actions, again.volume_actions)
