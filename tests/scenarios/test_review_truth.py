@@ -154,6 +154,9 @@ MUTATIONS: dict[str, Callable[[Doc], None]] = {
     "moved": _both(_set(f"{POD}.name", "api2"), _set("moved", [{"from": "api", "to": "api2"}])),
     # network volumes
     "volume.size_gb": _set("volumes.0.size_gb", 300),
+    "volume.moved": _both(_set("volumes.0.name", "weights"),
+                          _set(f"{POD}.network_volume.name", "weights"),
+                          _set("moved", [{"from": "hf-cache", "to": "weights"}])),
     "volume.added": _set("volumes.1", {"name": "extra", "size_gb": 50, "data_center": "EU-RO-1"}),
     # endpoints
     "endpoint.type": _both(_set(f"{EP}.workers.idle_timeout_seconds", _DELETE),
