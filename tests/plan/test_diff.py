@@ -313,3 +313,16 @@ def test_diff_pod_read_by_id_as_terminated_within_the_grace_is_missing_now() -> 
     recent = plan(POD, [gone], state_for(want, healthy=False),
                   now=datetime(2026, 11, 27, 10, 0, 30, tzinfo=UTC))
     assert [a.action for a in recent.actions] == ["create"]
+
+
+def test_an_env_key_runpod_adds_never_moves_the_fingerprint() -> None:
+    """RunPod's own env keys are ignored by plan (CONTRACT §4): one that appears between
+    review and merge (a restart, a platform change) leaves the reviewed fingerprint alone."""
+    raw, state = applied()
+    edited = POD.replace("LOG_LEVEL: info", "LOG_LEVEL: debug")
+    reviewed = plan(edited, [raw], state)
+    raw = {**raw, "env": {**raw["env"], "RUNPOD_POD_HOSTNAME": "x-64410", "PUBLIC_KEY": "k"}}
+    merged = plan(edited, [raw], state)
+    assert [a.action for a in merged.actions] == ["update"]
+    assert merged.fingerprint == reviewed.fingerprint
+    assert "RUNPOD_POD_HOSTNAME" not in merged.actions[0].before["env"]  # type: ignore[index]
