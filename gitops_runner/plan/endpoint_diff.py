@@ -70,7 +70,10 @@ class EndpointAction:
 
 
 def endpoints_fingerprint(actions: tuple[EndpointAction, ...]) -> str:
-    return sha256_of([a.stable_json() for a in actions])
+    # Of what RunPod shows (`before`), only which endpoint: the reasons carry each change,
+    # and a field RunPod leaves out must not make a reviewed plan unappliable (§4).
+    return sha256_of([{**a.stable_json(), "before": None if a.before is None else
+                       {"id": a.before.get("id")}} for a in actions])
 
 
 @dataclass(frozen=True)

@@ -166,3 +166,17 @@ def test_foreign_and_unmarked_endpoints_are_warned_about_and_left_alone() -> Non
     assert any("no gitops-runner markers" in w for w in plan.warnings)
     (action,) = plan.endpoint_actions
     assert action.action == "create" and action.template_id is None
+
+
+def test_a_field_runpod_leaves_out_never_moves_a_reviewed_release() -> None:
+    """Unknown, never a difference (CONTRACT §4): RunPod leaving out `timeout` (or
+    `flashboot`) at merge time leaves the reviewed fingerprint alone."""
+    s = stack()
+    base = StateDoc.empty(s.name)
+    view, state = applied(s, base)
+    newer = stack(ENDPOINT.replace("acme/w:1", "acme/w:2"))
+    reviewed = plan_of(newer, state, view)
+    sparse, _ = applied(s, base, timeout=None, flashboot=None)
+    merged = plan_of(newer, state, sparse)
+    assert merged.endpoint_actions[0].reasons == reviewed.endpoint_actions[0].reasons
+    assert merged.fingerprint == reviewed.fingerprint
