@@ -60,7 +60,7 @@ def run(session: Session, configs: Sequence[str],
 
 
 def _listing(plan: Destroyed) -> str:
-    volumes = [f"{plan.stack}: will delete {v}" for v in plan.volumes]  # CONTRACT §14
+    volumes = [f"{plan.stack}: will delete {v}" for v in (*plan.endpoints, *plan.volumes)]
     if not plan.targets:
         return "\n".join([f"{plan.stack}: no pod to terminate", *volumes])
     return "\n".join([f"{plan.stack}: will terminate {len(plan.targets)} pod(s); their "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import Session
@@ -20,7 +19,7 @@ def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
     states = [read_state(session, s)[0] for s in stacks]
     with session.runpod(stacks) as access:
         observed = access.client.list_pods()
-        now = datetime.fromtimestamp(session.clock.time(), UTC)
+        now = session.now()  # GITOPS_RUNNER_NOW, as schedule judges it
         tables = [(s, status_rows(s, st, observed, access.proxy_url, now))
                   for s, st in zip(stacks, states, strict=True)]
         # Network volumes (CONTRACT §14): listed only for stacks that have any.

@@ -11,7 +11,7 @@ from gitops_runner.config.cadence import DRIFT_WORKFLOWS, cadence_warning, uses_
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.session import Session
 from gitops_runner.github.annotations import error_annotation, warning_annotation
-from gitops_runner.plan.startable import pod_warnings
+from gitops_runner.plan.startable import endpoint_warnings, pod_warnings
 from gitops_runner.report.jsonreport import dump
 
 
@@ -22,6 +22,8 @@ def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
     # Will it start? Offline warnings (CONTRACT §13); they never fail validate.
     warnings = [{"file": s.file, "message": w} for s in stacks for spec in s.pods
                 for w in dict.fromkeys(pod_warnings(spec))]
+    warnings += [{"file": s.file, "message": w} for s in stacks for spec in s.endpoints
+                 for w in endpoint_warnings(spec)]
     warnings += _cadence_warnings(stacks)
     if fmt == "json":
         out.report(dump({"valid": not problems, "files": files,

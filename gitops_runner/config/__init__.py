@@ -85,7 +85,8 @@ def check_files(files: Sequence[str]) -> tuple[list[Stack], list[Problem]]:
             problems.append(Problem(stack.file, 1, 1, f"stack {stack.name} is also declared in "
                                                       f"{seen[stack.name]}; one file per stack"))
         seen.setdefault(stack.name, stack.file)
-    return stacks, sorted(problems, key=lambda p: (p.file, p.line, p.col))
+    # The order ConfigError gives (plan, apply...), so validate and plan list alike.
+    return stacks, sorted(problems, key=lambda p: (p.file, p.line, p.col, p.message))
 
 
 def load_stacks(files: Sequence[str]) -> list[Stack]:

@@ -80,11 +80,19 @@ def _describe(error: ValidationError) -> tuple[Path, str, bool]:
         return path, f"{where}: {json.dumps(error.instance)} is not one of {options}", False
     if v == "const":
         return path, f"{where}: must be {json.dumps(error.validator_value)}", False
+    if v == "type" and set(error.schema.get("properties", {})) == {"secret"}:
+        # A secret written inline: say the one form that keeps it out of the file.
+        return path, (f"{where}: must be {{secret: NAME}}, naming an environment variable of "
+                      f"the runner that holds the value (got {_type_name(error.instance)}); "
+                      "never write the value itself in the deploy file"), False
     if v == "type":
         return path, f"{where}: must be {error.validator_value}, got {_type_name(error.instance)}", False
     if v in ("pattern", "not") and path and path[-1] in ("name", "environment"):
         return path, (f"{where}: '{error.instance}' is not a valid name: lowercase letters, digits "
                       "and '-', starting with a letter, at most 32 characters, no '--'"), False
+    if v == "pattern" and path and path[-1] == "secret":
+        return path, (f"{where}: '{error.instance}' is not an environment variable name: "
+                      "letters, digits and '_', not starting with a digit"), False
     if v == "pattern":
         return path, f"{where}: '{error.instance}' does not match {error.validator_value}", False
     if v in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):

@@ -7,6 +7,7 @@ import contextlib
 from typing import Any
 
 from gitops_runner.config.errors import Problem
+from gitops_runner.config.gpu_ids import unknown_id_message
 from gitops_runner.config.naming import MARKER_PREFIX, runpod_name
 from gitops_runner.config.yaml_loader import LoadedYaml, Path
 
@@ -80,6 +81,12 @@ def _endpoint_messages(where: str, raw: dict[str, Any]) -> list[tuple[str, Path,
                         ("workers", "idle_timeout_seconds"), True))
     elif kind == "QUEUE" and "idle_timeout_seconds" in workers:
         pass  # default scaling is QUEUE_DELAY: an idle timeout applies
+    # An exclude entry that is no GPU id excludes nothing: the endpoint would still take
+    # the GPU the user meant to keep out, so it is an error, like an unknown gpu.type.
+    for j, gpu_id in enumerate(raw.get("gpu", {}).get("exclude", [])):
+        unknown = unknown_id_message(gpu_id) if isinstance(gpu_id, str) else None
+        if unknown:
+            out.append((f"{where}.gpu.exclude[{j}]: {unknown}", ("gpu", "exclude", j), False))
     rt = raw["runtime"]
     if raw.get("models") and rt.get("args") not in (None, "", []):
         out.append((f"{where}: both runtime.args and models are set, and models would be "

@@ -147,6 +147,25 @@ def _scalar(node: ScalarNode) -> Any:
     return value
 
 
+# The parser's words for the usual slips, said as what to do (the parser's text kept after).
+_SYNTAX_HINTS = (
+    ("expected <block end>", "line {line} is indented differently from the keys above it; "
+                             "indent it exactly like its sibling keys"),
+    ("mapping values are not allowed", "a ':' YAML did not expect on line {line}: check the "
+                                       "indentation of this line and the one above, a key "
+                                       "missing its ':', or quote a value that contains ': '"),
+    ("'\\t' that cannot start", "line {line} is indented with a tab; YAML indents with "
+                                 "spaces only"),
+)
+
+
+def _syntax_hint(detail: str, line: int) -> str:
+    for needle, hint in _SYNTAX_HINTS:
+        if needle in detail:
+            return f"{hint.format(line=line)} (parser: {detail})"
+    return detail
+
+
 def load_yaml_text(file: str, raw: bytes) -> tuple[LoadedYaml | None, list[Problem]]:
     """Parse one deploy file. Returns the data or the problems, never raises."""
     if len(raw) > MAX_FILE_BYTES:
@@ -166,7 +185,7 @@ def load_yaml_text(file: str, raw: bytes) -> tuple[LoadedYaml | None, list[Probl
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         detail = exc.problem or exc.context or "invalid YAML"
-        return None, [Problem(file, line, col, f"YAML syntax error: {detail}")]
+        return None, [Problem(file, line, col, f"YAML syntax error: {_syntax_hint(detail, line)}")]
     except (YAMLError, RecursionError, ValueError) as exc:
         return None, [Problem(file, 1, 1, f"YAML syntax error: {type(exc).__name__}")]
     nodes = [n for n in nodes if n is not None]

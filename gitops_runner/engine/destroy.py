@@ -44,6 +44,7 @@ class Destroyed:
     failures: list[str] = field(default_factory=list)
     # Network volumes state records (CONTRACT §14): deleted after the pods, and said so.
     volumes: list[str] = field(default_factory=list)
+    endpoints: list[str] = field(default_factory=list)  # what state records, before asking
     volumes_deleted: list[dict[str, Any]] = field(default_factory=list)
     endpoints_deleted: list[str] = field(default_factory=list)  # with their templates (§14)
 
@@ -89,6 +90,8 @@ def destroy_targets(stack: Stack, doc: StateDoc, observed: Iterable[Mapping[str,
         out.targets.append(Target(pod_id, label, _volume(pod)))
     out.volumes = [f"network volume {name} ({rec.size_gb} GB in {rec.data_center}) and its "
                    "data" for name, rec in sorted(doc.volumes.items())]
+    out.endpoints = [f"serverless endpoint {rec.runpod_name} ({rec.id or 'not created yet'}) "
+                     "and its template" for _, rec in sorted(doc.endpoints.items())]
     if not stored and out.targets:
         out.left_alone.append(f"{stack.name}: no state is stored for this stack, so its pods "
                               "were found by their markers alone (any state's)")

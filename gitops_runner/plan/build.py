@@ -8,7 +8,7 @@ from typing import Any
 
 from gitops_runner.config.model import Stack
 from gitops_runner.plan import guardrails, monthly, placement, power
-from gitops_runner.plan.catalog import GpuCatalog
+from gitops_runner.plan.catalog import GpuCatalog, unknown_data_centers
 from gitops_runner.plan.cost import PriceBook, hourly_after
 from gitops_runner.plan.desired import DesiredPod, desired_pods
 from gitops_runner.plan.diff import diff
@@ -26,7 +26,7 @@ from gitops_runner.plan.observed import (
     split_ownership,
 )
 from gitops_runner.plan.records import stack_changes
-from gitops_runner.plan.startable import pod_warnings
+from gitops_runner.plan.startable import endpoint_warnings, pod_warnings
 from gitops_runner.plan.statefile import StateDoc
 
 
@@ -73,6 +73,8 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
         f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
     notes += narrowing_notes(desired)  # CONTRACT §14: where a pod with a volume may go
     warnings += [w for spec in stack.pods for w in pod_warnings(spec)] + list(vplan.warnings)
+    warnings += [w for spec in stack.endpoints for w in endpoint_warnings(spec)]
+    warnings += unknown_data_centers(stack, gpus)  # a typo the schema's pattern lets through
     landings, stock_warnings, stock_notes = placement.predict(result.actions, gpus)
     warnings += stock_warnings
     notes += stock_notes

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gitops_runner.config.model import Stack
+
 LEVELS = ("NONE", "LOW", "MEDIUM", "HIGH")
 # Free GPUs a level stands for at least: LOW is "some", HIGH a data center's worth.
 STOCK_FLOOR = {"NONE": 0, "LOW": 1, "MEDIUM": 8, "HIGH": 64}
@@ -131,3 +133,18 @@ def select(catalog: GpuCatalog, cloud: str | None = None, min_memory: int | None
             continue
         chosen.append(gpu)
     return sorted(chosen, key=lambda g: (min(g.price[c] for c in clouds if c in g.price), g.id))
+
+
+def unknown_data_centers(stack: Stack, catalog: GpuCatalog) -> list[str]:
+    """Data centers the file names where the live catalog offers no GPU at all: a typo
+    (`EU-RO-2`) that the schema's pattern lets through. Only when the catalog was read
+    with availability (its per-data-center lists); RunPod answers 400 at apply instead."""
+    known = {dc for g in catalog.gpus.values() for dc, _ in g.data_centers}
+    if not catalog.has_stock or not known:
+        return []
+    named = [(f"pod {p.name}", dc) for p in stack.pods for dc in p.data_centers]
+    named += [(f"volume {v.name}", dc) for v in stack.volumes for dc in v.data_centers]
+    named += [(f"endpoint {e.name}", dc) for e in stack.endpoints for dc in e.data_centers]
+    return [f"{who}: data center {dc} offers no GPU in RunPod's catalog (known: "
+            f"{', '.join(sorted(known))}); nothing can be created there: check the spelling"
+            for who, dc in named if dc not in known]

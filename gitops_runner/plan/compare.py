@@ -43,6 +43,10 @@ def _mount_kind(mounts: Mapping[str, Any] | None) -> str:
     return "none"
 
 
+# The deploy file's words for a mount kind (`volume` is RunPod's persistent pod volume).
+STORAGE_WORDS = {"persistent": "pod volume", "network": "network volume", "none": "no volume"}
+
+
 def _version(text: str) -> tuple[int, ...]:
     try:
         return tuple(int(p) for p in text.split("."))
@@ -169,8 +173,8 @@ def _compare_mounts(obs: ObservedPod, want: Mapping[str, Any], d: Differences,
                     volume_ids: tuple[str, ...] = ()) -> None:
     old_kind, new_kind = _mount_kind(obs.mounts), _mount_kind(want)
     if old_kind != new_kind:
-        d.replace.append(FieldChange("storage", f"{old_kind} volume", f"{new_kind} volume",
-                                     True))
+        d.replace.append(FieldChange("storage", STORAGE_WORDS[old_kind],
+                                     STORAGE_WORDS[new_kind], True))
         return
     if new_kind == "persistent":
         old, new = obs.mounts["persistent"], want["persistent"]

@@ -158,10 +158,13 @@ def _norm(key: str, value: Any) -> Any:
     return value
 
 
-def endpoint_changes(want: DesiredEndpoint, have: Observed) -> tuple[list[str], list[str]]:
-    """(placement reasons, rescale reasons): fields RunPod answered that differ."""
+def endpoint_changes(want: DesiredEndpoint, have: Observed
+                     ) -> tuple[list[str], list[str], tuple[str, ...]]:
+    """(placement reasons, rescale reasons, the body fields to PATCH): the fields RunPod
+    answered that differ."""
     placement: list[str] = []
     rescale: list[str] = []
+    fields: list[str] = []
     for key in (*PLACEMENT_FIELDS, *RESCALE_FIELDS):
         mine, theirs = want.endpoint_body[key], have.body.get(key)
         if theirs is None:
@@ -169,9 +172,41 @@ def endpoint_changes(want: DesiredEndpoint, have: Observed) -> tuple[list[str], 
         if key == "workers" and isinstance(theirs, dict):
             theirs = {k: theirs.get(k) for k in mine}  # idleTimeout unset: RunPod's own
         if _norm(key, mine) != _norm(key, theirs):
-            (rescale if key in RESCALE_FIELDS else placement).append(
-                f"{key}: {_short(theirs)} -> {_short(mine)}")
-    return placement, rescale
+            fields.append(key)
+            (rescale if key in RESCALE_FIELDS else placement).extend(
+                _reasons(key, _norm(key, theirs), _norm(key, mine)))
+    return placement, rescale, tuple(fields)
+
+
+# RunPod's endpoint fields in the deploy file's words (CONTRACT §14), so a reason names
+# what to edit: `gpu.min_cuda_version: (none) -> 12.8`, not the API's nested body.
+FILE_WORDS = {"gpu.excludedTypes": "gpu.exclude", "gpu.minCudaVersion": "gpu.min_cuda_version",
+              "workers.idleTimeout": "workers.idle_timeout_seconds",
+              "dataCenterIds": "data_centers", "networkVolumes": "network_volume"}
+
+
+def _scaling(value: Any) -> str:
+    if not isinstance(value, dict):
+        return _shown(value)
+    amount = value.get("queueDelay", value.get("requestCount"))
+    return f"{value.get('type')} {amount}"
+
+
+def _reasons(key: str, before: Any, after: Any) -> list[str]:
+    """One `field: before -> after` per field that differs."""
+    if key == "scaling":  # type and value read together: QUEUE_DELAY 4 -> REQUEST_COUNT 4
+        return [f"scaling: {_scaling(before)} -> {_scaling(after)}"]
+    if key == "timeout" and isinstance(before, int | float) and isinstance(after, int | float):
+        return [f"timeout: {before / 1000:g} -> {after / 1000:g} s"]  # RunPod counts ms
+    if isinstance(before, dict) and isinstance(after, dict):
+        return [f"{FILE_WORDS.get(f'{key}.{k}', f'{key}.{k}')}: {_shown(before.get(k))} -> "
+                f"{_shown(after.get(k))}"
+                for k in dict.fromkeys([*before, *after]) if before.get(k) != after.get(k)]
+    return [f"{FILE_WORDS.get(key, key)}: {_shown(before)} -> {_shown(after)}"]
+
+
+def _shown(value: Any) -> str:
+    return "(none)" if value is None else _short(value)
 
 
 def _short(value: Any) -> str:
@@ -265,7 +300,7 @@ def _one(want: DesiredEndpoint, state: StateDoc, ours: Owned, secrets: Mapping[s
     template += [f"template {r}" for r in source_changes(want, record)
                  if f"template {r}" not in template]
     container = container_changes(want, ep, secrets, plain)
-    placement, rescale = endpoint_changes(want, ep)
+    placement, rescale, patch = endpoint_changes(want, ep)
     before = observed_view(ep, plain)
     if container or placement:
         change, reasons = "release", [*container, *placement, *rescale]
@@ -277,8 +312,6 @@ def _one(want: DesiredEndpoint, state: StateDoc, ours: Owned, secrets: Mapping[s
         change, reasons = "wait", ["the last release did not roll out; waiting for it again"]
     else:
         return None
-    patch = tuple(k for k in (*PLACEMENT_FIELDS, *RESCALE_FIELDS)
-                  if any(r.startswith(f"{k}:") for r in reasons))
     return EndpointAction(want.name, "update", change, tuple(reasons), before, after,
                           endpoint_id=ep.id, template_patch=bool(template or container),
                           endpoint_patch=patch, **common)

@@ -5,7 +5,10 @@ figures and the fix; the simulator fails the same cases the way the real servers
 from __future__ import annotations
 
 import shlex
+from dataclasses import replace
 
+from gitops_runner.config.endpoints import EndpointSpec
+from gitops_runner.config.gpu_ids import snapshot_gpus
 from gitops_runner.config.images import (
     API_KEY_ENV,
     GPU_MEMORY_GB,
@@ -16,7 +19,7 @@ from gitops_runner.config.images import (
     tgi_major,
     weights_gb,
 )
-from gitops_runner.config.model import Model, PodSpec
+from gitops_runner.config.model import Gpu, Model, PodSpec
 from gitops_runner.config.server_flags import (
     PRE_AMPERE_GPUS,
     TGI_DEFAULT_PREFILL,
@@ -42,6 +45,32 @@ def pod_warnings(spec: PodSpec) -> list[str]:
                        "use the endpoint. Set models[0].api_key: {secret: NAME} (or env "
                        f"{API_KEY_ENV[model.engine or '']})")
     return out
+
+
+def endpoint_warnings(spec: EndpointSpec) -> list[str]:
+    """The pod's memory, flag and parallelism checks for a serverless worker on the smallest
+    GPU its pools (less `exclude`) may give it: RunPod picks the GPU, so the worker must
+    start on every one (the sandbox fails such a release as vLLM does, serverless_view)."""
+    model = spec.models[0] if spec.models else None
+    if model is None or model.engine not in ("vllm", "tgi"):
+        return []
+    out = []
+    if spec.type == "QUEUE":
+        # A queue-based endpoint hands jobs to a handler (runpod.serverless.start); an
+        # HTTP server never takes them ("Handler required? Yes", docs.runpod.io/serverless/
+        # endpoints/overview), so its jobs would wait IN_QUEUE for ever.
+        out.append(f"endpoint {spec.name}: models start {model.engine}'s HTTP server, which "
+                   "takes no jobs from a QUEUE endpoint's /run and /runsync (they need a "
+                   "handler worker); set type: LOAD_BALANCER to serve the model over HTTP")
+    gpus = [str(g["id"]) for g in snapshot_gpus() if g.get("pool") in spec.gpu.pools
+            and g["id"] not in spec.gpu.exclude and g["id"] in GPU_MEMORY_GB]
+    if not gpus:
+        return out
+    smallest = min(gpus, key=lambda g: GPU_MEMORY_GB[g])
+    worker = replace(spec.as_pod_spec(), gpu=Gpu(smallest, spec.gpu.count))
+    found = _memory(worker, model) + _flags(worker, model) + _parallel(worker, model)
+    return out + [w.replace(f"pod {spec.name}:", f"endpoint {spec.name} (a worker may get "
+                      f"{smallest}):", 1) for w in found]
 
 
 def _cuda(spec: PodSpec) -> list[str]:

@@ -42,11 +42,13 @@ def summary_line(plan: Plan) -> str:
     if not plan.has_changes:
         return (f"No changes. {len(plan.unchanged)} pod(s) up to date."
                 + endpoints.summary(plan))
-    if not plan.actions and not plan.endpoint_actions:
+    if not plan.actions and not plan.endpoint_actions and not plan.volume_actions:
         return (f"Plan: {len(plan.stack_changes)} stack setting(s) to record (state only), "
                 f"{len(plan.unchanged)} unchanged.")
     if not plan.actions:
-        return (f"Plan: no pod changes, {len(plan.unchanged)} unchanged."
+        settings = (f" {len(plan.stack_changes)} stack setting(s) to record (state only)."
+                    if plan.stack_changes else "")
+        return (f"Plan: no pod changes, {len(plan.unchanged)} unchanged." + settings
                 + volumes.summary(plan) + endpoints.summary(plan))
     parts = [f"{plan.count('create')} to create", f"{pod_updates(plan)} to update",
              f"{plan.count('replace')} to replace", f"{plan.count('delete')} to delete"]
@@ -158,12 +160,31 @@ def schedule_saving(plan: Plan) -> str | None:
     return f"with schedule: {month(plan.monthly_after)} (saves ${saved:,.2f})"
 
 
+def endpoint_bounds(plan: Plan) -> str | None:
+    """Serverless endpoints bill per worker-second, so they are not in the $/h and monthly
+    figures of the pods; their bounds say what they can cost (CONTRACT §14)."""
+    costs = plan.endpoint_costs
+    if not costs:
+        return None
+    low = [c.min_workers for c in costs]
+    high = [c.max_workers for c in costs]
+    if any(v is None for v in low + high):
+        return ("Serverless endpoints are not in the figures above; some have no price in "
+                "the catalog (see each endpoint's cost)")
+    floor, ceiling = sum(v or 0.0 for v in low), sum(v or 0.0 for v in high)
+    return (f"Serverless endpoints, not in the figures above: ${floor:,.2f}/h at min workers "
+            f"({month(floor * 720)} always on), up to ${ceiling:,.2f}/h at max workers")
+
+
 def monthly_lines(plan: Plan) -> list[str]:
     lines = [f"Monthly (30 days, GPU + storage, {MONTHLY_BASIS}): "
              f"{month(plan.monthly_before)} -> {month(plan.monthly_after)}"]
     saving = schedule_saving(plan)
     if saving:
         lines.append(saving[0].upper() + saving[1:])
+    bounds = endpoint_bounds(plan)
+    if bounds:
+        lines.append(bounds)
     return lines
 
 
@@ -199,6 +220,9 @@ def render_markdown(plan: Plan, sandbox: bool = False) -> str:
                f"{month(plan.monthly_before)} → "
                f"**{month(plan.monthly_after)}**"
                + (f"; {schedule_saving(plan)}" if schedule_saving(plan) else ""))
+    if endpoint_bounds(plan):
+        out.append("")
+        out.append(str(endpoint_bounds(plan)))
     out.append("")
     if plan.violations:
         out.append("> [!CAUTION]")

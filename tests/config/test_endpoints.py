@@ -102,3 +102,11 @@ def test_with_models_the_cuda_floor_defaults_to_the_image_s() -> None:
         b"count: 2,\n          count: 2", b"count: 2").replace(b"v0.6.3", b"v0.20.1"))
     assert problems == [] and stack is not None
     assert stack.endpoints[0].gpu.min_cuda_version == "13.0"  # vLLM >= v0.20 (config/images.py)
+
+
+def test_an_exclude_entry_that_is_no_gpu_id_is_an_error_naming_the_id_meant() -> None:
+    _, problems = parse_stack("d.yaml", GOOD.replace(b"exclude: [NVIDIA GeForce RTX 4090]",
+                                                     b"exclude: [RTX 4090]"))
+    assert [str(p) for p in problems] == [
+        "d.yaml:10:49: endpoints[0].gpu.exclude[0]: 'RTX 4090' is not a RunPod GPU id; did you "
+        "mean 'NVIDIA GeForce RTX 4090'? (`gitops-runner gpus` lists every id)"]

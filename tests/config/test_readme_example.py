@@ -32,3 +32,37 @@ def test_readme_model_example_validates_and_derives_serving_args() -> None:
         "--port", "8000", "--gpu-memory-utilization", "0.9"]
     assert body["env"]["HF_HOME"] == "/workspace/huggingface"
     assert body["startSsh"] is True
+
+
+def test_readme_endpoint_example_starts_on_every_gpu_of_its_pools() -> None:
+    """The sandbox fails a release the real vLLM would fail (the whole context on a 24 GB
+    card, serverless_view.release_fails); the README's endpoint must not be one."""
+    from gitops_runner.plan.endpoints import desired_endpoints
+    from gitops_runner.runpod.simulator import catalog
+    from gitops_runner.runpod.simulator.images import Machine, check_server
+
+    stack, problems = parse_stack("README.md", readme_example())
+    assert problems == [] and stack is not None
+    from gitops_runner.plan.startable import endpoint_warnings
+
+    assert endpoint_warnings(stack.endpoints[0]) == []
+    (want,) = desired_endpoints(stack, "lineage")
+    spec, body = want.spec, want.template_body
+    gpus = [g for g, pool in catalog.serverless_pools().items()
+            if pool in spec.gpu.pools and g not in spec.gpu.exclude]
+    assert gpus
+    for gpu in gpus:
+        machine = Machine(spec.gpu.count, gpu, catalog.memory_gb(gpu))
+        check = check_server(body["image"], body["args"], {}, machine)
+        assert check.error is None, (gpu, check.error)
+
+
+def test_readme_preview_policy_block_validates_in_the_example_stack() -> None:
+    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+    (policy,) = [b for b in blocks if b.startswith("preview:")]
+    example = readme_example().decode()
+    start = example.index("preview:")
+    end = example.index("endpoints:", start)
+    stack, problems = parse_stack("README.md", (example[:start] + policy + example[end:]).encode())
+    assert problems == [] and stack is not None and stack.preview is not None
+    assert stack.preview.allowed_secrets == ("HF_TOKEN",)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from gitops_runner.config import parse_stack
@@ -216,3 +218,14 @@ pods:
 def test_validate_refuses_flags_the_server_rejects(image: str, load: str, message: str) -> None:
     _, problems = parse_stack("d.yaml", MODEL_POD.format(image=image, load=load).encode())
     assert [p.line for p in problems] == [8] and message in problems[0].message, problems
+
+
+def test_validate_lists_problems_in_the_order_plan_does(tmp_path: Path) -> None:
+    from gitops_runner.config import check_files
+    from gitops_runner.config.errors import ConfigError
+
+    path = tmp_path / "deploy.yaml"
+    path.write_bytes(pod_doc(BASE_POD, "preview: {label: preview}\n"))
+    _, problems = check_files([str(path)])
+    assert len(problems) == 2
+    assert problems == ConfigError(problems).problems

@@ -78,3 +78,16 @@ def test_loader_positions_point_at_keys_and_values() -> None:
 def test_loader_utf8_bom_is_accepted() -> None:
     _, problems = parse_stack("deploy.yaml", b"\xef\xbb\xbf" + VALID)
     assert problems == []
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (b"pods:\n  - name: x\n   size_gb: 10\n",
+     "deploy.yaml:3:4: YAML syntax error: line 3 is indented differently from the keys above "
+     "it; indent it exactly like its sibling keys (parser: expected <block end>"),
+    (b"pods:\n  - name x\n    gpu: 1\n",
+     "deploy.yaml:3:8: YAML syntax error: a ':' YAML did not expect on line 3: check the "
+     "indentation"),
+    (b"a:\n\tb: 1\n", "deploy.yaml:2:1: YAML syntax error: line 2 is indented with a tab"),
+])
+def test_loader_syntax_errors_say_what_to_fix(raw: bytes, expected: str) -> None:
+    assert messages(raw)[0].startswith(expected), messages(raw)

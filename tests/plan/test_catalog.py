@@ -36,3 +36,27 @@ def test_select_filters_and_sorts_cheapest_first() -> None:
             if g.id.startswith("NVIDIA RTX PRO 4500")] == []  # maxCount 4
     empty = GpuCatalog.from_raw(sim_catalog.gpu_types({}))
     assert select(empty, available=True) == []
+
+
+def test_a_data_center_no_gpu_is_offered_in_is_named_with_the_known_ones() -> None:
+    from gitops_runner.config import parse_stack
+    from gitops_runner.plan.catalog import unknown_data_centers
+
+    stack, problems = parse_stack("d.yaml", b"""version: 1
+project: {name: demo}
+pods:
+  - {name: api, gpu: {type: NVIDIA L4}, runtime: {image: nginx}, data_centers: [EU-RO-1, EU-RO-9]}
+volumes:
+  - {name: cache, size_gb: 10, data_center: US-TX-9}
+""")
+    assert problems == [] and stack is not None
+    catalog = GpuCatalog.from_raw(sim_catalog.gpu_types(sim_catalog.default_capacity()))
+    found = unknown_data_centers(stack, catalog)
+    assert [w.split(" offers")[0] for w in found] == [
+        "pod api: data center EU-RO-9", "volume cache: data center US-TX-9"]
+    assert "(known: CA-MTL-1, EU-RO-1, US-GA-2, US-KS-2, US-TX-3)" in found[0]
+    # Without availability the catalog lists no data centers: nothing is judged.
+    bare = GpuCatalog.from_raw([{k: v for k, v in g.items() if k not in ("availability",
+                                                                         "dataCenters")}
+                                for g in sim_catalog.gpu_types({})])
+    assert unknown_data_centers(stack, bare) == []

@@ -48,7 +48,7 @@ def test_compare_same_pod_has_no_differences() -> None:
     ({"cudaVersion": "12.1"}, "gpu.min_cuda_version: host has CUDA 12.1, below 12.4"),
     ({"gpu": {"id": "NVIDIA H100 80GB HBM3", "count": 1}}, "gpu: 'NVIDIA H100 80GB HBM3' -> "),
     ({"gpu": {"id": "NVIDIA GeForce RTX 4090", "count": 2}}, "gpu.count: 2 -> 1"),
-    ({"mounts": {}}, "storage: none volume -> persistent volume"),
+    ({"mounts": {}}, "storage: no volume -> pod volume"),
 ])
 def test_compare_placement_and_storage_changes_need_a_new_pod(changes: dict[str, Any],
                                                               reason: str) -> None:

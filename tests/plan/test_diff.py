@@ -95,7 +95,7 @@ def test_diff_rotated_secret_is_sensitive_update() -> None:
 @pytest.mark.parametrize("edit, reason", [
     (("count: 1}", "count: 2}"), "gpu.count: 1 -> 2"),
     (("volume: {size_gb: 20, path: /workspace}", "network_volume: {id: v1, path: /workspace}"),
-     "storage: persistent volume -> network volume"),
+     "storage: pod volume -> network volume"),
 ])
 def test_diff_replace_reasons(edit: tuple[str, str], reason: str) -> None:
     pods = POD.replace("fallback: [NVIDIA RTX A6000]}", "fallback: [NVIDIA RTX A6000], count: 1}")

@@ -94,11 +94,9 @@ def test_workers_scaling_and_timeout_are_a_rescale_that_restarts_nothing() -> No
     assert action.change == "rescale" and not action.restarts_workers
     assert not action.template_patch
     assert set(action.endpoint_patch) == {"workers", "scaling", "timeout"}
-    assert action.reasons == ("workers: {min: 1, max: 4, idleTimeout: 10} -> "
-                              "{min: 1, max: 8, idleTimeout: 10}",
-                              "scaling: {type: QUEUE_DELAY, queueDelay: 4} -> "
-                              "{type: QUEUE_DELAY, queueDelay: 2}",
-                              "timeout: 300000 -> 60000")
+    # In the deploy file's words and units (timeout in seconds, as the file says).
+    assert action.reasons == ("workers.max: 4 -> 8", "scaling: QUEUE_DELAY 4 -> QUEUE_DELAY 2",
+                              "timeout: 300 -> 60 s")
 
 
 def test_a_pool_change_is_a_release_and_a_template_edited_outside_is_repaired_alone() -> None:
@@ -180,3 +178,13 @@ def test_a_field_runpod_leaves_out_never_moves_a_reviewed_release() -> None:
     merged = plan_of(newer, state, sparse)
     assert merged.endpoint_actions[0].reasons == reviewed.endpoint_actions[0].reasons
     assert merged.fingerprint == reviewed.fingerprint
+
+
+def test_a_gpu_change_names_only_the_gpu_fields_that_differ_in_the_file_s_words() -> None:
+    from gitops_runner.plan.endpoint_diff import _reasons
+
+    before = {"pools": ["ADA_24"], "excludedTypes": [], "count": 1, "minCudaVersion": None}
+    after = {"pools": ["ADA_24"], "excludedTypes": [], "count": 1, "minCudaVersion": "12.8"}
+    assert _reasons("gpu", before, after) == ["gpu.min_cuda_version: (none) -> 12.8"]
+    assert _reasons("dataCenterIds", ["EU-RO-1"], ["US-TX-3"]) == [
+        "data_centers: ['EU-RO-1'] -> ['US-TX-3']"]

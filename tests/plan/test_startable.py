@@ -73,3 +73,57 @@ def test_tgi_1_gets_the_legacy_input_length_flag() -> None:
                                model="repo: r/m-7B, load: {engine: tgi, max_seq_len: 4096}")).pods[0]
     args = model_args(spec) or ""
     assert "--max-input-length 4095" in args and "--max-input-tokens" not in args
+
+
+def test_an_endpoint_worker_is_checked_on_the_smallest_gpu_of_its_pools() -> None:
+    from gitops_runner.config import parse_stack
+    from gitops_runner.plan.startable import endpoint_warnings
+
+    doc = b"""version: 1
+project: {name: demo}
+pods:
+  - {name: api, gpu: {type: NVIDIA L4}, runtime: {image: nginx}}
+endpoints:
+  - name: chat
+    type: LOAD_BALANCER
+    gpu: {pools: [ADA_24, AMPERE_48]}
+    workers: {min: 1, max: 2}
+    runtime: {image: "vllm/vllm-openai:v0.8.5"}
+    models: [{id: q, repo: Qwen/Qwen2.5-7B-Instruct, load: {engine: vllm}}]
+"""
+    stack, problems = parse_stack("d.yaml", doc)
+    assert problems == [] and stack is not None
+    (warning,) = endpoint_warnings(stack.endpoints[0])
+    assert warning.startswith("endpoint chat (a worker may get NVIDIA RTX 4000 Ada Generation): "
+                              "vLLM without load.max_seq_len")
+    bounded, _ = parse_stack("d.yaml", doc.replace(b"engine: vllm}", b"engine: vllm, "
+                                                                     b"max_seq_len: 8192}"))
+    assert bounded is not None and endpoint_warnings(bounded.endpoints[0]) == []
+    big, _ = parse_stack("d.yaml", doc.replace(b"ADA_24, ", b""))
+    assert big is not None and endpoint_warnings(big.endpoints[0]) == []
+
+
+def test_a_queue_endpoint_serving_models_over_http_is_warned_it_takes_no_jobs() -> None:
+    from gitops_runner.config import parse_stack
+    from gitops_runner.plan.startable import endpoint_warnings
+
+    doc = b"""version: 1
+project: {name: demo}
+pods:
+  - {name: api, gpu: {type: NVIDIA L4}, runtime: {image: nginx}}
+endpoints:
+  - name: chat
+    type: QUEUE
+    gpu: {pools: [AMPERE_48]}
+    workers: {min: 1, max: 2}
+    runtime: {image: "vllm/vllm-openai:v0.8.5"}
+    models: [{id: q, repo: Qwen/Qwen2.5-7B-Instruct, load: {engine: vllm, max_seq_len: 8192}}]
+"""
+    stack, _ = parse_stack("d.yaml", doc)
+    assert stack is not None
+    assert endpoint_warnings(stack.endpoints[0]) == [
+        "endpoint chat: models start vllm's HTTP server, which takes no jobs from a QUEUE "
+        "endpoint's /run and /runsync (they need a handler worker); set type: LOAD_BALANCER "
+        "to serve the model over HTTP"]
+    served, _ = parse_stack("d.yaml", doc.replace(b"type: QUEUE", b"type: LOAD_BALANCER"))
+    assert served is not None and endpoint_warnings(served.endpoints[0]) == []

@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ruamel.yaml import YAML
@@ -91,3 +93,29 @@ def test_readme_init_writes_the_precommit_config(tmp_path: Path) -> None:
     assert YAML(typ="safe").load(written)["repos"][0]["hooks"] == [{"id": HOOK_ID}]
     kept = run_cli(["init", "--dir", str(tmp_path), "--force"])
     assert ".pre-commit-config.yaml exists, left as is" in kept.out
+
+
+def test_readme_command_table_names_every_option_of_every_command() -> None:
+    """A flag the CLI takes but the README's command table omits is a flag nobody finds."""
+    from gitops_runner.cli.root import cli
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("| command | does | exit status |", 1)[1].split("\n\n", 1)[0]
+    cells = [re.split(r"(?<!\\)\|", line)[1] for line in table.splitlines()[2:]]
+    shared = {"--config", "--format", "--sandbox", "--help"}
+
+    def commands(group: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                yield from commands(command, f"{prefix}{name} ")
+            else:
+                yield prefix + name, command
+
+    missing = []
+    for name, command in commands(cli):
+        rows = [c for c in cells if re.search(rf"`{re.escape(name.split()[0])}\b", c)]
+        assert rows, f"no row for {name}"
+        missing += [f"{name} {opt}" for p in command.params for opt in p.opts
+                    if opt.startswith("--") and opt not in shared
+                    and not any(opt in row for row in rows)]
+    assert missing == []

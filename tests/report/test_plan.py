@@ -114,3 +114,34 @@ def test_render_text_state_only_declared_change() -> None:
     assert "  ~ api  update (state only)" in text
     assert ("      rollout: {max_unavailable: 1, max_surge: 1} -> "
             "{max_unavailable: 2, max_surge: 1}\n") in text
+
+
+def test_a_plan_that_only_grows_a_volume_says_so_in_its_summary() -> None:
+    import dataclasses
+
+    from gitops_runner.plan.network_volumes import VolumeAction
+    from gitops_runner.report.plan import summary_line
+
+    raw, state = applied()
+    grow = VolumeAction("cache", "EU-RO-1", "grow", "demo-prod-cache", ("size_gb: 100 -> 150",),
+                        100, 150, volume_id="v1")
+    unchanged = plan(observed=[raw], state=state)
+    assert not unchanged.actions
+    grown = dataclasses.replace(unchanged, volume_actions=(grow,))
+    assert summary_line(grown) == "Plan: no pod changes, 1 unchanged. Volumes: 1 to grow."
+
+
+def test_render_endpoint_bounds_beside_the_monthly_figure() -> None:
+    """Endpoints bill per worker-second: their min/max bounds are said next to the pods'
+    monthly figure, never silently left out of it (issue 26, CONTRACT §14)."""
+    from dataclasses import replace
+
+    from gitops_runner.plan.endpoint_diff import EndpointCost
+
+    p = replace(plan(), endpoint_costs=(EndpointCost("chat", 1.12, 3.36),
+                                        EndpointCost("embed", 0.0, 0.69)))
+    expected = ("Serverless endpoints, not in the figures above: $1.12/h at min workers "
+                "($806.40/month always on), up to $4.05/h at max workers")
+    assert expected in render_text(p)
+    assert expected in render_markdown(p)
+    assert "Serverless endpoints" not in render_text(plan())

@@ -87,6 +87,11 @@ def test_plan_apply_drift_status_destroy_with_a_pod_and_an_endpoint(repo: Path) 
     assert tpl["name"] == "demo-dev-chat" and tpl["env"]["GITOPS_RUNNER_ENDPOINT"] == "chat"
     assert tpl["env"]["HF_TOKEN"] == "sandbox-sealed:sha256:" + hashlib.sha256(
         b"hf-s3cr3t-value-42").hexdigest()
+    # Before asking, destroy names every endpoint it will delete, as it does pods and volumes.
+    asked = run_cli(["destroy"], env=ENV)
+    endpoint_id = world(repo)["endpoints"][0]["id"]
+    assert asked.code == 1 and (f"demo/dev: will delete serverless endpoint demo-dev-chat "
+                                f"({endpoint_id}) and its template") in asked.out
     destroyed = run_cli(["destroy", "--auto-approve"], env=ENV)
     assert destroyed.code == 0 and "1 endpoint(s) deleted" in destroyed.out
     assert world(repo) == {"templates": [], "endpoints": []}

@@ -72,6 +72,9 @@ def test_readme_jq_walk_runs_as_written(tmp_path: Path, monkeypatch: pytest.Monk
                                     capture_output=True, text=True, check=False)
             assert walked.returncode == 0 and walked.stdout.strip(), (argv, walked.stderr)
             assert "null" not in walked.stdout.split(), (argv, walked.stdout)
+            # error.message is the stderr line, location included: the walk must not
+            # print the location twice ("missing.yaml:1: missing.yaml:1:1: ...").
+            assert walked.stdout.count("missing.yaml") <= 1, (argv, walked.stdout)
 
 
 @pytest.mark.parametrize("command", sorted(COMMANDS))

@@ -105,3 +105,14 @@ def test_cli_gitops_runner_now_judges_the_schedule_at_that_time(repo: Path) -> N
     assert True in {p["stopped"] for p in _pods(repo)}, "a real run at that time acts"
     refused = run_cli(["schedule"], {**saturday, "GITHUB_ACTIONS": "true"})
     assert refused.code == 1 and "GITOPS_RUNNER_NOW is refused in GitHub Actions" in refused.err
+
+
+def test_cli_status_judges_the_window_at_gitops_runner_now_as_schedule_does(repo: Path) -> None:
+    assert run_cli(["apply", "--auto-approve"], SANDBOX).code == 0
+    monday = {**SANDBOX, "GITOPS_RUNNER_NOW": "2026-12-07T09:00:00+01:00"}
+    shown = run_cli(["status", "--format", "json"], monday)
+    assert shown.code == 0, shown.err
+    web = next(p for p in json.loads(shown.out)["stacks"][0]["pods"] if p["pod"] == "web")
+    # Monday 09:00 Paris is inside Mon-Fri 08:00-20:00: open, next a stop that evening.
+    assert web["schedule"]["state"] == "open"
+    assert web["schedule"]["next_change"]["at_utc"] == "2026-12-07T19:00:00Z"

@@ -1,0 +1,29 @@
+"""Schema errors say what to write, not what the JSON Schema says."""
+
+from __future__ import annotations
+
+from gitops_runner.config import parse_stack
+
+POD = b"""version: 1
+project: {name: demo}
+pods:
+  - name: api
+    gpu: {type: NVIDIA L40S}
+    runtime: {image: vllm/vllm-openai:v0.8.5}
+    models: [{id: m, repo: Qwen/Qwen2.5-7B-Instruct, load: {engine: vllm}, api_key: API_KEY}]
+"""
+
+
+def test_an_inline_api_key_is_told_to_use_a_secret_reference() -> None:
+    _, problems = parse_stack("deploy.yaml", POD.replace(b"API_KEY", b"sk-live-123"))
+    assert [(p.line, p.message) for p in problems] == [
+        (7, "pods[0].models[0].api_key: must be {secret: NAME}, naming an environment variable "
+            "of the runner that holds the value (got a string); never write the value itself "
+            "in the deploy file")]
+
+
+def test_a_secret_name_that_is_no_variable_name_says_the_rule() -> None:
+    _, problems = parse_stack("deploy.yaml", POD.replace(b"API_KEY", b"{secret: 'my key'}"))
+    assert [p.message for p in problems] == [
+        "pods[0].models[0].api_key.secret: 'my key' is not an environment variable name: "
+        "letters, digits and '_', not starting with a digit"]
