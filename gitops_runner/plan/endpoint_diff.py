@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.plan.compare import SENSITIVE
-from gitops_runner.plan.endpoint_state import EndpointRecord
+from gitops_runner.plan.endpoint_state import source_changes
 from gitops_runner.plan.endpoints import (
     PLACEMENT_FIELDS,
     RESCALE_FIELDS,
@@ -112,27 +112,6 @@ def _env_changes(want: Mapping[str, Any], have: Mapping[str, str] | None,
         if not key.startswith(MARKER_PREFIX) and not is_platform_env(key):
             out.append(f"env.{key}: removed")
     return out
-
-
-def source_changes(want: DesiredEndpoint, record: EndpointRecord | None) -> list[str]:
-    """Env keys whose declared source changed since the apply (another secret, a secret
-    made plain or the reverse) while RunPod's value may be the same: still a change of
-    the file, so it is reviewed and recorded (CONTRACT §4)."""
-    if record is None:
-        return []
-    applied = (record.spec.get("template") or {}).get("env") or {}
-    out = []
-    for key, value in sorted(want.template_body["env"].items()):
-        old = applied.get(key)
-        if key not in applied or old == value or not (isinstance(old, dict)
-                                                     or isinstance(value, dict)):
-            continue
-        out.append(f"env.{key}: {_source(old)} -> {_source(value)}")
-    return out
-
-
-def _source(value: Any) -> str:
-    return f"secret {value['secret']}" if isinstance(value, dict) else "a plain value"
 
 
 def container_changes(want: DesiredEndpoint, have: Observed, secrets: Mapping[str, str],
