@@ -180,7 +180,8 @@ def _preview(data: dict[str, Any]) -> Preview | None:
                    allowed_secrets=tuple(raw.get("allowed_secrets", ())),
                    allow_runpod_secrets=raw.get("allow_runpod_secrets", False),
                    network_volumes=tuple(raw.get("network_volumes", ())),
-                   registry_auth_ids=tuple(raw.get("registry_auth_ids", ())))
+                   registry_auth_ids=tuple(raw.get("registry_auth_ids", ())),
+                   overrides=over)
 
 
 def build_stack(file: str, data: dict[str, Any]) -> Stack:

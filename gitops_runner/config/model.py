@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NewType
+from typing import TYPE_CHECKING, Any, NewType
 
 from gitops_runner.config.windows import Schedule
 
@@ -191,6 +191,8 @@ class Preview:
     allow_runpod_secrets: bool = False
     network_volumes: tuple[str, ...] = ()
     registry_auth_ids: tuple[str, ...] = ()
+    # The raw `overrides` as written (already merged into `pods`): reviewed as policy (§4).
+    overrides: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

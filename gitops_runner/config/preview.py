@@ -77,7 +77,8 @@ def preview_stack(stack: Stack, number: int, expires: str = "") -> Stack:
                     ttl_hours=0, allow_delete=True, max_deletes=None)
     # Pods only: the preview policy (images, secrets, volumes) is written for pods, so a
     # pull request may not bring serverless endpoints or network volumes (CONTRACT §14)
-    # along unchecked; an orphaned preview's volumes would bill forever (swept by pods).
+    # along unchecked: volumes would be made under no cap, and carry no PR marker the
+    # sweep could find. A preview mounts only a volume id its policy lists.
     return replace(stack, environment=environment, pods=pods, guardrails=guard, preview=None,
                    endpoints=(), volumes=())
 

@@ -25,7 +25,7 @@ from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import make_plan
 from gitops_runner.plan.endpoint_diff import EndpointAction
 from gitops_runner.plan.model import ActionKind, Plan, PlanAction
-from gitops_runner.plan.network_volumes import needs_volumes
+from gitops_runner.plan.network_volumes import VolumeAction, needs_volumes
 from gitops_runner.plan.records import stack_declared
 from gitops_runner.report.plan import money
 
@@ -187,6 +187,17 @@ def endpoints_unreviewed(reviewed: tuple[EndpointAction, ...],
     return new
 
 
+def volumes_unreviewed(reviewed: tuple[VolumeAction, ...],
+                       now: tuple[VolumeAction, ...]) -> list[PlanAction]:
+    """A retry may repeat a reviewed volume action (same volume, data center and action),
+    nothing else: a volume that went missing between attempts is not made again unreviewed."""
+    kinds = {(a.volume, a.data_center, a.action) for a in reviewed}
+    return [PlanAction(f"volume {a.volume} [{a.data_center}]", ActionKind(
+                "create" if a.action == "create" else "delete" if a.action == "delete"
+                else "update"), notes=tuple(a.reasons))
+            for a in now if (a.volume, a.data_center, a.action) not in kinds]
+
+
 def endpoint_summary(outcomes: list[EndpointOutcome]) -> str:
     if not outcomes:
         return ""
@@ -225,6 +236,7 @@ class _Run:
     result: ApplyResult
     reviewed_actions: tuple[PlanAction, ...] | None = None
     reviewed_endpoints: tuple[EndpointAction, ...] = ()
+    reviewed_volumes: tuple[VolumeAction, ...] = ()
 
     def endpoint_runner(self) -> EndpointRunner:
         """Endpoints (CONTRACT §14): their writes go through the fenced client."""
@@ -254,13 +266,15 @@ class _Run:
             raise PlanChangedError(self.stack.name, reviewed, plan.fingerprint)
         self.reviewed_actions = saved.actions if saved is not None else plan.actions
         self.reviewed_endpoints = (saved or plan).endpoint_actions
+        self.reviewed_volumes = (saved or plan).volume_actions
 
     def may_go_on(self, plan: Plan, attempt: int,
                   confirm: Callable[[Plan], bool] | None) -> bool:
         """Whether this attempt's plan is one to carry out (else the result says why not)."""
         log, result = self.session.log, self.result
         new = (unreviewed(self.reviewed_actions or (), plan.actions) + endpoints_unreviewed(
-            self.reviewed_endpoints, plan.endpoint_actions)) if attempt > 1 else []
+            self.reviewed_endpoints, plan.endpoint_actions) + volumes_unreviewed(
+            self.reviewed_volumes, plan.volume_actions)) if attempt > 1 else []
         if new:
             result.stopped = ("a retry would do what the reviewed plan did not: " + ", ".join(
                 f"{a.pod} {a.action}" for a in new) + "; run plan and review it again")

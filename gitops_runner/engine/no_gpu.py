@@ -48,8 +48,11 @@ def stop_zero_gpu(writer: Writer, pod_id: str) -> str:
 
 def wants_recreate(want: DesiredPod) -> bool:
     spec = want.spec
+    # The pod volume as applied (the body state recorded), not as a later file says.
+    applied_volume = (want.public_body.get("mounts") or {}).get("persistent")
     return bool(spec is not None and spec.schedule is not None and
-                spec.schedule.on_no_gpu == "recreate" and spec.volume is None)
+                spec.schedule.on_no_gpu == "recreate" and spec.volume is None
+                and not applied_volume)
 
 
 def recreate(session: Session, journal: Journal, access: RunPodAccess, stack_name: str,

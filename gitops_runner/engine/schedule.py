@@ -27,7 +27,7 @@ from gitops_runner.engine.writer import Writer
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import DesiredPod, desired_pods
-from gitops_runner.plan.records import applied_spec
+from gitops_runner.plan.records import applied_pod, applied_spec
 from gitops_runner.plan.schedule import (
     KEEP,
     MIN_SAMPLES,
@@ -102,9 +102,11 @@ def planned(stack: Stack, doc: StateDoc, raw_pods: list[dict[str, Any]], at: dat
         obs = next((p for p in ownership.ours.get(want.logical, []) if p.id == record.id), None)
         if obs is None:
             continue  # missing from RunPod: drift reports it, apply recreates it
-        # The windows and idle stop state recorded at apply, never an unapplied file (§4).
+        # The windows and idle stop state recorded at apply, never an unapplied file (§4);
+        # so is the pod an on_no_gpu recreate makes: the body state recorded.
         spec = applied_spec(want.spec, record)
-        acting = replace(want, spec=spec)
+        acting = replace(applied_pod(want.logical, record), spec=spec,
+                         volume_ids=want.volume_ids)
         decision = decide(spec, record, obs, gpu_utilisation(by_id.get(obs.id, {})), at,
                           forced=want.logical in start)
         out.append(Planned(acting, obs.id, decision))
@@ -189,13 +191,9 @@ def _act(session: Session, journal: Journal, access: RunPodAccess, writer: Write
 def _no_gpu(session: Session, journal: Journal, access: RunPodAccess, want: DesiredPod,
             pod_id: str, decision: Decision, why: str) -> ScheduleEvent:
     """The start found no GPU: reported, or the pod recreated (CONTRACT §11)."""
-    record = journal.doc.pods.get(want.logical)
-    if wants_recreate(want) and record is not None and not record.carries(want.spec_hash):
-        # The file changed since the last apply (a pending or refused plan): creating
-        # from it would skip the review and the guardrails. Apply makes that change.
-        why = (f"{why}; on_no_gpu: recreate not done: the deploy file changed since the last "
-               "apply, and a recreate must not deploy an unapplied change: run apply")
-    elif wants_recreate(want):
+    # `want` is the pod as state recorded it (planned()): a recreate makes the reviewed
+    # pod again, never an unapplied file (CONTRACT §4, §11).
+    if wants_recreate(want):
         ok, detail = recreate(session, journal, access, journal.doc.stack, want, pod_id, why)
         return ScheduleEvent(want.logical, "recreate", decision.reason, ok=ok, detail=detail)
     session.log(f"{want.logical}: {why}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gitops_runner.plan.compare import SENSITIVE
+from gitops_runner.plan.endpoint_state import source_changes
 from gitops_runner.plan.endpoints import (
     PLACEMENT_FIELDS,
     RESCALE_FIELDS,
@@ -69,7 +70,10 @@ class EndpointAction:
 
 
 def endpoints_fingerprint(actions: tuple[EndpointAction, ...]) -> str:
-    return sha256_of([a.stable_json() for a in actions])
+    # Of what RunPod shows (`before`), only which endpoint: the reasons carry each change,
+    # and a field RunPod leaves out must not make a reviewed plan unappliable (§4).
+    return sha256_of([{**a.stable_json(), "before": None if a.before is None else
+                       {"id": a.before.get("id")}} for a in actions])
 
 
 @dataclass(frozen=True)
@@ -272,6 +276,8 @@ def _one(want: DesiredEndpoint, state: StateDoc, ours: Owned, secrets: Mapping[s
         return EndpointAction(want.name, "create", "", tuple(reasons), None, after, **common)
     template = ([f"template {r}" for r in container_changes(want, tpl, secrets, plain)]
                 if tpl else ["template: missing on RunPod, made again"])
+    template += [f"template {r}" for r in source_changes(want, record)
+                 if f"template {r}" not in template]
     container = container_changes(want, ep, secrets, plain)
     placement, rescale, patch = endpoint_changes(want, ep)
     before = observed_view(ep, plain)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from gitops_runner.plan.endpoints import DesiredEndpoint
 
 
 @dataclass(frozen=True)
@@ -37,3 +40,24 @@ class EndpointRecord:
                    id=str(raw["id"]) if raw.get("id") else None,
                    spec=dict(raw.get("spec") or {}), healthy=bool(raw.get("healthy", True)),
                    version=raw.get("version"), urls=dict(raw.get("urls") or {}))
+
+
+def source_changes(want: DesiredEndpoint, record: EndpointRecord | None) -> list[str]:
+    """Env keys whose declared source changed since the apply (another secret, a secret
+    made plain or the reverse) while RunPod's value may be the same: still a change of
+    the file, so it is reviewed and recorded (CONTRACT §4)."""
+    if record is None:
+        return []
+    applied = (record.spec.get("template") or {}).get("env") or {}
+    out = []
+    for key, value in sorted(want.template_body["env"].items()):
+        old = applied.get(key)
+        if key not in applied or old == value or not (isinstance(old, dict)
+                                                     or isinstance(value, dict)):
+            continue
+        out.append(f"env.{key}: {_source(old)} -> {_source(value)}")
+    return out
+
+
+def _source(value: Any) -> str:
+    return f"secret {value['secret']}" if isinstance(value, dict) else "a plain value"

@@ -82,7 +82,14 @@ class PlanAction:
         return {"pod": self.pod, "action": str(self.action), "moved_from": self.moved_from,
                 "changes": [c.to_json() for c in self.changes],
                 "destroys": [d.to_json() for d in self.destroys],
-                "before": _stable(self.before), "after": _stable(self.after)}
+                "before": _pod_id(self.before), "after": _stable(self.after)}
+
+
+def _pod_id(before: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Of what RunPod shows, only which pod: each changed field's before is in `changes`,
+    and the rest is observation that may move (RunPod leaves a field out, misreports
+    mounts as {}, adds env keys) without anything to review changing (CONTRACT §4)."""
+    return None if before is None else {"id": before.get("id")}
 
 
 def _stable(view: Mapping[str, Any] | None) -> dict[str, Any] | None:

@@ -84,6 +84,9 @@ class VolumeAction:
                "runpod_name": self.runpod_name, "reasons": list(self.reasons),
                "size_gb": {"before": self.size_before, "after": self.size_after},
                "destroys": list(self.destroys)}
+        if self.action == "create" and self.type is not None:
+            # Fixed at creation: part of what is reviewed (and fingerprinted, CONTRACT §4).
+            out["type"] = self.type
         if self.moved_from is not None:
             out["moved_from"] = {"volume": self.moved_from, "runpod_name": self.old_runpod_name}
         return out
@@ -97,7 +100,8 @@ class VolumeAction:
         return cls(raw["volume"], raw["data_center"], raw["action"], raw["runpod_name"],
                    tuple(raw["reasons"]), size.get("before"), size.get("after"),
                    gone=raw["action"] == "delete" and not raw.get("destroys"),
-                   moved_from=moved.get("volume"), old_runpod_name=moved.get("runpod_name"))
+                   type=raw.get("type"), moved_from=moved.get("volume"),
+                   old_runpod_name=moved.get("runpod_name"))
 
 
 def volumes_fingerprint(actions: Iterable[VolumeAction]) -> list[dict[str, Any]]:

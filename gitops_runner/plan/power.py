@@ -53,8 +53,10 @@ def create_reasons(spec: PodSpec | None) -> tuple[str, ...]:
     if kind == STOP:
         return ("declared stopped: created, checked for readiness, then stopped",)
     if kind == SCHEDULE and spec is not None and spec.schedule is not None:
-        return (f"scheduled ({spec.schedule.describe()}): created outside its windows, it is "
-                "checked for readiness, then stopped",)
+        # "when": the plan does not know the time of the apply, and a pod created inside
+        # its windows keeps running.
+        return (f"scheduled ({spec.schedule.describe()}): when created outside its windows, "
+                "it is checked for readiness, then stopped",)
     return ()
 
 

@@ -52,9 +52,10 @@ def _pod_violations(policy: Preview, pod: PodSpec) -> Iterator[str]:
                "{{ RUNPOD_SECRET_* }} secret; the policy allows none")
     volume = pod.network_volume
     if volume is not None and volume.id is None:
+        # A preview gets none of the stack's own volumes (config/preview.py).
         yield (f"{rule}network_volumes: pod {pod.name} mounts the stack's volume "
-               f"{volume.name}, which a preview does not get (previews create no network "
-               "volumes); override network_volume with an allowed {id}")
+               f"{volume.name}, which a preview does not get; mount an existing volume "
+               "{id: ...} that the policy lists")
     elif volume is not None and volume.id not in policy.network_volumes:
         yield (f"{rule}network_volumes: pod {pod.name} mounts network volume {volume.id}; "
                f"allowed: {', '.join(policy.network_volumes) or 'none'}")

@@ -164,11 +164,20 @@ def _jsonable(value: Any) -> Any:
 def stack_declared(stack: Stack) -> dict[str, Any]:
     """The stack's declared fields no pod carries: its guardrails and preview policy."""
     preview = stack.preview
-    # The preview policy; its pods are the stack's pods with overrides merged, so they
-    # change with every pod edit, which the pods' own actions already show.
+    # The whole preview policy (CONTRACT §12: the default branch's file decides what a pull
+    # request may run, so each allow-list and the overrides are reviewed like guardrails).
+    # Its pods are the stack's pods with overrides merged: the pods' own actions show those.
+    # A list, flag or overrides left at its default is left out, so a state recorded before
+    # these were kept sees no change for them.
     policy = {"label": preview.label, "ttl_hours": preview.ttl_hours,
-              "max_hourly_cost": preview.max_hourly_cost} if preview is not None else None
+              "max_hourly_cost": preview.max_hourly_cost, **{
+                  key: _jsonable(value) for key in _POLICY
+                  if (value := getattr(preview, key))}} if preview is not None else None
     return {"guardrails": _jsonable(stack.guardrails), "preview": policy}
+
+
+_POLICY = ("overrides", "allowed_gpu_types", "allowed_images", "allowed_secrets",
+           "allow_runpod_secrets", "network_volumes", "registry_auth_ids")
 
 
 def stack_changes(state: StateDoc, stack: Stack) -> list[FieldChange]:

@@ -6,8 +6,9 @@ from typing import Any
 
 from gitops_runner.plan.compare import SENSITIVE
 from gitops_runner.plan.desired import DesiredPod
-from gitops_runner.plan.identity import MARKER_PREFIX
+from gitops_runner.plan.identity import MARKER_PREFIX, is_platform_env
 from gitops_runner.plan.observed import ObservedPod
+from gitops_runner.plan.records import declared
 from gitops_runner.plan.statefile import PodRecord
 
 
@@ -19,7 +20,12 @@ def before_view(obs: ObservedPod, want: DesiredPod | None,
     applied = record.spec.get("env", {}) if record is not None else {}
     plain = {k for k, v in applied.items() if not isinstance(v, dict)}
     env = {}
+    declared_keys = set(applied) | set(want.public_body["env"] if want is not None else ())
     for key, value in sorted(obs.env.items()):
+        if is_platform_env(key) and key not in declared_keys:
+            # Added by RunPod (PUBLIC_KEY, RUNPOD_*): ignored by plan (CONTRACT §4), and
+            # never in the reviewed view, or the fingerprint would move with RunPod's set.
+            continue
         env[key] = value if key in plain or key.startswith(MARKER_PREFIX) else SENSITIVE
     return {
         "id": obs.id, "name": obs.name, "status": obs.status, "image": obs.image,
@@ -42,4 +48,7 @@ def after_view(want: DesiredPod, gpu: str, cost: float | None) -> dict[str, Any]
         "cloud": body["cloud"], "data_centers": list(body.get("dataCenterIds", [])),
         "ports": sorted(body["ports"]), "disk": body["disk"], "mounts": body.get("mounts", {}),
         "env": env, "cost_per_hour": cost,
+        # What the tool does with the pod beyond RunPod (windows, idle stop, health check,
+        # status, rollout): reviewed with a create as with an update (CONTRACT §4).
+        **({"declared": declared(want.spec)} if want.spec is not None else {}),
     }

@@ -328,3 +328,28 @@ def test_diff_moved_onto_a_name_that_has_a_pod_says_it_is_not_applied() -> None:
     assert any(v.startswith("allow_data_loss is false") for v in p.violations)
     assert "moved chat -> api is not applied: api already has a pod, so chat is not kept" \
         in p.notes
+def test_an_env_key_runpod_adds_never_moves_the_fingerprint() -> None:
+    """RunPod's own env keys are ignored by plan (CONTRACT §4): one that appears between
+    review and merge (a restart, a platform change) leaves the reviewed fingerprint alone."""
+    raw, state = applied()
+    edited = POD.replace("LOG_LEVEL: info", "LOG_LEVEL: debug")
+    reviewed = plan(edited, [raw], state)
+    raw = {**raw, "env": {**raw["env"], "RUNPOD_POD_HOSTNAME": "x-64410", "PUBLIC_KEY": "k"}}
+    merged = plan(edited, [raw], state)
+    assert [a.action for a in merged.actions] == ["update"]
+    assert merged.fingerprint == reviewed.fingerprint
+    assert "RUNPOD_POD_HOSTNAME" not in merged.actions[0].before["env"]  # type: ignore[index]
+
+
+@pytest.mark.parametrize(("key", "value"), [("mounts", {}), ("mounts", None), ("image", None),
+                                            ("ports", None)])
+def test_a_field_runpod_leaves_out_never_moves_the_fingerprint(key: str, value: Any) -> None:
+    """Unknown, never a difference (CONTRACT §4): a field RunPod leaves out or misreports
+    at merge time leaves the reviewed update's fingerprint alone."""
+    raw, state = applied()
+    edited = POD.replace("LOG_LEVEL: info", "LOG_LEVEL: debug")
+    reviewed = plan(edited, [raw], state)
+    merged = plan(edited, [{**raw, key: value}], state)
+    assert [c.describe() for c in merged.actions[0].changes] == \
+        [c.describe() for c in reviewed.actions[0].changes]
+    assert merged.fingerprint == reviewed.fingerprint

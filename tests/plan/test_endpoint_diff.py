@@ -166,6 +166,20 @@ def test_foreign_and_unmarked_endpoints_are_warned_about_and_left_alone() -> Non
     assert action.action == "create" and action.template_id is None
 
 
+def test_a_field_runpod_leaves_out_never_moves_a_reviewed_release() -> None:
+    """Unknown, never a difference (CONTRACT §4): RunPod leaving out `timeout` (or
+    `flashboot`) at merge time leaves the reviewed fingerprint alone."""
+    s = stack()
+    base = StateDoc.empty(s.name)
+    view, state = applied(s, base)
+    newer = stack(ENDPOINT.replace("acme/w:1", "acme/w:2"))
+    reviewed = plan_of(newer, state, view)
+    sparse, _ = applied(s, base, timeout=None, flashboot=None)
+    merged = plan_of(newer, state, sparse)
+    assert merged.endpoint_actions[0].reasons == reviewed.endpoint_actions[0].reasons
+    assert merged.fingerprint == reviewed.fingerprint
+
+
 def test_a_gpu_change_names_only_the_gpu_fields_that_differ_in_the_file_s_words() -> None:
     from gitops_runner.plan.endpoint_diff import _reasons
 

@@ -64,6 +64,8 @@ def test_plan_scheduled_create_stops_only_outside_its_window(now: datetime,
     # The reason does not depend on the time: a reviewed fingerprint survives a window edge.
     assert plan(SCHEDULED, now=FRIDAY_NIGHT).fingerprint == plan(SCHEDULED,
                                                                  now=MONDAY_NOON).fingerprint
+    # ...so it says "when": created inside its window (Monday noon), the pod keeps running.
+    assert any("when created outside its windows" in r for r in action.reasons)
 
 
 def test_plan_scheduled_stopped_pod_update_starts_checks_and_stops_again() -> None:

@@ -279,3 +279,12 @@ def test_removing_a_volume_a_pod_still_mounts_by_id_is_a_plan_error() -> None:
     plan = make_plan(stack, recorded(), [], CATALOG, {}, NOW, volumes=observed())
     assert [a.action for a in plan.volume_actions] == ["delete", "delete"]
     assert any("pod api still mount(s) it by id" in v for v in plan.violations), plan.violations
+def test_a_created_volumes_type_is_reviewed_and_kept_by_the_plan_file() -> None:
+    from gitops_runner.plan.network_volumes import VolumeAction, volumes_fingerprint
+
+    fast = VolumeAction("v", "EU-RO-1", "create", "p-e-v", ("new volume",), None, 50,
+                        type="HIGH_PERFORMANCE")
+    plain = VolumeAction("v", "EU-RO-1", "create", "p-e-v", ("new volume",), None, 50)
+    assert volumes_fingerprint([fast]) != volumes_fingerprint([plain])
+    assert VolumeAction.from_json(fast.to_json()).to_json() == fast.to_json()
+    assert "type" not in plain.to_json()  # plans without a type keep their fingerprint

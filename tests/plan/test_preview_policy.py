@@ -70,3 +70,11 @@ def test_a_named_stack_volume_is_refused_with_the_way_out() -> None:
         None, "/workspace", "hf-cache")),))
     assert any("mounts the stack's volume hf-cache, which a preview does not get" in v
                for v in policy_violations(named))
+def test_a_mount_of_the_stacks_own_volume_is_refused_by_name() -> None:
+    base = policy(allowed_secrets=("HF_TOKEN",), allow_runpod_secrets=True,
+                  registry_auth_ids=("reg-1",), network_volumes=("hf-cache",))
+    pods = tuple(replace(p, network_volume=NetworkVolume(None, "/m", "hf-cache"))
+                 for p in base.pods)
+    (found,) = policy_violations(replace(base, pods=pods))
+    assert found.startswith("preview.network_volumes: pod api mounts the stack's volume "
+                            "hf-cache, which a preview does not get")

@@ -4,6 +4,7 @@ after a crash between the template and the endpoint."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -80,10 +81,12 @@ def test_plan_apply_drift_status_destroy_with_a_pod_and_an_endpoint(repo: Path) 
     assert state["endpoints"]["chat"]["id"] == ep["id"]
     for where in (state, plan_json(repo), applied.out, applied.err, status.out):
         assert "hf-s3cr3t-value-42" not in json.dumps(where)
-    # The template RunPod holds is ours: same name, our markers, the secret's value.
+    # The template RunPod holds is ours: same name, our markers, the secret's value (which
+    # the sandbox file keeps as its digest, runpod/simulator/store.py).
     (tpl,) = world(repo)["templates"]
     assert tpl["name"] == "demo-dev-chat" and tpl["env"]["GITOPS_RUNNER_ENDPOINT"] == "chat"
-    assert tpl["env"]["HF_TOKEN"] == "hf-s3cr3t-value-42"
+    assert tpl["env"]["HF_TOKEN"] == "sandbox-sealed:sha256:" + hashlib.sha256(
+        b"hf-s3cr3t-value-42").hexdigest()
     # Before asking, destroy names every endpoint it will delete, as it does pods and volumes.
     asked = run_cli(["destroy"], env=ENV)
     endpoint_id = world(repo)["endpoints"][0]["id"]

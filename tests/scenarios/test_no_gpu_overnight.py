@@ -5,6 +5,7 @@ reported; never silently down."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -144,25 +145,19 @@ def test_evening_stop_of_a_locked_pod_says_it_is_locked(
     assert night.client.get_pod(night.recorded_id())["status"] != "EXITED"  # still billed
 
 
-def test_recreate_never_creates_from_a_file_nobody_applied(
+def test_recreate_makes_the_applied_pod_never_an_unapplied_file(
         fast_sim: Simulator, fast_world: World, tmp_path: Path, vclock: ScaledClock) -> None:
-    """The file changed since the last apply (a refused or pending plan): the schedule's
-    recreate would bypass review and the guardrails; it reports instead, pod kept."""
+    """The file moved on (a new image, an env var) but nobody applied it (its merge was
+    refused, CONTRACT §8): the morning's recreate makes the pod state recorded (§4)."""
     night = Night(fast_sim, fast_world, tmp_path, vclock, "recreate")
+    applied_hash = night.store.read().doc.pods["api"].spec_hash  # type: ignore[union-attr]
     old = night.overnight()
-    night.stack = stack_with_image(tmp_path, "img:2")
-    morning = night.schedule(MONDAY_MORNING)
-    (event,) = morning.events
-    assert morning.failed and not event.ok, event.detail
-    assert "apply" in event.detail
-    assert night.recorded_id() == old and not fast_world.pods[old].terminated
-    assert [p["id"] for p in night.client.list_pods()] == [old]
-
-
-def stack_with_image(tmp_path: Path, image: str) -> Stack:
-    parsed, problems = parse_stack("deploy.yaml", stack_text(tmp_path, "recreate").replace(
-        '"img:1"', f'"{image}"').encode())
-    assert parsed is not None, problems
-    return parsed
-
-
+    edited = stack(tmp_path, "recreate")
+    pod = edited.pods[0]
+    night.stack = replace(edited, pods=(replace(pod, runtime=replace(
+        pod.runtime, image="mallory/miner:latest", env={"EXTRA": "1"})),))
+    (event,) = night.schedule(MONDAY_MORNING).events
+    assert event.ok and event.action == "recreate", event.detail
+    new = night.client.get_pod(night.recorded_id())
+    assert new["id"] != old and new["image"] == "img:1" and "EXTRA" not in new["env"]
+    assert night.store.read().doc.pods["api"].spec_hash == applied_hash  # type: ignore[union-attr]

@@ -8,7 +8,7 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 from gitops_runner.fsutil import atomic_write
@@ -21,15 +21,22 @@ def _digest(value: str) -> str:
     return SEALED + hashlib.sha256(value.encode()).hexdigest()
 
 
+def _mapped(node: Any, change: Callable[[str], str]) -> Any:
+    """`node` with `change` applied to every string value, however deep: pods' env, and
+    serverless templates', endpoints' and releases' (their change records too, §14)."""
+    if isinstance(node, dict):
+        return {k: _mapped(v, change) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_mapped(v, change) for v in node]
+    return change(node) if isinstance(node, str) else node
+
+
 def seal(data: dict[str, Any], secrets: Collection[str]) -> dict[str, Any]:
-    """The world as written to disk: every env value that is one of `secrets` kept as its
+    """The world as written to disk: every value that is one of `secrets` kept as its
     digest, as state keeps it, so the file (next to the state, easy to commit) never holds
     a secret in plain text."""
-    for pod in data.get("pods", []):
-        env = pod.get("env") or {}
-        pod["env"] = {k: _digest(v) if isinstance(v, str) and v in secrets else v
-                      for k, v in env.items()}
-    return data
+    known = set(secrets)
+    return _mapped(data, lambda v: _digest(v) if v in known else v)
 
 
 def unseal(data: dict[str, Any], secrets: Collection[str]) -> dict[str, Any]:
@@ -37,10 +44,7 @@ def unseal(data: dict[str, Any], secrets: Collection[str]) -> dict[str, Any]:
     run does not know (rotated, or not exported) stays sealed: to the plan it is a
     different value, which is what a rotated secret is."""
     known = {_digest(v): v for v in secrets}
-    for pod in data.get("pods", []):
-        env = pod.get("env") or {}
-        pod["env"] = {k: known.get(v, v) if isinstance(v, str) else v for k, v in env.items()}
-    return data
+    return _mapped(data, lambda v: known.get(v, v))
 
 
 class FileStore:
