@@ -6,15 +6,15 @@ and the caller finds it again by name and data center.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from gitops_runner.runpod.errors import CreateOutcomeUnknownError, TransientError
 
 
 class NetworkVolumesApi:
-    def request(self, method: str, path: str, body: dict[str, Any] | None = None,
-                retry_transient: bool = True) -> Any:
-        raise NotImplementedError  # RunPodClient.request: one call with its retries
+    # RunPodClient.request: one v2 call with the client's retries and pacing.
+    request: Callable[..., Any]
 
     def list_network_volumes(self) -> list[dict[str, Any]]:
         body = self.request("GET", "/v2/network-volumes")
