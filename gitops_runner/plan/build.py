@@ -82,6 +82,8 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     eps = plan_endpoints(stack, state, serverless, catalog, secrets, desired, result.actions)
     warnings += eps.warnings
     pods_seen = observed_fingerprint(ownership.ours)
+    checked = guardrails.check(stack.guardrails, desired, result.actions, prices,
+                               gpus if catalog else None, vplan.monthly_after)
     return Plan(
         project=stack.project, environment=stack.environment, lineage=state.lineage,
         serial=state.serial, observed_fingerprint=(
@@ -89,10 +91,9 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
             else pods_seen),
         actions=tuple(result.actions), unchanged=tuple(result.unchanged),
         cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
-        violations=tuple([*result.errors, *guardrails.check(
-            stack.guardrails, desired, result.actions, prices, gpus if catalog else None,
-            vplan.monthly_after), *moved_kind_problems(stack, state)])
-        + vplan.violations + eps.violations,
+        violations=tuple([*result.errors, *(str(v) for v in checked),
+                          *moved_kind_problems(stack, state)])
+        + vplan.violations + eps.violations, violation_details=tuple(checked),
         warnings=tuple(warnings), notes=tuple(notes),
         monthly_before=round(month.before + vplan.monthly_before, 2),
         monthly_after=round(month.after + vplan.monthly_after, 2),

@@ -1,4 +1,5 @@
-"""Guardrails (CONTRACT §4): limits a plan must respect, each violation a sentence.
+"""Guardrails (CONTRACT §4): limits a plan must respect, each violation data (rule, limit,
+value) whose sentence is rendered from it.
 
 Limits a deploy file can break by itself (max_pods, max_gpus, allowed_gpu_types)
 are checked once, by config.semantic, with the file's line and column; the ones
@@ -8,6 +9,8 @@ here need the catalog or the plan's actions.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from gitops_runner.config.gpu_ids import closest_ids, did_you_mean
 from gitops_runner.config.model import Guardrails
@@ -16,6 +19,29 @@ from gitops_runner.plan.catalog import GpuCatalog
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.model import PlanAction
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken limit: `rule` is the guardrails key (`max_hourly_cost`, `allow_delete`, ...;
+    `gpu_catalog` for an id the catalog does not offer), `limit` its setting, `value` what the
+    plan would do; `str()` is the sentence reviewers read."""
+
+    rule: str
+    limit: Any
+    value: Any
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "limit": self.limit, "value": self.value,
+                "message": self.message}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Violation:
+        return cls(str(raw["rule"]), raw.get("limit"), raw.get("value"), str(raw["message"]))
 
 
 def catalog_problems(desired: Sequence[DesiredPod], catalog: GpuCatalog) -> list[str]:
@@ -46,39 +72,62 @@ def catalog_problems(desired: Sequence[DesiredPod], catalog: GpuCatalog) -> list
 
 def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[PlanAction],
           prices: PriceBook, catalog: GpuCatalog | None = None,
-          volumes_monthly: float = 0.0) -> list[str]:
+          volumes_monthly: float = 0.0) -> list[Violation]:
     """`volumes_monthly`: the stack's network volumes per 30 days (plan/network_volumes.py)."""
-    violations: list[str] = []
     if catalog is not None:
-        violations += catalog_problems(desired, catalog)
+        found = catalog_problems(desired, catalog)
     else:
         unknown = sorted({g for d in desired for g in d.candidates if not prices.knows(g)})
-        violations += [f"gpu '{gpu}' is not in RunPod's GPU catalog; `gitops-runner gpus` "
-                       "lists every id" for gpu in unknown]
+        found = [f"gpu '{gpu}' is not in RunPod's GPU catalog; `gitops-runner gpus` "
+                 "lists every id" for gpu in unknown]
+    violations = [Violation("gpu_catalog", None, None, text) for text in found]
+    return violations + _costs(guard, desired, prices, volumes_monthly) + _deletes(guard, actions)
+
+
+def _costs(guard: Guardrails, desired: Sequence[DesiredPod], prices: PriceBook,
+           volumes_monthly: float) -> list[Violation]:
+    violations: list[Violation] = []
     if guard.max_hourly_cost is not None:
-        worst = 0.0
-        for d in desired:
-            price = prices.worst_case(d.candidates, d.public_body["gpu"]["count"],
-                                      d.public_body["cloud"])
-            worst += price or 0.0
+        worst = sum(prices.worst_case(d.candidates, d.public_body["gpu"]["count"],
+                                      d.public_body["cloud"]) or 0.0 for d in desired)
         if worst > guard.max_hourly_cost + 1e-9:
-            violations.append(f"max_hourly_cost: the stack may cost up to ${worst:.2f}/h "
-                              "(dearest candidate GPU for each pod), over the limit of "
-                              f"${guard.max_hourly_cost:.2f}/h")
-    violations += monthly.check(guard, desired, prices, volumes_monthly)
+            violations.append(Violation(
+                "max_hourly_cost", guard.max_hourly_cost, round(worst, 4),
+                f"max_hourly_cost: the stack may cost up to ${worst:.2f}/h (dearest candidate "
+                f"GPU for each pod), over the limit of ${guard.max_hourly_cost:.2f}/h"))
+    if guard.max_monthly_cost is not None:
+        month = monthly.worst_case(desired, prices, volumes_monthly)
+        if month > guard.max_monthly_cost + 1e-9:
+            violations.append(Violation(
+                "max_monthly_cost", guard.max_monthly_cost, round(month, 2),
+                "max_monthly_cost: worst case over fallback GPUs, the stack may cost up to "
+                f"${month:,.2f} per 30 days (GPU hours inside the running windows at each "
+                "pod's dearest candidate GPU, plus storage), over the limit of "
+                f"${guard.max_monthly_cost:,.2f}"))
+    return violations
+
+
+def _deletes(guard: Guardrails, actions: Sequence[PlanAction]) -> list[Violation]:
+    violations: list[Violation] = []
     terminating = [a for a in actions if a.terminates and not a.duplicate]
     if terminating and not guard.allow_delete:
         names = ", ".join(f"{a.pod} ({a.action})" for a in terminating)
-        violations.append(f"allow_delete is false, but this plan terminates pods: {names}. "
-                          "Set guardrails.allow_delete: true to allow it")
+        violations.append(Violation(
+            "allow_delete", False, [a.pod for a in terminating],
+            f"allow_delete is false, but this plan terminates pods: {names}. "
+            "Set guardrails.allow_delete: true to allow it"))
     losing = [a for a in actions if a.destroys and a.terminates and not a.duplicate]
     if losing and not guard.allow_data_loss:
         names = "; ".join(f"{a.pod} ({a.action}): " + ", ".join(
             d.describe().removeprefix("destroys: ") for d in a.destroys) for a in losing)
-        violations.append(f"allow_data_loss is false, but this plan destroys data: {names}. "
-                          "Set guardrails.allow_data_loss: true to allow it (and "
-                          "allow_delete: true), or keep the pod")
+        violations.append(Violation(
+            "allow_data_loss", False, [a.pod for a in losing],
+            f"allow_data_loss is false, but this plan destroys data: {names}. "
+            "Set guardrails.allow_data_loss: true to allow it (and "
+            "allow_delete: true), or keep the pod"))
     if guard.max_deletes is not None and len(terminating) > guard.max_deletes:
-        violations.append(f"max_deletes: this plan terminates {len(terminating)} pods, over "
-                          f"the limit of {guard.max_deletes}")
+        violations.append(Violation(
+            "max_deletes", guard.max_deletes, len(terminating),
+            f"max_deletes: this plan terminates {len(terminating)} pods, over "
+            f"the limit of {guard.max_deletes}"))
     return violations

@@ -13,6 +13,7 @@ from gitops_runner.plan.network_volumes import VolumeAction, volumes_fingerprint
 
 if TYPE_CHECKING:
     from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost
+    from gitops_runner.plan.guardrails import Violation
     from gitops_runner.plan.placement import Landing
 
 __all__ = ["ACTION_KINDS", "ActionKind", "Destroyed", "FieldChange", "Plan", "PlanAction"]
@@ -124,6 +125,8 @@ class Plan:
     violations: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    # The guardrail ones among `violations`, as data (rule, limit, value) for scripts.
+    violation_details: tuple[Violation, ...] = ()
     # USD per 30 days (CONTRACT §11); without_schedule: as if scheduled pods always ran.
     monthly_before: float = 0.0
     monthly_after: float = 0.0

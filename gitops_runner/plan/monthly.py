@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gitops_runner.config.model import Guardrails, PodSpec
+from gitops_runner.config.model import PodSpec
 from gitops_runner.plan import rates
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod
@@ -113,20 +113,12 @@ def project(desired: Sequence[DesiredPod], ours: Mapping[str, list[ObservedPod]]
     return Projection(round(after, 2), round(before, 2), round(without, 2), notes)
 
 
-def check(guard: Guardrails, desired: Iterable[DesiredPod], prices: PriceBook,
-          volumes: float = 0.0) -> list[str]:
-    """max_monthly_cost against the dearest candidate GPU of each pod (as max_hourly_cost),
-    plus `volumes`: the stack's own network volumes per 30 days."""
-    if guard.max_monthly_cost is None:
-        return []
+def worst_case(desired: Iterable[DesiredPod], prices: PriceBook, volumes: float = 0.0) -> float:
+    """Per 30 days at the dearest candidate GPU of each pod (as max_hourly_cost), plus
+    `volumes`: the stack's own network volumes per 30 days. plan/guardrails.py checks it."""
     worst = volumes
     for d in desired:
         hourly = prices.worst_case(d.candidates, d.public_body["gpu"]["count"],
                                    d.public_body["cloud"]) or 0.0
         worst += _desired_month(d, hourly)
-    if worst <= guard.max_monthly_cost + 1e-9:
-        return []
-    return [f"max_monthly_cost: worst case over fallback GPUs, the stack may cost up to "
-            f"${worst:,.2f} per 30 days (GPU hours inside the running windows at each pod's "
-            "dearest candidate GPU, plus storage), over the limit of "
-            f"${guard.max_monthly_cost:,.2f}"]
+    return worst

@@ -7,6 +7,7 @@ from typing import Any
 
 from gitops_runner.errors import GitopsError
 from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost
+from gitops_runner.plan.guardrails import Violation
 from gitops_runner.plan.model import (
     ACTION_KINDS,
     Destroyed,
@@ -38,6 +39,7 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
                  "monthly_before": plan.monthly_before, "monthly_after": plan.monthly_after,
                  "monthly_without_schedule": plan.monthly_without_schedule},
         "guardrail_violations": list(plan.violations),
+        "violation_details": [v.to_json() for v in plan.violation_details],
         "warnings": list(plan.warnings),
         "notes": list(plan.notes),
         "deploy_files": list(plan.deploy_files),
@@ -102,6 +104,8 @@ def _plan_from(item: dict[str, Any]) -> Plan:
         unchanged=tuple(item.get("unchanged", [])),
         cost_before=float(item["cost"]["before"]), cost_after=float(item["cost"]["after"]),
         violations=tuple(item["guardrail_violations"]), warnings=tuple(item["warnings"]),
+        violation_details=tuple(Violation.from_json(v)
+                                for v in item.get("violation_details", [])),
         notes=tuple(item.get("notes", [])),
         monthly_before=float(item["cost"].get("monthly_before", 0.0)),
         monthly_after=float(item["cost"].get("monthly_after", 0.0)),

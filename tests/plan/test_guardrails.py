@@ -89,3 +89,30 @@ def test_guardrails_allow_data_loss_lets_a_volume_destroying_replace_through() -
     allowed = plan(pods, [raw], state,
                    extra="guardrails: {allow_delete: true, allow_data_loss: true}\n")
     assert allowed.violations == () and allowed.actions[0].destroys
+
+
+def test_guardrails_violations_are_data_whose_sentence_is_the_prose() -> None:
+    raw, state = applied(extra="")
+    p = plan(observed=[raw], state=state,
+             extra="guardrails: {max_hourly_cost: 0.1, max_deletes: 0}\n",
+             pods=POD.replace(
+                 "fallback: [NVIDIA RTX A6000]", "fallback: [NVIDIA RTX A6000], count: 2"))
+    details = {v.rule: v for v in p.violation_details}
+    assert set(details) == {"max_hourly_cost", "allow_delete", "allow_data_loss",
+                            "max_deletes"}
+    assert details["max_hourly_cost"].limit == 0.1 and details["max_hourly_cost"].value > 0.1
+    assert (details["max_deletes"].limit, details["max_deletes"].value) == (0, 1)
+    assert details["allow_delete"].value == ["api"] and details["allow_delete"].limit is False
+    assert [str(v) for v in p.violation_details] == list(p.violations)
+
+
+def test_guardrails_violation_details_round_trip_the_plan_file() -> None:
+    from gitops_runner.plan.planfile import parse_plan_file, render_plan_file
+
+    raw, state = applied(extra="")
+    p = plan(observed=[raw], state=state, extra="guardrails: {max_monthly_cost: 10}\n",
+             pods=POD.replace(
+                 "fallback: [NVIDIA RTX A6000]", "fallback: [NVIDIA RTX A6000], count: 2"))
+    text = render_plan_file([p])
+    assert '"rule": "max_monthly_cost"' in text and '"limit": 10' in text
+    assert parse_plan_file(text)[0].violation_details == p.violation_details
