@@ -10,6 +10,7 @@ from typing import Any
 
 from gitops_runner.config.model import PodSpec, Stack
 from gitops_runner.plan import power
+from gitops_runner.plan.changes import FieldChange
 from gitops_runner.plan.compare import compare, spec_changes
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.diff import not_visible_yet
@@ -39,12 +40,17 @@ class Finding:
     reasons: tuple[str, ...]
 
     resource: str = "pod"  # or "endpoint" (CONTRACT §14): then `pod` names the endpoint
+    # The field changes behind the reasons, as data for scripts (empty when prose only).
+    changes: tuple[FieldChange, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", DriftClass(self.kind))
 
     def to_json(self) -> dict[str, Any]:
-        out = {"pod": self.pod, "class": str(self.kind), "reasons": list(self.reasons)}
+        out: dict[str, Any] = {
+            "pod": self.pod, "class": str(self.kind), "reasons": list(self.reasons),
+            "changes": [{"field": c.field, "before": c.before, "after": c.after}
+                        for c in self.changes]}
         if self.resource != "pod":
             out = {"endpoint": self.pod, "resource": self.resource, **out}
         return out
@@ -75,7 +81,8 @@ def find_drift(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
         if record.spec_hash != want.spec_hash or changes:
             findings.append(Finding(want.logical, DriftClass.PENDING, (
                 "the deploy file changed since the last apply",
-                *([c.describe() for c in changes] or ["spec changed"]))))
+                *([c.describe() for c in changes] or ["spec changed"])),
+                changes=tuple(changes)))
     for logical, record in sorted(state.pods.items()):
         if logical not in wanted:
             findings.append(Finding(logical, DriftClass.PENDING, (
@@ -107,7 +114,8 @@ def stack_findings(stack: Stack, state: StateDoc) -> list[Finding]:
     if not changes:
         return []
     return [Finding(stack.name, DriftClass.PENDING, (
-        "the deploy file changed since the last apply", *(c.describe() for c in changes)))]
+        "the deploy file changed since the last apply", *(c.describe() for c in changes)),
+        changes=tuple(changes))]
 
 
 def _observed_findings(logical: str, record: PodRecord, obs: ObservedPod | None,
@@ -125,18 +133,19 @@ def _observed_findings(logical: str, record: PodRecord, obs: ObservedPod | None,
     d = compare(obs, applied, secrets, plain, set(record.spec.get("env", {})),
                 record.spec.get("mounts"))
     # A secret the runner does not have cannot be compared; say nothing about it.
-    changed = [c.describe() for c in d.update + d.replace if not c.sensitive or c.after is None]
+    changed = [c for c in d.update + d.replace if not c.sensitive or c.after is None]
     if changed:
-        reasons.append("changed outside gitops-runner (RunPod -> applied): " + "; ".join(changed))
+        reasons.append("changed outside gitops-runner (RunPod -> applied): "
+                       + "; ".join(c.describe() for c in changed))
     if not record.carries(obs.spec_marker):
         reasons.append("the pod's spec marker differs from the applied spec")
     if reasons:
-        out.append(Finding(logical, DriftClass.DRIFT, tuple(reasons)))
+        out.append(Finding(logical, DriftClass.DRIFT, tuple(reasons), changes=tuple(changed)))
     # Decided from the data: a rotated secret the runner holds is a pending change.
-    sensitive = [c.describe() for c in d.update
-                 if c.rotated and _secret_known(c.field, applied, secrets)]
+    sensitive = [c for c in d.update if c.rotated and _secret_known(c.field, applied, secrets)]
     if sensitive:
-        out.append(Finding(logical, DriftClass.PENDING, tuple(sensitive)))
+        out.append(Finding(logical, DriftClass.PENDING, tuple(c.describe() for c in sensitive),
+                           changes=tuple(sensitive)))
     if ttl_hours and obs.created_at is not None:
         age = (now - obs.created_at).total_seconds() / 3600
         if age > ttl_hours:

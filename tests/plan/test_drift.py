@@ -103,3 +103,27 @@ def test_drift_state_of_older_version_without_candidates_still_compares() -> Non
     spec["gpu"] = {k: v for k, v in spec["gpu"].items() if k != "candidates"}
     state = state.with_pod("api", replace(record, spec=spec))
     assert findings([raw], state) == []
+
+
+def _found(observed: list[dict[str, Any]], state: StateDoc, pods: str = POD) -> list[Any]:
+    stack = stack_from_yaml(pods, GUARD)
+    desired = desired_pods(stack)
+    own = ownership_of(stack, desired, observed, state)
+    return find_drift(desired, state, own, SECRETS, NOW, stack.guardrails.ttl_hours)
+
+
+def test_drift_findings_carry_their_field_changes_as_data() -> None:
+    raw, state = applied()
+    raw.update({"image": "evil:1"})
+    [finding] = _found([raw], state)
+    assert finding.to_json()["changes"] == [
+        {"field": "image", "before": "evil:1", "after": "vllm/vllm-openai:v0.6.3"}]
+    missing = _found([], state)[0].to_json()
+    assert missing["reasons"] == ["pod pod1 is missing from RunPod"] and missing["changes"] == []
+
+
+def test_drift_pending_finding_carries_the_file_change() -> None:
+    raw, state = applied()
+    [finding] = _found([raw], state, POD.replace("info", "debug"))
+    [change] = finding.to_json()["changes"]
+    assert change["field"] == "env" and change["before"] != change["after"]
