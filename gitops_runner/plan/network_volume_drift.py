@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from gitops_runner.config.model import Stack
+from gitops_runner.plan.changes import FieldChange
 from gitops_runner.plan.drift import DriftClass, Finding
 from gitops_runner.plan.network_volumes import desired_volumes, parse_volume, volume_moves
 from gitops_runner.plan.statefile import StateDoc
@@ -28,8 +29,10 @@ def volume_drift(stack: Stack, state: StateDoc,
             findings.append(Finding(label, DriftClass.DRIFT, (f"network volume {record.id} is gone "
                                                      "from RunPod",)))
         elif obs.size_gb is not None and obs.size_gb != record.size_gb:
+            # As pod drift: before is what RunPod has, after what was applied.
             findings.append(Finding(label, DriftClass.DRIFT, (f"size_gb: applied {record.size_gb}, "
-                                                     f"RunPod has {obs.size_gb}",)))
+                                                     f"RunPod has {obs.size_gb}",),
+                                    changes=(FieldChange("size_gb", obs.size_gb, record.size_gb),)))
         new_name, _ = moves.get(name, (name, None))
         want = wanted.get(new_name)
         if name in moves:
@@ -39,8 +42,9 @@ def volume_drift(stack: Stack, state: StateDoc,
         if want is None:
             findings.append(Finding(label, DriftClass.PENDING, ("removed from the deploy file",)))
         elif want.size_gb != record.size_gb:
-            findings.append(Finding(label, DriftClass.PENDING, (f"size_gb: {record.size_gb} -> "
-                                                       f"{want.size_gb}",)))
+            change = FieldChange("size_gb", record.size_gb, want.size_gb)
+            findings.append(Finding(label, DriftClass.PENDING, (change.describe(),),
+                                    changes=(change,)))
     for name, want in sorted(wanted.items()):
         if name not in state.volumes and name not in volume_moves(stack, state):
             findings.append(Finding(f"volume {want.volume} [{want.data_center}]", DriftClass.PENDING,

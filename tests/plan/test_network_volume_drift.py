@@ -22,11 +22,15 @@ def test_a_volume_gone_or_resized_on_runpod_is_drift() -> None:
     assert [(f.pod, f.kind, f.reasons) for f in findings] == [
         ("volume hf-cache [EU-RO-1]", "drift", ("network volume vol0 is gone from RunPod",)),
         ("volume hf-cache [US-TX-3]", "drift", ("size_gb: applied 200, RunPod has 250",))]
+    # As data too: RunPod's size -> the applied one, like a pod's drift.
+    assert findings[1].to_json()["changes"] == [{"field": "size_gb", "before": 250,
+                                                 "after": 200}]
 
 
 def test_a_file_ahead_of_state_is_pending() -> None:
     grown = volume_drift(stack_from_yaml(POD, volumes(300)), recorded(), observed())
     assert {(f.kind, f.reasons) for f in grown} == {("pending", ("size_gb: 200 -> 300",))}
+    assert [c.to_json()["after"] for f in grown for c in f.changes] == [300] * len(grown)
     pod = POD.replace("network_volume: {name: hf-cache, path: /workspace}", "")
     removed = volume_drift(stack_from_yaml(pod), recorded(), observed())
     assert {(f.kind, f.reasons) for f in removed} == {("pending",

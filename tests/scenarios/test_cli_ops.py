@@ -67,7 +67,7 @@ def test_cli_drift_finds_stopped_pod(repo: Path) -> None:
     assert drift.code == 2
     findings = json.loads(drift.out)["stacks"][0]["findings"]
     assert findings == [{"pod": world["pods"][0]["env"]["GITOPS_RUNNER_POD"], "class": "drift",
-                         "reasons": ["status: EXITED"]}]
+                         "reasons": ["status: EXITED"], "changes": []}]
 
 
 def test_cli_status_logs_state_and_lock(repo: Path) -> None:

@@ -53,7 +53,8 @@ def test_volume_reports_validate_and_destroy_deletes_the_volume(repo: Path) -> N
     assert pending.code == 2
     findings = _check("drift", pending.out)["stacks"][0]["findings"]  # type: ignore[index]
     assert findings == [{"pod": "volume cache [EU-RO-1]", "class": "pending",
-                         "reasons": ["size_gb: 20 -> 30"]}]
+                         "reasons": ["size_gb: 20 -> 30"],
+                         "changes": [{"field": "size_gb", "before": 20, "after": 30}]}]
     assert "volume cache" in run_cli(["status"], SANDBOX).out
     text = run_cli(["destroy", "--auto-approve"], SANDBOX)
     assert text.code == 0, text.err
