@@ -11,14 +11,15 @@ from typing import Any
 from gitops_runner.config.model import PodSpec, Stack
 from gitops_runner.plan import power
 from gitops_runner.plan.changes import FieldChange
-from gitops_runner.plan.compare import compare, spec_changes
+from gitops_runner.plan.compare import compare
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.diff import not_visible_yet
 from gitops_runner.plan.observed import ObservedPod, Ownership
 from gitops_runner.plan.records import (
     applied_pod,
     declared_changes,
-    record_spec,
+    explain_args,
+    recorded_changes,
     stack_changes,
 )
 from gitops_runner.plan.statefile import PodRecord, StateDoc
@@ -74,8 +75,7 @@ def find_drift(desired: list[DesiredPod], state: StateDoc, ownership: Ownership,
             if want.logical not in ownership.ours:
                 findings.append(Finding(want.logical, DriftClass.PENDING, ("not applied yet",)))
             continue
-        changes = [c for c in spec_changes(record.spec, record_spec(want))
-                   if not c.field.startswith("declared")] \
+        changes = explain_args(recorded_changes(record, want), record, want) \
             if record.spec_hash != want.spec_hash else []
         changes += declared_changes(record, want)
         if record.spec_hash != want.spec_hash or changes:

@@ -10,12 +10,12 @@ from typing import Any
 
 from gitops_runner.plan import power
 from gitops_runner.plan.changes import ActionKind, FieldChange
-from gitops_runner.plan.compare import compare, spec_changes
+from gitops_runner.plan.compare import compare
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.model import PlanAction
 from gitops_runner.plan.observed import ObservedPod
-from gitops_runner.plan.records import declared_changes, record_spec
+from gitops_runner.plan.records import declared_changes, explain_args, recorded_changes
 from gitops_runner.plan.statefile import PodRecord
 from gitops_runner.plan.views import after_view, before_view
 from gitops_runner.plan.volumes import destroyed_volumes
@@ -85,6 +85,7 @@ def pod_action(want: DesiredPod, record: PodRecord | None, obs: ObservedPod | No
                 set(record.spec.get("env", {})) if record is not None else None,
                 record.spec.get("mounts") if mine and record is not None
                 else want.public_body.get("mounts"))
+    d.update = explain_args(d.update, record if mine else None, want)
     ctx = Context(want, record, obs, prices, now, moved_from)
     prefix = [f"adopting pod {obs.id} found by its markers (not in state)"] \
         if ctx.adopting else []
@@ -179,8 +180,7 @@ def _state_only(ctx: Context, update: list[FieldChange]) -> list[FieldChange] | 
             or obs.spec_marker == want.spec_hash or record.spec_hash == want.spec_hash
             or _power(ctx, False).reason):
         return None
-    return [c for c in spec_changes(record.spec, record_spec(want))
-            if c.field.split(".")[0] != "declared"]
+    return recorded_changes(record, want)
 
 
 def _state_only_action(ctx: Context, changes: list[FieldChange], note: str) -> PlanAction:

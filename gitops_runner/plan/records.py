@@ -23,12 +23,16 @@ from gitops_runner.plan.changes import FieldChange
 from gitops_runner.plan.compare import spec_changes
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.observed import ObservedPod
+from gitops_runner.plan.serving import model_args
 from gitops_runner.plan.statefile import PodRecord, StateDoc
 
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 # Declared fields that send nothing to RunPod but decide what the tool does to the pod
 # (CONTRACT §4 "Everything declared is reviewed"); state records them at apply.
 DECLARED = "declared"
+# The `models` entries the serving args were derived from (plan/serving.py), as the file
+# spells them, so a plan shows `models[0].load.max_seq_len` rather than two args strings.
+MODELS = "models"
 
 
 def declared(spec: PodSpec | None) -> dict[str, Any]:
@@ -70,7 +74,49 @@ def record_spec(want: DesiredPod) -> dict[str, object]:
     body = dict(want.public_body)
     body["gpu"] = {**want.public_body["gpu"], "candidates": list(want.candidates)}
     body[DECLARED] = declared(want.spec)
+    models = models_record(want.spec)
+    if models is not None:
+        body[MODELS] = models
     return body
+
+
+def models_record(spec: PodSpec | None) -> list[dict[str, Any]] | None:
+    """The pod's `models` when its args are derived from them (runtime.args empty)."""
+    if spec is None or model_args(spec) is None:
+        return None
+    return [{"id": m.id, "repo": m.repo,
+             "load": {"engine": m.engine, "quant": m.quant, "max_seq_len": m.max_seq_len,
+                      "options": dict(m.options)},
+             "api_key": {"secret": m.api_key.name} if m.api_key is not None else None}
+            for m in spec.models]
+
+
+def recorded_changes(record: PodRecord, want: DesiredPod) -> list[FieldChange]:
+    """The sent fields that differ between state's spec and the desired one (the declared
+    ones and the models the args come from are reviewed on their own)."""
+    return [c for c in spec_changes(record.spec, record_spec(want))
+            if c.field.split(".")[0] not in (DECLARED, MODELS)]
+
+
+def explain_args(changes: list[FieldChange], record: PodRecord | None,
+                 want: DesiredPod) -> list[FieldChange]:
+    """An args change that is exactly the file's `models` edit, shown as the model fields
+    that changed. Only when RunPod still runs the applied args: drift stays visible."""
+    old, new = record.spec.get(MODELS) if record else None, models_record(want.spec)
+    args = [c for c in changes if c.field == "args"]
+    if (record is None or not isinstance(old, list) or new is None or len(args) != 1
+            or args[0].before != record.spec.get("args")):
+        return changes
+    edits: list[FieldChange] = []
+    for i in range(max(len(old), len(new))):
+        a, b = (old[i] if i < len(old) else None), (new[i] if i < len(new) else None)
+        if isinstance(a, Mapping) and isinstance(b, Mapping):
+            edits += spec_changes(a, b, f"models[{i}].")
+        elif a != b:
+            edits.append(FieldChange(f"models[{i}]", a, b))
+    if not edits:
+        return changes
+    return [e for c in changes for e in (edits if c.field == "args" else [c])]
 
 
 def refreshed_record(record: PodRecord, want: DesiredPod, updated_at: str) -> PodRecord:
@@ -109,7 +155,7 @@ def imported_record(want: DesiredPod, pod: ObservedPod, now: str) -> PodRecord:
     """`state import`: the spec hash is the pod's own marker (or none), so the next plan
     shows every difference from the deploy file, markers included, as an update to
     review; no declared fields, so those are reviewed too (CONTRACT §4)."""
-    spec = {k: v for k, v in record_spec(want).items() if k != DECLARED}
+    spec = {k: v for k, v in record_spec(want).items() if k not in (DECLARED, MODELS)}
     return PodRecord(id=pod.id, runpod_name=pod.name, spec_hash=pod.spec_marker or "imported",
                      gpu=pod.gpu_id or "", gpu_count=pod.gpu_count, cost=pod.cost,
                      created_at=now, updated_at=now, spec=spec)
@@ -117,7 +163,7 @@ def imported_record(want: DesiredPod, pod: ObservedPod, now: str) -> PodRecord:
 
 def applied_pod(logical: str, record: PodRecord) -> DesiredPod:
     """What was applied, rebuilt from state, to compare RunPod against."""
-    spec = {k: v for k, v in record.spec.items() if k != DECLARED}
+    spec = {k: v for k, v in record.spec.items() if k not in (DECLARED, MODELS)}
     gpu = dict(spec.get("gpu", {}))
     candidates = tuple(gpu.pop("candidates", [record.gpu]))
     spec["gpu"] = gpu

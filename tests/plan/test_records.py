@@ -7,7 +7,9 @@ import dataclasses
 
 import pytest
 
+from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import desired_pods
+from gitops_runner.plan.drift import find_drift
 from gitops_runner.plan.records import (
     applied_declared,
     applied_spec,
@@ -16,7 +18,7 @@ from gitops_runner.plan.records import (
 )
 from gitops_runner.plan.statefile import parse_state, render_state
 from tests.plan.factories import stack_from_yaml
-from tests.plan.test_diff import GUARD, POD, applied, plan, summary
+from tests.plan.test_diff import GUARD, NOW, POD, SECRETS, applied, plan, summary
 from tests.plan.test_drift import findings
 
 SCHEDULE = "    schedule: {timezone: UTC, running: [\"Mon-Fri 08:00-20:00\"]}\n"
@@ -141,3 +143,39 @@ def test_records_preview_policy_change_is_a_stack_change_but_pod_edits_are_not()
         "preview.max_hourly_cost: 2 -> 1"]
     edited = plan(POD.replace("info", "debug"), [raw], state, extra=GUARD + preview)
     assert edited.stack_changes == () and len(edited.actions) == 1
+
+
+SERVED = POD + ("    models: [{id: q, repo: Qwen/Qwen2.5-7B-Instruct, "
+                "load: {engine: vllm, max_seq_len: 8192}}]\n")
+
+
+def test_a_models_edit_is_shown_as_the_model_field_not_the_derived_args() -> None:
+    raw, state = applied(SERVED)
+    p = plan(SERVED.replace("8192", "16384"), [raw], state)
+    [action] = p.actions
+    assert action.action == "update" and "args" in action.patch_fields  # still sent
+    assert [c.describe() for c in action.changes] == ["models[0].load.max_seq_len: 8192 -> 16384"]
+
+
+def test_args_changed_on_runpod_too_stay_args_so_drift_is_not_hidden() -> None:
+    raw, state = applied(SERVED)
+    raw["args"] = "--model other"
+    p = plan(SERVED.replace("8192", "16384"), [raw], state)
+    assert [c.field for c in p.actions[0].changes] == ["args"]
+
+
+def test_state_recorded_before_models_were_kept_shows_args() -> None:
+    raw, state = applied(SERVED)
+    record = state.pods["api"]
+    old = dataclasses.replace(record, spec={k: v for k, v in record.spec.items() if k != "models"})
+    p = plan(SERVED.replace("8192", "16384"), [raw], state.with_pod("api", old))
+    assert [c.field for c in p.actions[0].changes] == ["args"]
+
+
+def test_drift_pending_names_the_model_field() -> None:
+    raw, state = applied(SERVED)
+    stack = stack_from_yaml(SERVED.replace("8192", "16384"), GUARD)
+    desired = desired_pods(stack)
+    found = find_drift(desired, state, ownership_of(stack, desired, [raw], state), SECRETS,
+                       NOW)
+    assert found[0].reasons[1:] == ("models[0].load.max_seq_len: 8192 -> 16384",)
