@@ -23,7 +23,7 @@ def _pod_control(action: str, doc: str) -> None:
     def command(c: Ctx, pod_id: str, configs: tuple[str, ...]) -> int:
         from gitops_runner.commands import sandbox
 
-        return sandbox.pod_action(c.session(), configs, pod_id, action)
+        return sandbox.pod_control(c.session(), configs, pod_id, action)
 
 
 for _action, _doc in (("stop", "Stop POD_ID (a pod id or RunPod name) as the console does."),

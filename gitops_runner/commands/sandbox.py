@@ -25,8 +25,8 @@ def change(session: Session, configs: Sequence[str], what: Callable[[World], str
     return 0
 
 
-def pod_action(session: Session, configs: Sequence[str], pod: str, action: str) -> int:
-    return change(session, configs, lambda w: controls.pod_action(w, pod, action))
+def pod_control(session: Session, configs: Sequence[str], pod: str, action: str) -> int:
+    return change(session, configs, lambda w: controls.console_action(w, pod, action))
 
 
 def stock(session: Session, configs: Sequence[str], gpu_id: str, data_center: str,

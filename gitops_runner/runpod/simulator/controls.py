@@ -30,7 +30,7 @@ def find_pod(world: World, ref: str) -> str:
     raise ValueError(f"{ref!r} {what} in the sandbox; give a pod id (live pods: {known})")
 
 
-def pod_action(world: World, ref: str, action: str) -> str:
+def console_action(world: World, ref: str, action: str) -> str:
     """Stop or terminate a pod as the RunPod console does (the same rules as the API: a
     locked pod cannot be stopped, RUNPOD.md §4.2)."""
     pod_id = find_pod(world, ref)
