@@ -1,7 +1,7 @@
 """Command-line entry point: click only (this package is the one place click is
 imported). Each command parses its flags, builds the run's Session, calls one command
 module and returns its exit status (CONTRACT §6); `main` is the one place errors become
-a line and an exit code. Commands live in cli/core.py and cli/state.py."""
+a line and an exit code. Commands live in cli/core.py, cli/state.py and cli/sandbox.py."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from gitops_runner.cli import core, state  # noqa: F401 - registers the commands
+from gitops_runner.cli import core, sandbox, state  # noqa: F401 - registers the commands
 from gitops_runner.cli.root import Ctx, cli
 from gitops_runner.config.errors import ConfigError
 from gitops_runner.errors import GitopsError

@@ -12,7 +12,7 @@ from gitops_runner.plan.catalog import GpuCatalog, select
 from gitops_runner.report.gpus import gpus_json, gpus_text
 
 
-def _sandbox_stacks(session: Session, configs: Sequence[str]) -> list[Stack]:
+def sandbox_stacks(session: Session, configs: Sequence[str]) -> list[Stack]:
     """The sandbox keeps its RunPod beside the stack's local state: read the deploy files,
     when there are any, to find the same simulated account plan and apply use (a broken
     one is reported, as by every command; with none, the sandbox's default place)."""
@@ -29,7 +29,7 @@ def run(session: Session, configs: Sequence[str], cloud: str | None = None,
         min_memory: int | None = None, count: int | None = None, available: bool = False,
         fmt: str = "text") -> int:
     stock_cloud = cloud or "SECURE"  # RunPod's default for availability
-    with session.runpod(_sandbox_stacks(session, configs)) as access:
+    with session.runpod(sandbox_stacks(session, configs)) as access:
         raw = access.client.list_gpu_types(availability=True, cloud=stock_cloud, count=count)
     catalog = GpuCatalog.from_raw(raw, stock_cloud)
     chosen = select(catalog, cloud, min_memory, count, available)

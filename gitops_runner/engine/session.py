@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gitops_runner.config.model import SecretRef, Stack
 from gitops_runner.engine.clock import Clock, SystemClock, parse_rfc3339, utcnow
@@ -22,6 +22,10 @@ from gitops_runner.output import Output, self_word
 from gitops_runner.runpod.client import DEFAULT_API_URL, RunPodClient
 from gitops_runner.state.base import Locker, RunIdentity, StateStore
 from gitops_runner.state.factory import open_backend
+
+if TYPE_CHECKING:
+    from gitops_runner.runpod.simulator.store import FileStore
+    from gitops_runner.runpod.simulator.world import World
 
 DEFAULT_PROXY_URL = "https://{pod_id}-{port}.proxy.runpod.net"
 SANDBOX_KEY = "sandbox-key"
@@ -233,11 +237,23 @@ class Session:
                                             **self.client_timing()),
                                settings.proxy_url, False, 5.0)
             return
-        from gitops_runner.runpod.simulator.server import FileStore, Simulator
-        from gitops_runner.runpod.simulator.world import Settings, World
+        from gitops_runner.runpod.simulator.server import Simulator
 
         self.log(SANDBOX_BANNER)
         boot = settings.sandbox_boot_seconds
+        world, store = self._sandbox_account(stacks)
+        with Simulator(world, store) as sim:
+            # Simulated pods boot in `boot` seconds: look a few times per boot.
+            yield RunPodAccess(RunPodClient(sim.url, SANDBOX_KEY, max_retry_seconds=10,
+                                            **self.client_timing()),
+                               sim.proxy_url, True, max(0.05, min(0.5, boot / 4)))
+
+
+    def _sandbox_account(self, stacks: Sequence[Stack]) -> tuple[World, FileStore]:
+        from gitops_runner.runpod.simulator.store import FileStore
+        from gitops_runner.runpod.simulator.world import Settings, World
+
+        boot = self.runpod_settings.sandbox_boot_seconds
         # The realistic simulator: reads that lag, injected env, serving images whose
         # flags are checked (docs/runpod-notes.md), so the sandbox fails as RunPod would.
         # Its lags scale with the boot time, so a fast sandbox stays proportionate.
@@ -247,11 +263,18 @@ class Session:
         # The values of {secret: NAME} are kept on disk only as digests (store.seal).
         store = FileStore(os.path.join(sandbox_dir(stacks), "sandbox", "runpod.json"),
                           secrets=self.out.secrets)
-        with Simulator(world, store) as sim:
-            # Simulated pods boot in `boot` seconds: look a few times per boot.
-            yield RunPodAccess(RunPodClient(sim.url, SANDBOX_KEY, max_retry_seconds=10,
-                                            **self.client_timing()),
-                               sim.proxy_url, True, max(0.05, min(0.5, boot / 4)))
+        return world, store
+
+    @contextlib.contextmanager
+    def sandbox_account(self, stacks: Sequence[Stack]) -> Iterator[World]:
+        """The sandbox's simulated account itself, loaded and saved under its file lock,
+        for `gitops-runner sandbox` to change behind the tool's back."""
+        if not self.sandbox:
+            raise UsageError("sandbox controls change only the built-in RunPod simulator, "
+                             "never RunPod: add --sandbox (or set GITOPS_RUNNER_SANDBOX=1)")
+        world, store = self._sandbox_account(stacks)
+        with world.lock, store.session(world):
+            yield world
 
 
 def sandbox_dir(stacks: Sequence[Stack]) -> str:

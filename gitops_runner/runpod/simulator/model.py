@@ -109,7 +109,8 @@ MISREPORTS = ("mounts_empty", "mounts_no_id", "mounts_no_size")
 
 @dataclass
 class Fault:
-    """One injected failure for `times` requests to `route`: "POST /v2/pods" or "GET /v2/pods/*"."""
+    """One injected failure for `times` requests to `route`: "POST /v2/pods", "GET /v2/pods/*"
+    or "* /v2/*" (any method)."""
 
     route: str
     kind: str  # "5xx" | "429" | "create_then_500" | "latency" | "capacity" | "402" | MISREPORTS

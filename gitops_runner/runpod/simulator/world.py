@@ -63,7 +63,9 @@ class World:
     def to_dict(self) -> dict[str, Any]:
         return {"pods": [asdict(p) for p in self.pods.values()], "capacity": self.capacity,
                 "network_volumes": self.network_volumes, "volume_cache": self.volume_cache,
-                "serverless": self.serverless.to_dict()}
+                "serverless": self.serverless.to_dict(),
+                # Faults set by `gitops-runner sandbox rate-limit` outlive the run that set them.
+                "faults": [asdict(f) for f in self.faults if f.times > 0]}
 
     def load_dict(self, data: dict[str, Any]) -> None:
         self.pods = {}
@@ -76,6 +78,8 @@ class World:
         self.network_volumes = dict(data.get("network_volumes", {}))
         self.volume_cache = {k: list(v) for k, v in data.get("volume_cache", {}).items()}
         self.serverless.load_dict(data.get("serverless", {}))
+        if "faults" in data:  # a file from before faults were kept leaves them alone
+            self.faults = [Fault(**f) for f in data["faults"]]
 
     # -- lifecycle (see view.py) ------------------------------------------------
     def status(self, pod: SimPod) -> str:
@@ -326,7 +330,7 @@ class World:
         for fault in self.faults:
             route_method, _, route = fault.route.partition(" ")
             matches = path.startswith(route[:-1]) if route.endswith("*") else path == route
-            if route_method == method and matches and fault.times > 0:
+            if route_method in (method, "*") and matches and fault.times > 0:
                 fault.times -= 1
                 return fault
         return None
