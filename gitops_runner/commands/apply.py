@@ -89,5 +89,7 @@ def _report_text(session: Session, results: list[ApplyResult],
                 session.out.report(f"  endpoint {done.endpoint} {kind}: {url}")
         for error in result.unlock_errors:
             session.out.report(f"  {result.stack}: {error}")
-    for stack, error in errors:
-        session.out.report(f"{stack}: failed: {error}")
+    for stack, _error in errors:
+        # The error itself went to stderr as it happened (CONTRACT §6: logs there); saying
+        # it again here printed a lock conflict twice on a terminal.
+        session.out.report(f"{stack}: failed (the error is on stderr)")

@@ -79,8 +79,8 @@ def _pods(done: Destroyed) -> list[dict[str, Any]]:
 
 
 def _line(r: dict[str, Any]) -> str:
-    if r["error"]:
-        return f"{r['stack']}: failed: {r['error']}"
+    if r["error"]:  # said on stderr as it happened; not twice
+        return f"{r['stack']}: failed (the error is on stderr)"
     if r["failures"]:
         return (f"{r['stack']}: {len(r['failures'])} pod(s) could not be terminated: "
                 + "; ".join(r["failures"]))

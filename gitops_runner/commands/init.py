@@ -114,7 +114,7 @@ def write_starter(directory: str, project: str, force: bool, backend: str = "loc
                          "and '-', starting with a letter, at most 32 characters")
     _check_backend(backend, bucket, table)
     starter = os.path.join(directory, "deploy", "dev.yaml")
-    files = {starter: starter_deploy(project, bucket, table)}
+    files = {starter: starter_deploy(project, bucket, table, release.COMMIT)}
     branch = default_branch(directory)
     idle_stop = _idle_stop_elsewhere(directory, starter)
     for name in WORKFLOWS:

@@ -31,6 +31,7 @@ MARKER_COUNT = 3
 # What walking schema-invalid data raises.
 WALK_ERRORS = (KeyError, TypeError, AttributeError, ValueError, IndexError)
 _RUNPOD_SECRET = re.compile(r"^\{\{\s*RUNPOD_SECRET_[A-Za-z0-9_]+\s*\}\}$")
+_ACTIONS_SECRET = re.compile(r"\$\{\{\s*secrets\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 class _Checker:
@@ -241,7 +242,14 @@ def _check_env(c: _Checker, base: Path, env: dict[str, Any]) -> None:
                      f"'{secret}' names one of the tool's or the runner's own credentials "
                      f"({', '.join(p + '*' for p in RESERVED_SECRET_PREFIXES)}); it may not be "
                      "sent to a pod. Store the value under another name")
-        if isinstance(value, str) and "{{" in value and not _RUNPOD_SECRET.match(value.strip()):
+        if isinstance(value, str) and (m := _ACTIONS_SECRET.search(value)):
+            # GitHub expands ${{ }} only in workflow files; here it would reach the pod as text.
+            name = m.group(1)
+            c.at(path, f"pods[{base[1]}].runtime.env.{key}: '${{{{ secrets.{name} }}}}' is a "
+                       "GitHub Actions expression, which is not expanded in a deploy file; "
+                       f"write {key}: {{secret: {name}}} and pass {name} to the job's env "
+                       f"in the workflow ({name}: ${{{{ secrets.{name} }}}})")
+        elif isinstance(value, str) and "{{" in value and not _RUNPOD_SECRET.match(value.strip()):
             c.at(path, f"pods[{base[1]}].runtime.env.{key}: looks like a RunPod secret reference "
                        "but is malformed; write it as '{{ RUNPOD_SECRET_name }}'")
 

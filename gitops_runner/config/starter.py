@@ -9,8 +9,17 @@ import re
 
 REPOSITORY = "gitops-runner/gitops-runner"
 DEFAULT_BRANCH = "main"
-SCHEMA_URL = (f"https://raw.githubusercontent.com/{REPOSITORY}/{DEFAULT_BRANCH}/"
-              "schemas/deploy.schema.json")
+
+
+def schema_url(ref: str = DEFAULT_BRANCH) -> str:
+    """The deploy schema as published at `ref` (a branch or a commit) of the repository."""
+    return f"https://raw.githubusercontent.com/{REPOSITORY}/{ref}/schemas/deploy.schema.json"
+
+
+# Where the schema is published, and so its `$id` (tests/config/test_schema.py holds them
+# together). The starter's modeline names the release's own copy instead: a schema that
+# follows the default branch would flag fields the installed version does not know yet.
+SCHEMA_URL = schema_url()
 HOOK_ID = "gitops-runner-validate"
 # What the hook runs on: the deploy files `validate` finds by default.
 HOOK_FILES = r"^(deploy\.yaml|deploy/.*\.ya?ml)$"
@@ -59,11 +68,14 @@ pods:
 """
 
 
-def starter_deploy(project: str, bucket: str = "", table: str = "") -> str:
+def starter_deploy(project: str, bucket: str = "", table: str = "", commit: str = "") -> str:
     """The starter for `project`: S3 state with a DynamoDB lock when a bucket is given,
-    else local state."""
+    else local state. Its modeline names the schema at the release `commit` (stamped by the
+    release workflow, like every pin); a development build has none and follows the
+    default branch, as its pre-commit rev does."""
     state = S3_STATE.format(bucket=bucket, table=table) if bucket else LOCAL_STATE
-    return STARTER_DEPLOY.format(project=project, state=state, schema_url=SCHEMA_URL)
+    return STARTER_DEPLOY.format(project=project, state=state,
+                                 schema_url=schema_url(commit) if commit else SCHEMA_URL)
 
 
 def precommit_rev(version: str, commit: str) -> str:

@@ -110,7 +110,8 @@ class ApplyResult:
                 + f"{self.unchanged} unchanged, "
                 f"{len(self.failed)} failed; now {money(self.cost_now)}"
                 + endpoint_summary(self.endpoint_outcomes)
-                + ("" if self.converged else " — NOT converged")
+                + ("" if self.converged else " — cancelled at the prompt: nothing was applied"
+                   if self.refused and not self.violations else " — NOT converged")
                 + (f"\n  stopped: {self.stopped}" if self.stopped else "")
                 + ("".join(f"\n  {e}" for e in self.unlock_errors) if unlock else ""))
 

@@ -4,9 +4,12 @@ about RunPod. The base URL comes from GITHUB_API_URL, so GHES works the same way
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
@@ -20,6 +23,15 @@ API_VERSION = "2022-11-28"
 # then back off exponentially. 5xx are retried the same way.
 _SECONDARY = re.compile(r"secondary rate limit|abuse detection", re.IGNORECASE)
 _NEXT = re.compile(r'<([^>]+)>;\s*rel="next"')
+# RFC 9110 §9.2.2: these may be repeated without a second effect. A POST (a comment, an
+# issue) that got a 5xx or no answer may still have happened, so it is never sent twice;
+# a rate-limit refusal (429, secondary limit) means it was not processed, so it may be.
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
+
+
+_NOT_RETRIED = (" (not retried: the request may have taken effect, and sending it again "
+                "could duplicate a comment or issue; the next run reads what exists and "
+                "reconciles)")
 
 
 class GitHubError(GitopsError):
@@ -31,7 +43,9 @@ class GitHubError(GitopsError):
 class GitHubClient:
     def __init__(self, api_url: str, token: str, session: requests.Session | None = None,
                  timeout: float = 30.0, sleep: Callable[[float], object] = time.sleep,
-                 attempts: int = 4, max_wait: float = 120.0) -> None:
+                 attempts: int = 4, max_wait: float = 120.0,
+                 rand: Callable[[], float] = random.random,
+                 now: Callable[[], float] = time.time) -> None:
         self.base = api_url.rstrip("/")
         self._token = token
         self._session = session or requests.Session()
@@ -39,6 +53,8 @@ class GitHubClient:
         self._sleep = sleep
         self._attempts = max(1, attempts)
         self._max_wait = max_wait  # the longest single wait; longer ones are not waited for
+        self._rand = rand  # jitter, so runs that failed together do not retry together
+        self._now = now
 
     def _headers(self) -> dict[str, str]:
         headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION,
@@ -56,30 +72,50 @@ class GitHubClient:
                 resp = self._session.request(method, url, json=json, params=params,
                                              headers=self._headers(), timeout=self._timeout)
             except requests.RequestException as exc:
-                if last:
-                    raise GitHubError(f"GitHub {method} {path}: {type(exc).__name__}") from None
-                self._sleep(2.0 ** attempt)
+                # Only a failed connect proves a POST was never received.
+                safe = method in _IDEMPOTENT or isinstance(exc, requests.ConnectTimeout)
+                if last or not safe:
+                    raise GitHubError(f"GitHub {method} {path}: {type(exc).__name__}"
+                                      + ("" if safe else _NOT_RETRIED)) from None
+                self._sleep(self._backoff(attempt))
                 continue
             if resp.status_code < 400:
                 return resp
             wait = self._retry_wait(resp, attempt)
+            if wait is not None and method not in _IDEMPOTENT and resp.status_code >= 500:
+                raise GitHubError(self._explain(method, path, resp) + _NOT_RETRIED,
+                                  resp.status_code)
             if last or wait is None or wait > self._max_wait:
                 raise GitHubError(self._explain(method, path, resp), resp.status_code)
             self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    @staticmethod
-    def _retry_wait(resp: requests.Response, attempt: int) -> float | None:
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with "equal jitter": between half and all of 2**attempt."""
+        base = 2.0 ** attempt
+        return base / 2 + base / 2 * self._rand()
+
+    def _retry_after(self, value: str) -> float | None:
+        """Retry-After is delay-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
+        value = value.strip()
+        if value.isdigit():
+            return float(value)
+        try:
+            when: datetime = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        return max(0.0, when.timestamp() - self._now())
+
+    def _retry_wait(self, resp: requests.Response, attempt: int) -> float | None:
         """Seconds to wait before trying again, or None when trying again cannot help."""
         status = resp.status_code
         retry_after = resp.headers.get("retry-after", "")
         if status >= 500 or status == 429 or (status == 403 and retry_after):
-            if retry_after.strip().isdigit():
-                return float(retry_after)
-            return 2.0 ** attempt
+            told = self._retry_after(retry_after) if retry_after else None
+            return told if told is not None else self._backoff(attempt)
         if status == 403 and resp.headers.get("x-ratelimit-remaining") == "0":
             reset = resp.headers.get("x-ratelimit-reset", "")
-            return max(1.0, float(reset) - time.time()) if reset.isdigit() else None
+            return max(1.0, float(reset) - self._now()) if reset.isdigit() else None
         if status == 403 and _SECONDARY.search(resp.text or ""):
             return 60.0 * attempt
         return None

@@ -27,7 +27,7 @@ from gitops_runner.runpod.errors import (
 from gitops_runner.runpod.network_volumes import NetworkVolumesApi
 from gitops_runner.runpod.ratelimit import Pacer
 from gitops_runner.runpod.retry import Guard, RetryPolicy, json_or_none
-from gitops_runner.runpod.sse import set_read_timeout
+from gitops_runner.runpod.sse import lines_until_quiet
 
 DEFAULT_API_URL = "https://api.runpod.io"
 DEFAULT_MAX_WAIT = 300.0  # seconds a single rate-limit wait may take (CONTRACT §10)
@@ -195,26 +195,19 @@ class RunPodClient(NetworkVolumesApi):
                                               else first_event_seconds))
         except requests.RequestException as exc:
             raise TransientError(f"RunPod logs for {pod_id}: {type(exc).__name__}") from None
-        with resp:
-            if resp.status_code != 200:
+        if resp.status_code != 200:
+            with resp:
                 raise error_for(resp.status_code, "GET", f"/v2/pods/{pod_id}/logs",
                                 json_or_none(resp.content))
-            shortened = follow
-            try:
-                for line in resp.iter_lines(chunk_size=1, decode_unicode=True):
-                    if not line or not line.startswith("data:"):
-                        continue
-                    try:
-                        event = json.loads(line[5:].strip())
-                    except ValueError:
-                        continue
-                    if not shortened:
-                        shortened = set_read_timeout(resp, idle_seconds)
-                    if isinstance(event, dict):
-                        yield event
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
-                if follow:
-                    raise TransientError(f"RunPod log stream for {pod_id} broke") from None
+        try:
+            if follow:  # no cut-off (read timeout None): the caller stops following
+                with resp:
+                    yield from _events(resp.iter_lines(chunk_size=1, decode_unicode=True))
+            else:  # stop once it goes quiet; the reader thread closes the response
+                yield from _events(lines_until_quiet(resp, first_event_seconds, idle_seconds))
+        except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
+            if follow:
+                raise TransientError(f"RunPod log stream for {pod_id} broke") from None
 
     # -- plumbing -----------------------------------------------------------
     def request(self, method: str, path: str, body: dict[str, Any] | None = None,
@@ -296,3 +289,16 @@ def _parsed(resp: requests.Response, method: str, path: str) -> Any:
     if parsed is None:
         raise TransientError(f"RunPod {method} {path} returned a body that is not JSON")
     return parsed
+
+
+def _events(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
+    """The JSON objects in an SSE stream's `data:` lines; anything else is skipped."""
+    for line in lines:
+        if not line or not line.startswith("data:"):
+            continue
+        try:
+            event = json.loads(line[5:].strip())
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            yield event

@@ -1,24 +1,55 @@
-"""The log stream's socket: a shorter read timeout once events flow."""
+"""The log stream's lines with a shorter quiet cut-off once events flow.
+
+requests fixes a streamed response's read timeout per request (it applies to each read),
+so it cannot be shortened once the first event arrives. Instead of reaching into the
+socket under the response (private urllib3 attributes), a reader thread feeds a queue and
+the caller waits on the queue: `first_seconds` for the first data line, `idle_seconds`
+between the ones after it. The request's own read timeout bounds the reader thread's
+life after the caller has stopped waiting."""
 
 from __future__ import annotations
 
+import queue
+import threading
+from collections.abc import Iterator
+
 import requests
 
+_END = object()
 
-def set_read_timeout(resp: requests.Response, seconds: float) -> bool:
-    """Shorten the stream's read timeout once events flow. requests fixes the timeout
-    per request, so the socket under the response is reached directly; when it cannot
-    be found the longer first-event timeout simply stays in force."""
-    sock = getattr(getattr(resp.raw, "_connection", None), "sock", None)
-    if sock is None:
-        # "Connection: close" answers (RunPod's SSE stream) detach the socket from the
-        # connection; the file object reading it still holds it.
-        fp = getattr(getattr(resp.raw, "_fp", None), "fp", None)
-        sock = getattr(getattr(fp, "raw", None), "_sock", None)
-    if sock is None:
-        return False
+
+def _read(resp: requests.Response, lines: queue.Queue[object]) -> None:
+    # The reader closes the response: closing it from the waiting thread would block on
+    # the read in progress (the buffered reader's lock) until the read timeout.
     try:
-        sock.settimeout(seconds)
-    except OSError:
-        return False
-    return True
+        with resp:
+            for line in resp.iter_lines(chunk_size=1, decode_unicode=True):
+                lines.put(line)
+    except Exception as exc:  # noqa: BLE001 - handed to the caller, which decides
+        lines.put(exc)
+    finally:
+        lines.put(_END)
+
+
+def lines_until_quiet(resp: requests.Response, first_seconds: float,
+                      idle_seconds: float) -> Iterator[str]:
+    """The response's lines until it ends or goes quiet; a read error is raised here.
+    The response is the reader thread's from now on: it closes it when the stream ends
+    or its read timeout passes, whether or not anyone still waits."""
+    lines: queue.Queue[object] = queue.Queue()
+    threading.Thread(target=_read, args=(resp, lines), daemon=True,
+                     name="sse-reader").start()
+    wait = first_seconds
+    while True:
+        try:
+            item = lines.get(timeout=wait)
+        except queue.Empty:
+            return
+        if item is _END:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        line = str(item)
+        if line.startswith("data:"):
+            wait = idle_seconds
+        yield line

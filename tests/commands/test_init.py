@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from gitops_runner import __version__
-from gitops_runner.commands.init import default_branch
-from gitops_runner.config.starter import precommit_config, precommit_rev
+from gitops_runner import __version__, release
+from gitops_runner.commands.init import default_branch, write_starter
+from gitops_runner.config.starter import REPOSITORY, precommit_config, precommit_rev
 from tests.helpers import SANDBOX, run_cli
 
 
@@ -113,3 +113,13 @@ def test_init_drift_workflow_runs_every_15_minutes_when_a_deploy_file_uses_idle_
     assert run_cli(["init", "--force"]).code == 0
     assert _drift_crons(repo) == ["*/15 * * * *"]
     assert "warning" not in run_cli(["validate"]).out
+
+
+def test_init_pins_the_schema_modeline_to_the_release(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    sha = "0123456789abcdef0123456789abcdef01234567"
+    monkeypatch.setattr(release, "COMMIT", sha)
+    write_starter(str(tmp_path), "demo", force=False)
+    modeline = (tmp_path / "deploy" / "dev.yaml").read_text().splitlines()[0]
+    assert modeline == ("# yaml-language-server: $schema=https://raw.githubusercontent.com/"
+                        f"{REPOSITORY}/{sha}/schemas/deploy.schema.json")

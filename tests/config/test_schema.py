@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from gitops_runner.config import parse_stack
+from gitops_runner.config.starter import REPOSITORY, SCHEMA_URL
 
 POD = b"""version: 1
 project: {name: demo}
@@ -27,3 +31,11 @@ def test_a_secret_name_that_is_no_variable_name_says_the_rule() -> None:
     assert [p.message for p in problems] == [
         "pods[0].models[0].api_key.secret: 'my key' is not an environment variable name: "
         "letters, digits and '_', not starting with a digit"]
+
+
+def test_the_schema_id_is_the_url_it_is_published_at() -> None:
+    schema = json.loads((Path(__file__).resolve().parents[2] / "schemas"
+                         / "deploy.schema.json").read_text())
+    assert schema["$id"] == SCHEMA_URL
+    published = f"https://raw.githubusercontent.com/{REPOSITORY}/main/schemas/deploy.schema.json"
+    assert published == SCHEMA_URL

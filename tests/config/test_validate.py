@@ -91,6 +91,11 @@ BASE_POD = "  - name: api\n    gpu: {type: NVIDIA L4}\n    runtime: {image: ngin
      "collides with pods[0]"),
     (pod_doc("  - name: api\n    gpu: {type: NVIDIA L4}\n    runtime:\n      image: x\n"
              "      env: {K: '{{ RUNPOD_SECRET_x'}\n"), "malformed"),
+    (pod_doc("  - name: api\n    gpu: {type: NVIDIA L4}\n    runtime:\n      image: x\n"
+             "      env: {HF_TOKEN: '${{ secrets.HF_TOKEN }}'}\n"),
+     "runtime.env.HF_TOKEN: '${{ secrets.HF_TOKEN }}' is a GitHub Actions expression, which is "
+     "not expanded in a deploy file; write HF_TOKEN: {secret: HF_TOKEN} and pass HF_TOKEN to "
+     "the job's env in the workflow (HF_TOKEN: ${{ secrets.HF_TOKEN }})"),
     (pod_doc(BASE_POD + "    ports: ['70000/http']\n"), "out of range"),
     (pod_doc(BASE_POD.replace("{image: nginx}", "{image: nginx, env: {"
                               + ", ".join(f"K{i}: v" for i in range(47)) + "}}")), None),

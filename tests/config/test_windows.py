@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import tomllib
+import zoneinfo
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from gitops_runner.config.windows import Schedule, WindowError, parse_window
+from gitops_runner.config.windows import Schedule, WindowError, parse_window, timezone
 
 PARIS = "Europe/Paris"
 
@@ -101,3 +104,20 @@ def test_schedule_next_change_in_local_time_across_dst() -> None:
     assert closing is not None and closing.isoformat() == "2026-03-30T20:00:00+02:00"
     assert Schedule("UTC", ("daily 00:00-24:00",)).next_change(utc("2026-03-30T07:00:00Z")) \
         is None
+
+
+def test_timezone_works_without_system_zone_data() -> None:
+    """Slim images and Windows ship no /usr/share/zoneinfo; the `tzdata` dependency covers
+    them (zoneinfo falls back to it), so a schedule's zone still resolves."""
+    pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
+    deps = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    assert any(d.split(">")[0].split("=")[0].strip() == "tzdata" for d in deps)
+    saved = zoneinfo.TZPATH
+    zoneinfo.reset_tzpath(to=())  # as if the system had no zone data at all
+    zoneinfo.ZoneInfo.clear_cache()
+    try:
+        zone = timezone(PARIS)
+        assert datetime(2026, 7, 1, 12, tzinfo=UTC).astimezone(zone).hour == 14
+    finally:
+        zoneinfo.reset_tzpath(to=saved)
+        zoneinfo.ZoneInfo.clear_cache()

@@ -59,7 +59,7 @@ def test_interactive_apply_asks_and_obeys(tmp_path: Path) -> None:
     (tmp_path / "deploy.yaml").write_text(DEPLOY)
     code, text = run_on_terminal(tmp_path, ["apply"], "n")
     assert "+ web  create" in text and "Apply these changes? [y/N]" in text
-    assert code == 1 and "0 created" in text
+    assert code == 1 and "0 created" in text and "cancelled at the prompt" in text
     code, text = run_on_terminal(tmp_path, ["apply"], "y")
     assert code == 0 and "1 created" in text
     code, text = run_on_terminal(tmp_path, ["destroy"], "y")

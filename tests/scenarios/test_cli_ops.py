@@ -150,3 +150,15 @@ def test_cli_apply_with_s3_state_and_dynamodb_lock(repo: Path, moto_endpoint: st
     assert sorted(json.loads(body)["pods"]) == ["web", "web-1"]
     assert db.scan(TableName="gitops-locks")["Items"] == []
     assert run_cli(["plan", "--detailed-exitcode"], SANDBOX).code == 0
+
+
+def test_cli_declining_the_apply_prompt_says_it_was_cancelled(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr("gitops_runner.cli.core.confirm", lambda q: asked.append(q) or False)
+    result = run_cli(["apply"], SANDBOX)
+    assert asked == ["Apply these changes?"]
+    assert result.code == 1  # CONTRACT §6: apply exits 0 only when converged
+    assert "cancelled at the prompt: nothing was applied" in result.out
+    assert "NOT converged" not in result.out + result.err
+    assert "0 created" in result.out

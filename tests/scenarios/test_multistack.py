@@ -45,6 +45,8 @@ def test_multistack_locked_stack_reported_others_still_run(repo: Path,
         held.unlock(info.id)
     assert result.code == 1
     lines = result.out.splitlines()
-    assert any(line.startswith("alpha/prod: failed: state of alpha/prod is locked")
-               for line in lines), result.out
+    assert "alpha/prod: failed (the error is on stderr)" in lines, result.out
+    assert "error: alpha/prod: state of alpha/prod is locked" in result.err
     assert any(line.startswith("beta/prod: 1 ") for line in lines), result.out
+    # Said once, after the summaries: not also as an "error:" line on stderr.
+    assert (result.out + result.err).count("state of alpha/prod is locked") == 1, result.err
