@@ -39,6 +39,22 @@ def ownership_of(stack: Stack, desired: list[DesiredPod], observed: Iterable[Map
                            state.lineage if state else None)
 
 
+def _ownership_warnings(ownership: Ownership) -> list[str]:
+    """Pods that look like ours but are not: left alone, and said so."""
+    return [
+        f"pod {p.id} is named {p.name!r} like a pod of this stack but has no gitops-runner "
+        "markers; it is left alone (delete or rename it, or import it with "
+        f"'state import')" for p in ownership.unmarked_name_matches
+    ] + [f"pod {p.id} is recorded in state but carries the markers of stack "
+         f"{p.stack}: it is not ours and is left alone" for p in ownership.foreign
+         ] + lineage_warnings(ownership)
+
+
+def _unmanaged_notes(ownership: Ownership, state: StateDoc) -> list[str]:
+    return [f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
+            f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
+
+
 def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any]],
               catalog: Iterable[Mapping[str, Any]], secrets: Mapping[str, str],
               now: datetime, stock_cloud: str | None = None,
@@ -59,18 +75,10 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
                   stack.moved)
     cost_before = sum(p.cost for group in ownership.ours.values() for p in group)
     cost_after = result.unchanged_cost + sum(hourly_after(a) for a in result.actions)
-    warnings = [
-        f"pod {p.id} is named {p.name!r} like a pod of this stack but has no gitops-runner "
-        "markers; it is left alone (delete or rename it, or import it with "
-        f"'state import')" for p in ownership.unmarked_name_matches
-    ]
-    warnings += [f"pod {p.id} is recorded in state but carries the markers of stack "
-                 f"{p.stack}: it is not ours and is left alone" for p in ownership.foreign]
-    warnings += lineage_warnings(ownership)
+    warnings = _ownership_warnings(ownership)
     month = monthly.project(desired, ownership.ours, prices, state)
-    notes = [*result.notes, *power.notes(desired, state, ownership.ours), *month.notes] + [
-        f"pod {p.id} ({state.unmanaged[p.id]}) is unmanaged since 'state rm': left alone "
-        f"until 'state import {state.unmanaged[p.id]} {p.id}'" for p in ownership.unmanaged]
+    notes = [*result.notes, *power.notes(desired, state, ownership.ours), *month.notes,
+             *_unmanaged_notes(ownership, state)]
     notes += narrowing_notes(desired)  # CONTRACT §14: where a pod with a volume may go
     warnings += [w for spec in stack.pods for w in pod_warnings(spec)] + list(vplan.warnings)
     warnings += [w for spec in stack.endpoints for w in endpoint_warnings(spec)]
