@@ -65,6 +65,21 @@ def sim_access(sim: Simulator, client: RunPodClient | None = None,
 SANDBOX = {"GITOPS_RUNNER_SANDBOX": "1", "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.3"}
 
 
+def web_deploy(project: str, more: str = "") -> str:
+    """A deploy file with one small HTTP pod `web` (local state in .state); `more`: lines
+    appended under the pod (its own keys, or further pods)."""
+    return f"""\
+version: 1
+project: {{name: {project}}}
+state: {{path: .state}}
+pods:
+  - name: web
+    gpu: {{type: NVIDIA L4}}
+    ports: ["8000/http"]
+    runtime: {{image: "python:3.12-slim", args: ["python3", "-m", "http.server", "8000"]}}
+""" + more
+
+
 def deploy_repo(root: Path, monkeypatch: pytest.MonkeyPatch, deploy: str) -> Path:
     """A repository with one deploy.yaml, as the working directory."""
     monkeypatch.chdir(root)

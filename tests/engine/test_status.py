@@ -12,20 +12,12 @@ from gitops_runner.config.windows import Schedule
 from gitops_runner.engine.status import lifecycle
 from gitops_runner.plan.statefile import PodRecord
 from gitops_runner.report.status import lifecycle_lines
-from tests.helpers import SANDBOX, deploy_repo, run_cli
+from tests.helpers import SANDBOX, deploy_repo, run_cli, web_deploy
 
-SCHEDULED = """\
-version: 1
-project: {name: sched}
-state: {path: .state}
-pods:
-  - name: web
-    gpu: {type: NVIDIA L4}
-    ports: ["8000/http"]
-    runtime: {image: "python:3.12-slim", args: ["python3", "-m", "http.server", "8000"]}
+SCHEDULED = web_deploy("sched", """\
     schedule: {timezone: Asia/Tokyo, running: ["Mon 09:00-10:00"]}
     idle_stop: {gpu_util_below: 5, minutes: 60}
-"""
+""")
 
 
 def test_lifecycle_names_the_window_and_the_next_change_in_the_pods_timezone() -> None:

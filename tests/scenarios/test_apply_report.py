@@ -7,22 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import SANDBOX, deploy_repo, run_cli
+from tests.helpers import SANDBOX, deploy_repo, run_cli, web_deploy
 
-DEPLOY = """\
-version: 1
-project: {name: rep}
-state: {path: .state}
-pods:
-  - name: web
-    gpu: {type: NVIDIA L4}
-    ports: ["8000/http"]
-    runtime: {image: "python:3.12-slim", args: ["python3", "-m", "http.server", "8000"]}
+DEPLOY = web_deploy("rep", """\
   - name: batch
     gpu: {type: NVIDIA L4}
     runtime: {image: "python:3.12-slim", args: ["sleep", "infinity"]}
     status: stopped
-"""
+""")
 
 
 def test_apply_report_names_each_pod_and_counts_stops_after_create(

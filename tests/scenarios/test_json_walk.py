@@ -14,22 +14,14 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.helpers import SANDBOX, deploy_repo, run_cli
+from tests.helpers import SANDBOX, deploy_repo, run_cli, web_deploy
 from tests.report.test_json_reports import COMMANDS, EXTRA
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas" / "reports"
-DEPLOY = """\
-version: 1
-project: {name: walk}
-state: {path: .state}
-pods:
-  - name: web
-    gpu: {type: NVIDIA L4}
-    ports: ["8000/http"]
-    runtime: {image: "python:3.12-slim", args: ["python3", "-m", "http.server", "8000"]}
+DEPLOY = web_deploy("walk", """\
     schedule: {timezone: Europe/Paris, running: ["daily 00:00-24:00"]}
-"""
+""")
 
 
 def readme_walk() -> list[tuple[list[str], str]]:
