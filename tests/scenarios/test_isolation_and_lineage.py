@@ -21,17 +21,8 @@ from gitops_runner.state.factory import open_backend
 from tests.fakes.clock import ScaledClock
 from tests.helpers import SANDBOX, make_session, run_cli, sim_access
 from tests.plan.factories import stack_from_yaml
+from tests.scenarios.test_multistack import STACK  # the same two-stack layout
 
-STACK = """\
-version: 1
-project: {{name: {name}, environment: prod}}
-state: {{path: ../.state}}
-guardrails: {{allow_delete: true}}
-pods:
-  - name: api
-    gpu: {{type: NVIDIA L4}}
-    runtime: {{image: "img:1"}}
-"""
 PODS = """
 guardrails: {allow_delete: true}
 pods:
