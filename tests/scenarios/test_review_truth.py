@@ -205,8 +205,12 @@ MUTATIONS: dict[str, Callable[[Doc], None]] = {
 }
 
 
+_PARSED = json.dumps(YAML(typ="safe").load(DEPLOY))
+
+
 def _load() -> Doc:
-    return json.loads(json.dumps(YAML(typ="safe").load(DEPLOY)))
+    """A fresh copy of the deploy file as data, for one test to change."""
+    return json.loads(_PARSED)
 
 
 def _plan(root: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> tuple[dict[str, Any], str]:
@@ -229,6 +233,16 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def unchanged_fingerprint(applied: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The fingerprint the unchanged file plans over the applied sandbox (the same every
+    time: test_unchanged_file_plans_no_changes_with_one_fingerprint)."""
+    root = _copy(applied, tmp_path_factory.mktemp("unchanged"))
+    with pytest.MonkeyPatch.context() as mp:
+        stack, _ = _plan(root, mp, "before.json")
+    return str(stack["fingerprint"])
+
+
 def _copy(applied: Path, tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     shutil.copytree(applied, root)
@@ -236,24 +250,25 @@ def _copy(applied: Path, tmp_path: Path) -> Path:
 
 
 def test_unchanged_file_plans_no_changes_with_one_fingerprint(
-        applied: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        applied: Path, unchanged_fingerprint: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     root = _copy(applied, tmp_path)
     first, _ = _plan(root, monkeypatch, "a.json")
     second, _ = _plan(root, monkeypatch, "b.json")
-    assert first["fingerprint"] == second["fingerprint"]
+    assert first["fingerprint"] == second["fingerprint"] == unchanged_fingerprint
     assert first["actions"] == [] and "No changes" in run_cli(["plan"], env=ENV).out
 
 
 @pytest.mark.parametrize("field", sorted(MUTATIONS))
 def test_every_declared_field_changes_the_fingerprint(
-        field: str, applied: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        field: str, applied: Path, unchanged_fingerprint: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     root = _copy(applied, tmp_path)
-    before, _ = _plan(root, monkeypatch, "before.json")
     doc = _load()
     MUTATIONS[field](doc)
     (root / "deploy.yaml").write_text(json.dumps(doc))
     after, text = _plan(root, monkeypatch, "after.json")
-    assert after["fingerprint"] != before["fingerprint"], text
+    assert after["fingerprint"] != unchanged_fingerprint, text
     assert "No changes" not in text, text
 
 

@@ -49,12 +49,20 @@ def unseal(data: dict[str, Any], secrets: Collection[str]) -> dict[str, Any]:
 
 class FileStore:
     """Keeps a world in a JSON file so successive sandbox runs see the same pods.
-    `secrets` (the run's secret values) are stored only as digests."""
+    `secrets` (the run's secret values) are stored only as digests.
+
+    Most requests only read: a session whose world ends as it began writes nothing (no
+    fsync per GET), and one that finds the file as the previous session left it unchanged
+    keeps the world in memory rather than parsing it again."""
 
     def __init__(self, path: str, secrets: Collection[str] = ()) -> None:
         self.path = path
         self.secrets = secrets
         self._thread_lock = threading.Lock()
+        # The file's bytes when the world in memory was last loaded from them and left
+        # unchanged (a session that changed the world reloads next time, so the world
+        # is always what the file says, JSON types included).
+        self._in_sync: tuple[World, bytes] | None = None
 
     @contextlib.contextmanager
     def session(self, world: World) -> Iterator[None]:
@@ -62,11 +70,24 @@ class FileStore:
         with self._thread_lock, open(self.path + ".lock", "a+") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             try:
-                if os.path.exists(self.path):
-                    with open(self.path, encoding="utf-8") as handle:
-                        world.load_dict(unseal(json.load(handle), self.secrets))
+                on_disk = self._read()
+                synced = self._in_sync
+                if on_disk is not None and (synced is None or synced[0] is not world
+                                            or synced[1] != on_disk):
+                    world.load_dict(unseal(json.loads(on_disk), self.secrets))
+                self._in_sync = None
                 yield
-                sealed = seal(world.to_dict(), self.secrets)
-                atomic_write(self.path, json.dumps(sealed).encode())
+                raw = json.dumps(seal(world.to_dict(), self.secrets)).encode()
+                if raw != on_disk:
+                    atomic_write(self.path, raw)
+                else:
+                    self._in_sync = (world, raw)
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+    def _read(self) -> bytes | None:
+        try:
+            with open(self.path, "rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            return None
