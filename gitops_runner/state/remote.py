@@ -1,12 +1,13 @@
-"""Build the S3 store and its locker from a stack's `state` block (boto3 lives here)."""
+"""Build the S3 store and its locker from a stack's `state` block (the AWS SDK lives here)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-import boto3
+import botocore.session
 from botocore.config import Config
+from botocore.loaders import create_loader
 
 from gitops_runner.config.model import Stack
 from gitops_runner.state.base import Locker, StateStore
@@ -22,22 +23,30 @@ def state_key(stack: Stack) -> str:
     return f"{stack.state.prefix}/{stack.project}/{stack.environment}.json"
 
 
-def clients(stack: Stack) -> tuple[Any, Any]:
-    # boto3 honours AWS_* and AWS_ENDPOINT_URL[_S3|_DYNAMODB] from the environment itself.
-    session = boto3.session.Session(region_name=stack.state.region)
-    return session.client("s3", config=_RETRIES), session.client("dynamodb", config=_RETRIES)
+# The service models (the S3 one is large) are parsed once per process: each new SDK
+# session would otherwise build its own loader and parse them again, for every stack.
+_MODELS = create_loader()
+
+
+def client(stack: Stack, service: str) -> Any:
+    """A client of a fresh SDK session, so credentials, AWS_* settings and
+    AWS_ENDPOINT_URL[_S3|_DYNAMODB] are read from the environment as they are now."""
+    session = botocore.session.get_session()
+    session.register_component("data_loader", _MODELS)
+    return session.create_client(service, region_name=stack.state.region, config=_RETRIES)
 
 
 def open_remote(stack: Stack,
                 warn: Callable[[str], None] | None = None) -> tuple[StateStore, Locker]:
-    s3, dynamodb = clients(stack)
+    s3 = client(stack, "s3")
     bucket = stack.state.bucket or ""
     key = state_key(stack)
     store = S3StateStore(s3, bucket, key, stack.state.kms_key_id, warn=warn)
     lock = stack.state.lock
     locker: Locker
     if lock.backend == "dynamodb":
-        locker = DynamoLocker(dynamodb, lock.table or "", f"{bucket}/{key}", stack.name)
+        locker = DynamoLocker(client(stack, "dynamodb"), lock.table or "", f"{bucket}/{key}",
+                              stack.name)
     elif lock.backend == "s3":
         locker = S3Locker(s3, bucket, key, stack.name)
     else:

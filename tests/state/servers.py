@@ -20,6 +20,10 @@ import pytest
 
 from tests.provision import dynamodb_local_jar
 
+# moto's server starts once per worker that asks for it (~0.5 s of CPU with its first
+# calls): the tests of the inner loop that use it share one worker.
+MOTO_GROUP = pytest.mark.xdist_group("moto")
+
 
 def free_port() -> int:
     with socket.socket() as sock:

@@ -3,6 +3,7 @@ moto's server for speed, and the real servers (SeaweedFS, DynamoDB Local)."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any
 
@@ -11,19 +12,24 @@ import pytest
 
 from gitops_runner.state.dynamodb import DynamoLocker
 from gitops_runner.state.s3 import S3Locker, S3StateStore
-from tests.state import contract
+from tests.state import contract, servers
 
 _names = itertools.count()
 
 STATE_CHECKS = contract.STATE_CHECKS
 LOCK_CHECKS = contract.BASIC_LOCK_CHECKS + contract.LEASE_CHECKS
+MOTO = servers.MOTO_GROUP
 
 
+# One client per server and service, shared by the tests (a boto3 client is thread-safe
+# and keeps no state between calls): building one costs more than most checks.
+@functools.cache
 def s3_client(endpoint: str) -> Any:
     return boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                         aws_access_key_id="testing", aws_secret_access_key="testing")
 
 
+@functools.cache
 def dynamodb_client(endpoint: str) -> Any:
     return boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1",
                         aws_access_key_id="testing", aws_secret_access_key="testing")
@@ -64,11 +70,13 @@ def s3_pair(s3_endpoint: str, db_endpoint: str | None) -> contract.Pair:
     return contract.Pair(store(), store(), lockers[0], lockers[1])
 
 
+@MOTO
 @pytest.mark.parametrize("check", STATE_CHECKS + LOCK_CHECKS)
 def test_moto_s3_state_with_dynamodb_lock(moto_endpoint: str, check) -> None:  # type: ignore[no-untyped-def]
     check(s3_pair(moto_endpoint, moto_endpoint))
 
 
+@MOTO
 @pytest.mark.parametrize("check", LOCK_CHECKS)
 def test_moto_s3_lockfile(moto_endpoint: str, check) -> None:  # type: ignore[no-untyped-def]
     check(s3_pair(moto_endpoint, None))
@@ -127,6 +135,7 @@ def test_dynamodb_local_racing_lockers_exactly_one_wins(seaweedfs_endpoint: str,
     assert len(winners) == 1
 
 
+@MOTO
 def test_s3_store_warns_without_versioning(moto_endpoint: str) -> None:
     s3 = s3_client(moto_endpoint)
     bucket = new_bucket(s3, versioned=False)
@@ -136,6 +145,7 @@ def test_s3_store_warns_without_versioning(moto_endpoint: str) -> None:
                         "state cannot be restored. Enable versioning on it"]
 
 
+@MOTO
 def test_s3_store_encrypts_with_kms_key_when_given(moto_endpoint: str) -> None:
     s3 = s3_client(moto_endpoint)
     bucket = new_bucket(s3)
@@ -148,6 +158,7 @@ def test_s3_store_encrypts_with_kms_key_when_given(moto_endpoint: str) -> None:
     assert s3.head_object(Bucket=bucket, Key="d.json")["ServerSideEncryption"] == "AES256"
 
 
+@MOTO
 def test_s3_store_missing_bucket_is_a_clear_error(moto_endpoint: str) -> None:
     from gitops_runner.errors import GitopsError
 
