@@ -104,6 +104,10 @@ def wait_rollout(api: ServerlessApi, endpoint_id: str, min_workers: int, clock: 
                                  f"{int(timeout)} s ({health.ready_latest} of {min_workers} "
                                  f"worker(s) ready, {health.workers.get('throttled', 0)} "
                                  "throttled)", health.version)
-        if clock.sleep(poll_seconds, cancel):
+        # Waiting out an unhealthy worker's grace, a tenth of it between looks is enough
+        # (RunPod's own poll is already longer; the sandbox's would look hundreds of times).
+        pause = poll_seconds if unhealthy_since is None else max(
+            poll_seconds, UNHEALTHY_GRACE_SECONDS / 10)
+        if clock.sleep(pause, cancel):
             return RolloutResult(False, "interrupted while waiting for the rollout",
                                  health.version)
