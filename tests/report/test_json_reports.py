@@ -3,6 +3,7 @@ schemas/reports/, and every command that takes --format json is run here."""
 
 from __future__ import annotations
 
+import functools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,11 +52,17 @@ def _json_commands(group: click.Group, prefix: str = "") -> set[str]:
     return found
 
 
-def _check(command: str, text: str) -> dict[str, object]:
-    schema = json.loads((SCHEMAS / f"{COMMANDS[command]}.schema.json").read_text())
+@functools.cache
+def _validator(name: str) -> Draft202012Validator:
+    """Each report schema checked against the metaschema once, not once per report."""
+    schema = json.loads((SCHEMAS / f"{name}.schema.json").read_text())
     Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _check(command: str, text: str) -> dict[str, object]:
     data = json.loads(text)
-    errors = [e.message for e in Draft202012Validator(schema).iter_errors(data)]
+    errors = [e.message for e in _validator(COMMANDS[command]).iter_errors(data)]
     assert not errors, f"{command}: {errors}"
     assert data["format_version"] == 1
     return data  # type: ignore[no-any-return]
