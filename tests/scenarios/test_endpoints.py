@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,26 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return deploy_repo(tmp_path, monkeypatch, DEPLOY)
 
 
+@pytest.fixture(scope="module")
+def applied(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """DEPLOY applied once for the module: the starting point of the tests that change it."""
+    root = tmp_path_factory.mktemp("applied")
+    with pytest.MonkeyPatch.context() as mp:
+        deploy_repo(root, mp, DEPLOY)
+        result = run_cli(["apply", "--auto-approve"], env=ENV)
+        assert result.code == 0, result.out + result.err
+    return root
+
+
+@pytest.fixture
+def applied_repo(applied: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the applied repository (its state and sandbox), as the working directory."""
+    root = tmp_path / "repo"
+    shutil.copytree(applied, root)
+    monkeypatch.chdir(root)
+    return root
+
+
 def edit(root: Path, old: str, new: str) -> None:
     text = (root / "deploy.yaml").read_text()
     assert old in text
@@ -97,11 +118,10 @@ def test_plan_apply_drift_status_destroy_with_a_pod_and_an_endpoint(repo: Path) 
     assert world(repo) == {"templates": [], "endpoints": []}
 
 
-def test_a_workers_max_change_is_a_rescale_that_restarts_nothing(repo: Path) -> None:
-    assert run_cli(["apply", "--auto-approve"], env=ENV).code == 0
-    before = world(repo)["endpoints"][0]
-    edit(repo, "max: 3", "max: 6")
-    (action,) = plan_json(repo)["endpoint_actions"]
+def test_a_workers_max_change_is_a_rescale_that_restarts_nothing(applied_repo: Path) -> None:
+    before = world(applied_repo)["endpoints"][0]
+    edit(applied_repo, "max: 3", "max: 6")
+    (action,) = plan_json(applied_repo)["endpoint_actions"]
     assert (action["action"], action["change"], action["restarts_workers"]) == (
         "update", "rescale", False)
     assert action["cost"] == {"min_workers": 2.44, "max_workers": 7.32}
@@ -109,15 +129,14 @@ def test_a_workers_max_change_is_a_rescale_that_restarts_nothing(repo: Path) -> 
     assert "update (rescale: nothing restarts)" in text
     applied = run_cli(["apply", "--auto-approve"], env=ENV)
     assert applied.code == 0 and "rescaled; no worker restarted" in applied.err
-    after = world(repo)["endpoints"][0]
+    after = world(applied_repo)["endpoints"][0]
     assert after["config"]["workers"]["max"] == 6
     assert len(after["releases"]) == len(before["releases"]) == 1  # no new release
 
 
-def test_an_image_change_is_a_release_and_apply_waits_for_its_rollout(repo: Path) -> None:
-    assert run_cli(["apply", "--auto-approve"], env=ENV).code == 0
-    edit(repo, "acme/worker:1", "acme/worker:2")
-    (action,) = plan_json(repo)["endpoint_actions"]
+def test_an_image_change_is_a_release_and_apply_waits_for_its_rollout(applied_repo: Path) -> None:
+    edit(applied_repo, "acme/worker:1", "acme/worker:2")
+    (action,) = plan_json(applied_repo)["endpoint_actions"]
     assert (action["change"], action["restarts_workers"]) == ("release", True)
     assert action["reasons"] == ["image: acme/worker:1 -> acme/worker:2"]
     markdown = run_cli(["plan", "--format", "markdown"], env=ENV).out
@@ -132,9 +151,8 @@ def test_an_image_change_is_a_release_and_apply_waits_for_its_rollout(repo: Path
     assert row["rollout"]["workers_on_latest"] == 2
 
 
-def test_a_bad_image_release_fails_and_the_previous_release_keeps_serving(repo: Path) -> None:
-    assert run_cli(["apply", "--auto-approve"], env=ENV).code == 0
-    edit(repo, "acme/worker:1", "acme/bad-worker:2")
+def test_a_bad_image_release_fails_and_the_previous_release_keeps_serving(applied_repo: Path) -> None:
+    edit(applied_repo, "acme/worker:1", "acme/bad-worker:2")
     applied = run_cli(["apply", "--auto-approve"], env=ENV)
     assert applied.code == 1
     assert ("failed: endpoint chat update (release): release v2 failed: 1 worker(s) unhealthy "
@@ -146,7 +164,7 @@ def test_a_bad_image_release_fails_and_the_previous_release_keeps_serving(repo: 
     (finding,) = drift["stacks"][0]["findings"]
     assert (finding["endpoint"], finding["class"]) == ("chat", "drift")
     # The next plan waits for it again rather than reporting "no changes".
-    (action,) = plan_json(repo)["endpoint_actions"]
+    (action,) = plan_json(applied_repo)["endpoint_actions"]
     assert action["change"] == "wait"
 
 
@@ -175,10 +193,9 @@ def test_adoption_after_a_crash_between_template_and_endpoint(
     assert run_cli(["plan", "--detailed-exitcode"], env=ENV).code == 0
 
 
-def test_an_endpoint_named_like_ours_without_markers_is_left_alone(repo: Path) -> None:
-    assert run_cli(["apply", "--auto-approve"], env=ENV).code == 0
-    edit(repo, "  - name: chat\n", "  - name: chat2\n")
-    data = plan_json(repo, code=1)  # a guardrail violation
+def test_an_endpoint_named_like_ours_without_markers_is_left_alone(applied_repo: Path) -> None:
+    edit(applied_repo, "  - name: chat\n", "  - name: chat2\n")
+    data = plan_json(applied_repo, code=1)  # a guardrail violation
     kinds = sorted((a["endpoint"], a["action"]) for a in data["endpoint_actions"])
     assert kinds == [("chat", "delete"), ("chat2", "create")]
     assert any("allow_delete is false" in v and "endpoints: chat" in v
