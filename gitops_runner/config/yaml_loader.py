@@ -224,16 +224,16 @@ def load_yaml_text(file: str, raw: bytes) -> tuple[LoadedYaml | None, list[Probl
         return None, [Problem(file, 1, 1, "document nests too deeply")]
     except (YAMLError, ValueError) as exc:
         return None, [Problem(file, 1, 1, f"YAML syntax error: {type(exc).__name__}")]
-    nodes = [n for n in nodes if n is not None]
-    if not nodes:
+    found = [n for n in nodes if n is not None]
+    if not found:
         return None, [Problem(file, 1, 1, "file is empty; it needs version, project and pods")]
-    if len(nodes) > 1:
-        line, col = _pos(nodes[1])
+    if len(found) > 1:
+        line, col = _pos(found[1])
         return None, [Problem(file, line, col, "one YAML document per deploy file; "
                                                "split stacks into separate files")]
     builder = _Builder(file)
     try:
-        data = builder.build(nodes[0], ())
+        data = builder.build(found[0], ())
     except _Abort as abort:
         return None, [abort.problem]
     except RecursionError:
