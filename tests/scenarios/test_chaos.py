@@ -2,7 +2,8 @@
 in-process kill -9), mount misreports, a second lineage applying the same stack, lock
 takeovers during waits, locked pods (issue 22) and list answers that leave a pod or a
 network volume out end with no duplicate, no leaked pod, no lost volume, no touch of the
-other lineage's pods, no write after a takeover and no locked pod terminated or said off. bench/chaos.py runs more seeds."""
+other lineage's pods, no write after a takeover and no locked pod terminated or said off.
+bench/chaos.py runs more seeds."""
 
 from __future__ import annotations
 
