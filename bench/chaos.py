@@ -1,6 +1,7 @@
 """Chaos: many seeded applies against the simulator with 5xx, 429, lost creates, lagging
-reads, crashes, mount misreports, a second lineage, lock takeovers and locked pods mixed
-in; counts duplicates, leaked pods, lost volumes and the new faults' failures.
+reads, list answers that leave a pod or a network volume out, crashes, mount misreports,
+a second lineage, lock takeovers and locked pods mixed in; counts duplicates, leaked pods,
+lost volumes and the new faults' failures.
 
 `python bench/chaos.py [SEEDS] [APPLIES]` prints the figures; tests/scenarios/test_chaos.py runs a
 few seeds. A crash is the in-process kill -9: the run dies at a random RunPod write,
@@ -38,7 +39,7 @@ from gitops_runner.engine.session import RunPodAccess  # noqa: E402
 from gitops_runner.errors import GitopsError  # noqa: E402
 from gitops_runner.plan.identity import MARKER_LINEAGE  # noqa: E402
 from gitops_runner.runpod.client import RunPodClient  # noqa: E402
-from gitops_runner.runpod.simulator.model import MISREPORTS  # noqa: E402
+from gitops_runner.runpod.simulator.model import LIST_OMITS, MISREPORTS  # noqa: E402
 from gitops_runner.runpod.simulator.server import Simulator  # noqa: E402
 from gitops_runner.runpod.simulator.world import Fault, Settings, World  # noqa: E402
 from tests.fakes.clock import ScaledClock  # noqa: E402
@@ -54,6 +55,7 @@ class Figures:
     lost_volumes: int = 0
     # issue 22: how often each fault happened, and its failure count (must be 0)
     mount_misreports: int = 0
+    list_omissions: int = 0  # list answers that left a pod or a volume out
     second_lineage_applies: int = 0
     foreign_touches: int = 0
     takeovers: int = 0
@@ -85,7 +87,8 @@ def _faults(rng: random.Random) -> list[Fault]:
     menu = [Fault("POST /v2/pods", "5xx", status=503), Fault("POST /v2/pods", "create_then_500"),
             Fault("POST /v2/pods", "capacity"), Fault("GET /v2/pods", "429", seconds=2),
             Fault("GET /v2/pods/*", "5xx", status=502), Fault("PATCH /v2/pods/*", "5xx"),
-            Fault("DELETE /v2/pods/*", "5xx", status=500)]
+            Fault("DELETE /v2/pods/*", "5xx", status=500), Fault("GET /v2/pods", LIST_OMITS),
+            Fault("GET /v2/network-volumes", LIST_OMITS)]
     return [rng.choice(menu) for _ in range(rng.randint(0, 4))]
 
 
@@ -171,6 +174,7 @@ def _round(i: int, rng: random.Random, world: World, sim: Simulator, clock: Scal
     world.faults = [] if last else _faults(rng) + _misreports(rng)
     figures.faults += len(world.faults)
     figures.mount_misreports += sum(f.times for f in world.faults if f.kind in MISREPORTS)
+    figures.list_omissions += sum(f.times for f in world.faults if f.kind == LIST_OMITS)
     crash_at = None if last or rng.random() < 0.5 else rng.randint(1, 3)
     lag = 0.0 if last else rng.choice([0, 0, 3])
     takeover = None if last or crash_at or rng.random() >= 0.4 else Takeover(
@@ -249,6 +253,8 @@ def main(argv: list[str]) -> int:
           f" {t.faults} injected faults): {t.duplicates} duplicates, {t.leaked} leaked pods,"
           f" {t.lost_volumes} lost volumes, {failed} seeds not converged\n"
           f"  {t.mount_misreports} mount misreports: {t.lost_volumes} lost volumes\n"
+          f"  {t.list_omissions} list answers leaving a pod or volume out: "
+          f"{t.duplicates} duplicates\n"
           f"  {t.second_lineage_applies} second-lineage applies: {t.foreign_touches} touches "
           "of the other lineage's pods\n"
           f"  {t.takeovers} lock takeovers during waits: {t.writes_after_takeover} RunPod "
