@@ -15,6 +15,7 @@ import requests
 
 from gitops_runner.config.model import HealthCheck
 from gitops_runner.engine.clock import Clock, SystemClock
+from gitops_runner.engine.http_session import http_session
 from gitops_runner.engine.progress import HEARTBEAT_SECONDS, progress_text
 from gitops_runner.engine.watch import PodWatcher
 from gitops_runner.plan.observed import ObservedPod, parse_pod, restarted
@@ -154,7 +155,7 @@ def wait_ready(client: RunPodClient, pod_id: str, health: HealthCheck | None,
             return None
 
     checks = _Checks(pod_id, health, proxy_template, expect_ports, restarts, before,
-                     secrets or {})
+                     secrets or {}, http_session(proxy_template))
     last, last_print, status = "", -1e9, "UNKNOWN"
     step = min(FIRST_POLL, poll)
     while True:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_runner.config.model import SecretRef, Stack
 from gitops_runner.engine.clock import Clock, SystemClock, parse_rfc3339, utcnow
+from gitops_runner.engine.http_session import http_session
 from gitops_runner.errors import GitopsError, UsageError
 from gitops_runner.output import Output, self_word
 from gitops_runner.runpod.client import DEFAULT_API_URL, RunPodClient
@@ -238,6 +239,7 @@ class Session:
                                   "console (Settings > API Keys) and export it, or try the "
                                   "offline sandbox with --sandbox")
             yield RunPodAccess(RunPodClient(settings.api_url, settings.api_key,
+                                            session=http_session(settings.api_url),
                                             **self.client_timing()),
                                settings.proxy_url, False, 5.0)
             return
@@ -248,8 +250,8 @@ class Session:
         world, store = self._sandbox_account(stacks)
         with Simulator(world, store) as sim:
             # Simulated pods boot in `boot` seconds: look a few times per boot.
-            yield RunPodAccess(RunPodClient(sim.url, SANDBOX_KEY, max_retry_seconds=10,
-                                            **self.client_timing()),
+            yield RunPodAccess(RunPodClient(sim.url, SANDBOX_KEY, session=http_session(sim.url),
+                                            max_retry_seconds=10, **self.client_timing()),
                                sim.proxy_url, True, max(0.05, min(0.5, boot / 4)))
 
 

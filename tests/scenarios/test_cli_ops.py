@@ -164,3 +164,19 @@ def test_cli_declining_the_apply_prompt_says_it_was_cancelled(
     assert "cancelled at the prompt: nothing was applied" in result.out
     assert "NOT converged" not in result.out + result.err
     assert "0 created" in result.out
+
+
+def test_cli_sandbox_requests_never_go_through_the_environments_proxy(
+        repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The simulator and its pod proxy listen on 127.0.0.1: a proxy set for the internet
+    (here one that refuses every connection) must not carry the sandbox's requests."""
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    plan = run_cli(["plan", "--detailed-exitcode"], SANDBOX)
+    assert plan.code == 2, plan.err
+    assert "+ web  create" in plan.out
+    applied = run_cli(["apply", "--auto-approve"], SANDBOX)  # the health checks too
+    assert applied.code == 0, applied.err
+    assert "ops/dev: 2 created" in applied.out
