@@ -8,6 +8,7 @@ the plan predicts from the catalog is what apply meets.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,7 +48,13 @@ GPUS: list[tuple[str, str, int, float, float, int]] = [
 
 
 def default_capacity() -> dict[str, int]:
-    """Stock for every GPU type in every data center, on the clouds that offer it."""
+    """Stock for every GPU type in every data center, on the clouds that offer it (a new
+    dict each time: every world and every load of one starts from it)."""
+    return dict(_default_capacity())
+
+
+@functools.cache
+def _default_capacity() -> dict[str, int]:
     return {capacity_key(g["id"], dc, cloud): DEFAULT_CAPACITY
             for g in TYPES for dc, _ in DATA_CENTERS for cloud in ("SECURE", "COMMUNITY")
             if g.get(cloud.lower())}
@@ -73,6 +80,7 @@ def price(gpu_id: str, cloud: str) -> float | None:
     return float(gpu["price"][cloud.lower()])
 
 
+@functools.cache  # a handful of CUDA versions, compared on every catalog answer
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in text.split("."))
 
