@@ -268,6 +268,32 @@ def test_destroy_deletes_a_volume_only_a_create_intent_knows_of(
     assert [v["name"] for v in done.volumes_deleted] == ["demo-prod-hf-cache-EU-RO-1"]
 
 
+def test_a_lost_create_of_a_volume_since_removed_from_the_file_is_deleted_not_leaked(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitops_runner.engine.writer import Writer
+
+    made = Writer.create_volume
+
+    def create_then_die(self: Writer, body: dict) -> dict:  # type: ignore[type-arg]
+        made(self, body)
+        raise _Killed
+
+    monkeypatch.setattr(Writer, "create_volume", create_then_die)
+    with pytest.raises(_Killed):
+        h.apply(h.stack())
+    monkeypatch.setattr(Writer, "create_volume", made)
+    h.session.clock.sleep(120)  # the dead run's lease long expired
+    (leaked,) = h.client.list_network_volumes()
+    no_volume = h.stack(0, POD.replace("    network_volume: {name: hf-cache, path: /workspace}\n",
+                                       ""))
+    plan = h.plan(no_volume)  # default guardrails: our own empty leak needs no allow_delete
+    assert [(a.action, a.volume_id) for a in plan.volume_actions] == [("delete", leaked["id"])]
+    assert plan.violations == (), plan.violations
+    assert h.apply(no_volume).converged, h.logs
+    assert h.client.list_network_volumes() == []
+    assert not h.plan(no_volume).has_changes
+
+
 def test_state_import_adopts_a_volume_made_by_hand_and_the_plan_renames_it(h: Harness) -> None:
     made = h.client.create_network_volume({"name": "weights", "size": 200,
                                            "dataCenter": "EU-RO-1"})
