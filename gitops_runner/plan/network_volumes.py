@@ -176,6 +176,8 @@ def plan_volumes(stack: Stack, state: StateDoc,
             if old_name is not None and old_volume is not None:
                 renamed[old_name] = want.runpod_name
                 actions.append(_move(want, obs, old_name, old_volume))
+            elif obs.name and obs.name != want.runpod_name:  # `state import`ed as it was
+                actions.append(_rename(want, obs))
             action, problem = _converge(want, obs)
             actions += [action] if action else []
             violations += [problem] if problem else []
@@ -233,6 +235,25 @@ def _removals(stack: Stack, state: StateDoc, seen: Mapping[str, ObservedVolume],
         violations += still_mounted(stack, name, record.id, record.volume)
         gates += delete_gates(stack.guardrails, record.volume, name, record.id, size,
                               record.data_center)
+    return actions + _lost_and_removed(state, seen, kept)
+
+
+def _lost_and_removed(state: StateDoc, seen: Mapping[str, ObservedVolume],
+                      kept: set[str]) -> list[VolumeAction]:
+    """A create whose answer was lost, for a volume since removed from the file: the one
+    volume it made is deleted (our own leak, empty: no pod could mount an id state never
+    had, so no guardrail holds it, as for a duplicate pod). None found: the intent stays,
+    the create may yet show."""
+    ours = {r.id for r in state.volumes.values()}
+    actions = []
+    for name, intent in sorted(state.volume_intents.items()):
+        found = lost_creates(intent, name, seen.values(), ours)
+        if name in kept or name in state.volumes or len(found) != 1:
+            continue
+        actions.append(VolumeAction(intent.volume, intent.data_center, "delete", name,
+                                    (f"volume {found[0].id} was made by a create whose answer "
+                                     "was lost, and the file no longer declares it",),
+                                    found[0].size_gb, None, volume_id=found[0].id))
     return actions
 
 
@@ -243,6 +264,16 @@ def _move(want: DesiredVolume, obs: ObservedVolume, old_name: str,
                          "that mount it keep their mount",),
                         obs.size_gb, obs.size_gb, volume_id=obs.id, moved_from=old_volume,
                         old_runpod_name=old_name)
+
+
+def _rename(want: DesiredVolume, obs: ObservedVolume) -> VolumeAction:
+    """A volume `state import` adopted under another RunPod name: renamed to the stack's,
+    which is how the stack's volumes are known (and a same-named stranger is foreign)."""
+    return VolumeAction(want.volume, want.data_center, "move", want.runpod_name,
+                        (f"imported as {obs.name!r}: renamed on RunPod (PATCH name); its data "
+                         "and the pods that mount it stay",),
+                        obs.size_gb, obs.size_gb, volume_id=obs.id,
+                        old_runpod_name=want.runpod_name)
 
 
 def _converge(want: DesiredVolume,
@@ -304,5 +335,7 @@ def narrowing_notes(desired: list[DesiredPod]) -> list[str]:
 
 
 def needs_volumes(stacks: Iterable[Stack], states: Iterable[StateDoc]) -> bool:
-    """Whether a run must list RunPod's network volumes: only stacks that have any do."""
-    return any(s.volumes for s in stacks) or any(s.volumes for s in states)
+    """Whether a run must list RunPod's network volumes: only stacks that have any (or a
+    create whose answer was lost) do."""
+    return (any(s.volumes for s in stacks)
+            or any(s.volumes or s.volume_intents for s in states))
