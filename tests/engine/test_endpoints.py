@@ -144,7 +144,7 @@ def test_a_kill_right_after_a_template_or_endpoint_create_is_adopted_not_duplica
     with pytest.raises(_Killed):
         h.apply(h.stack())
     monkeypatch.setattr(ServerlessApi, method, made)
-    h.clock.sleep(120)  # the next run, the dead run's lease long expired
+    h.clock.advance(120)  # the next run, the dead run's lease long expired
     result = h.apply(h.stack())
     assert result.converged, (result.endpoint_outcomes, h.logs)
     assert len(h.api.list_templates()) == 1 and len(h.api.list_endpoints()) == 1

@@ -45,6 +45,13 @@ class ScaledClock:
     def __call__(self) -> float:
         return self.time()
 
+    def advance(self, seconds: float) -> None:
+        """Jump virtual time forward at once: the time between two runs, while nothing
+        waits. Everything reads the one timeline, so to the engine and the simulator this
+        is the same as sleeping, without the wall-clock wait (do not use it while another
+        thread is in the middle of a timed wait it relies on)."""
+        self._start += seconds
+
     def sleep(self, seconds: float, cancel: threading.Event | None = None) -> bool:
         real = max(0.0, seconds) / self.factor
         if cancel is None:
