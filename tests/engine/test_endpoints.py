@@ -86,6 +86,7 @@ def test_a_saved_plan_with_an_endpoint_applies_and_goes_stale(h: Harness) -> Non
         h.apply(stack, saved=saved)
 
 
+@pytest.mark.clock_factor(100)  # a 30 s wait that no stall can end any other way
 def test_a_rollout_without_stock_times_out_with_its_reason(h: Harness) -> None:
     assert h.apply(h.stack(ENDPOINT.replace("min: 1", "min: 0"))).converged
     (ep,) = h.api.list_endpoints()

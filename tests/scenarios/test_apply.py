@@ -169,6 +169,7 @@ def test_apply_create_then_500_does_not_duplicate(h: Harness) -> None:
     assert any("exists; adopting it" in line for line in h.logs)
 
 
+@pytest.mark.clock_factor(100)  # each lost create is looked for over 7.5 s (LOOKUP_DELAYS)
 def test_apply_retries_transient_failures_after_fresh_observation(h: Harness) -> None:
     h.world.faults.append(Fault("POST /v2/pods", "5xx", times=4))
     result = h.apply(h.stack(), max_attempts=3)
