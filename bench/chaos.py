@@ -1,6 +1,7 @@
 """Chaos: many seeded applies against the simulator with 5xx, 429, lost creates, lagging
-reads, crashes, mount misreports, a second lineage, lock takeovers and locked pods mixed
-in; counts duplicates, leaked pods, lost volumes and the new faults' failures.
+reads, list answers that leave a pod or a network volume out, crashes, mount misreports,
+a second lineage, lock takeovers and locked pods mixed in; counts duplicates, leaked pods,
+lost volumes and the new faults' failures.
 
 `python bench/chaos.py [SEEDS] [APPLIES]` prints the figures; tests/scenarios/test_chaos.py runs a
 few seeds. A crash is the in-process kill -9: the run dies at a random RunPod write,
@@ -38,7 +39,7 @@ from gitops_runner.engine.session import RunPodAccess  # noqa: E402
 from gitops_runner.errors import GitopsError  # noqa: E402
 from gitops_runner.plan.identity import MARKER_LINEAGE  # noqa: E402
 from gitops_runner.runpod.client import RunPodClient  # noqa: E402
-from gitops_runner.runpod.simulator.model import MISREPORTS  # noqa: E402
+from gitops_runner.runpod.simulator.model import LIST_OMITS, MISREPORTS  # noqa: E402
 from gitops_runner.runpod.simulator.server import Simulator  # noqa: E402
 from gitops_runner.runpod.simulator.world import Fault, Settings, World  # noqa: E402
 from tests.fakes.clock import ScaledClock  # noqa: E402
@@ -85,7 +86,8 @@ def _faults(rng: random.Random) -> list[Fault]:
     menu = [Fault("POST /v2/pods", "5xx", status=503), Fault("POST /v2/pods", "create_then_500"),
             Fault("POST /v2/pods", "capacity"), Fault("GET /v2/pods", "429", seconds=2),
             Fault("GET /v2/pods/*", "5xx", status=502), Fault("PATCH /v2/pods/*", "5xx"),
-            Fault("DELETE /v2/pods/*", "5xx", status=500)]
+            Fault("DELETE /v2/pods/*", "5xx", status=500), Fault("GET /v2/pods", LIST_OMITS),
+            Fault("GET /v2/network-volumes", LIST_OMITS)]
     return [rng.choice(menu) for _ in range(rng.randint(0, 4))]
 
 

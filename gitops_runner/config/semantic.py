@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from gitops_runner.config.endpoints import DEFAULT_MAX_WORKERS
 from gitops_runner.config.errors import Problem
 from gitops_runner.config.gpu_ids import unknown_id_message
 from gitops_runner.config.naming import MARKER_PREFIX, logical_names, runpod_name
@@ -88,9 +89,13 @@ def semantic_problems(doc: LoadedYaml) -> list[Problem]:
     if "max_pods" in guard and total_pods > guard["max_pods"]:
         c.at(("guardrails", "max_pods"), f"guardrails.max_pods: the stack declares {total_pods} "
                                          f"pods, over the limit of {guard['max_pods']}")
-    if "max_gpus" in guard and total_gpus > guard["max_gpus"]:
-        c.at(("guardrails", "max_gpus"), f"guardrails.max_gpus: the stack declares {total_gpus} "
-                                         f"GPUs, over the limit of {guard['max_gpus']}")
+    endpoint_gpus = _endpoint_gpus(data.get("endpoints", []))
+    if "max_gpus" in guard and total_gpus + endpoint_gpus > guard["max_gpus"]:
+        counted = (f" ({total_gpus} in pods, {endpoint_gpus} in endpoints at max workers)"
+                   if endpoint_gpus else "")
+        c.at(("guardrails", "max_gpus"), "guardrails.max_gpus: the stack declares "
+                                         f"{total_gpus + endpoint_gpus} GPUs{counted}, over the "
+                                         f"limit of {guard['max_gpus']}")
     with contextlib.suppress(*WALK_ERRORS):
         _check_moved(c, data.get("moved", []), set(seen_pods),
                      {str(v.get("name")) for v in data.get("volumes", []) if isinstance(v, dict)})
@@ -160,6 +165,16 @@ def _check_state(c: _Checker, state: dict[str, Any]) -> None:
     if lock_backend != "dynamodb" and "table" in lock:
         c.at(("state", "lock", "table"), f"state.lock.table: only used with lock backend "
                                          f"dynamodb (this one is {lock_backend})", key=True)
+
+
+def _endpoint_gpus(endpoints: Any) -> int:
+    """GPUs the endpoints may hold at once: max workers x gpu.count (CONTRACT §14)."""
+    total = 0
+    for endpoint in endpoints if isinstance(endpoints, list) else []:
+        with contextlib.suppress(*WALK_ERRORS):  # a schema-invalid endpoint: the schema says
+            total += (int(endpoint.get("workers", {}).get("max", DEFAULT_MAX_WORKERS))
+                      * int(endpoint.get("gpu", {}).get("count", 1)))
+    return total
 
 
 def _check_pod(c: _Checker, base: Path, pod: dict[str, Any], guard: dict[str, Any]) -> None:

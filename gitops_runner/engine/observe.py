@@ -70,11 +70,23 @@ def observe(client: RunPodClient, with_catalog: bool = True,
         except NotFoundError:
             continue
     pods = _reread_mounts(client, pods, records)
-    volumes = client.list_network_volumes() if with_volumes else []
+    volumes = _volumes(client, states) if with_volumes else []
     if not with_catalog:
         return Observation(pods, [], volumes=volumes)
     return Observation(pods, client.list_gpu_types(availability=True, cloud=cloud), cloud,
                        volumes)
+
+
+def _volumes(client: RunPodClient, states: Sequence[StateDoc]) -> list[dict[str, Any]]:
+    """The volume list, and each volume state records that it leaves out, asked for by id:
+    as with pods, only a 404 means gone. Planned from one short list, a volume would be
+    created again, empty, and the stack's pods moved onto it."""
+    volumes = client.list_network_volumes()
+    listed = {str(v.get("id")) for v in volumes}
+    for volume_id in sorted({r.id for doc in states for r in doc.volumes.values()} - listed):
+        with contextlib.suppress(NotFoundError):
+            volumes.append(client.get_network_volume(volume_id))
+    return volumes
 
 
 def _reread_mounts(client: RunPodClient, pods: list[dict[str, Any]],

@@ -87,11 +87,12 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     warnings += stock_warnings
     notes += stock_notes
     # Endpoints (CONTRACT §14) are their own flow: plan/endpoint_plan.py.
-    eps = plan_endpoints(stack, state, serverless, catalog, secrets, desired, result.actions)
+    eps = plan_endpoints(stack, state, serverless, catalog, secrets, result.actions)
     warnings += eps.warnings
     pods_seen = observed_fingerprint(ownership.ours)
     checked = guardrails.check(stack.guardrails, desired, result.actions, prices,
-                               gpus if catalog else None, vplan.monthly_after)
+                               gpus if catalog else None, vplan.monthly_after, eps.max_hourly)
+    checked += [*vplan.guardrails, *eps.guardrails]
     return Plan(
         project=stack.project, environment=stack.environment, lineage=state.lineage,
         serial=state.serial, observed_fingerprint=(
@@ -99,9 +100,9 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
             else pods_seen),
         actions=tuple(result.actions), unchanged=tuple(result.unchanged),
         cost_before=round(cost_before, 4), cost_after=round(cost_after, 4),
-        violations=tuple([*result.errors, *(str(v) for v in checked),
-                          *moved_kind_problems(stack, state)])
-        + vplan.violations + eps.violations, violation_details=tuple(checked),
+        violations=tuple([*result.errors, *moved_kind_problems(stack, state), *vplan.violations,
+                          *eps.errors, *(str(v) for v in checked)]),
+        violation_details=tuple(checked),
         warnings=tuple(warnings), notes=tuple(notes),
         monthly_before=round(month.before + vplan.monthly_before, 2),
         monthly_after=round(month.after + vplan.monthly_after, 2),

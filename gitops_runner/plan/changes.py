@@ -1,5 +1,6 @@
-"""Changes as data (CONTRACT §4): what a plan action changes, field by field, and what
-data it destroys. Plans carry these values; reasons are rendered from them last.
+"""Changes as data (CONTRACT §4): what a plan action changes, field by field, what data
+it destroys, and which guardrail it breaks. Plans carry these values; reasons and
+sentences are rendered from them last.
 """
 
 from __future__ import annotations
@@ -117,3 +118,26 @@ class Destroyed:
         size = f" {self.size_gb} GB" if self.size_gb is not None else ""
         where = f" at {self.path}" if self.path else ""
         return f"destroys: {self.kind}{size}{where}"
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken limit: `rule` is the guardrails key (`max_hourly_cost`, `allow_delete`, ...;
+    `gpu_catalog` for an id the catalog does not offer), `limit` its setting, `value` what the
+    plan would do; `str()` is the sentence reviewers read."""
+
+    rule: str
+    limit: Any
+    value: Any
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_json(self) -> dict[str, Any]:
+        return {"rule": self.rule, "limit": self.limit, "value": self.value,
+                "message": self.message}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Violation:
+        return cls(str(raw["rule"]), raw.get("limit"), raw.get("value"), str(raw["message"]))

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gitops_runner.config.model import Guardrails, Stack
-from gitops_runner.plan.cost import PriceBook
-from gitops_runner.plan.desired import DesiredPod
+from gitops_runner.plan.changes import Violation
 from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost, diff_endpoints
 from gitops_runner.plan.endpoints import ServerlessView, desired_endpoints, owned
 from gitops_runner.plan.model import PlanAction
@@ -25,7 +24,13 @@ class EndpointPlan:
     unchanged: tuple[str, ...] = ()
     costs: tuple[EndpointCost, ...] = ()
     warnings: tuple[str, ...] = ()
-    violations: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()  # what RunPod would refuse
+    guardrails: tuple[Violation, ...] = ()  # allowed_gpu_types, allow_delete, max_deletes
+
+    @property
+    def max_hourly(self) -> float:
+        """Per hour at max workers: what guardrails.check counts (CONTRACT §14)."""
+        return sum(c.max_workers or 0.0 for c in self.costs)
 
 
 def needs_serverless(stack: Stack, state: StateDoc | None) -> bool:
@@ -35,7 +40,7 @@ def needs_serverless(stack: Stack, state: StateDoc | None) -> bool:
 
 def plan_endpoints(stack: Stack, state: StateDoc, view: ServerlessView | None,
                    catalog: Iterable[Mapping[str, Any]], secrets: Mapping[str, str],
-                   pods: Sequence[DesiredPod], pod_actions: Sequence[PlanAction]) -> EndpointPlan:
+                   pod_actions: Sequence[PlanAction]) -> EndpointPlan:
     if view is None or not needs_serverless(stack, state):
         return EndpointPlan()
     catalog = list(catalog)
@@ -50,16 +55,12 @@ def plan_endpoints(stack: Stack, state: StateDoc, view: ServerlessView | None,
                  recorded)
     prices = ServerlessPrices.from_catalog(catalog)
     result = diff_endpoints(desired, state, ours, secrets, prices)
-    violations = _violations(stack, prices, PriceBook.from_catalog(catalog), pods, pod_actions,
-                             result.actions, result.costs)
     return EndpointPlan(tuple(result.actions), tuple(result.unchanged), tuple(result.costs),
-                        tuple(result.warnings), tuple(violations))
+                        tuple(result.warnings), tuple(_errors(stack, prices)),
+                        tuple(_guardrails(stack, prices, pod_actions, result.actions)))
 
 
-def _violations(stack: Stack, prices: ServerlessPrices, pod_prices: PriceBook,
-                pods: Sequence[DesiredPod], pod_actions: Sequence[PlanAction],
-                actions: Sequence[EndpointAction], costs: Sequence[EndpointCost]) -> list[str]:
-    guard: Guardrails = stack.guardrails
+def _errors(stack: Stack, prices: ServerlessPrices) -> list[str]:
     out: list[str] = []
     for spec in stack.endpoints:
         unknown = sorted(set(spec.gpu.pools) - prices.pools()) if prices.gpus else []
@@ -69,30 +70,33 @@ def _violations(stack: Stack, prices: ServerlessPrices, pod_prices: PriceBook,
         elif prices.gpus and not prices.selection(spec):
             out.append(f"endpoint {spec.name}: gpu.exclude leaves no GPU in pools "
                        f"{', '.join(spec.gpu.pools)}; RunPod rejects such a selection")
+    return out
+
+
+def _guardrails(stack: Stack, prices: ServerlessPrices, pod_actions: Sequence[PlanAction],
+                actions: Sequence[EndpointAction]) -> list[Violation]:
+    guard: Guardrails = stack.guardrails
+    out: list[Violation] = []
+    for spec in stack.endpoints:
         outside = [g for g in prices.selection(spec)
                    if guard.allowed_gpu_types and g not in guard.allowed_gpu_types]
         if outside:
-            out.append(f"endpoint {spec.name}: workers may run on {', '.join(outside)}, outside "
-                       "guardrails.allowed_gpu_types; add them to gpu.exclude")
-    if guard.max_hourly_cost is not None:
-        pod_worst = sum(pod_prices.worst_case(d.candidates, d.public_body["gpu"]["count"],
-                                              d.public_body["cloud"]) or 0.0 for d in pods)
-        endpoint_max = sum(c.max_workers or 0.0 for c in costs)
-        total = pod_worst + endpoint_max
-        if endpoint_max and total > guard.max_hourly_cost + 1e-9:
-            out.append(f"max_hourly_cost: the stack may cost up to ${total:.2f}/h (pods at their "
-                       f"dearest candidate GPU, endpoints at max workers: ${endpoint_max:.2f}/h)"
-                       f", over the limit of ${guard.max_hourly_cost:.2f}/h")
+            out.append(Violation("allowed_gpu_types", list(guard.allowed_gpu_types), outside,
+                                 f"endpoint {spec.name}: workers may run on "
+                                 f"{', '.join(outside)}, outside guardrails.allowed_gpu_types; "
+                                 "add them to gpu.exclude"))
     deletes = [a for a in actions if a.action == "delete" and (a.endpoint_id or a.template_id)]
     if deletes and not guard.allow_delete:
-        out.append("allow_delete is false, but this plan deletes endpoints: "
-                   + ", ".join(a.endpoint for a in deletes)
-                   + ". Set guardrails.allow_delete: true to allow it")
+        out.append(Violation("allow_delete", False, [a.endpoint for a in deletes],
+                             "allow_delete is false, but this plan deletes endpoints: "
+                             + ", ".join(a.endpoint for a in deletes)
+                             + ". Set guardrails.allow_delete: true to allow it"))
     terminating = sum(1 for a in pod_actions if a.terminates and not a.duplicate)
     if (guard.max_deletes is not None and deletes
             and terminating + len(deletes) > guard.max_deletes):
-        out.append(f"max_deletes: this plan deletes {terminating + len(deletes)} pods and "
-                   f"endpoints, over the limit of {guard.max_deletes}")
+        out.append(Violation("max_deletes", guard.max_deletes, terminating + len(deletes),
+                             f"max_deletes: this plan deletes {terminating + len(deletes)} pods "
+                             f"and endpoints, over the limit of {guard.max_deletes}"))
     return out
 
 
@@ -100,7 +104,7 @@ def endpoint_findings(stack: Stack, state: StateDoc,
                       view: ServerlessView | None) -> list[tuple[str, str, tuple[str, ...]]]:
     """(endpoint, class, reasons) for drift (CONTRACT §6, §14): `drift` when RunPod differs
     from what was applied, `pending` when the file differs from it."""
-    plan = plan_endpoints(stack, state, view, (), {}, (), ())
+    plan = plan_endpoints(stack, state, view, (), {}, ())
     out = []
     for a in plan.actions:
         record = state.endpoints.get(a.endpoint)

@@ -9,39 +9,15 @@ here need the catalog or the plan's actions.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from gitops_runner.config.gpu_ids import closest_ids, did_you_mean
 from gitops_runner.config.model import Guardrails
-from gitops_runner.plan import monthly
+from gitops_runner.plan import monthly, rates
 from gitops_runner.plan.catalog import GpuCatalog
+from gitops_runner.plan.changes import Violation
 from gitops_runner.plan.cost import PriceBook
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.model import PlanAction
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken limit: `rule` is the guardrails key (`max_hourly_cost`, `allow_delete`, ...;
-    `gpu_catalog` for an id the catalog does not offer), `limit` its setting, `value` what the
-    plan would do; `str()` is the sentence reviewers read."""
-
-    rule: str
-    limit: Any
-    value: Any
-    message: str
-
-    def __str__(self) -> str:
-        return self.message
-
-    def to_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "limit": self.limit, "value": self.value,
-                "message": self.message}
-
-    @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> Violation:
-        return cls(str(raw["rule"]), raw.get("limit"), raw.get("value"), str(raw["message"]))
 
 
 def catalog_problems(desired: Sequence[DesiredPod], catalog: GpuCatalog) -> list[str]:
@@ -72,8 +48,10 @@ def catalog_problems(desired: Sequence[DesiredPod], catalog: GpuCatalog) -> list
 
 def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[PlanAction],
           prices: PriceBook, catalog: GpuCatalog | None = None,
-          volumes_monthly: float = 0.0) -> list[Violation]:
-    """`volumes_monthly`: the stack's network volumes per 30 days (plan/network_volumes.py)."""
+          volumes_monthly: float = 0.0, endpoints_max: float = 0.0) -> list[Violation]:
+    """`volumes_monthly`: the stack's network volumes per 30 days (plan/network_volumes.py);
+    `endpoints_max`: its serverless endpoints per hour at max workers (plan/endpoint_plan.py),
+    the worst case, as fallback GPUs are for pods (CONTRACT §14)."""
     if catalog is not None:
         found = catalog_problems(desired, catalog)
     else:
@@ -81,29 +59,36 @@ def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[Pl
         found = [f"gpu '{gpu}' is not in RunPod's GPU catalog; `gitops-runner gpus` "
                  "lists every id" for gpu in unknown]
     violations = [Violation("gpu_catalog", None, None, text) for text in found]
-    return violations + _costs(guard, desired, prices, volumes_monthly) + _deletes(guard, actions)
+    return (violations + _costs(guard, desired, prices, volumes_monthly, endpoints_max)
+            + _deletes(guard, actions))
 
 
 def _costs(guard: Guardrails, desired: Sequence[DesiredPod], prices: PriceBook,
-           volumes_monthly: float) -> list[Violation]:
+           volumes_monthly: float, endpoints_max: float) -> list[Violation]:
     violations: list[Violation] = []
     if guard.max_hourly_cost is not None:
-        worst = sum(prices.worst_case(d.candidates, d.public_body["gpu"]["count"],
-                                      d.public_body["cloud"]) or 0.0 for d in desired)
+        worst = endpoints_max + sum(prices.worst_case(
+            d.candidates, d.public_body["gpu"]["count"], d.public_body["cloud"]) or 0.0
+            for d in desired)
+        with_endpoints = (f", endpoints at max workers: ${endpoints_max:.2f}/h"
+                          if endpoints_max else "")
         if worst > guard.max_hourly_cost + 1e-9:
             violations.append(Violation(
                 "max_hourly_cost", guard.max_hourly_cost, round(worst, 4),
                 f"max_hourly_cost: the stack may cost up to ${worst:.2f}/h (dearest candidate "
-                f"GPU for each pod), over the limit of ${guard.max_hourly_cost:.2f}/h"))
+                f"GPU for each pod{with_endpoints}), over the limit of "
+                f"${guard.max_hourly_cost:.2f}/h"))
     if guard.max_monthly_cost is not None:
-        month = monthly.worst_case(desired, prices, volumes_monthly)
+        month = (monthly.worst_case(desired, prices, volumes_monthly)
+                 + endpoints_max * rates.HOURS_PER_MONTH)
+        with_endpoints = ", endpoints at max workers all month" if endpoints_max else ""
         if month > guard.max_monthly_cost + 1e-9:
             violations.append(Violation(
                 "max_monthly_cost", guard.max_monthly_cost, round(month, 2),
                 "max_monthly_cost: worst case over fallback GPUs, the stack may cost up to "
                 f"${month:,.2f} per 30 days (GPU hours inside the running windows at each "
-                "pod's dearest candidate GPU, plus storage), over the limit of "
-                f"${guard.max_monthly_cost:,.2f}"))
+                f"pod's dearest candidate GPU, plus storage{with_endpoints}), over the limit "
+                f"of ${guard.max_monthly_cost:,.2f}"))
     return violations
 
 

@@ -6,14 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from gitops_runner.plan.changes import ACTION_KINDS, ActionKind, Destroyed, FieldChange
+from gitops_runner.plan.changes import ACTION_KINDS, ActionKind, Destroyed, FieldChange, Violation
 from gitops_runner.plan.desired import DesiredPod
 from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.network_volumes import VolumeAction, volumes_fingerprint
 
 if TYPE_CHECKING:
     from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost
-    from gitops_runner.plan.guardrails import Violation
     from gitops_runner.plan.placement import Landing
 
 __all__ = ["ACTION_KINDS", "ActionKind", "Destroyed", "FieldChange", "Plan", "PlanAction"]

@@ -19,6 +19,7 @@ from typing import Any
 from gitops_runner.config.model import Stack
 from gitops_runner.config.naming import volume_name
 from gitops_runner.plan import rates
+from gitops_runner.plan.changes import Violation
 from gitops_runner.plan.desired import DesiredPod, named_mount
 from gitops_runner.plan.identity import sha256_of
 from gitops_runner.plan.statefile import StateDoc
@@ -111,7 +112,7 @@ def volumes_fingerprint(actions: Iterable[VolumeAction]) -> list[dict[str, Any]]
 @dataclass(frozen=True)
 class VolumePlan:
     actions: tuple[VolumeAction, ...] = ()
-    violations: tuple[str, ...] = ()  # shrink, type change, delete without allow_data_loss
+    violations: tuple[str, ...] = ()  # shrink, type change, a volume still mounted
     warnings: tuple[str, ...] = ()  # foreign volumes
     notes: tuple[str, ...] = ()
     monthly_before: float = 0.0
@@ -119,6 +120,7 @@ class VolumePlan:
     # volume name -> data center -> id, of the volumes that exist: what pods mount.
     ids: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     observed_fingerprint: str = ""
+    guardrails: tuple[Violation, ...] = ()  # deletes without allow_delete, allow_data_loss
 
 
 def desired_volumes(stack: Stack) -> list[DesiredVolume]:
@@ -159,6 +161,7 @@ def plan_volumes(stack: Stack, state: StateDoc,
     ours = {r.id for r in state.volumes.values()}
     actions: list[VolumeAction] = []
     violations: list[str] = []
+    gates: list[Violation] = []
     ids: dict[str, dict[str, str]] = {}
     wanted = desired_volumes(stack)
     moves = volume_moves(stack, state)
@@ -187,7 +190,7 @@ def plan_volumes(stack: Stack, state: StateDoc,
         actions.append(VolumeAction(want.volume, want.data_center, "create", want.runpod_name,
                                     (reason,), None, want.size_gb, type=want.type))
     desired_names = {w.runpod_name for w in wanted}
-    actions += _removals(stack, state, seen, desired_names | set(renamed), violations)
+    actions += _removals(stack, state, seen, desired_names | set(renamed), violations, gates)
     warnings = [f"network volume {v.id} is named {v.name!r} like a volume of this stack but "
                 "state does not record it: foreign, left alone (this stack uses its own)"
                 for v in seen.values()
@@ -205,11 +208,12 @@ def plan_volumes(stack: Stack, state: StateDoc,
     mine = sorted((v.id, v.size_gb) for v in seen.values() if v.id in ours)
     return VolumePlan(tuple(actions), tuple(violations), tuple(warnings), (),
                       round(before, 2), round(after, 2), ids,
-                      sha256_of(mine) if mine else "")
+                      sha256_of(mine) if mine else "", tuple(gates))
 
 
 def _removals(stack: Stack, state: StateDoc, seen: Mapping[str, ObservedVolume],
-              kept: set[str], violations: list[str]) -> list[VolumeAction]:
+              kept: set[str], violations: list[str],
+              gates: list[Violation]) -> list[VolumeAction]:
     """Recorded volumes no longer declared (nor moved): deleted, or forgotten if gone."""
     actions = []
     for name, record in sorted(state.volumes.items()):
@@ -227,8 +231,8 @@ def _removals(stack: Stack, state: StateDoc, seen: Mapping[str, ObservedVolume],
                                     ("removed from the file",), size, None,
                                     volume_id=record.id))
         violations += still_mounted(stack, name, record.id, record.volume)
-        violations += delete_gates(stack.guardrails, record.volume, name, record.id, size,
-                                   record.data_center)
+        gates += delete_gates(stack.guardrails, record.volume, name, record.id, size,
+                              record.data_center)
     return actions
 
 

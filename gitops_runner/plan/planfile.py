@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from gitops_runner.errors import GitopsError
+from gitops_runner.plan.changes import Violation
 from gitops_runner.plan.endpoint_diff import EndpointAction, EndpointCost
-from gitops_runner.plan.guardrails import Violation
 from gitops_runner.plan.model import (
     ACTION_KINDS,
     Destroyed,

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Protocol, TypeVar
 
 from gitops_runner.config.model import Guardrails, Stack
+from gitops_runner.plan.changes import Violation
 from gitops_runner.plan.statefile import VolumeIntent
 
 
@@ -69,15 +70,19 @@ def data_center_moved(volume: str, wanted: str, volume_id: str, actual: str | No
 
 
 def delete_gates(guard: Guardrails, volume: str, name: str, volume_id: str,
-                 size: int | None, data_center: str) -> list[str]:
+                 size: int | None, data_center: str) -> list[Violation]:
     """A network volume removed from the file is data lost (CONTRACT §4): it needs
     allow_data_loss, and allow_delete must allow a delete at all."""
     what = f"network volume {name} ({volume_id}, {size} GB in {data_center}) and the data on it"
     out = []
     if not guard.allow_delete:
-        out.append(f"allow_delete is false, but removing volume {volume} would delete {what}; "
-                   "put it back under volumes, or set guardrails.allow_delete: true")
+        out.append(Violation("allow_delete", False, [name],
+                             f"allow_delete is false, but removing volume {volume} would delete "
+                             f"{what}; put it back under volumes, or set "
+                             "guardrails.allow_delete: true"))
     if not guard.allow_data_loss:
-        out.append(f"allow_data_loss: removing volume {volume} would delete {what}; put it "
-                   "back under volumes, or set guardrails.allow_data_loss: true to delete it")
+        out.append(Violation("allow_data_loss", False, [name],
+                             f"allow_data_loss: removing volume {volume} would delete {what}; "
+                             "put it back under volumes, or set guardrails.allow_data_loss: "
+                             "true to delete it"))
     return out

@@ -24,6 +24,13 @@ class NetworkVolumesApi:
                                  "list")
         return [v for v in vols if isinstance(v, dict)]
 
+    def get_network_volume(self, volume_id: str) -> dict[str, Any]:
+        vol = self.request("GET", f"/v2/network-volumes/{volume_id}")
+        if not isinstance(vol, dict) or vol.get("id") != volume_id:
+            raise TransientError(f"RunPod GET /v2/network-volumes/{volume_id} returned no "
+                                 "such volume")
+        return dict(vol)
+
     def create_network_volume(self, body: dict[str, Any]) -> dict[str, Any]:
         """Never retried on 5xx or timeouts: like a pod, the volume may exist already."""
         try:

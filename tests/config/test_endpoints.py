@@ -110,3 +110,14 @@ def test_an_exclude_entry_that_is_no_gpu_id_is_an_error_naming_the_id_meant() ->
     assert [str(p) for p in problems] == [
         "d.yaml:10:49: endpoints[0].gpu.exclude[0]: 'RTX 4090' is not a RunPod GPU id; did you "
         "mean 'NVIDIA GeForce RTX 4090'? (`gitops-runner gpus` lists every id)"]
+
+
+def test_max_gpus_counts_the_endpoints_gpus_at_max_workers() -> None:
+    # 1 pod GPU + 3 workers x 2 GPUs: the stack may hold 7 GPUs at once.
+    fits = GOOD + b"guardrails: {max_gpus: 7}\n"
+    assert parse_stack("deploy.yaml", fits)[1] == []
+    over = GOOD + b"guardrails: {max_gpus: 6}\n"
+    (problem,) = parse_stack("deploy.yaml", over)[1]
+    assert str(problem).endswith("guardrails.max_gpus: the stack declares 7 GPUs (1 in pods, 6 "
+                                 "in endpoints at max workers), over the limit of 6")
+    assert problem.line == GOOD.count(b"\n") + 1

@@ -91,3 +91,61 @@ def test_loader_utf8_bom_is_accepted() -> None:
 ])
 def test_loader_syntax_errors_say_what_to_fix(raw: bytes, expected: str) -> None:
     assert messages(raw)[0].startswith(expected), messages(raw)
+
+
+def _both_parsers(text: str) -> tuple[object, object]:
+    from ruamel.yaml import YAML
+    fast = list(YAML(typ="safe", pure=False).compose_all(text))
+    pure = list(YAML(typ="safe", pure=True).compose_all(text))
+    return fast, pure
+
+
+def _shape(node: object) -> object:
+    from ruamel.yaml.nodes import MappingNode, ScalarNode
+    mark = node.start_mark  # type: ignore[attr-defined]
+    where = (node.tag, mark.line, mark.column)  # type: ignore[attr-defined]
+    if isinstance(node, ScalarNode):
+        return (*where, node.value)
+    if isinstance(node, MappingNode):
+        return (*where, [(_shape(k), _shape(v)) for k, v in node.value])
+    return (*where, [_shape(item) for item in node.value])  # type: ignore[attr-defined]
+
+
+CORPUS = [
+    VALID.decode(),
+    "a: yes\nb: on\nc: 010\nd: 0o10\ne: 1_000\nf: 2024-01-01\ng: ~\nh: 1e3\ni: .inf\nj: 0x1F\n",
+    "x: &a [1, {b: 'q', c: \"r\"}]\ny: *a\nz: |\n  block\n  text\n? complex\n: value\n",
+    "pods:\n- name: a\n  args:\n  - --x\n  - >-\n    folded\n    line\n# comment\n",
+    "a: !!str 12\nb: !custom x\n\"quoted key\": 1\n'single': 2\n",
+]
+
+
+@pytest.mark.parametrize("text", CORPUS)
+def test_the_c_parser_gives_the_pure_parsers_nodes_and_positions(text: str) -> None:
+    fast, pure = _both_parsers(text)
+    assert [_shape(n) for n in fast] == [_shape(n) for n in pure]
+
+
+def test_the_loader_uses_the_c_parser_for_an_ordinary_file(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from ruamel.yaml.parser import Parser
+    monkeypatch.setattr(Parser, "__init__", lambda *a: pytest.fail("pure parser used"))
+    assert load_yaml_text("f.yaml", VALID)[1] == []
+
+
+def test_nesting_too_deep_for_the_c_parser_is_a_problem_not_a_crash() -> None:
+    # The C parser segfaults near 50,000 levels; the loader routes this to the pure one.
+    found = messages(b"a: " + b"[" * 60_000 + b"]" * 60_000 + b"\n")
+    assert found and ("nesting deeper" in found[0] or "nests too deeply" in found[0])
+
+
+def test_a_folded_scalar_has_no_round_trip_markers() -> None:
+    raw = b"a: >-\n  folded\n  line\n"
+    assert load_yaml_text("f.yaml", raw)[0].data == {"a": "folded line"}  # type: ignore[union-attr]
+
+
+def test_a_yaml_1_1_directive_is_honoured() -> None:
+    doc, problems = load_yaml_text("f.yaml", b"%YAML 1.1\n---\na: yes\n")
+    assert problems == [] and doc is not None and doc.data == {"a": True}
+    doc, _ = load_yaml_text("f.yaml", b"a: yes\n")
+    assert doc is not None and doc.data == {"a": "yes"}

@@ -288,7 +288,7 @@ class _Server(ThreadingHTTPServer):
 def fake_github(state: GitHubState | None = None) -> Iterator[tuple[str, GitHubState]]:
     state = state or GitHubState()
     server = _Server(state)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.005,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", state

@@ -127,6 +127,22 @@ def test_max_hourly_cost_counts_endpoints_at_max_workers() -> None:
                    StateDoc.empty(s.name), ServerlessView()).violations == ()
 
 
+def test_endpoint_guardrails_are_data_and_one_hourly_check_counts_pods_and_endpoints() -> None:
+    s = stack(extra="guardrails: {max_hourly_cost: 5, max_monthly_cost: 3000, "
+                    "allowed_gpu_types: [NVIDIA L4, NVIDIA RTX 4000 Ada Generation]}\n")
+    plan = plan_of(s, StateDoc.empty(s.name), ServerlessView())
+    details = {v.rule: v for v in plan.violation_details}
+    assert set(details) == {"max_hourly_cost", "max_monthly_cost", "allowed_gpu_types"}
+    hourly = details["max_hourly_cost"]
+    assert hourly.limit == 5 and hourly.value > 10 and "endpoints at max workers" in str(hourly)
+    # The endpoints at max workers all month: 4 x 2 GPUs x 720 h is over $3,000 by itself.
+    assert details["max_monthly_cost"].value > hourly.value * 720 - 1
+    assert "endpoints at max workers all month" in str(details["max_monthly_cost"])
+    assert details["allowed_gpu_types"].value  # the pool GPUs outside the list
+    assert [v for v in plan.violations if "max_hourly_cost" in v] == [str(hourly)]
+    assert all(str(v) in plan.violations for v in plan.violation_details)
+
+
 def test_a_removed_endpoint_is_a_delete_the_guardrail_refuses_by_default() -> None:
     s = stack()
     view, state = applied(s, StateDoc.empty(s.name))
@@ -135,6 +151,7 @@ def test_a_removed_endpoint_is_a_delete_the_guardrail_refuses_by_default() -> No
     (action,) = plan.endpoint_actions
     assert (action.action, action.endpoint_id, action.template_id) == ("delete", "ep1", "tpl1")
     assert any("allow_delete is false" in v for v in plan.violations)
+    assert [(v.rule, v.value) for v in plan.violation_details] == [("allow_delete", ["chat"])]
     allowed = stack("", extra="guardrails: {allow_delete: true}\n")
     assert plan_of(allowed, state, view).violations == ()
 

@@ -104,6 +104,10 @@ def test_removing_a_volume_is_refused_without_allow_data_loss_and_names_the_data
     assert any(v.startswith("allow_data_loss: removing volume hf-cache would delete network "
                             "volume demo-prod-hf-cache-EU-RO-1 (vol0, 200 GB in EU-RO-1)")
                for v in refused.violations)
+    # Guardrails as data, as for pods: each copy (one per data center) by its RunPod name.
+    assert sorted((v.rule, v.limit, tuple(v.value)) for v in refused.violation_details) == [
+        ("allow_data_loss", False, (f"demo-prod-hf-cache-{dc}",)) for dc in ("EU-RO-1", "US-TX-3")] + [
+        ("allow_delete", False, (f"demo-prod-hf-cache-{dc}",)) for dc in ("EU-RO-1", "US-TX-3")]
     assert "destroys: network volume demo-prod-hf-cache-EU-RO-1 200 GB in EU-RO-1" in \
         render_text(refused)
     data_loss_only = make_plan(stack_from_yaml(pod, "guardrails: {allow_data_loss: true}\n"),

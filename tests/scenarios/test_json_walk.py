@@ -15,7 +15,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tests.helpers import SANDBOX, deploy_repo, run_cli, web_deploy
-from tests.report.test_json_reports import COMMANDS, EXTRA
+from tests.scenarios.test_json_reports import COMMANDS, EXTRA
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = ROOT / "schemas" / "reports"

@@ -14,6 +14,7 @@ from gitops_runner.plan.model import Plan
 from gitops_runner.report.plan import render_text
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator import catalog
+from gitops_runner.runpod.simulator.model import LIST_OMITS, Fault
 from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import World
 from gitops_runner.state.local import LocalStateStore
@@ -96,6 +97,17 @@ def test_growing_a_volume_is_one_patch_per_copy_and_keeps_the_pod(h: Harness) ->
                                     for i in ids)
     assert {p["id"] for p in h.client.list_pods()} == {pod_id}
     assert not h.plan(h.stack(300)).has_changes
+
+
+def test_a_volume_one_list_answer_leaves_out_is_asked_for_by_id_not_made_again(
+        h: Harness) -> None:
+    assert h.apply(h.stack()).converged, h.logs
+    h.world.faults.append(Fault("GET /v2/network-volumes", LIST_OMITS))
+    plan = h.plan(h.stack())
+    assert not plan.has_changes, render_text(plan)  # not a create of an empty twin
+    assert [f.times for f in h.world.faults] == [0], "the short list answer was served"
+    h.client.delete_network_volume(sorted(h.recorded().values())[0])  # a 404 means gone
+    assert [a.action for a in h.plan(h.stack()).volume_actions] == ["create"]
 
 
 def test_removing_a_volume_is_refused_without_allow_data_loss(h: Harness) -> None:

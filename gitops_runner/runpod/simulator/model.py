@@ -105,6 +105,12 @@ class SimPod:
 # a mount or change its kind (RUNPOD.md §1.3), yet list answers like these were seen
 # (issue 22: "`mounts: {}` in one list answer"; CONTRACT §4 "mounts that cannot be right").
 MISREPORTS = ("mounts_empty", "mounts_no_id", "mounts_no_size")
+# A list answer that leaves out its first item: RunPod's reads are eventually consistent
+# (RUNPOD.md §8b "Eventual consistency": a fresh pod can 404, reads lag writes), so one list
+# answer is no proof an object is gone; only a 404 by id is.
+LIST_OMITS = "list_omits"
+# Faults that change a 200 answer rather than replace it.
+REWRITES = ("create_then_500", LIST_OMITS, *MISREPORTS)
 
 
 @dataclass
@@ -113,7 +119,7 @@ class Fault:
     or "* /v2/*" (any method)."""
 
     route: str
-    kind: str  # "5xx" | "429" | "create_then_500" | "latency" | "capacity" | "402" | MISREPORTS
+    kind: str  # "5xx" | "429" | "latency" | "capacity" | "402" | REWRITES
     times: int = 1
     seconds: float = 0.0
     status: int = 500

@@ -18,9 +18,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from gitops_runner.runpod.simulator import network_volumes, serverless_routes
 from gitops_runner.runpod.simulator.catalog import DATA_CENTERS
-from gitops_runner.runpod.simulator.model import MISREPORTS
+from gitops_runner.runpod.simulator.model import LIST_OMITS, MISREPORTS, REWRITES
 from gitops_runner.runpod.simulator.store import FileStore
-from gitops_runner.runpod.simulator.view import misreport_mounts
+from gitops_runner.runpod.simulator.view import misreport_mounts, omit_first_listed
 from gitops_runner.runpod.simulator.world import CAPACITY_DETAIL, World, iso, problem
 
 __all__ = ["Exchange", "FileStore", "Simulator"]  # FileStore: the sandbox wiring imports it here
@@ -106,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
         # Latency is served outside the world's lock so parallel clients overlap, as on RunPod.
         if sim.world.settings.latency_seconds:
             time.sleep(sim.world.settings.latency_seconds)
-        if fault is not None and fault.kind not in ("create_then_500", *MISREPORTS):
+        if fault is not None and fault.kind not in REWRITES:
             self._fault(fault, headers)
             return
         if not ok:
@@ -123,6 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload = problem(500, "internal error")
         if fault is not None and fault.kind in MISREPORTS and status == 200:
             payload = misreport_mounts(payload, fault.kind)
+        if fault is not None and fault.kind == LIST_OMITS and status == 200:
+            payload = omit_first_listed(payload)
         if sim.exchanges is not None:
             sim.exchanges.append(Exchange(method, path, body, status, payload))
         self._send(status, payload, headers)
@@ -293,7 +295,9 @@ class Simulator:
 
     def start(self) -> Simulator:
         self._server = SimulatorServer(self)
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+        # shutdown() waits for the loop's next poll: a short poll keeps stop() quick
+        # (tests start and stop hundreds of simulators) at a negligible idle cost.
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.005,),
                                         name="runpod-simulator", daemon=True)
         self._thread.start()
         return self

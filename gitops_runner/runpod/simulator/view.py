@@ -204,6 +204,14 @@ def proxy_answer(world: WorldReads, pod: SimPod, port: int, path: str,
     return 404, {"detail": "Not Found"}
 
 
+def omit_first_listed(payload: Any) -> Any:
+    """A list answer (pods, network volumes) without its first item (model.LIST_OMITS)."""
+    for key in ("pods", "networkVolumes"):
+        if isinstance(payload, dict) and payload.get(key):
+            return {**payload, key: payload[key][1:]}
+    return payload
+
+
 def misreport_mounts(payload: Any, kind: str) -> Any:
     """The answer with its first pod that has a mount misreporting it (model.MISREPORTS)."""
     pods = payload.get("pods", [payload]) if isinstance(payload, dict) else []

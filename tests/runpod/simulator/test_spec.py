@@ -17,7 +17,7 @@ from gitops_runner.runpod.simulator.world import Settings, World
 from tests.fakes.clock import FakeClock
 from tests.plan.factories import stack_from_yaml
 
-SHARED_SPEC = Path(__file__).resolve().parents[3] / "shared" / "reference" / \
+SHARED_SPEC = Path(__file__).resolve().parents[4] / "shared" / "reference" / \
     "runpod-openapi-v2.json"
 
 REQUEST_SCHEMA = {("POST", "pods"): "CreatePodRequest", ("PATCH", "pod"): "UpdatePodRequest",
@@ -92,7 +92,7 @@ def test_fidelity_requests_and_responses_match_openapi(sim: Simulator, client: R
     assert {200, 201, 204, 400, 404, 409, 422} <= statuses
 
 
-PACKAGED_SPEC = Path(__file__).resolve().parents[2] / "gitops_runner" / "runpod" / \
+PACKAGED_SPEC = Path(__file__).resolve().parents[3] / "gitops_runner" / "runpod" / \
     "openapi-v2.json"
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import SANDBOX, deploy_repo, run_cli
-from tests.report.test_json_reports import DEPLOY, _check
+from tests.scenarios.test_json_reports import DEPLOY, _check
 
 WITH_ENDPOINT = DEPLOY + """\
 endpoints:
