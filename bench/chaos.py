@@ -55,6 +55,7 @@ class Figures:
     lost_volumes: int = 0
     # issue 22: how often each fault happened, and its failure count (must be 0)
     mount_misreports: int = 0
+    list_omissions: int = 0  # list answers that left a pod or a volume out
     second_lineage_applies: int = 0
     foreign_touches: int = 0
     takeovers: int = 0
@@ -173,6 +174,7 @@ def _round(i: int, rng: random.Random, world: World, sim: Simulator, clock: Scal
     world.faults = [] if last else _faults(rng) + _misreports(rng)
     figures.faults += len(world.faults)
     figures.mount_misreports += sum(f.times for f in world.faults if f.kind in MISREPORTS)
+    figures.list_omissions += sum(f.times for f in world.faults if f.kind == LIST_OMITS)
     crash_at = None if last or rng.random() < 0.5 else rng.randint(1, 3)
     lag = 0.0 if last else rng.choice([0, 0, 3])
     takeover = None if last or crash_at or rng.random() >= 0.4 else Takeover(
@@ -251,6 +253,8 @@ def main(argv: list[str]) -> int:
           f" {t.faults} injected faults): {t.duplicates} duplicates, {t.leaked} leaked pods,"
           f" {t.lost_volumes} lost volumes, {failed} seeds not converged\n"
           f"  {t.mount_misreports} mount misreports: {t.lost_volumes} lost volumes\n"
+          f"  {t.list_omissions} list answers leaving a pod or volume out: "
+          f"{t.duplicates} duplicates\n"
           f"  {t.second_lineage_applies} second-lineage applies: {t.foreign_touches} touches "
           "of the other lineage's pods\n"
           f"  {t.takeovers} lock takeovers during waits: {t.writes_after_takeover} RunPod "

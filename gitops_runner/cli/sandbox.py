@@ -70,9 +70,9 @@ def reset(c: Ctx, configs: tuple[str, ...]) -> int:
 
 
 @sandbox.command("status")
-@reads_stacks()
-def status(c: Ctx, configs: tuple[str, ...]) -> int:
+@reads_stacks("text", "json")
+def status(c: Ctx, configs: tuple[str, ...], fmt: str) -> int:
     """What the controls have set: stock, pending rate limits, and the pods."""
     from gitops_runner.commands import sandbox
 
-    return sandbox.status(c.session(), configs)
+    return sandbox.status(c.session(), configs, fmt)

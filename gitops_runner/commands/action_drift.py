@@ -36,7 +36,7 @@ def drift(run: Run, stacks: list[Stack]) -> runs.DriftRun:
         with run.session.runpod(stacks) as access:
             results = drift_stacks(run.session, stacks, access.client, secrets)
     with run.session.runpod(stacks) as access:
-        orphans = orphaned_previews(stacks, access)
+        orphans = orphaned_previews(run.session, stacks, access)
     return runs.DriftRun(tuple(results), tuple(orphans), reconciled)
 
 

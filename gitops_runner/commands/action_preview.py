@@ -185,7 +185,8 @@ def _closed(run: Run, stacks: list[Stack], number: int) -> Sections:
     """Every preview of the pull request goes, found by its markers, whatever the files
     say (the files of a closed pull request need not produce it any more)."""
     with run.session.runpod(stacks) as access:
-        live = [p for p in engine.find_previews(stacks, access) if p.number == number]
+        live = [p for p in engine.find_previews(run.session, stacks, access)
+                if p.number == number]
         swept = [engine.destroy_live(run.session, p, access, _why(run)) for p in live]
     return _sections(run, [_destroyed(s) for s in swept])
 

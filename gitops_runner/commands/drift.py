@@ -15,7 +15,7 @@ def run(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
     secrets = session.secret_values(stacks, required=False)
     with session.runpod(stacks) as access:
         results = drift_stacks(session, stacks, access.client, secrets)
-        orphans = orphaned_previews(stacks, access)
+        orphans = orphaned_previews(session, stacks, access)
     session.out.report(render_drift(results, fmt, orphans))
     if any(r.error for r in results):
         return 1  # a stack that could not be checked (the others were: CONTRACT §10)

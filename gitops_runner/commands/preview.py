@@ -13,7 +13,7 @@ from gitops_runner.report.preview import list_rows, list_text
 def list_previews(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
     stacks = session.stacks(configs)
     with session.runpod(stacks) as access:
-        live = find_previews(stacks, access)
+        live = find_previews(session, stacks, access)
     rows = list_rows(live, session.now())
     if fmt == "json":
         session.out.report(dump({"previews": rows}))

@@ -10,6 +10,7 @@ from typing import Any
 from gitops_runner.commands.gpus import sandbox_stacks
 from gitops_runner.engine.session import Session
 from gitops_runner.errors import UsageError
+from gitops_runner.report.jsonreport import dump
 from gitops_runner.runpod.simulator import controls
 from gitops_runner.runpod.simulator.world import World
 
@@ -43,11 +44,22 @@ def reset(session: Session, configs: Sequence[str]) -> int:
     return change(session, configs, controls.clear)
 
 
-def status(session: Session, configs: Sequence[str]) -> int:
+def status(session: Session, configs: Sequence[str], fmt: str = "text") -> int:
     with session.sandbox_account(sandbox_stacks(session, configs)) as world:
         seen = controls.describe(world)
-    session.out.report(_text(seen))
+    session.out.report(dump(_json(seen)) if fmt == "json" else _text(seen))
     return 0
+
+
+def _json(seen: dict[str, Any]) -> dict[str, Any]:
+    stock = []
+    for key, free in seen["stock"].items():
+        gpu, data_center, cloud = key.split("|")
+        stock.append({"gpu": gpu, "data_center": data_center, "cloud": cloud, "free": free})
+    faults = [{"route": f["route"], "kind": f["kind"], "times": f["times"],
+               "retry_after_seconds": int(f["seconds"]) if f["kind"] == "429" else None}
+              for f in seen["faults"]]
+    return {"stock": stock, "faults": faults, "pods": seen["pods"]}
 
 
 def _text(seen: dict[str, Any]) -> str:

@@ -19,6 +19,7 @@ from gitops_runner.errors import UsageError
 DEFAULT_LABEL = "preview"
 PR_TAG = "pr"  # every preview pod carries GITOPS_RUNNER_TAG_PR={number}
 EXPIRES_TAG = "expires"  # ...and GITOPS_RUNNER_TAG_EXPIRES={RFC 3339}, stamped at create
+REPO_TAG = "repo"  # ...and GITOPS_RUNNER_TAG_REPO={owner/name} when made in GitHub Actions
 # Pull request numbers up to this many digits must give valid names (config/semantic
 # checks the environment leaves room for them).
 MAX_PR_DIGITS = 6
@@ -56,12 +57,13 @@ def merge_overrides(pod: dict[str, Any], overrides: dict[str, Any]) -> dict[str,
     return out
 
 
-def preview_stack(stack: Stack, number: int, expires: str = "") -> Stack:
+def preview_stack(stack: Stack, number: int, expires: str = "", repository: str = "") -> Stack:
     """The preview of `stack` for pull request `number`: the overridden pods, tagged with the
     number; the preview's max_hourly_cost as its cost guardrail; deletes allowed (a preview
     is disposable: a pushed GPU change replaces its pod). Its TTL is not a per-pod
     replacement age: when it passes, the whole preview is destroyed (engine/preview.py);
-    `expires` (RFC 3339) is stamped on its pods so the sweep finds it whatever the files say."""
+    `expires` (RFC 3339) is stamped on its pods so the sweep finds it whatever the files say,
+    and `repository` (owner/name) so another repository's sweep leaves it alone."""
     if stack.preview is None:
         raise UsageError(f"{stack.name} ({stack.file}) has no preview block")
     if number < 1 or not _NUMBER.fullmatch(str(number)):
@@ -71,7 +73,8 @@ def preview_stack(stack: Stack, number: int, expires: str = "") -> Stack:
         raise UsageError(f"the preview of {stack.name} for #{number} would be named "
                          f"{environment!r}, which is not a valid environment name; shorten "
                          "project.environment")
-    stamp = {PR_TAG: str(number), **({EXPIRES_TAG: expires} if expires else {})}
+    stamp = {PR_TAG: str(number), **({EXPIRES_TAG: expires} if expires else {}),
+             **({REPO_TAG: repository} if repository else {})}
     pods = tuple(replace(p, tags={**p.tags, **stamp}) for p in stack.preview.pods)
     guard = replace(stack.guardrails, max_hourly_cost=stack.preview.max_hourly_cost,
                     ttl_hours=0, allow_delete=True, max_deletes=None)

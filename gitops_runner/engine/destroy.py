@@ -20,6 +20,7 @@ from gitops_runner.engine.session import RunPodAccess, Session
 from gitops_runner.engine.writer import Writer
 from gitops_runner.plan.endpoint_plan import needs_serverless
 from gitops_runner.plan.observed import ObservedPod, parse_pod
+from gitops_runner.plan.previews import REPO_MARKER, from_repository
 from gitops_runner.plan.statefile import StateDoc
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import RunPodError
@@ -63,11 +64,12 @@ def _volume(pod: ObservedPod | None) -> str:
 
 
 def destroy_targets(stack: Stack, doc: StateDoc, observed: Iterable[Mapping[str, Any]],
-                    stored: bool = True) -> Destroyed:
+                    stored: bool = True, repository: str = "") -> Destroyed:
     """What destroy terminates: pods state records and pods with this stack's markers;
     never unmanaged pods or another stack's, nor, when this state is `stored`, another
     state's (lineage). With no state at all (lost, or never written) the markers alone
-    decide, as the listing shown before the question says."""
+    decide, as the listing shown before the question says; a preview pod stamped by another
+    `repository` (owner/name, in Actions) is never ours, with or without state."""
     pods: dict[str, ObservedPod] = {p.id: p for p in (parse_pod(raw) for raw in observed)
                                     if p.status != "TERMINATED"}
     names = {r.id: name for name, r in doc.pods.items()}
@@ -83,6 +85,8 @@ def destroy_targets(stack: Stack, doc: StateDoc, observed: Iterable[Mapping[str,
             why = "it carries another stack's markers"
         elif stored and pod is not None and pod.lineage not in (None, doc.lineage):
             why = f"it belongs to another state of this stack (lineage {pod.lineage})"
+        elif pod is not None and pod.id not in names and not from_repository(pod, repository):
+            why = f"it is a preview of repository {pod.env.get(REPO_MARKER)}"
         if why:
             out.left_alone.append(f"{stack.name}: leaving pod {pod_id} alone: {why}")
             continue
@@ -103,7 +107,8 @@ def destroy_targets(stack: Stack, doc: StateDoc, observed: Iterable[Mapping[str,
 def preview_destroy(session: Session, stack: Stack, client: RunPodClient) -> Destroyed:
     """Read-only: what destroy would terminate now (shown before asking)."""
     doc, snapshot = read_state(session, stack)
-    return destroy_targets(stack, doc, client.list_pods(), snapshot.doc is not None)
+    return destroy_targets(stack, doc, client.list_pods(), snapshot.doc is not None,
+                           session.repository)
 
 
 def run_destroy(session: Session, stack: Stack, access: RunPodAccess, parallelism: int = 8,
@@ -113,7 +118,8 @@ def run_destroy(session: Session, stack: Stack, access: RunPodAccess, parallelis
     with locked(session, stack, "destroy", unlock_errors=unlock_errors) as flow:
         journal = flow.journal
         doc = journal.doc
-        result = destroy_targets(stack, doc, access.client.list_pods(), journal.existed)
+        result = destroy_targets(stack, doc, access.client.list_pods(), journal.existed,
+                                 session.repository)
         for line in result.left_alone:
             session.log(line)
         writer = Writer(access.client, flow.fence)

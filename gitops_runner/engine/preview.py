@@ -48,13 +48,13 @@ def apply_preview(session: Session, base: Stack, number: int, access: RunPodAcce
         name = preview_stack(base, number).name
         return PreviewApplied(preview_stack(base, number),
                               ApplyResult(name, False, violations=refused, refused=True))
-    live = [p for p in find_previews([base], access) if p.base is not None and
+    live = [p for p in find_previews(session, [base], access) if p.base is not None and
             p.number == number]
     expires = live[0].expires_at if live else None
     if expires is None:  # stamped at create; kept as it is on every later apply
         assert base.preview is not None
         expires = session.now() + timedelta(hours=base.preview.ttl_hours)
-    preview = preview_stack(base, number, stamp(expires))
+    preview = preview_stack(base, number, stamp(expires), session.repository)
     result = apply_stack(session, preview, access, secrets, ApplyOptions(operation="preview"))
     state = read_state(session, preview)[0]
     rows = status_rows(preview, state, access.client.list_pods(), access.proxy_url)
@@ -86,13 +86,16 @@ def remove_state(session: Session, stack: Stack) -> bool:
         return True
 
 
-def find_previews(stacks: Sequence[Stack], access: RunPodAccess) -> list[LivePreview]:
-    return live_previews(stacks, (parse_pod(p) for p in access.client.list_pods()))
+def find_previews(session: Session, stacks: Sequence[Stack],
+                  access: RunPodAccess) -> list[LivePreview]:
+    return live_previews(stacks, (parse_pod(p) for p in access.client.list_pods()),
+                         session.repository)
 
 
-def orphaned_previews(stacks: Sequence[Stack], access: RunPodAccess) -> list[LivePreview]:
+def orphaned_previews(session: Session, stacks: Sequence[Stack],
+                      access: RunPodAccess) -> list[LivePreview]:
     """Previews on RunPod that none of `stacks` produces (drift and preview list say so)."""
-    return [p for p in find_previews(stacks, access) if p.orphan]
+    return [p for p in find_previews(session, stacks, access) if p.orphan]
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def sweep(session: Session, stacks: Sequence[Stack], access: RunPodAccess,
     False closed, None unknown (kept unless expired)."""
     now = session.now()
     out: list[Swept] = []
-    for live in find_previews(stacks, access):
+    for live in find_previews(session, stacks, access):
         reason = ""
         if live.expired(now):
             reason = "its expiry passed" + (f" (ttl_hours {live.ttl_hours:g} h)"
@@ -126,7 +129,7 @@ def destroy_orphans(session: Session, stacks: Sequence[Stack], number: int,
     """On any event of pull request `number`: destroy its previews that none of the
     current files produces (`produced`: their preview stack names)."""
     return [destroy_live(session, live, access, "no deploy file produces it any more")
-            for live in orphans_of(find_previews(stacks, access), number, produced)]
+            for live in orphans_of(find_previews(session, stacks, access), number, produced)]
 
 
 def destroy_live(session: Session, live: LivePreview, access: RunPodAccess,

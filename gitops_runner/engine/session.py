@@ -100,6 +100,9 @@ class Session:
     github_api_url: str = "https://api.github.com"
     github_token: str = ""
     in_actions: bool = False
+    # owner/name in GitHub Actions (GITHUB_REPOSITORY): stamped on preview pods, so one
+    # repository's sweep never takes another's preview of a same-named project.
+    repository: str = ""
     backends: Callable[[Stack, Callable[[str], None]], tuple[StateStore, Locker]] = open_backend
     # Set on SIGINT/SIGTERM: every wait ends and no RunPod request is sent after it.
     cancel: threading.Event = field(default_factory=threading.Event)
@@ -132,6 +135,7 @@ class Session:
                    github_api_url=env.get("GITHUB_API_URL") or "https://api.github.com",
                    github_token=env.get("GITHUB_TOKEN", ""),
                    in_actions=env.get("GITHUB_ACTIONS") == "true",
+                   repository=env.get("GITHUB_REPOSITORY", "").strip(),
                    cancel=cancel or threading.Event(), judged_at=judged_at)
 
     def check_state_survives(self, stacks: Sequence[Stack], what: str) -> None:

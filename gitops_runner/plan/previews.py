@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from gitops_runner.config.model import Stack
-from gitops_runner.config.preview import EXPIRES_TAG, PR_TAG, preview_number
+from gitops_runner.config.preview import EXPIRES_TAG, PR_TAG, REPO_TAG, preview_number
 from gitops_runner.plan.identity import tag_env_key
 from gitops_runner.plan.observed import ObservedPod
 
 PR_MARKER = tag_env_key(PR_TAG)  # GITOPS_RUNNER_TAG_PR
 EXPIRES_MARKER = tag_env_key(EXPIRES_TAG)  # GITOPS_RUNNER_TAG_EXPIRES
+REPO_MARKER = tag_env_key(REPO_TAG)  # GITOPS_RUNNER_TAG_REPO
 
 
 def parse_time(text: str | None) -> datetime | None:
@@ -83,18 +84,34 @@ def _number(pod: ObservedPod) -> int | None:
     return int(text) if text.isdigit() and len(text) <= 9 and int(text) > 0 else None
 
 
-def live_previews(stacks: Sequence[Stack], pods: Iterable[ObservedPod]) -> list[LivePreview]:
-    """Every preview of `stacks`' projects with a pod on RunPod (by name): each pod carrying
-    a PR marker, grouped by its stack marker; `base` is the given stack that produces it, if
-    any (none: an orphan, e.g. a renamed environment)."""
+def from_repository(pod: ObservedPod, repository: str) -> bool:
+    """Whether the pod may be `repository`'s (owner/name; "" outside Actions): a pod stamped
+    with a repository is that repository's; one without the stamp (made outside Actions,
+    or before the stamp) may be anyone's, and its markers decide."""
+    stamped = pod.env.get(REPO_MARKER, "")
+    return not (stamped and repository and stamped.lower() != repository.lower())
+
+
+def ours(pod: ObservedPod, projects: set[str], repository: str) -> bool:
+    """Only this repository's previews: another repository on the same RunPod account has
+    its own pull request #12, and its preview is never ours to report or destroy."""
+    if not pod.stack or pod.stack.split("/", 1)[0] not in projects:
+        return False
+    return from_repository(pod, repository)
+
+
+def live_previews(stacks: Sequence[Stack], pods: Iterable[ObservedPod],
+                  repository: str = "") -> list[LivePreview]:
+    """Every preview of `stacks`' projects (and of `repository`, owner/name, when known)
+    with a pod on RunPod (by name): each pod carrying a PR marker, grouped by its stack
+    marker; `base` is the given stack that produces it, if any (none: an orphan, e.g. a
+    renamed environment)."""
     found: dict[tuple[str, int], list[ObservedPod]] = {}
-    # Only this repository's projects: another repository on the same RunPod account has
-    # its own pull request #12, and its preview is never ours to report or destroy.
     projects = {s.project for s in stacks}
     for pod in pods:
         number = _number(pod)
-        if pod.status == "TERMINATED" or number is None or not pod.stack or \
-                pod.stack.split("/", 1)[0] not in projects:
+        if (pod.status == "TERMINATED" or number is None or pod.stack is None
+                or not ours(pod, projects, repository)):
             continue
         found.setdefault((pod.stack, number), []).append(pod)
     bases = [s for s in stacks if s.preview is not None]

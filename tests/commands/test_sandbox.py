@@ -95,6 +95,9 @@ def test_rate_limit_is_kept_until_the_next_run_meets_it(repo: Path) -> None:
     assert limited.code == 0, limited.err
     status = run_cli(["sandbox", "status"], SANDBOX).out
     assert "429 on * /v2/* for the next 2 request(s), Retry-After: 7" in status
+    as_json = json.loads(run_cli(["sandbox", "status", "--format", "json"], SANDBOX).out)
+    assert as_json["faults"] == [{"route": "* /v2/*", "kind": "429", "times": 2,
+                                  "retry_after_seconds": 7}]
     # The plan waits out both 429s (virtual time) and goes on; the limit is used up.
     assert run_cli(["plan"], SANDBOX).code == 0
     assert "Pending rate limits and faults:\n  none" in run_cli(["sandbox", "status"],

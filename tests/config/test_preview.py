@@ -71,6 +71,8 @@ def test_preview_stack_merges_overrides_over_every_pod_and_tags_the_number() -> 
     assert "HF_TOKEN" in api.runtime.env, "env merges key by key"
     assert api.runtime.image == "vllm/vllm-openai:v0.6.3"
     assert api.tags == {"team": "ml", "pr": "42"} and worker.tags == {"pr": "42"}
+    stamped = preview_stack(stack(), 42, "2026-12-07T10:00:00Z", "acme/models").pods[1]
+    assert stamped.tags == {"pr": "42", "expires": "2026-12-07T10:00:00Z", "repo": "acme/models"}
 
 
 def test_preview_stack_needs_a_preview_block() -> None:

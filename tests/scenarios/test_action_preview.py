@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from gitops_runner.runpod.simulator.store import unseal
-from tests.action_repo import DEPLOY, ActionRepo
+from tests.action_repo import DEPLOY, REPO, ActionRepo
 from tests.fakes.clock import VIRTUAL
 from tests.fakes.github import GitHubState, merged_pull, pull_request_event, push_event
 
@@ -196,6 +196,28 @@ def test_preview_missed_close_is_swept_by_the_scheduled_run(action_repo: ActionR
     assert "`app/prod-pr-12`: pull request #12 is closed; 1 pod(s) terminated" \
         in action_repo.summary()
     assert result.code in (0, 2), result.err  # drift of the (never applied) main stack
+
+
+def test_a_same_named_projects_preview_from_another_repository_survives_our_sweep(
+        action_repo: ActionRepo) -> None:
+    """Another repository on the same RunPod account also names its project `app`, and its
+    pull request #12 is open while ours is closed: our sweep takes only our #12, even with
+    our preview's state lost."""
+    previewed(action_repo)
+    assert action_repo.run("pull_request", event("labeled", number=12)).code == 0
+    (ours,) = stack_pods(action_repo, "app/prod-pr-12")
+    assert ours["env"]["GITOPS_RUNNER_TAG_REPO"] == REPO
+    world = action_repo.root / ".state" / "sandbox" / "runpod.json"
+    data = json.loads(world.read_text())
+    (pod,) = [p for p in data["pods"] if p["id"] == ours["id"]]
+    data["pods"].append({**pod, "id": "theirs", "env": {**pod["env"],
+                                                        "GITOPS_RUNNER_TAG_REPO": "acme/other",
+                                                        "GITOPS_RUNNER_LINEAGE": "their-state"}})
+    world.write_text(json.dumps(data))
+    state_file(action_repo, "prod-pr-12").unlink()  # lost: no lineage tells the two apart
+    action_repo.gh.pulls = {12: {"number": 12, "state": "closed"}}
+    sweep(action_repo)
+    assert [p["id"] for p in stack_pods(action_repo, "app/prod-pr-12")] == ["theirs"]
 
 
 def test_preview_past_its_ttl_is_swept(action_repo: ActionRepo) -> None:

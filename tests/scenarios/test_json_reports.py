@@ -35,7 +35,8 @@ COMMANDS = {
     "validate": "validate", "plan": "plan", "apply": "apply", "drift": "drift",
     "status": "status", "schedule": "schedule", "state show": "state-show",
     "state list": "state-list", "state history": "state-history", "lock list": "lock",
-    "lock show": "lock", "preview list": "preview-list", "gpus": "gpus", "destroy": "destroy",
+    "lock show": "lock", "preview list": "preview-list", "gpus": "gpus",
+    "sandbox status": "sandbox-status", "destroy": "destroy",
 }
 EXTRA = {"apply": ["--auto-approve"], "destroy": ["--auto-approve"]}
 
@@ -86,6 +87,8 @@ def test_json_reports_every_command_validates_against_its_schema(repo: Path) -> 
             assert [h["operation"] for h in data["history"]] == ["apply"]  # type: ignore[attr-defined]
         if command == "status":
             assert data["notes"] and "only while a sandbox command runs" in str(data["notes"])
+        if command == "sandbox status":
+            assert [p["status"] for p in data["pods"]] == ["RUNNING"]  # type: ignore[attr-defined]
         if command == "gpus":
             l4 = {g["id"]: g for g in data["gpus"]}["NVIDIA L4"]  # type: ignore[attr-defined]
             assert l4["price_per_hour"] == {"secure": 0.49, "community": 0.43}

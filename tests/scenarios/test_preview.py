@@ -62,7 +62,7 @@ def test_preview_apply_leaves_other_pull_requests_and_main_alone(
     assert set(thirteen) | {stray['id']} <= alive
     assert {p["env"]["GITOPS_RUNNER_STACK"] for p in client.list_pods()
             if p["id"] in alive} == {"demo/prod", "demo/prod-pr-13"}
-    assert [(p.name, p.number, len(p.pods)) for p in find_previews([stack], access)] == \
+    assert [(p.name, p.number, len(p.pods)) for p in find_previews(session, [stack], access)] == \
         [("demo/prod-pr-13", 13, 2)]
     assert not (tmp_path / "demo" / "prod-pr-12.json").exists()
     assert (tmp_path / "demo" / "prod-pr-13.json").exists()
