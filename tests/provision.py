@@ -81,8 +81,8 @@ _wheel_built: list[Path] = []
 
 
 def wheelhouse() -> Path:
-    """A folder of wheels holding gitops-runner (built from this checkout now) and its
-    dependencies, for an offline install into a clean venv."""
+    """A folder of wheels holding gitops-runner (built from this checkout now), its
+    dependencies and its build backend, for an offline install into a clean venv."""
     if _wheel_built:
         return _wheel_built[0]
     with _built_once("wheels"):
@@ -90,9 +90,10 @@ def wheelhouse() -> Path:
         if not stamp.exists():
             for old in [*WHEELS.glob("gitops_runner-*.whl"), *WHEELS.glob(".built-*")]:
                 old.unlink()
-            # Dependencies once (kept across sessions), our own wheel every session.
+            # Dependencies once (kept across sessions), our own wheel every session; and the
+            # build backend, so `pip install .` from a clone builds offline too.
             _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", str(WHEELS),
-                  str(ROOT)], "the wheelhouse")
+                  str(ROOT), "hatchling"], "the wheelhouse")
             stamp.parent.mkdir(parents=True, exist_ok=True)
             stamp.write_text("")
     _wheel_built.append(WHEELS)

@@ -41,24 +41,25 @@ def state_push(c: Ctx, file: str, configs: tuple[str, ...]) -> int:
 
 
 @state.command("rm")
-@click.argument("pod")
+@click.argument("address", metavar="POD|volume.NAME")
 @reads_stacks(sandbox=False)
-def state_rm(c: Ctx, pod: str, configs: tuple[str, ...]) -> int:
-    """Forget POD (RunPod is not touched)."""
+def state_rm(c: Ctx, address: str, configs: tuple[str, ...]) -> int:
+    """Forget POD, or every copy of network volume NAME (RunPod is not touched)."""
     from gitops_runner.commands import state
 
-    return state.rm(c.session(), configs, pod)
+    return state.rm(c.session(), configs, address)
 
 
 @state.command("import")
-@click.argument("pod")
-@click.argument("pod_id")
+@click.argument("address", metavar="POD|volume.NAME")
+@click.argument("runpod_id", metavar="ID")
 @reads_stacks()
-def state_import(c: Ctx, pod: str, pod_id: str, configs: tuple[str, ...]) -> int:
-    """Record existing RunPod pod POD_ID as POD of the deploy file."""
+def state_import(c: Ctx, address: str, runpod_id: str, configs: tuple[str, ...]) -> int:
+    """Record existing RunPod pod ID as POD, or network volume ID as volume NAME's copy in
+    its data center (the next plan renames it to the stack's name)."""
     from gitops_runner.commands import state
 
-    return state.import_pod(c.session(), configs, pod, pod_id)
+    return state.import_pod(c.session(), configs, address, runpod_id)
 
 
 @cli.group()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gitops_runner.engine import state_ops
+from gitops_runner.engine import state_ops, state_volumes
 from gitops_runner.engine.observe import read_state
 from gitops_runner.engine.session import Session
 from gitops_runner.report.state import state_json, state_lines
@@ -37,22 +37,40 @@ def push(session: Session, configs: Sequence[str], file: str) -> int:
     return 0
 
 
-def rm(session: Session, configs: Sequence[str], pod: str) -> int:
+def rm(session: Session, configs: Sequence[str], address: str) -> int:
+    """`state rm POD` or `state rm volume.NAME`."""
     stack = state_ops.one_stack(session.stacks(configs))
     errors: list[str] = []
-    state_ops.state_rm(session, stack, pod, errors)
-    session.out.report(f"{stack.name}: {pod} removed from state (RunPod untouched)")
+    volume = state_volumes.volume_address(address)
+    if volume is not None:
+        names = state_volumes.state_rm_volume(session, stack, volume, errors)
+        session.out.report(f"{stack.name}: volume {volume} removed from state "
+                           f"({', '.join(names)}; RunPod untouched: the next plan sees it as "
+                           "foreign and never deletes it)")
+    else:
+        state_ops.state_rm(session, stack, address, errors)
+        session.out.report(f"{stack.name}: {address} removed from state (RunPod untouched)")
     _unlock_errors(session, errors)
     return 0
 
 
-def import_pod(session: Session, configs: Sequence[str], pod: str, pod_id: str) -> int:
+def import_pod(session: Session, configs: Sequence[str], address: str, runpod_id: str) -> int:
+    """`state import POD POD_ID` or `state import volume.NAME VOLUME_ID`."""
     stacks = session.stacks(configs)
     stack = state_ops.one_stack(stacks)
     errors: list[str] = []
+    volume = state_volumes.volume_address(address)
     with session.runpod(stacks) as access:
-        record = state_ops.state_import(session, stack, access.client, pod, pod_id, errors)
-    session.out.report(f"{stack.name}: imported pod {record.id} as {pod}; run plan to see "
-                       "how it differs from the deploy file")
+        if volume is not None:
+            vol = state_volumes.state_import_volume(session, stack, access.client, volume,
+                                                    runpod_id, errors)
+            line = (f"imported network volume {vol.id} as volume {volume} in "
+                    f"{vol.data_center}")
+        else:
+            record = state_ops.state_import(session, stack, access.client, address,
+                                            runpod_id, errors)
+            line = f"imported pod {record.id} as {address}"
+    session.out.report(f"{stack.name}: {line}; run plan to see how it differs from the "
+                       "deploy file")
     _unlock_errors(session, errors)
     return 0

@@ -91,7 +91,8 @@ def make_plan(stack: Stack, state: StateDoc, observed: Iterable[Mapping[str, Any
     warnings += eps.warnings
     pods_seen = observed_fingerprint(ownership.ours)
     checked = guardrails.check(stack.guardrails, desired, result.actions, prices,
-                               gpus if catalog else None, vplan.monthly_after, eps.max_hourly)
+                               gpus if catalog else None, vplan.monthly_after, eps.max_hourly,
+                               eps.min_hourly)
     checked += [*vplan.guardrails, *eps.guardrails]
     return Plan(
         project=stack.project, environment=stack.environment, lineage=state.lineage,

@@ -29,8 +29,13 @@ class EndpointPlan:
 
     @property
     def max_hourly(self) -> float:
-        """Per hour at max workers: what guardrails.check counts (CONTRACT §14)."""
+        """Per hour at max workers: what max_hourly_cost counts (CONTRACT §14)."""
         return sum(c.max_workers or 0.0 for c in self.costs)
+
+    @property
+    def min_hourly(self) -> float:
+        """Per hour at min workers, which run whatever the traffic: max_monthly_cost."""
+        return sum(c.min_workers or 0.0 for c in self.costs)
 
 
 def needs_serverless(stack: Stack, state: StateDoc | None) -> bool:

@@ -48,10 +48,13 @@ def catalog_problems(desired: Sequence[DesiredPod], catalog: GpuCatalog) -> list
 
 def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[PlanAction],
           prices: PriceBook, catalog: GpuCatalog | None = None,
-          volumes_monthly: float = 0.0, endpoints_max: float = 0.0) -> list[Violation]:
+          volumes_monthly: float = 0.0, endpoints_max: float = 0.0,
+          endpoints_min: float = 0.0) -> list[Violation]:
     """`volumes_monthly`: the stack's network volumes per 30 days (plan/network_volumes.py);
-    `endpoints_max`: its serverless endpoints per hour at max workers (plan/endpoint_plan.py),
-    the worst case, as fallback GPUs are for pods (CONTRACT §14)."""
+    `endpoints_max`, `endpoints_min`: its serverless endpoints per hour at max and at min
+    workers (plan/endpoint_plan.py). The hour counts max, the worst case, as fallback GPUs
+    are for pods (CONTRACT §14); the month counts min: those workers run all month
+    whatever the traffic, while a month at max is a flood the hourly cap already bounds."""
     if catalog is not None:
         found = catalog_problems(desired, catalog)
     else:
@@ -59,12 +62,13 @@ def check(guard: Guardrails, desired: Sequence[DesiredPod], actions: Sequence[Pl
         found = [f"gpu '{gpu}' is not in RunPod's GPU catalog; `gitops-runner gpus` "
                  "lists every id" for gpu in unknown]
     violations = [Violation("gpu_catalog", None, None, text) for text in found]
-    return (violations + _costs(guard, desired, prices, volumes_monthly, endpoints_max)
-            + _deletes(guard, actions))
+    return (violations + _costs(guard, desired, prices, volumes_monthly, endpoints_max,
+                                endpoints_min) + _deletes(guard, actions))
 
 
 def _costs(guard: Guardrails, desired: Sequence[DesiredPod], prices: PriceBook,
-           volumes_monthly: float, endpoints_max: float) -> list[Violation]:
+           volumes_monthly: float, endpoints_max: float,
+           endpoints_min: float) -> list[Violation]:
     violations: list[Violation] = []
     if guard.max_hourly_cost is not None:
         worst = endpoints_max + sum(prices.worst_case(
@@ -80,8 +84,8 @@ def _costs(guard: Guardrails, desired: Sequence[DesiredPod], prices: PriceBook,
                 f"${guard.max_hourly_cost:.2f}/h"))
     if guard.max_monthly_cost is not None:
         month = (monthly.worst_case(desired, prices, volumes_monthly)
-                 + endpoints_max * rates.HOURS_PER_MONTH)
-        with_endpoints = ", endpoints at max workers all month" if endpoints_max else ""
+                 + endpoints_min * rates.HOURS_PER_MONTH)
+        with_endpoints = ", endpoints' min workers all month" if endpoints_min else ""
         if month > guard.max_monthly_cost + 1e-9:
             violations.append(Violation(
                 "max_monthly_cost", guard.max_monthly_cost, round(month, 2),

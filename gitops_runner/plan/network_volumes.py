@@ -176,6 +176,8 @@ def plan_volumes(stack: Stack, state: StateDoc,
             if old_name is not None and old_volume is not None:
                 renamed[old_name] = want.runpod_name
                 actions.append(_move(want, obs, old_name, old_volume))
+            elif obs.name and obs.name != want.runpod_name:  # `state import`ed as it was
+                actions.append(_rename(want, obs))
             action, problem = _converge(want, obs)
             actions += [action] if action else []
             violations += [problem] if problem else []
@@ -243,6 +245,16 @@ def _move(want: DesiredVolume, obs: ObservedVolume, old_name: str,
                          "that mount it keep their mount",),
                         obs.size_gb, obs.size_gb, volume_id=obs.id, moved_from=old_volume,
                         old_runpod_name=old_name)
+
+
+def _rename(want: DesiredVolume, obs: ObservedVolume) -> VolumeAction:
+    """A volume `state import` adopted under another RunPod name: renamed to the stack's,
+    which is how the stack's volumes are known (and a same-named stranger is foreign)."""
+    return VolumeAction(want.volume, want.data_center, "move", want.runpod_name,
+                        (f"imported as {obs.name!r}: renamed on RunPod (PATCH name); its data "
+                         "and the pods that mount it stay",),
+                        obs.size_gb, obs.size_gb, volume_id=obs.id,
+                        old_runpod_name=want.runpod_name)
 
 
 def _converge(want: DesiredVolume,

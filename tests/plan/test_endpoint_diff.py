@@ -128,16 +128,20 @@ def test_max_hourly_cost_counts_endpoints_at_max_workers() -> None:
 
 
 def test_endpoint_guardrails_are_data_and_one_hourly_check_counts_pods_and_endpoints() -> None:
-    s = stack(extra="guardrails: {max_hourly_cost: 5, max_monthly_cost: 3000, "
+    s = stack(extra="guardrails: {max_hourly_cost: 5, max_monthly_cost: 1000, "
                     "allowed_gpu_types: [NVIDIA L4, NVIDIA RTX 4000 Ada Generation]}\n")
     plan = plan_of(s, StateDoc.empty(s.name), ServerlessView())
     details = {v.rule: v for v in plan.violation_details}
     assert set(details) == {"max_hourly_cost", "max_monthly_cost", "allowed_gpu_types"}
     hourly = details["max_hourly_cost"]
     assert hourly.limit == 5 and hourly.value > 10 and "endpoints at max workers" in str(hourly)
-    # The endpoints at max workers all month: 4 x 2 GPUs x 720 h is over $3,000 by itself.
-    assert details["max_monthly_cost"].value > hourly.value * 720 - 1
-    assert "endpoints at max workers all month" in str(details["max_monthly_cost"])
+    # The min worker runs all month whatever the traffic: 2 GPUs x 720 h, over $1,000 by
+    # itself; a month at max workers is a flood max_hourly_cost bounds.
+    monthly = details["max_monthly_cost"]
+    (cost,) = plan.endpoint_costs
+    assert cost.min_workers is not None and monthly.value >= cost.min_workers * 720
+    assert monthly.value < cost.max_workers * 720  # type: ignore[operator]
+    assert "endpoints' min workers all month" in str(monthly)
     assert details["allowed_gpu_types"].value  # the pool GPUs outside the list
     assert [v for v in plan.violations if "max_hourly_cost" in v] == [str(hourly)]
     assert all(str(v) in plan.violations for v in plan.violation_details)

@@ -150,6 +150,22 @@ def test_a_bad_image_release_fails_and_the_previous_release_keeps_serving(repo: 
     assert action["change"] == "wait"
 
 
+def test_a_queue_endpoint_serving_vllm_is_warned_then_fails_like_the_real_thing(
+        repo: Path) -> None:
+    """A queue endpoint's workers must run a handler; vLLM's HTTP server takes no job. The
+    plan warns and the sandbox, like RunPod, never gets a worker ready."""
+    edit(repo, 'runtime: {image: "acme/worker:1", env: {HF_TOKEN: {secret: HF_TOKEN}, '
+               'MODE: fast}}',
+         'runtime: {image: "vllm/vllm-openai:v0.8.5", env: {HF_TOKEN: {secret: HF_TOKEN}}}\n'
+         '    models: [{id: qwen, repo: Qwen/Qwen2.5-0.5B-Instruct, load: {engine: vllm, '
+         'max_seq_len: 4096}}]')
+    assert any("takes no jobs from a QUEUE endpoint" in w for w in plan_json(repo)["warnings"])
+    applied = run_cli(["apply", "--auto-approve"], env=ENV)
+    assert applied.code == 1
+    assert ("release v1 failed: 1 worker(s) unhealthy on vllm/vllm-openai:v0.8.5; no earlier "
+            "release is serving") in applied.out, applied.out
+
+
 def test_adoption_after_a_crash_between_template_and_endpoint(
         repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def crash(self: ServerlessApi, body: dict[str, Any]) -> dict[str, Any]:

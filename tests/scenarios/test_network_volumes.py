@@ -10,6 +10,8 @@ import pytest
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.apply import ApplyOptions, ApplyResult, apply_stack
 from gitops_runner.engine.observe import plan_stacks
+from gitops_runner.engine.state_volumes import state_import_volume, state_rm_volume
+from gitops_runner.errors import UsageError
 from gitops_runner.plan.model import Plan
 from gitops_runner.report.plan import render_text
 from gitops_runner.runpod.client import RunPodClient
@@ -264,3 +266,41 @@ def test_destroy_deletes_a_volume_only_a_create_intent_knows_of(
     assert not done.failures, done.failures
     assert h.client.list_network_volumes() == []  # not left behind, billing, unrecorded
     assert [v["name"] for v in done.volumes_deleted] == ["demo-prod-hf-cache-EU-RO-1"]
+
+
+def test_state_import_adopts_a_volume_made_by_hand_and_the_plan_renames_it(h: Harness) -> None:
+    made = h.client.create_network_volume({"name": "weights", "size": 200,
+                                           "dataCenter": "EU-RO-1"})
+    stack = h.stack()
+    with pytest.raises(UsageError, match="is in CA-MTL-1, but volume hf-cache is declared in "
+                                         "EU-RO-1, US-TX-3"):
+        other = h.client.create_network_volume({"name": "x", "size": 10,
+                                                "dataCenter": "CA-MTL-1"})
+        state_import_volume(h.session, stack, h.client, "hf-cache", other["id"])
+    with pytest.raises(UsageError, match="not a volume of demo/prod"):
+        state_import_volume(h.session, stack, h.client, "weights", made["id"])
+    record = state_import_volume(h.session, stack, h.client, "hf-cache", made["id"])
+    assert (record.id, record.data_center) == (made["id"], "EU-RO-1")
+    plan = h.plan(stack)
+    moves = [(a.action, a.runpod_name, a.volume_id) for a in plan.volume_actions
+             if a.action != "create"]
+    assert moves == [("move", "demo-prod-hf-cache-EU-RO-1", made["id"])], render_text(plan)
+    assert [a.data_center for a in plan.volume_actions if a.action == "create"] == ["US-TX-3"]
+    assert h.apply(stack).converged, h.logs
+    names = {v["id"]: v["name"] for v in h.client.list_network_volumes()}
+    assert names[made["id"]] == "demo-prod-hf-cache-EU-RO-1"  # the data stays in place
+    assert h.recorded()["demo-prod-hf-cache-EU-RO-1"] == made["id"]
+    assert not h.plan(stack).has_changes
+
+
+def test_state_rm_volume_forgets_it_and_the_next_plan_never_deletes_it(h: Harness) -> None:
+    no_pod = POD.replace("    network_volume: {name: hf-cache, path: /workspace}\n", "")
+    assert h.apply(h.stack(200, no_pod)).converged, h.logs
+    forgotten = state_rm_volume(h.session, h.stack(200, no_pod), "hf-cache")
+    assert forgotten == ["demo-prod-hf-cache-EU-RO-1", "demo-prod-hf-cache-US-TX-3"]
+    assert h.recorded() == {}
+    removed = h.plan(h.stack(0, no_pod, guard="{allow_data_loss: true, allow_delete: true}"))
+    assert removed.volume_actions == () and not removed.violations
+    with pytest.raises(UsageError, match="not in the state"):
+        state_rm_volume(h.session, h.stack(200, no_pod), "hf-cache")
+    assert len(h.client.list_network_volumes()) == 2  # RunPod untouched

@@ -62,3 +62,21 @@ def test_volume_reports_validate_and_destroy_deletes_the_volume(repo: Path) -> N
             "EU-RO-1), state emptied") in text.out
     state = json.loads(run_cli(["state", "show", "--format", "json"], SANDBOX).out)["state"]
     assert "volumes" not in state and state["pods"] == {}
+
+
+def test_state_rm_and_import_take_a_volume_address(repo: Path) -> None:
+    assert run_cli(["apply", "--auto-approve"], SANDBOX).code == 0
+    listed = json.loads(run_cli(["state", "list", "--format", "json"], SANDBOX).out)
+    (volume_id,) = [v["id"] for v in listed["volumes"]]
+    rm = run_cli(["state", "rm", "volume.cache"], SANDBOX)
+    assert rm.code == 0, rm.err
+    assert "volume cache removed from state (ops-dev-cache; RunPod untouched" in rm.out
+    again = run_cli(["state", "import", "volume.cache", volume_id], SANDBOX)
+    assert again.code == 0, again.err
+    assert f"imported network volume {volume_id} as volume cache in EU-RO-1" in again.out
+    plan = run_cli(["plan", "--detailed-exitcode"], SANDBOX)
+    assert plan.code == 0, plan.out  # the same volume, the same name: nothing to do
+    history = run_cli(["state", "history"], SANDBOX).out
+    assert "volume cache forgotten" in history and f"{volume_id} imported" in history
+    unknown = run_cli(["state", "import", "volume.nope", volume_id], SANDBOX)
+    assert unknown.code == 1 and "nope is not a volume of ops/dev; volumes: cache" in unknown.err

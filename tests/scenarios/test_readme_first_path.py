@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.provision import wheelhouse
+
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = "/tmp/gr-demo"
 
@@ -45,9 +47,8 @@ def test_readme_try_it_from_a_clean_clone(tmp_path: Path) -> None:
            if not k.startswith(("GITOPS_RUNNER_", "RUNPOD_", "VIRTUAL_ENV"))}
     env.update({"CLONE": str(clone), "DEMO_DIR": str(demo_dir),
                 "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.2", "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
-    wheels = ROOT / ".ci" / "cache" / "wheels"
-    if wheels.is_dir():  # offline: the dependencies .ci/run already fetched
-        env["PIP_FIND_LINKS"] = " ".join(filter(None, [env.get("PIP_FIND_LINKS"), str(wheels)]))
+    # Offline, as every test: the dependencies and the build backend from the wheelhouse.
+    env.update({"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(wheelhouse())})
     done = subprocess.run(["bash", "-c", script], cwd=clone, env=env, capture_output=True,
                           text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

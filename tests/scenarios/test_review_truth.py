@@ -30,7 +30,7 @@ state: {backend: local, path: .state}
 guardrails:
   max_hourly_cost: 50
   max_monthly_cost: 40000
-  max_gpus: 8
+  max_gpus: 16
   max_pods: 10
   allowed_gpu_types: []
   allow_gpu_fallback: true

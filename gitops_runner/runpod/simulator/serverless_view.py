@@ -8,7 +8,11 @@ Computed from timestamps on the world's clock, so rollouts run in virtual time:
   until they are replaced" (PATCH /v2/serverless/{id}, runpod-openapi-v2.json);
 - a release whose image cannot serve (the sandbox's "bad" image rule, as for pods in
   view.py, or a vLLM/TGI flag error) leaves its first new worker UNHEALTHY: the
-  rollout stalls and every old worker keeps serving the previous release;
+  rollout stalls and every old worker keeps serving the previous release; so does a
+  QUEUE endpoint running vLLM's or TGI's own HTTP server image: a queue worker must run
+  a handler (runpod.serverless.start) that takes jobs, "Handler required? Yes" for
+  queue-based endpoints (docs.runpod.io/serverless/endpoints/overview), and the plain
+  server never does (jobs wait IN_QUEUE: docs.runpod.io/serverless/troubleshooting);
 - with no GPU of the selection (pools minus excludedTypes) in stock in the allowed
   data centers, workers wait THROTTLED ("waiting on compute capacity", WorkerStatus).
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gitops_runner.config.images import engine_of
 from gitops_runner.runpod.simulator import catalog
 from gitops_runner.runpod.simulator.images import Machine, check_server
 from gitops_runner.runpod.simulator.model import iso
@@ -61,10 +66,13 @@ def render_endpoint(ep: SimEndpoint) -> dict[str, Any]:
     }
 
 
-def release_fails(release: SimRelease, gpus: int, gpu_id: str, check_images: bool) -> bool:
+def release_fails(release: SimRelease, gpus: int, gpu_id: str, check_images: bool,
+                  queue: bool = False) -> bool:
     c = release.container
     if "bad" in str(c.get("image", "")).split("/")[-1]:
         return True
+    if queue and engine_of(str(c.get("image", ""))) is not None:
+        return True  # an HTTP server, no handler: it never takes a queued job
     memory = catalog.memory_gb(gpu_id)
     # Disk is not judged here: serverless workers' disk use is not modelled.
     machine = Machine(gpus, gpu_id, memory)
@@ -105,7 +113,8 @@ def workers(ep: SimEndpoint, now: float, boot: float, capacity: dict[str, int],
     latest = ep.releases[-1]
     if where is None:
         return [_worker(ep, i, latest, "THROTTLED", None, now, None) for i in range(n)]
-    fails = [release_fails(r, count, where[0], check_images) for r in ep.releases]
+    fails = [release_fails(r, count, where[0], check_images, ep.type == "QUEUE")
+             for r in ep.releases]
     previous = next((r for r, bad in zip(reversed(ep.releases[:-1]), reversed(fails[:-1]),
                                          strict=True) if not bad), None)
     out: list[dict[str, Any]] = []

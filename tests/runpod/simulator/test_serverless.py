@@ -127,6 +127,19 @@ def test_a_bad_image_release_fails_and_the_old_release_keeps_serving(
     assert api.releases(ep)["rollout"]["inProgress"]
 
 
+def test_a_queue_endpoint_running_a_plain_vllm_server_never_becomes_ready(
+        client: RunPodClient, clock: FakeClock) -> None:
+    """A queue worker needs a handler that takes jobs; vLLM's own HTTP server has none
+    (docs.runpod.io/serverless/endpoints/overview: "Handler required? Yes")."""
+    api = ServerlessApi(client)
+    _, ep = make(api, image="vllm/vllm-openai:v0.8.5", minimum=1)
+    clock.advance(BOOT * 5)
+    assert statuses(api, ep) == [("UNHEALTHY", 1)]
+    _, worker = make(api, image="runpod/worker-v1-vllm:v2.5.0", minimum=1)  # a handler
+    clock.advance(BOOT * 2)
+    assert statuses(api, worker) == [("IDLE", 1)]
+
+
 def test_no_stock_in_the_pools_throttles_workers(world: World, client: RunPodClient,
                                                  clock: FakeClock) -> None:
     world.capacity = {k: 0 for k in world.capacity}
