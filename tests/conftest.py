@@ -96,9 +96,11 @@ def client(sim: Simulator) -> RunPodClient:
 
 
 @pytest.fixture
-def vclock() -> ScaledClock:
-    """Virtual time for end-to-end runs: the engine and the simulator share it."""
-    return ScaledClock()
+def vclock(request: pytest.FixtureRequest) -> ScaledClock:
+    """Virtual time for end-to-end runs: the engine and the simulator share it. A test
+    whose waits have wide margins runs faster with `@pytest.mark.clock_factor(N)`."""
+    marker = request.node.get_closest_marker("clock_factor")
+    return ScaledClock(factor=marker.args[0]) if marker else ScaledClock()
 
 
 @pytest.fixture

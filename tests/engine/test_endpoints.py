@@ -86,6 +86,7 @@ def test_a_saved_plan_with_an_endpoint_applies_and_goes_stale(h: Harness) -> Non
         h.apply(stack, saved=saved)
 
 
+@pytest.mark.clock_factor(100)  # a 30 s wait that no stall can end any other way
 def test_a_rollout_without_stock_times_out_with_its_reason(h: Harness) -> None:
     assert h.apply(h.stack(ENDPOINT.replace("min: 1", "min: 0"))).converged
     (ep,) = h.api.list_endpoints()
@@ -144,7 +145,7 @@ def test_a_kill_right_after_a_template_or_endpoint_create_is_adopted_not_duplica
     with pytest.raises(_Killed):
         h.apply(h.stack())
     monkeypatch.setattr(ServerlessApi, method, made)
-    h.clock.sleep(120)  # the next run, the dead run's lease long expired
+    h.clock.advance(120)  # the next run, the dead run's lease long expired
     result = h.apply(h.stack())
     assert result.converged, (result.endpoint_outcomes, h.logs)
     assert len(h.api.list_templates()) == 1 and len(h.api.list_endpoints()) == 1

@@ -77,6 +77,13 @@ class Rig:
                                           now=datetime.fromtimestamp(self.clock.time(), UTC))
         self.took_over.append(self.clock.time())
 
+    def release_after_540s(self) -> None:
+        """The other run, which our run waits for, holds the lock 540 s more, then lets go.
+        Our run only polls the lock meanwhile, so the 540 s pass at once on the shared
+        clock instead of in real time."""
+        self.clock.advance(540)
+        self.shared.holder = None
+
     def when(self, ready: Callable[[], bool], then: Callable[[], None]) -> threading.Thread:
         def watch() -> None:
             deadline = time.monotonic() + 30
@@ -138,12 +145,7 @@ def test_a_long_lock_wait_gets_a_fresh_lease_and_proceeds(rig: Rig) -> None:
     rig.shared.holder = LockInfo.new("apply", "demo/prod", RunIdentity("runner-b"),
                                      now=datetime.fromtimestamp(rig.clock.time(), UTC))
     waited = rig.clock.time()
-
-    def release() -> None:
-        rig.clock.sleep(540)
-        rig.shared.holder = None
-
-    threading.Thread(target=release, daemon=True).start()
+    rig.when(lambda: rig.shared.lock_waits > 0, rig.release_after_540s)
     result = rig.apply(ONE)
     assert rig.clock.time() - waited >= 540
     assert result.converged, result.stopped
@@ -152,12 +154,7 @@ def test_a_long_lock_wait_gets_a_fresh_lease_and_proceeds(rig: Rig) -> None:
 def test_takeover_after_a_lock_wait_sends_no_write(rig: Rig) -> None:
     rig.shared.holder = LockInfo.new("apply", "demo/prod", RunIdentity("runner-b"),
                                      now=datetime.fromtimestamp(rig.clock.time(), UTC))
-
-    def release() -> None:
-        rig.clock.sleep(540)
-        rig.shared.holder = None
-
-    threading.Thread(target=release, daemon=True).start()
+    rig.when(lambda: rig.shared.lock_waits > 0, rig.release_after_540s)
     # Once ours holds it and has created the first replica, a third run takes it over.
     rig.recorder.on, rig.recorder.hook = "POST", rig.take_over
     result = rig.apply(FOUR, parallelism=1)

@@ -49,7 +49,7 @@ def test_apply_update_waits_for_the_restarted_container_not_a_stale_running(
     with Simulator(world) as sim:
         h = Harness(sim, world, tmp_path, vclock)
         h.apply(h.stack())
-        vclock.sleep(20)  # the first container has been up a while
+        vclock.advance(20)  # the first container has been up a while
         result = h.apply(h.stack(BASE.replace("img:1", "img:2")))
         assert result.converged and result.count("update") == 1
         (pod,) = [p for p in world.pods.values() if not p.terminated]

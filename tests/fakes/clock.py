@@ -31,9 +31,12 @@ class ScaledClock:
     applies with boots, health intervals and timeouts run in a fraction of the time.
     """
 
-    def __init__(self, factor: float = 20.0, start: float | None = None) -> None:
+    def __init__(self, factor: float = 20.0, start: float | None = None,
+                 jump_plain_sleeps: bool = False) -> None:
         self.factor = factor
+        self.jump_plain_sleeps = jump_plain_sleeps
         self._start = time.time() if start is None else start
+        self._jump = threading.Lock()
         self._real0 = time.monotonic()
 
     def time(self) -> float:
@@ -45,14 +48,29 @@ class ScaledClock:
     def __call__(self) -> float:
         return self.time()
 
+    def advance(self, seconds: float) -> None:
+        """Jump virtual time forward at once: the time between two runs, while nothing
+        waits. Everything reads the one timeline, so to the engine and the simulator this
+        is the same as sleeping, without the wall-clock wait (do not use it while another
+        thread is in the middle of a timed wait it relies on)."""
+        with self._jump:
+            self._start += seconds
+
     def sleep(self, seconds: float, cancel: threading.Event | None = None) -> bool:
         real = max(0.0, seconds) / self.factor
         if cancel is None:
-            time.sleep(real)
+            if self.jump_plain_sleeps:
+                self.advance(max(0.0, seconds))
+            else:
+                time.sleep(real)
             return False
         return cancel.wait(real)
 
 
 # One virtual timeline for every in-process CLI run of the test session: sandbox pods
 # persist between commands, so time must never run backwards from one run to the next.
-VIRTUAL = ScaledClock()
+# A plain sleep (no cancel event) is a command's own one-at-a-time wait (a GitHub retry's
+# backoff, the wait for a merge's pull request link, a test letting time pass): it jumps.
+# The waits that run side by side (boots, health checks, the lease's heartbeat, RunPod
+# pacing) all take a cancel event and keep running in scaled real time.
+VIRTUAL = ScaledClock(jump_plain_sleeps=True)

@@ -23,6 +23,7 @@ class Shared:
     text: str | None = None
     version: int = 0
     holder: LockInfo | None = None
+    lock_waits: int = 0  # times a lock() found the lock held and waited: tests sync on it
 
 
 class MemoryStore:
@@ -68,6 +69,7 @@ class MemoryLocker:
                 if holder is None or holder.taken_over_at(self.clock()):
                     self.shared.holder = info
                     return
+                self.shared.lock_waits += 1
             if time.time() >= deadline:
                 raise LockHeldError(holder, "demo/prod")
             time.sleep(0.05)

@@ -31,7 +31,7 @@ pods:
 
 class Harness:
     def __init__(self, sim: Simulator, world: World, state_dir: Path, clock: ScaledClock) -> None:
-        self.sim, self.world, self.dir = sim, world, str(state_dir)
+        self.sim, self.world, self.dir, self.clock = sim, world, str(state_dir), clock
         self.client = RunPodClient(sim.url, "k", max_retry_seconds=5, backoff_base=0.01)
         self.logs: list[str] = []
         self.session = make_session(self.logs.append, clock, {"TOKEN": "tok-1"})
@@ -155,7 +155,7 @@ def test_apply_readiness_timeout_keeps_pod_and_next_apply_waits_again(h: Harness
     assert h.store().read().doc.pods["api"].healthy is False  # type: ignore[union-attr]
     for pod in h.world.pods.values():
         pod.healthy_after = 0.0
-    h.session.clock.sleep(5)  # the operator re-runs apply later; the pod has booted
+    h.clock.advance(5)  # the operator re-runs apply later; the pod has booted
     again = h.apply(stack)
     assert again.converged and again.count("update") == 1
     assert list(h.live()) == [pod_id], "the kept pod was waited for, not recreated"
@@ -169,6 +169,7 @@ def test_apply_create_then_500_does_not_duplicate(h: Harness) -> None:
     assert any("exists; adopting it" in line for line in h.logs)
 
 
+@pytest.mark.clock_factor(100)  # each lost create is looked for over 7.5 s (LOOKUP_DELAYS)
 def test_apply_retries_transient_failures_after_fresh_observation(h: Harness) -> None:
     h.world.faults.append(Fault("POST /v2/pods", "5xx", times=4))
     result = h.apply(h.stack(), max_attempts=3)

@@ -39,7 +39,7 @@ pods:
 
 class Harness:
     def __init__(self, sim: Simulator, world: World, state_dir: Path, clock: ScaledClock) -> None:
-        self.sim, self.world, self.dir = sim, world, str(state_dir)
+        self.sim, self.world, self.dir, self.clock = sim, world, str(state_dir), clock
         self.client = RunPodClient(sim.url, "k", max_retry_seconds=5, backoff_base=0.01)
         self.logs: list[str] = []
         self.session = make_session(self.logs.append, clock)
@@ -235,7 +235,7 @@ def test_a_kill_between_a_volume_create_and_its_journal_entry_is_found_again(
         h.apply(h.stack())
     monkeypatch.setattr(Writer, "create_volume", made)
     (first,) = h.client.list_network_volumes()
-    h.session.clock.sleep(120)  # the next run, its lock long expired
+    h.clock.advance(120)  # the next run, its lock long expired
     plan = h.plan(h.stack())
     assert not any(first["id"] in w for w in plan.warnings), plan.warnings  # ours, not foreign
     assert h.apply(h.stack()).converged, h.logs
@@ -260,7 +260,7 @@ def test_destroy_deletes_a_volume_only_a_create_intent_knows_of(
     with pytest.raises(_Killed):
         h.apply(h.stack())
     monkeypatch.setattr(Writer, "create_volume", made)
-    h.session.clock.sleep(120)
+    h.clock.advance(120)
     stack = h.stack()
     done = run_destroy(h.session, stack, sim_access(h.sim, h.client))
     assert not done.failures, done.failures

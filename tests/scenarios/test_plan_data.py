@@ -167,10 +167,10 @@ def test_scenario_ttl_replacement_reviewed_earlier_is_applied(box: Sandbox) -> N
     stack = box.stack(pods, "{allow_delete: true, ttl_hours: 0.01}")
     assert box.apply(stack).converged
     (old,) = box.live()
-    box.clock.sleep(40)  # older than ttl_hours (36 s)
+    box.clock.advance(40)  # older than ttl_hours (36 s)
     reviewed = box.plan(stack)
     assert [a.action for a in reviewed.actions] == ["replace"]
-    box.clock.sleep(20)  # the review and the merge are apart in time
+    box.clock.advance(20)  # the review and the merge are apart in time
     result = apply_stack(box.session, stack, sim_access(box.sim, box.client), {},
                          ApplyOptions(), Approval(reviewed=reviewed.fingerprint))
     assert result.converged and result.count("replace") == 1

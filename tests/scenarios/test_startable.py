@@ -52,7 +52,9 @@ pods:
 
 @pytest.fixture
 def clock() -> ScaledClock:
-    return ScaledClock(factor=40.0)
+    # Fast virtual time: the waits here are boots and a 60 s health timeout, and nothing
+    # depends on a margin a CPU stall (x100) could eat: a late look still sees the failure.
+    return ScaledClock(factor=100.0)
 
 
 @pytest.fixture
@@ -149,7 +151,7 @@ WRONG = {
 def test_wrong_case_is_warned_then_fails_like_the_real_thing(
         sim: Simulator, clock: ScaledClock, tmp_path: Path, name: str) -> None:
     (image, gpu, count, model, extra, disk, volume), warned, fails = WRONG[name]
-    extra = extra or "    health_check: {path: /health, port: 8000, timeout_seconds: 120}\n"
+    extra = extra or "    health_check: {path: /health, port: 8000, timeout_seconds: 60}\n"
     # cuda-floor: the file pins an older CUDA than the image needs
     stack = deploy(tmp_path, image, gpu, count, model, extra, disk, volume,
                    "12.8" if name == "cuda-floor" else None)

@@ -332,7 +332,7 @@ def test_sim_logs_stream_as_sse_with_tail(sim: Simulator, client: RunPodClient,
     assert last == ["Serving on ports 8000/http, 22/tcp"]
     raw = requests.get(f"{sim.url}/v2/pods/{pod['id']}/logs?tail=1",
                        headers={"Authorization": "Bearer k"}, timeout=5, stream=True)
-    first = next(raw.iter_lines(decode_unicode=True))
+    first = next(raw.iter_lines(chunk_size=1, decode_unicode=True))
     assert first.startswith("id: ") and raw.headers["Content-Type"] == "text/event-stream"
     raw.close()
     with pytest.raises(NotFoundError):

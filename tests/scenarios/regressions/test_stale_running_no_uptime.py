@@ -32,7 +32,7 @@ def test_update_without_uptime_waits_for_the_new_container(tmp_path: Path,
     with Simulator(world) as sim:
         h = Harness(sim, world, tmp_path, vclock)
         assert h.apply(h.stack()).converged
-        vclock.sleep(20)
+        vclock.advance(20)  # the first container has been up a while
         h.apply(h.stack(BASE.replace("img:1", "img:2")))
         (pod,) = [p for p in world.pods.values() if not p.terminated]
         # ready must mean the new container is RUNNING, not the stale old one
