@@ -56,7 +56,7 @@ def state_rm(c: Ctx, address: str, configs: tuple[str, ...]) -> int:
 @reads_stacks()
 def state_import(c: Ctx, address: str, runpod_id: str, configs: tuple[str, ...]) -> int:
     """Record existing RunPod pod ID as POD, or network volume ID as volume NAME's copy in
-    its data center (the next plan renames it to the stack's name)."""
+    its data center (it keeps its name)."""
     from gitops_runner.commands import state
 
     return state.import_pod(c.session(), configs, address, runpod_id)

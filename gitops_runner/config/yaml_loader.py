@@ -8,6 +8,7 @@ every key and value keeps its 1-based line and column.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_runner.config.errors import Problem
 
-try:  # ruamel.yaml's own C parser: the same nodes and marks, about ten times faster
+try:  # ruamel.yaml's own C parser (libyaml): about ten times faster; see _compose
     from ruamel.yaml.clib._ruamel_yaml import CParser  # noqa: F401
     _C_PARSER = True
 except ImportError:  # pragma: no cover - PyPy, or a platform without the wheel
@@ -27,10 +28,16 @@ MAX_FILE_BYTES = 1_000_000
 # Nodes visited while building the data; aliases count every time they expand.
 MAX_NODES = 100_000
 MAX_DEPTH = 64
-# The C parser recurses on the C stack and crashes the process somewhere past 20,000
-# levels instead of raising. A document that could nest deeper than this goes to the
-# pure parser, whose RecursionError is caught.
-_C_NESTING_BOUND = 2_000
+# The C parser recurses on the C stack and crashes the process instead of raising: seen
+# past 8,000 levels on an 8 MB stack, near 2,000 on a 512 KB one. A document that could
+# nest deeper than this goes to the pure parser, whose RecursionError is caught.
+_C_NESTING_BOUND = 300
+# Where libyaml and the pure parser part ways, the pure one decides: libyaml ends an anchor
+# or alias at ':' (`&x: 1`), counts NEL and U+2028/2029 as line breaks (shifting every line
+# after), and accepts tabs the pure parser rejects (a file must not validate only on
+# CPython with the wheel).
+_PURE_ONLY = re.compile(r"[\t\x85\u2028\u2029]|[&*][^\s\[\]{},]*:|^%", re.MULTILINE)
+_BLOCK_PREFIX = re.compile(r"^[ \-?:]*", re.MULTILINE)
 
 Path = tuple[str | int, ...]
 
@@ -125,6 +132,11 @@ class _Builder:
                               "remove one of them"))
                 continue
             self.positions.keys[(*path, key)] = _pos(key_node)
+            if isinstance(value_node, ScalarNode) and value_node.value == "" and \
+                    value_node.tag == "tag:yaml.org,2002:null":
+                # `key:` with nothing after it: at the key, as the two parsers would place
+                # the empty value apart (after the colon, or at the next token).
+                self.positions.values[(*path, key)] = _pos(key_node)
             result[key] = self.build(value_node, (*path, key), depth + 1)
         return result
 
@@ -179,11 +191,12 @@ def _syntax_hint(detail: str, line: int) -> str:
 def _nesting_bound(text: str) -> int:
     """An upper bound on how deep `text` can nest, read without parsing it.
 
-    A block node nests at most one level deeper per column it is indented (an indentless
-    sequence adds one more), and a flow node one level per bracket.
+    A block collection starts a level only where its line's indentation and `- `, `? `
+    markers end (two levels per column at most: `- a:` opens a sequence and a mapping),
+    and a flow collection one level per bracket.
     """
-    longest = max((len(line) for line in text.splitlines()), default=0)
-    return longest + 2 + text.count("[") + text.count("{")
+    prefix = max((len(m.group()) for m in _BLOCK_PREFIX.finditer(text)), default=0)
+    return 2 * prefix + 2 + text.count("[") + text.count("{")
 
 
 def _compose(text: str) -> list[Node | None]:
@@ -191,7 +204,7 @@ def _compose(text: str) -> list[Node | None]:
     # them; a document the C parser rejects is parsed again so the error is the pure
     # parser's (its messages name the character, e.g. a tab, that the hints rely on).
     fast = (_C_PARSER and _nesting_bound(text) <= _C_NESTING_BOUND
-            and not any(line.startswith("%") for line in text.splitlines()))
+            and not _PURE_ONLY.search(text))
     if fast:
         try:
             return list(YAML(typ="safe", pure=False).compose_all(text))

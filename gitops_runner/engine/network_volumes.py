@@ -138,10 +138,9 @@ def _send_create(writer: Writer, journal: Journal, action: VolumeAction,
 def _move(writer: Writer, journal: Journal, action: VolumeAction) -> str:
     """`moved`: PATCH the RunPod name, then re-key state under it (the same id, so pods
     that mount it keep their mount). A crash between the two leaves the old key, and the
-    next plan moves it again: a PATCH of the same name is harmless. An imported volume
-    renamed to the stack's name keeps its key (no `moved_from`)."""
-    assert action.volume_id is not None
-    old = action.old_runpod_name or action.runpod_name
+    next plan moves it again: a PATCH of the same name is harmless."""
+    assert action.volume_id is not None and action.old_runpod_name is not None
+    old = action.old_runpod_name
     writer.rename_volume(action.volume_id, action.runpod_name)
     now = journal.now_text()
 

@@ -3,7 +3,9 @@
 Volumes carry no markers: state is their only tie to the stack. `rm` forgets a volume's
 copies (RunPod keeps them, and the next plan sees a same-named volume as foreign);
 `import` adopts an existing volume (a weights cache made by hand) as the copy of a
-declared volume in its data center, and the next plan renames it to the stack's name.
+declared volume in its data center, under its own name (state, not the name, ties it to
+the stack). With no markers to read, import trusts the user that no other stack records
+it, as `terraform import` does.
 """
 
 from __future__ import annotations

@@ -176,8 +176,6 @@ def plan_volumes(stack: Stack, state: StateDoc,
             if old_name is not None and old_volume is not None:
                 renamed[old_name] = want.runpod_name
                 actions.append(_move(want, obs, old_name, old_volume))
-            elif obs.name and obs.name != want.runpod_name:  # `state import`ed as it was
-                actions.append(_rename(want, obs))
             action, problem = _converge(want, obs)
             actions += [action] if action else []
             violations += [problem] if problem else []
@@ -197,6 +195,7 @@ def plan_volumes(stack: Stack, state: StateDoc,
                 "state does not record it: foreign, left alone (this stack uses its own)"
                 for v in seen.values()
                 if v.name in desired_names and v.id not in ours and v.id not in lost]
+    warnings += lost_and_removed(state, list(seen.values()), desired_names | set(renamed))
     # A refused shrink leaves the volume as big as it is: that size is what is billed.
     sizes = {w.runpod_name: w.size_gb for w in wanted}
     for name, record in state.volumes.items():
@@ -235,26 +234,27 @@ def _removals(stack: Stack, state: StateDoc, seen: Mapping[str, ObservedVolume],
         violations += still_mounted(stack, name, record.id, record.volume)
         gates += delete_gates(stack.guardrails, record.volume, name, record.id, size,
                               record.data_center)
-    return actions + _lost_and_removed(state, seen, kept)
+    return actions
 
 
-def _lost_and_removed(state: StateDoc, seen: Mapping[str, ObservedVolume],
-                      kept: set[str]) -> list[VolumeAction]:
-    """A create whose answer was lost, for a volume since removed from the file: the one
-    volume it made is deleted (our own leak, empty: no pod could mount an id state never
-    had, so no guardrail holds it, as for a duplicate pod). None found: the intent stays,
-    the create may yet show."""
+def lost_and_removed(state: StateDoc, seen: list[ObservedVolume],
+                     kept: set[str]) -> list[str]:
+    """Warnings for a create whose answer was lost, for a volume the file no longer
+    declares: the volume it probably made bills unrecorded. Never deleted by a plan: a pod
+    may mount it by id by now, or another state of the stack may have made it, and a
+    volume state does not record is never touched (CONTRACT §14); `destroy` takes it."""
     ours = {r.id for r in state.volumes.values()}
-    actions = []
+    out = []
     for name, intent in sorted(state.volume_intents.items()):
-        found = lost_creates(intent, name, seen.values(), ours)
+        found = lost_creates(intent, name, seen, ours)
         if name in kept or name in state.volumes or len(found) != 1:
             continue
-        actions.append(VolumeAction(intent.volume, intent.data_center, "delete", name,
-                                    (f"volume {found[0].id} was made by a create whose answer "
-                                     "was lost, and the file no longer declares it",),
-                                    found[0].size_gb, None, volume_id=found[0].id))
-    return actions
+        out.append(f"network volume {found[0].id} ({name}, {found[0].size_gb} GB in "
+                   f"{intent.data_center}) was probably made by a create whose answer was lost, "
+                   "and the file no longer declares it: it bills until deleted. `destroy` "
+                   "deletes it with the stack; or check that nothing uses it and delete it on "
+                   "RunPod")
+    return out
 
 
 def _move(want: DesiredVolume, obs: ObservedVolume, old_name: str,
@@ -264,16 +264,6 @@ def _move(want: DesiredVolume, obs: ObservedVolume, old_name: str,
                          "that mount it keep their mount",),
                         obs.size_gb, obs.size_gb, volume_id=obs.id, moved_from=old_volume,
                         old_runpod_name=old_name)
-
-
-def _rename(want: DesiredVolume, obs: ObservedVolume) -> VolumeAction:
-    """A volume `state import` adopted under another RunPod name: renamed to the stack's,
-    which is how the stack's volumes are known (and a same-named stranger is foreign)."""
-    return VolumeAction(want.volume, want.data_center, "move", want.runpod_name,
-                        (f"imported as {obs.name!r}: renamed on RunPod (PATCH name); its data "
-                         "and the pods that mount it stay",),
-                        obs.size_gb, obs.size_gb, volume_id=obs.id,
-                        old_runpod_name=want.runpod_name)
 
 
 def _converge(want: DesiredVolume,

@@ -117,7 +117,43 @@ CORPUS = [
     "x: &a [1, {b: 'q', c: \"r\"}]\ny: *a\nz: |\n  block\n  text\n? complex\n: value\n",
     "pods:\n- name: a\n  args:\n  - --x\n  - >-\n    folded\n    line\n# comment\n",
     "a: !!str 12\nb: !custom x\n\"quoted key\": 1\n'single': 2\n",
+    "env: {NOTE: 'caf\u00e9 \u00fc\u00f1\u00ee'}\nx: [1, 2]\n",
 ]
+
+# Where libyaml and the pure parser disagree, the loader must not use libyaml.
+DISAGREE = [
+    "&x: 1\n", "a:\n  &x:\n    b: 1\n",  # libyaml ends an anchor at ':'
+    "env: {NOTE: 'one\u2028two'}\ngpu: 7\n", "a: 'x\x85y'\nb: 2\n",  # NEL, U+2028
+    "a: 1\t# c\n", "a\t: 1\n",  # tabs the pure parser refuses
+]
+
+
+@pytest.mark.parametrize("text", DISAGREE)
+def test_where_the_parsers_disagree_the_pure_one_decides(
+        text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ruamel.yaml import YAML
+    pure = YAML(typ="safe", pure=True)
+    try:
+        expected: object = [_shape(n) for n in pure.compose_all(text)]
+    except Exception as exc:  # noqa: BLE001 - the pure parser's verdict, whatever it is
+        expected = type(exc)
+    from gitops_runner.config import yaml_loader
+    try:
+        got: object = [_shape(n) for n in yaml_loader._compose(text) if n is not None]
+    except Exception as exc:  # noqa: BLE001
+        got = type(exc)
+    assert got == expected
+
+
+def test_an_empty_value_is_placed_at_its_key_whichever_parser_reads_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from gitops_runner.config import yaml_loader
+    raw = b"a:\n\nb: 1\n"
+    fast = yaml_loader.load_yaml_text("f.yaml", raw)[0]
+    monkeypatch.setattr(yaml_loader, "_C_PARSER", False)
+    pure = yaml_loader.load_yaml_text("f.yaml", raw)[0]
+    assert fast is not None and pure is not None
+    assert fast.positions.values[("a",)] == pure.positions.values[("a",)] == (1, 1)
 
 
 @pytest.mark.parametrize("text", CORPUS)
@@ -134,7 +170,8 @@ def test_the_loader_uses_the_c_parser_for_an_ordinary_file(
 
 
 def test_nesting_too_deep_for_the_c_parser_is_a_problem_not_a_crash() -> None:
-    # The C parser segfaults near 50,000 levels; the loader routes this to the pure one.
+    # The C parser crashes the process past some thousands of levels; the loader routes
+    # this to the pure one.
     found = messages(b"a: " + b"[" * 60_000 + b"]" * 60_000 + b"\n")
     assert found and ("nesting deeper" in found[0] or "nests too deeply" in found[0])
 

@@ -268,7 +268,7 @@ def test_destroy_deletes_a_volume_only_a_create_intent_knows_of(
     assert [v["name"] for v in done.volumes_deleted] == ["demo-prod-hf-cache-EU-RO-1"]
 
 
-def test_a_lost_create_of_a_volume_since_removed_from_the_file_is_deleted_not_leaked(
+def test_a_lost_create_of_a_volume_since_removed_from_the_file_is_warned_not_leaked(
         h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     from gitops_runner.engine.writer import Writer
 
@@ -286,15 +286,18 @@ def test_a_lost_create_of_a_volume_since_removed_from_the_file_is_deleted_not_le
     (leaked,) = h.client.list_network_volumes()
     no_volume = h.stack(0, POD.replace("    network_volume: {name: hf-cache, path: /workspace}\n",
                                        ""))
-    plan = h.plan(no_volume)  # default guardrails: our own empty leak needs no allow_delete
-    assert [(a.action, a.volume_id) for a in plan.volume_actions] == [("delete", leaked["id"])]
-    assert plan.violations == (), plan.violations
+    plan = h.plan(no_volume)  # said, never deleted by a plan: a pod may mount it by id now
+    assert plan.volume_actions == () and plan.violations == ()
+    assert any(w.startswith(f"network volume {leaked['id']} (demo-prod-hf-cache-EU-RO-1, 200 "
+                            "GB in EU-RO-1) was probably made by a create whose answer was "
+                            "lost") for w in plan.warnings), plan.warnings
     assert h.apply(no_volume).converged, h.logs
-    assert h.client.list_network_volumes() == []
-    assert not h.plan(no_volume).has_changes
+    from gitops_runner.engine.destroy import run_destroy
+    done = run_destroy(h.session, no_volume, sim_access(h.sim, h.client))
+    assert not done.failures and h.client.list_network_volumes() == []  # destroy takes it
 
 
-def test_state_import_adopts_a_volume_made_by_hand_and_the_plan_renames_it(h: Harness) -> None:
+def test_state_import_adopts_a_volume_made_by_hand_under_its_own_name(h: Harness) -> None:
     made = h.client.create_network_volume({"name": "weights", "size": 200,
                                            "dataCenter": "EU-RO-1"})
     stack = h.stack()
@@ -307,15 +310,15 @@ def test_state_import_adopts_a_volume_made_by_hand_and_the_plan_renames_it(h: Ha
         state_import_volume(h.session, stack, h.client, "weights", made["id"])
     record = state_import_volume(h.session, stack, h.client, "hf-cache", made["id"])
     assert (record.id, record.data_center) == (made["id"], "EU-RO-1")
-    plan = h.plan(stack)
-    moves = [(a.action, a.runpod_name, a.volume_id) for a in plan.volume_actions
-             if a.action != "create"]
-    assert moves == [("move", "demo-prod-hf-cache-EU-RO-1", made["id"])], render_text(plan)
-    assert [a.data_center for a in plan.volume_actions if a.action == "create"] == ["US-TX-3"]
+    plan = h.plan(stack)  # EU-RO-1 is the imported volume; only US-TX-3 is made
+    assert [(a.action, a.data_center) for a in plan.volume_actions] == [("create", "US-TX-3")]
     assert h.apply(stack).converged, h.logs
     names = {v["id"]: v["name"] for v in h.client.list_network_volumes()}
-    assert names[made["id"]] == "demo-prod-hf-cache-EU-RO-1"  # the data stays in place
+    assert names[made["id"]] == "weights"  # never renamed behind the user's back
     assert h.recorded()["demo-prod-hf-cache-EU-RO-1"] == made["id"]
+    by_dc = {dc: h.recorded()[f"demo-prod-hf-cache-{dc}"] for dc in ("EU-RO-1", "US-TX-3")}
+    (pod,) = h.client.list_pods()  # on the copy of its data center, imported or made
+    assert pod["mounts"]["network"][0]["volumeId"] == by_dc[pod["dataCenterId"]]
     assert not h.plan(stack).has_changes
 
 
