@@ -29,7 +29,7 @@ class CliResult:
 
 def run_cli(argv: list[str], env: dict[str, str] | None = None,
             clock: Clock | None = VIRTUAL) -> CliResult:
-    """In virtual time by default: sandbox boots and health intervals pass 20x faster."""
+    """In virtual time by default: sandbox boots and health intervals pass 50x faster."""
     out, err = io.StringIO(), io.StringIO()
     code = main(argv, env=env or {}, out=Output(out=out, err=err), clock=clock)
     return CliResult(code, out.getvalue(), err.getvalue())

@@ -31,7 +31,7 @@ class ScaledClock:
     applies with boots, health intervals and timeouts run in a fraction of the time.
     """
 
-    def __init__(self, factor: float = 20.0, start: float | None = None,
+    def __init__(self, factor: float = 50.0, start: float | None = None,
                  jump_plain_sleeps: bool = False) -> None:
         self.factor = factor
         self.jump_plain_sleeps = jump_plain_sleeps

@@ -282,7 +282,7 @@ def test_a_lost_create_of_a_volume_since_removed_from_the_file_is_warned_not_lea
     with pytest.raises(_Killed):
         h.apply(h.stack())
     monkeypatch.setattr(Writer, "create_volume", made)
-    h.session.clock.sleep(120)  # the dead run's lease long expired
+    h.clock.advance(120)  # the dead run's lease long expired
     (leaked,) = h.client.list_network_volumes()
     no_volume = h.stack(0, POD.replace("    network_volume: {name: hf-cache, path: /workspace}\n",
                                        ""))

@@ -107,6 +107,7 @@ def test_rollout_failing_image_stops_after_the_first_replica(
     assert max(sampler.unready) == 1
 
 
+@pytest.mark.clock_factor(20)  # it bounds virtual elapsed time: CPU stalls must stay small
 def test_rollout_waits_overlap_and_share_one_list_per_round(
         fast_sim: Simulator, fast_world: World, tmp_path: Path, vclock: ScaledClock) -> None:
     fast_world.settings.provisioning_seconds, fast_world.settings.starting_seconds = 10, 20
