@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from gitops_runner.config.gpu_ids import snapshot_gpus
@@ -51,6 +52,11 @@ def default_capacity() -> dict[str, int]:
     """Stock for every GPU type in every data center, on the clouds that offer it (a new
     dict each time: every world and every load of one starts from it)."""
     return dict(_default_capacity())
+
+
+def default_stock() -> Mapping[str, int]:
+    """The default stock, shared and read-only: for comparing, not for a world to keep."""
+    return MappingProxyType(_default_capacity())
 
 
 @functools.cache

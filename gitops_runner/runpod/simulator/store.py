@@ -36,6 +36,8 @@ def seal(data: dict[str, Any], secrets: Collection[str]) -> dict[str, Any]:
     digest, as state keeps it, so the file (next to the state, easy to commit) never holds
     a secret in plain text."""
     known = set(secrets)
+    if not known:
+        return data
     return _mapped(data, lambda v: _digest(v) if v in known else v)
 
 
@@ -44,6 +46,8 @@ def unseal(data: dict[str, Any], secrets: Collection[str]) -> dict[str, Any]:
     run does not know (rotated, or not exported) stays sealed: to the plan it is a
     different value, which is what a rotated secret is."""
     known = {_digest(v): v for v in secrets}
+    if not known:
+        return data
     return _mapped(data, lambda v: known.get(v, v))
 
 

@@ -11,7 +11,6 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any
 
 from gitops_runner.runpod.simulator import (
@@ -61,11 +60,16 @@ class World:
 
     # -- persistence (sandbox) --------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return {"pods": [asdict(p) for p in self.pods.values()], "capacity": self.capacity,
+        """For the sandbox file, serialized at once (it shares the pods' lists and dicts;
+        the sandbox writes it after every request, so it is kept cheap): stock only where
+        it differs from the default, which load_dict fills back in."""
+        default = catalog.default_stock()
+        capacity = {k: v for k, v in self.capacity.items() if default.get(k) != v}
+        return {"pods": [dict(vars(p)) for p in self.pods.values()], "capacity": capacity,
                 "network_volumes": self.network_volumes, "volume_cache": self.volume_cache,
                 "serverless": self.serverless.to_dict(),
                 # Faults set by `gitops-runner sandbox rate-limit` outlive the run that set them.
-                "faults": [asdict(f) for f in self.faults if f.times > 0]}
+                "faults": [dict(vars(f)) for f in self.faults if f.times > 0]}
 
     def load_dict(self, data: dict[str, Any]) -> None:
         self.pods = {}

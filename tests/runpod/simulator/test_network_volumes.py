@@ -3,6 +3,8 @@ data-center pinning of a pod that mounts one (RUNPOD.md §8b, §8c)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from gitops_runner.runpod.client import RunPodClient
@@ -67,7 +69,7 @@ def test_a_pod_with_a_network_volume_lands_only_in_its_data_center(
 def test_volumes_survive_the_sandbox_store(world: World, client: RunPodClient) -> None:
     client.create_network_volume({"name": "cache", "size": 50, "dataCenter": "EU-RO-1"})
     copy = World()
-    copy.load_dict(world.to_dict())
+    copy.load_dict(json.loads(json.dumps(world.to_dict())))
     assert list(copy.network_volumes.values()) == list(world.network_volumes.values())
 
 
