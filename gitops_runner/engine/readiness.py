@@ -15,9 +15,9 @@ import requests
 
 from gitops_runner.config.model import HealthCheck
 from gitops_runner.engine.clock import Clock, SystemClock
-from gitops_runner.engine.http_session import http_session
 from gitops_runner.engine.progress import HEARTBEAT_SECONDS, progress_text
 from gitops_runner.engine.watch import PodWatcher
+from gitops_runner.http_session import http_session
 from gitops_runner.plan.observed import ObservedPod, parse_pod, restarted
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError, TransientError

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from gitops_runner.config.model import SecretRef, Stack
 from gitops_runner.engine.clock import Clock, SystemClock, parse_rfc3339, utcnow
-from gitops_runner.engine.http_session import http_session
 from gitops_runner.errors import GitopsError, UsageError
+from gitops_runner.http_session import http_session
 from gitops_runner.output import Output, self_word
 from gitops_runner.runpod.client import DEFAULT_API_URL, RunPodClient
 from gitops_runner.state.base import Locker, RunIdentity, StateStore

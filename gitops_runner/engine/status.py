@@ -8,12 +8,11 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-import requests
-
 from gitops_runner.config.model import PodSpec, Stack
 from gitops_runner.engine.endpoint_wait import read_health
 from gitops_runner.engine.endpoints import observe_serverless
 from gitops_runner.engine.readiness import health_ok, proxy_url
+from gitops_runner.http_session import http_session
 from gitops_runner.plan.build import ownership_of
 from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.endpoint_plan import needs_serverless
@@ -66,7 +65,7 @@ def status_rows(stack: Stack, state: StateDoc, observed: list[dict[str, Any]],
     desired = {d.logical: d for d in desired_pods(stack)}
     ownership = ownership_of(stack, list(desired.values()), observed, state)
     raw_by_id = {str(p.get("id")): p for p in observed}
-    session = requests.Session()
+    session = http_session(template)
     rows: list[dict[str, Any]] = []
     names = sorted(set(desired) | set(state.pods) | set(ownership.ours))
     for name in names:

@@ -15,6 +15,7 @@ from typing import Any
 import requests
 
 from gitops_runner.errors import GitopsError
+from gitops_runner.http_session import http_session
 
 API_VERSION = "2022-11-28"
 # GitHub's REST docs ("Best practices for using the REST API", "Rate limits for the REST
@@ -48,7 +49,7 @@ class GitHubClient:
                  now: Callable[[], float] = time.time) -> None:
         self.base = api_url.rstrip("/")
         self._token = token
-        self._session = session or requests.Session()
+        self._session = session or http_session(api_url)
         self._timeout = timeout
         self._sleep = sleep
         self._attempts = max(1, attempts)

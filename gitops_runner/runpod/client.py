@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import requests
 
 from gitops_runner import __version__
+from gitops_runner.http_session import http_session
 from gitops_runner.runpod.errors import (
     CreateOutcomeUnknownError,
     RateLimitedError,
@@ -72,7 +73,7 @@ class RunPodClient(NetworkVolumesApi):
         that returns early when it is set (e.g. a Clock's sleep bound to it)."""
         self.base = api_url.rstrip("/")
         self._key = api_key
-        self._session = session or requests.Session()
+        self._session = session or http_session(api_url)
         self._timeout = timeout
         self._policy = RetryPolicy(max_retries, max_retry_seconds, backoff_base, max_wait)
         self._sleep = sleep

@@ -1,4 +1,4 @@
-"""The requests session for a URL the engine talks to."""
+"""The requests session for a URL the tool talks to (RunPod, its proxy, GitHub)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from gitops_runner.engine.http_session import http_session
+from gitops_runner.http_session import http_session
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:4321", "http://localhost:8080/v2",
