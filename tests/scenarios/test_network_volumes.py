@@ -220,8 +220,9 @@ class _Killed(BaseException):
     """kill -9 right after RunPod answered a volume create, before it was journaled."""
 
 
-def test_a_kill_between_a_volume_create_and_its_journal_entry_is_found_again(
-        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+def _killed_after_a_volume_create(h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An apply dies right after its first volume create; two minutes on, the dead run's
+    lease has long expired and the next run may start."""
     from gitops_runner.engine.writer import Writer
 
     made = Writer.create_volume
@@ -230,12 +231,17 @@ def test_a_kill_between_a_volume_create_and_its_journal_entry_is_found_again(
         made(self, body)
         raise _Killed
 
-    monkeypatch.setattr(Writer, "create_volume", create_then_die)
-    with pytest.raises(_Killed):
-        h.apply(h.stack())
-    monkeypatch.setattr(Writer, "create_volume", made)
+    with monkeypatch.context() as patched:
+        patched.setattr(Writer, "create_volume", create_then_die)
+        with pytest.raises(_Killed):
+            h.apply(h.stack())
+    h.clock.advance(120)
+
+
+def test_a_kill_between_a_volume_create_and_its_journal_entry_is_found_again(
+        h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    _killed_after_a_volume_create(h, monkeypatch)
     (first,) = h.client.list_network_volumes()
-    h.clock.advance(120)  # the next run, its lock long expired
     plan = h.plan(h.stack())
     assert not any(first["id"] in w for w in plan.warnings), plan.warnings  # ours, not foreign
     assert h.apply(h.stack()).converged, h.logs
@@ -248,19 +254,8 @@ def test_a_kill_between_a_volume_create_and_its_journal_entry_is_found_again(
 def test_destroy_deletes_a_volume_only_a_create_intent_knows_of(
         h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     from gitops_runner.engine.destroy import run_destroy
-    from gitops_runner.engine.writer import Writer
 
-    made = Writer.create_volume
-
-    def create_then_die(self: Writer, body: dict) -> dict:  # type: ignore[type-arg]
-        made(self, body)
-        raise _Killed
-
-    monkeypatch.setattr(Writer, "create_volume", create_then_die)
-    with pytest.raises(_Killed):
-        h.apply(h.stack())
-    monkeypatch.setattr(Writer, "create_volume", made)
-    h.clock.advance(120)
+    _killed_after_a_volume_create(h, monkeypatch)
     stack = h.stack()
     done = run_destroy(h.session, stack, sim_access(h.sim, h.client))
     assert not done.failures, done.failures
@@ -270,19 +265,7 @@ def test_destroy_deletes_a_volume_only_a_create_intent_knows_of(
 
 def test_a_lost_create_of_a_volume_since_removed_from_the_file_is_warned_not_leaked(
         h: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    from gitops_runner.engine.writer import Writer
-
-    made = Writer.create_volume
-
-    def create_then_die(self: Writer, body: dict) -> dict:  # type: ignore[type-arg]
-        made(self, body)
-        raise _Killed
-
-    monkeypatch.setattr(Writer, "create_volume", create_then_die)
-    with pytest.raises(_Killed):
-        h.apply(h.stack())
-    monkeypatch.setattr(Writer, "create_volume", made)
-    h.clock.advance(120)  # the dead run's lease long expired
+    _killed_after_a_volume_create(h, monkeypatch)
     (leaked,) = h.client.list_network_volumes()
     no_volume = h.stack(0, POD.replace("    network_volume: {name: hf-cache, path: /workspace}\n",
                                        ""))
