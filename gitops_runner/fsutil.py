@@ -10,6 +10,15 @@ import tempfile
 DEFAULT_MODE = 0o644
 
 
+def read_bytes(path: str) -> bytes | None:
+    """The file's bytes, or None when there is no file."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
 def atomic_write(path: str, data: bytes) -> None:
     """A fresh temp file in the same directory (mkstemp: an unpredictable name, created
     exclusively, so a symlink planted in a repository is never followed), fsync, rename

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from typing import IO
 
-from gitops_runner.fsutil import atomic_write
+from gitops_runner.fsutil import atomic_write, read_bytes
 from gitops_runner.plan.statefile import (
     StateConflictError,
     StateDoc,
@@ -48,15 +48,8 @@ class LocalStateStore:
             finally:
                 fcntl.flock(guard, fcntl.LOCK_UN)
 
-    def _read_raw(self) -> bytes | None:
-        try:
-            with open(self.path, "rb") as handle:
-                return handle.read()
-        except FileNotFoundError:
-            return None
-
     def read(self) -> Snapshot:
-        raw = self._read_raw()
+        raw = read_bytes(self.path)
         if raw is None:
             return Snapshot(None, None)
         return Snapshot(parse_state(raw.decode("utf-8", "replace"), self.path), _token(raw))
@@ -64,7 +57,7 @@ class LocalStateStore:
     def write(self, doc: StateDoc, token: str | None) -> str:
         data = render_state(doc).encode("utf-8")
         with self._guard():
-            raw = self._read_raw()
+            raw = read_bytes(self.path)
             current_token = _token(raw) if raw is not None else None
             if current_token != token:
                 raise StateConflictError(
@@ -79,7 +72,7 @@ class LocalStateStore:
 
     def delete(self, token: str) -> None:
         with self._guard():
-            raw = self._read_raw()
+            raw = read_bytes(self.path)
             if raw is None:
                 return
             if _token(raw) != token:

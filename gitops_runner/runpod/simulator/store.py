@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
-from gitops_runner.fsutil import atomic_write
+from gitops_runner.fsutil import atomic_write, read_bytes
 from gitops_runner.runpod.simulator.world import World
 
 SEALED = "sandbox-sealed:sha256:"
@@ -74,7 +74,7 @@ class FileStore:
         with self._thread_lock, open(self.path + ".lock", "a+") as lock_file:
             fcntl.flock(lock_file, fcntl.LOCK_EX)
             try:
-                on_disk = self._read()
+                on_disk = read_bytes(self.path)
                 synced = self._in_sync
                 if on_disk is not None and (synced is None or synced[0] is not world
                                             or synced[1] != on_disk):
@@ -88,10 +88,3 @@ class FileStore:
                     self._in_sync = (world, raw)
             finally:
                 fcntl.flock(lock_file, fcntl.LOCK_UN)
-
-    def _read(self) -> bytes | None:
-        try:
-            with open(self.path, "rb") as handle:
-                return handle.read()
-        except FileNotFoundError:
-            return None
