@@ -30,7 +30,7 @@ def _entry(session: Session, operation: str, result: str) -> HistoryEntry:
     return HistoryEntry(utc_text(session.clock), session.identity.actor, operation, "", result)
 
 
-def _locked_change(session: Session, stack: Stack, operation: str,
+def locked_change(session: Session, stack: Stack, operation: str,
                    change: Callable[[StateDoc], StateDoc], result: str,
                    unlock_errors: list[str] | None = None) -> StateDoc:
     """One journaled change under the lock, recorded in the state's history."""
@@ -61,7 +61,7 @@ def state_rm(session: Session, stack: Stack, pod: str,
                              f"(it has: {', '.join(sorted(doc.pods)) or 'nothing'})")
         return doc.forget(pod)
 
-    _locked_change(session, stack, "state rm", change, f"{pod} forgotten", unlock_errors)
+    locked_change(session, stack, "state rm", change, f"{pod} forgotten", unlock_errors)
 
 
 def state_import(session: Session, stack: Stack, client: RunPodClient, pod: str,
@@ -84,7 +84,7 @@ def state_import(session: Session, stack: Stack, client: RunPodClient, pod: str,
         left = {i: name for i, name in doc.unmanaged.items() if i != observed.id}
         return replace(doc.with_pod(pod, record), unmanaged=left)
 
-    _locked_change(session, stack, "state import", change,
+    locked_change(session, stack, "state import", change,
                    f"pod {observed.id} imported as {pod}", unlock_errors)
     return record
 
@@ -114,6 +114,6 @@ def record_force_unlock(session: Session, stack: Stack, holder: LockInfo) -> boo
     store, _ = session.backend(stack)
     if store.read().doc is None:
         return False
-    _locked_change(session, stack, "force-unlock", lambda doc: doc,
+    locked_change(session, stack, "force-unlock", lambda doc: doc,
                    f"removed lock {holder.id} of {holder.who} ({holder.operation})")
     return True

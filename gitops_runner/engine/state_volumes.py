@@ -10,15 +10,13 @@ it, as `terraform import` does.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from gitops_runner.config.model import Stack
 from gitops_runner.engine.clock import utc_text
-from gitops_runner.engine.locked import locked
 from gitops_runner.engine.session import Session
+from gitops_runner.engine.state_ops import locked_change
 from gitops_runner.errors import UsageError
 from gitops_runner.plan.network_volumes import desired_volumes, parse_volume
-from gitops_runner.plan.statefile import HistoryEntry, StateDoc, VolumeRecord
+from gitops_runner.plan.statefile import StateDoc, VolumeRecord
 from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import NotFoundError
 
@@ -28,14 +26,6 @@ PREFIX = "volume."  # `state rm volume.hf-cache`: pods are named without dots
 def volume_address(address: str) -> str | None:
     """The `volumes[].name` a `volume.NAME` address names; None for a pod's name."""
     return address[len(PREFIX):] if address.startswith(PREFIX) else None
-
-
-def _change(session: Session, stack: Stack, operation: str,
-            change: Callable[[StateDoc], StateDoc], result: str,
-            unlock_errors: list[str] | None) -> None:
-    entry = HistoryEntry(utc_text(session.clock), session.identity.actor, operation, "", result)
-    with locked(session, stack, operation, unlock_errors=unlock_errors) as flow:
-        flow.journal.update(lambda doc: change(doc).with_history(entry))
 
 
 def state_rm_volume(session: Session, stack: Stack, volume: str,
@@ -56,7 +46,7 @@ def state_rm_volume(session: Session, stack: Stack, volume: str,
             doc = doc.with_volume(name, None)
         return doc
 
-    _change(session, stack, "state rm", change, f"volume {volume} forgotten", unlock_errors)
+    locked_change(session, stack, "state rm", change, f"volume {volume} forgotten", unlock_errors)
     return forgotten
 
 
@@ -92,7 +82,7 @@ def state_import_volume(session: Session, stack: Stack, client: RunPodClient, vo
             raise UsageError(f"network volume {volume_id} is already recorded as {other}")
         return doc.with_volume(want.runpod_name, record)
 
-    _change(session, stack, "state import", change,
+    locked_change(session, stack, "state import", change,
             f"network volume {seen.id} imported as {volume} in {want.data_center}",
             unlock_errors)
     return record
