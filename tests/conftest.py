@@ -124,18 +124,15 @@ def action_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Act
 
 
 @pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    with servers.moto_server() as url:
-        yield url
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return servers.moto_server(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
-def dynamodb_local_endpoint() -> Iterator[str]:
-    with servers.dynamodb_local() as url:
-        yield url
+def dynamodb_local_endpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return servers.dynamodb_local(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
-def seaweedfs_endpoint() -> Iterator[str]:
-    with servers.seaweedfs() as url:
-        yield url
+def seaweedfs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return servers.seaweedfs(tmp_path_factory)

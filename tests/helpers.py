@@ -61,6 +61,13 @@ def sim_access(sim: Simulator, client: RunPodClient | None = None,
     return RunPodAccess(client, sim.proxy_url, False, poll_seconds)
 
 
+def depths(deep: int) -> list[object]:
+    """The two tiers of a randomized search (`@pytest.mark.parametrize("examples", ...)`):
+    a tenth of it in the inner loop, all of it in the full run (marked slow)."""
+    return [pytest.param(max(10, deep // 10), id="quick"),
+            pytest.param(deep, id="deep", marks=pytest.mark.slow)]
+
+
 # The in-process sandbox: the simulator in virtual time, pods that boot in 0.3 s of it.
 SANDBOX = {"GITOPS_RUNNER_SANDBOX": "1", "GITOPS_RUNNER_SANDBOX_BOOT_SECONDS": "0.3"}
 

@@ -3,6 +3,7 @@ and through the CLI exit 1 with a message and nothing written."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gitops_runner.config import parse_stack
-from tests.helpers import run_cli
+from tests.helpers import depths, run_cli
 
 VALID = (b"version: 1\nproject: {name: demo}\npods:\n  - name: api\n    gpu: {type: NVIDIA L4}\n"
          b"    runtime: {image: nginx}\n")
@@ -48,38 +49,53 @@ def test_fuzz_hostile_corpus(raw: bytes) -> None:
     check_never_raises(raw)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=400))
-def test_fuzz_random_bytes(raw: bytes) -> None:
-    check_never_raises(raw)
+@pytest.mark.parametrize("examples", depths(300))
+def test_fuzz_random_bytes(examples: int) -> None:
+    @settings(max_examples=examples, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow])
+    @given(st.binary(max_size=400))
+    def check(raw: bytes) -> None:
+        check_never_raises(raw)
+
+    check()
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.data())
-def test_fuzz_mutated_valid_file(data: st.DataObject) -> None:
-    raw = bytearray(VALID)
-    for _ in range(data.draw(st.integers(1, 6))):
-        pos = data.draw(st.integers(0, len(raw) - 1))
-        op = data.draw(st.sampled_from(["flip", "delete", "insert"]))
-        if op == "flip":
-            raw[pos] = data.draw(st.sampled_from(list(b":-[]{}&*!|>'\"#%@` \n\t0a")))
-        elif op == "delete":
-            del raw[pos]
-        else:
-            raw.insert(pos, data.draw(st.sampled_from(list(b":-[]{}&*!\n "))))
-    check_never_raises(bytes(raw))
+@pytest.mark.parametrize("examples", depths(300))
+def test_fuzz_mutated_valid_file(examples: int) -> None:
+    @settings(max_examples=examples, deadline=None)
+    @given(st.data())
+    def check(data: st.DataObject) -> None:
+        raw = bytearray(VALID)
+        for _ in range(data.draw(st.integers(1, 6))):
+            pos = data.draw(st.integers(0, len(raw) - 1))
+            op = data.draw(st.sampled_from(["flip", "delete", "insert"]))
+            if op == "flip":
+                raw[pos] = data.draw(st.sampled_from(list(b":-[]{}&*!|>'\"#%@` \n\t0a")))
+            elif op == "delete":
+                del raw[pos]
+            else:
+                raw.insert(pos, data.draw(st.sampled_from(list(b":-[]{}&*!\n "))))
+        check_never_raises(bytes(raw))
+
+    check()
 
 
-@settings(max_examples=150, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-                    lambda inner: st.lists(inner, max_size=3) |
-                    st.dictionaries(st.sampled_from(["version", "project", "pods", "name", "gpu",
-                                                     "runtime", "image", "state", "x"]), inner,
-                                    max_size=4), max_leaves=20))
-def test_fuzz_structured_documents(doc: object) -> None:
-    import json
+DOCUMENTS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["version", "project", "pods", "name", "gpu", "runtime", "image",
+                         "state", "x"]), inner, max_size=4),
+    max_leaves=20)
 
-    check_never_raises(json.dumps(doc).encode())
+
+@pytest.mark.parametrize("examples", depths(150))
+def test_fuzz_structured_documents(examples: int) -> None:
+    @settings(max_examples=examples, deadline=None)
+    @given(DOCUMENTS)
+    def check(doc: object) -> None:
+        check_never_raises(json.dumps(doc).encode())
+
+    check()
 
 
 @pytest.mark.parametrize("raw", HOSTILE[:6])

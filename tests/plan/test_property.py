@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,7 @@ from gitops_runner.plan.desired import desired_pods
 from gitops_runner.plan.model import Plan
 from gitops_runner.plan.records import record_spec
 from gitops_runner.plan.statefile import PodRecord, StateDoc
+from tests.helpers import depths
 from tests.plan.factories import CATALOG, observed_from, stack_from_yaml
 from tests.plan.test_diff import NOW
 
@@ -62,18 +64,20 @@ def carry_out(plan: Plan, observed: dict[str, dict[str, Any]], state: StateDoc,
     return state
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    desired=st.dictionaries(st.sampled_from(["api", "web", "train"]), pod_specs, max_size=3),
-    before=st.dictionaries(st.sampled_from(["api", "web", "train", "old"]), pod_specs,
-                           max_size=3),
-    in_state=st.booleans(),
-    stopped=st.booleans(),
-    secret=st.sampled_from(["s3cret-a", "s3cret-b"]),
-)
-def test_property_applying_a_plan_converges(desired: dict[str, Any], before: dict[str, Any],
-                                            in_state: bool, stopped: bool,
-                                            secret: str) -> None:
+@pytest.mark.parametrize("examples", depths(60))
+def test_property_applying_a_plan_converges(examples: int) -> None:
+    settings(max_examples=examples, deadline=None)(given(
+        desired=st.dictionaries(st.sampled_from(["api", "web", "train"]), pod_specs, max_size=3),
+        before=st.dictionaries(st.sampled_from(["api", "web", "train", "old"]), pod_specs,
+                               max_size=3),
+        in_state=st.booleans(),
+        stopped=st.booleans(),
+        secret=st.sampled_from(["s3cret-a", "s3cret-b"]),
+    )(check_converges))()
+
+
+def check_converges(desired: dict[str, Any], before: dict[str, Any], in_state: bool,
+                    stopped: bool, secret: str) -> None:
     extra = "guardrails: {allow_delete: true}\n"
     observed: dict[str, dict[str, Any]] = {}
     state = StateDoc.empty("demo/prod", "lineage")

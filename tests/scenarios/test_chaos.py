@@ -7,9 +7,21 @@ bench/chaos.py runs more seeds."""
 
 from __future__ import annotations
 
+import pytest
+
 from bench.chaos import Figures, run_chaos
 
 
+def test_chaos_quick_applies_do_no_harm() -> None:
+    """The inner loop's taste of it: one seed, eight applies, no harm."""
+    figures = run_chaos(7, applies=8)
+    assert figures.applies == 9 and figures.crashes > 0 and figures.faults > 5
+    assert {name: getattr(figures, name) for name in Figures.FAILURES} == dict.fromkeys(
+        Figures.FAILURES, 0), figures
+    assert figures.converged, figures
+
+
+@pytest.mark.slow
 def test_chaos_applies_leave_no_duplicate_leak_or_lost_volume() -> None:
     total = Figures()
     for seed in (7, 9):

@@ -9,7 +9,6 @@ import boto3
 import pytest
 
 from tests.helpers import SANDBOX, deploy_repo, run_cli
-from tests.state.servers import MOTO_GROUP
 
 DEPLOY = """\
 version: 1
@@ -133,7 +132,6 @@ S3_DEPLOY = DEPLOY.replace("state: {path: .state}", """state:
   lock: {backend: dynamodb, table: gitops-locks, wait_seconds: 0}""")
 
 
-@MOTO_GROUP
 def test_cli_apply_with_s3_state_and_dynamodb_lock(repo: Path, moto_endpoint: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)

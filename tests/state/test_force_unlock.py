@@ -10,7 +10,6 @@ from gitops_runner.state.base import LockInfo, RunIdentity
 from gitops_runner.state.s3 import S3Locker
 from tests.fakes.github import fake_github
 from tests.helpers import run_cli
-from tests.state.servers import MOTO_GROUP
 
 DEPLOY = """\
 version: 1
@@ -23,7 +22,6 @@ pods:
 """
 
 
-@MOTO_GROUP
 def test_force_unlock_if_run_finished(tmp_path: Path, moto_endpoint: str,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

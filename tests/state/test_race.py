@@ -17,7 +17,7 @@ import pytest
 from tests.state.test_remote import new_table
 
 # Real processes racing for one lock, on the real servers (started once, in one worker).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("real-servers")]
+pytestmark = pytest.mark.slow
 
 RACERS = 8
 DEPLOY = """\

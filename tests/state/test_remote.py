@@ -4,7 +4,6 @@ moto's server for speed, and the real servers (SeaweedFS, DynamoDB Local)."""
 from __future__ import annotations
 
 import functools
-import itertools
 from typing import Any
 
 import boto3
@@ -14,11 +13,8 @@ from gitops_runner.state.dynamodb import DynamoLocker
 from gitops_runner.state.s3 import S3Locker, S3StateStore
 from tests.state import contract, servers
 
-_names = itertools.count()
-
 STATE_CHECKS = contract.STATE_CHECKS
 LOCK_CHECKS = contract.BASIC_LOCK_CHECKS + contract.LEASE_CHECKS
-MOTO = servers.MOTO_GROUP
 
 
 # One client per server and service, shared by the tests (a boto3 client is thread-safe
@@ -36,7 +32,7 @@ def dynamodb_client(endpoint: str) -> Any:
 
 
 def new_bucket(s3: Any, versioned: bool = True) -> str:
-    name = f"state-bucket-{next(_names)}"
+    name = servers.unique("state-bucket")
     s3.create_bucket(Bucket=name)
     if versioned:
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
@@ -44,7 +40,7 @@ def new_bucket(s3: Any, versioned: bool = True) -> str:
 
 
 def new_table(db: Any) -> str:
-    name = f"locks-{next(_names)}"
+    name = servers.unique("locks")
     db.create_table(TableName=name, KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
                     AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
                     BillingMode="PAY_PER_REQUEST")
@@ -70,34 +66,29 @@ def s3_pair(s3_endpoint: str, db_endpoint: str | None) -> contract.Pair:
     return contract.Pair(store(), store(), lockers[0], lockers[1])
 
 
-@MOTO
 @pytest.mark.parametrize("check", STATE_CHECKS + LOCK_CHECKS)
 def test_moto_s3_state_with_dynamodb_lock(moto_endpoint: str, check) -> None:  # type: ignore[no-untyped-def]
     check(s3_pair(moto_endpoint, moto_endpoint))
 
 
-@MOTO
 @pytest.mark.parametrize("check", LOCK_CHECKS)
 def test_moto_s3_lockfile(moto_endpoint: str, check) -> None:  # type: ignore[no-untyped-def]
     check(s3_pair(moto_endpoint, None))
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("real-servers")
 @pytest.mark.parametrize("check", STATE_CHECKS + [contract.check_racing_writers_exactly_one_wins])
 def test_seaweedfs_s3_state(seaweedfs_endpoint: str, check) -> None:  # type: ignore[no-untyped-def]
     check(s3_pair(seaweedfs_endpoint, None))
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("real-servers")
 @pytest.mark.parametrize("check", LOCK_CHECKS)
 def test_seaweedfs_s3_lockfile(seaweedfs_endpoint: str, check) -> None:  # type: ignore[no-untyped-def]
     check(s3_pair(seaweedfs_endpoint, None))
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("real-servers")
 @pytest.mark.parametrize("check", LOCK_CHECKS)
 def test_dynamodb_local_lock(seaweedfs_endpoint: str, dynamodb_local_endpoint: str,
                              check) -> None:  # type: ignore[no-untyped-def]
@@ -105,7 +96,6 @@ def test_dynamodb_local_lock(seaweedfs_endpoint: str, dynamodb_local_endpoint: s
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("real-servers")
 def test_dynamodb_local_racing_lockers_exactly_one_wins(seaweedfs_endpoint: str,
                                                         dynamodb_local_endpoint: str) -> None:
     import threading
@@ -135,7 +125,6 @@ def test_dynamodb_local_racing_lockers_exactly_one_wins(seaweedfs_endpoint: str,
     assert len(winners) == 1
 
 
-@MOTO
 def test_s3_store_warns_without_versioning(moto_endpoint: str) -> None:
     s3 = s3_client(moto_endpoint)
     bucket = new_bucket(s3, versioned=False)
@@ -145,7 +134,6 @@ def test_s3_store_warns_without_versioning(moto_endpoint: str) -> None:
                         "state cannot be restored. Enable versioning on it"]
 
 
-@MOTO
 def test_s3_store_encrypts_with_kms_key_when_given(moto_endpoint: str) -> None:
     s3 = s3_client(moto_endpoint)
     bucket = new_bucket(s3)
@@ -158,7 +146,6 @@ def test_s3_store_encrypts_with_kms_key_when_given(moto_endpoint: str) -> None:
     assert s3.head_object(Bucket=bucket, Key="d.json")["ServerSideEncryption"] == "AES256"
 
 
-@MOTO
 def test_s3_store_missing_bucket_is_a_clear_error(moto_endpoint: str) -> None:
     from gitops_runner.errors import GitopsError
 
