@@ -51,6 +51,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The live check is opt-in: deselected (and counted as such in the summary) unless
     RUNPOD_LIVE_TESTS=1, rather than collected and skipped."""
+    # Scenarios first: they hold the long waits (boots, rollouts, streams), and the quick
+    # unit tests after them are what an idle xdist worker takes from a busy one at the end.
+    items.sort(key=lambda item: not item.nodeid.startswith("tests/scenarios/"))
     if LIVE:
         return
     live = [item for item in items if item.get_closest_marker("live")]
