@@ -41,6 +41,7 @@ def _guarded_connect(self: socket.socket, address: object) -> None:
 
 
 LIVE = os.environ.get("RUNPOD_LIVE_TESTS") == "1"
+NO_AWS_FILES = "/nonexistent/gitops-runner-tests"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,7 +64,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def _no_real_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+def _no_real_credentials(monkeypatch: pytest.MonkeyPatch,
                          request: pytest.FixtureRequest) -> None:
     if LIVE and request.node.get_closest_marker("live"):
         return  # the opt-in live check is the one place a real key is used
@@ -73,8 +74,11 @@ def _no_real_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    # Files that do not exist: no profile or key of this machine's is read. (Not under
+    # tmp_path: most tests need no directory of their own, and each costs a mkdir and a
+    # delete.)
+    monkeypatch.setenv("AWS_CONFIG_FILE", NO_AWS_FILES + "/config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", NO_AWS_FILES + "/credentials")
 
 
 @pytest.fixture

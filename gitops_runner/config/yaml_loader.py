@@ -14,6 +14,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from gitops_runner.config.errors import Problem
@@ -199,12 +200,33 @@ def _nesting_bound(text: str) -> int:
     return 2 * prefix + 2 + text.count("[") + text.count("{")
 
 
+def _nests_within(text: str, bound: int) -> bool:
+    """Whether no collection in `text` sits more than `bound` deep, read from libyaml's
+    events: its parser keeps its own stack (any depth is safe to read), and the read
+    stops as soon as the bound is passed (deep documents read slower the deeper they go)."""
+    depth = 0
+    try:
+        for event in YAML(typ="safe", pure=False).parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > bound:
+                    return False
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except (YAMLError, ValueError):
+        return False
+    return True
+
+
 def _compose(text: str) -> list[Node | None]:
     # Directives (%YAML 1.1) change how scalars resolve and only the pure parser honours
     # them; a document the C parser rejects is parsed again so the error is the pure
     # parser's (its messages name the character, e.g. a tab, that the hints rely on).
-    fast = (_C_PARSER and _nesting_bound(text) <= _C_NESTING_BOUND
-            and not _PURE_ONLY.search(text))
+    # The bound read from the text alone counts every bracket: a file of flow mappings
+    # passes it, and then the events say how deep it really goes.
+    fast = (_C_PARSER and not _PURE_ONLY.search(text)
+            and (_nesting_bound(text) <= _C_NESTING_BOUND
+                 or _nests_within(text, _C_NESTING_BOUND)))
     if fast:
         try:
             return list(YAML(typ="safe", pure=False).compose_all(text))

@@ -169,27 +169,59 @@ def test_the_loader_uses_the_c_parser_for_an_ordinary_file(
     assert load_yaml_text("f.yaml", VALID)[1] == []
 
 
+class _Spy:
+    """Which parser (pure or C) was asked for what: `parse` (events) or `compose_all`."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from gitops_runner.config import yaml_loader
+        self.calls: list[tuple[bool, str]] = []
+        real = yaml_loader.YAML
+        spy = self
+
+        class Spied:
+            def __init__(self, *, typ: str, pure: bool) -> None:
+                self.real, self.pure = real(typ=typ, pure=pure), pure
+
+            def parse(self, text: str) -> object:
+                spy.calls.append((self.pure, "parse"))
+                return self.real.parse(text)
+
+            def compose_all(self, text: str) -> object:
+                spy.calls.append((self.pure, "compose_all"))
+                return self.real.compose_all(text)
+
+        monkeypatch.setattr(yaml_loader, "YAML", Spied)
+
+
 @pytest.mark.parametrize("raw", [
     b"a: " + b"[" * 400 + b"]" * 400 + b"\n",  # flow: one level per bracket
-    b"a:\n" + b"".join(b" " * i + b"- \n" for i in range(1, 200)),  # block: per column
+    b"a:\n" + b"".join(b" " * i + b"- \n" for i in range(1, 400)),  # block: per column
+    b"a: " + b"[x, {b: " * 200 + b"1" + b"}]" * 200 + b"\n",
 ])
 def test_nesting_too_deep_for_the_c_parser_never_reaches_it(
         raw: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The C parser crashes the process (a segfault, not an exception) some thousands of
-    levels deep, fewer on a small stack: what could nest past the bound goes to the pure
-    parser, whose RecursionError is a problem like any other."""
-    from gitops_runner.config import yaml_loader
-    kinds: list[bool] = []
-    real = yaml_loader.YAML
-
-    def spy(*, typ: str, pure: bool) -> object:
-        kinds.append(pure)
-        return real(typ=typ, pure=pure)
-
-    monkeypatch.setattr(yaml_loader, "YAML", spy)
+    """The C parser's composer crashes the process (a segfault, not an exception) some
+    thousands of levels deep, fewer on a small stack: a document that nests past the bound
+    is only read as events by it (libyaml keeps its own stack there) and composed by the
+    pure parser, whose RecursionError is a problem like any other."""
+    spy = _Spy(monkeypatch)
     found = messages(raw)
-    assert kinds == [True], "the C parser was given it"
+    assert (False, "compose_all") not in spy.calls, "the C composer was given it"
+    assert spy.calls[-1] == (True, "compose_all")
     assert found and ("nesting deeper" in found[0] or "nests too deeply" in found[0]), found
+
+
+def test_a_file_of_flow_mappings_is_composed_by_the_c_parser(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted bracket by bracket, 1,000 one-line pods could nest 3,000 deep; read as
+    events they go three deep, so the fast parser composes them."""
+    entries = b"".join(b"  - {name: p%d, gpu: {type: NVIDIA L4}, runtime: {image: i}}\n" % i
+                       for i in range(1000))
+    spy = _Spy(monkeypatch)
+    doc, problems = load_yaml_text("f.yaml", b"pods:\n" + entries)
+    assert problems == [] and doc is not None and len(doc.data["pods"]) == 1000
+    assert spy.calls == [(False, "parse"), (False, "compose_all")]
+    assert doc.positions.of_value(("pods", 999, "gpu", "type")) == (1001, 30)
 
 
 def test_a_folded_scalar_has_no_round_trip_markers() -> None:
