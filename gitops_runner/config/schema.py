@@ -43,9 +43,38 @@ def _anchor_end(node: Any) -> Any:
     return node
 
 
+def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with each local `$ref` replaced by what it points at (a sibling keyword
+    kept beside it under `allOf`): validation then never looks a reference up, about a
+    third faster. The deploy schema has no recursive reference; one would raise here."""
+
+    def target(ref: str) -> Any:
+        node: Any = schema
+        for part in ref.removeprefix("#/").split("/"):
+            node = node[part]
+        return node
+
+    def inline(node: Any, seen: tuple[str, ...]) -> Any:
+        if isinstance(node, list):
+            return [inline(v, seen) for v in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            ref = node["$ref"]
+            if ref in seen or not ref.startswith("#/"):
+                raise ValueError(f"deploy schema: cannot inline $ref {ref}")
+            resolved = inline(target(ref), (*seen, ref))
+            rest = {k: inline(v, seen) for k, v in node.items() if k != "$ref"}
+            return {"allOf": [resolved], **rest} if rest else resolved
+        return {k: inline(v, seen) for k, v in node.items() if k != "$defs"}
+
+    flat: dict[str, Any] = inline(schema, ())
+    return flat
+
+
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(_anchor_end(deploy_schema()))
+    return Draft202012Validator(_inline_refs(_anchor_end(deploy_schema())))
 
 
 def field_name(path: Path) -> str:

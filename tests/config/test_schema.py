@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from gitops_runner.config import parse_stack
 from gitops_runner.config.starter import REPOSITORY, SCHEMA_URL
 
@@ -39,3 +41,15 @@ def test_the_schema_id_is_the_url_it_is_published_at() -> None:
     assert schema["$id"] == SCHEMA_URL
     published = f"https://raw.githubusercontent.com/{REPOSITORY}/main/schemas/deploy.schema.json"
     assert published == SCHEMA_URL
+
+
+def test_the_validator_checks_an_inlined_schema_with_no_reference_left() -> None:
+    from gitops_runner.config.schema import _inline_refs, deploy_schema
+
+    flat = _inline_refs(deploy_schema())
+    assert "$ref" not in json.dumps(flat) and "$defs" not in flat
+    with pytest.raises(ValueError, match="cannot inline"):
+        _inline_refs({"$defs": {"a": {"items": {"$ref": "#/$defs/a"}}}, "$ref": "#/$defs/a"})
+    # A reference with sibling keywords keeps both.
+    both = _inline_refs({"$defs": {"n": {"type": "integer"}}, "$ref": "#/$defs/n", "minimum": 1})
+    assert both == {"allOf": [{"type": "integer"}], "minimum": 1}
