@@ -64,7 +64,7 @@ def _inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
             if ref in seen or not ref.startswith("#/"):
                 raise ValueError(f"deploy schema: cannot inline $ref {ref}")
             resolved = inline(target(ref), (*seen, ref))
-            rest = {k: inline(v, seen) for k, v in node.items() if k != "$ref"}
+            rest = {k: inline(v, seen) for k, v in node.items() if k not in ("$ref", "$defs")}
             return {"allOf": [resolved], **rest} if rest else resolved
         return {k: inline(v, seen) for k, v in node.items() if k != "$defs"}
 
