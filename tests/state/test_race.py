@@ -16,7 +16,7 @@ import pytest
 
 from tests.state.test_remote import new_table
 
-# Real processes racing for one lock, on the real servers (started once, in one worker).
+# Real processes racing for one lock, on the real servers (started once per run).
 pytestmark = pytest.mark.slow
 
 RACERS = 8
