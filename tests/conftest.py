@@ -44,9 +44,28 @@ LIVE = os.environ.get("RUNPOD_LIVE_TESTS") == "1"
 NO_AWS_FILES = "/nonexistent/gitops-runner-tests"
 
 
+# A run's tmp_path trees in memory where the machine has room: the tests write state and
+# sandbox files (each with an fsync) thousands of times, which costs a disk's journal CPU
+# and waits, and pytest deletes old runs' trees serially as the run ends. Durability is
+# not what they test; the code still asks for it.
+MEMORY_TMP = "/dev/shm"
+MEMORY_TMP_MIN_FREE = 4 << 30
+
+
+def _memory_tmp_fits() -> bool:
+    try:
+        stat = os.statvfs(MEMORY_TMP)
+    except OSError:
+        return False
+    return os.access(MEMORY_TMP, os.W_OK) and stat.f_bavail * stat.f_frsize >= MEMORY_TMP_MIN_FREE
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if not LIVE:
         socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    # pytest's documented root for tmp_path; the xdist workers inherit it.
+    if "PYTEST_DEBUG_TEMPROOT" not in os.environ and _memory_tmp_fits():
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = MEMORY_TMP
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
