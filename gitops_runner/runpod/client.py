@@ -205,7 +205,9 @@ class RunPodClient(NetworkVolumesApi):
                 with resp:
                     yield from _events(resp.iter_lines(chunk_size=1, decode_unicode=True))
             else:  # stop once it goes quiet; the reader thread closes the response
-                yield from _events(lines_until_quiet(resp, first_event_seconds, idle_seconds))
+                yield from _events(lines_until_quiet(resp, first_event_seconds, idle_seconds,
+                                                     self._clock, self._sleep,
+                                                     self.cancel.is_set))
         except (requests.exceptions.ConnectionError, requests.exceptions.Timeout):
             if follow:
                 raise TransientError(f"RunPod log stream for {pod_id} broke") from None

@@ -4,14 +4,16 @@ requests fixes a streamed response's read timeout per request (it applies to eac
 so it cannot be shortened once the first event arrives. Instead of reaching into the
 socket under the response (private urllib3 attributes), a reader thread feeds a queue and
 the caller waits on the queue: `first_seconds` for the first data line, `idle_seconds`
-between the ones after it. The request's own read timeout bounds the reader thread's
-life after the caller has stopped waiting."""
+between the ones after it, on the run's clock (in the sandbox's virtual time, a quiet
+second passes as fast as its boots do). The request's own read timeout bounds the reader
+thread's life after the caller has stopped waiting."""
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import requests
 
@@ -31,25 +33,34 @@ def _read(resp: requests.Response, lines: queue.Queue[object]) -> None:
         lines.put(_END)
 
 
-def lines_until_quiet(resp: requests.Response, first_seconds: float,
-                      idle_seconds: float) -> Iterator[str]:
-    """The response's lines until it ends or goes quiet; a read error is raised here.
-    The response is the reader thread's from now on: it closes it when the stream ends
-    or its read timeout passes, whether or not anyone still waits."""
+# How often the waiting caller looks at the queue, in the clock's seconds.
+POLL_SECONDS = 0.05
+
+
+def lines_until_quiet(resp: requests.Response, first_seconds: float, idle_seconds: float,
+                      clock: Callable[[], float] = time.monotonic,
+                      sleep: Callable[[float], object] = time.sleep,
+                      cancelled: Callable[[], bool] = lambda: False) -> Iterator[str]:
+    """The response's lines until it ends, goes quiet or the run is cancelled; a read
+    error is raised here. The response is the reader thread's from now on: it closes it
+    when the stream ends or its read timeout passes, whether or not anyone still waits."""
     lines: queue.Queue[object] = queue.Queue()
     threading.Thread(target=_read, args=(resp, lines), daemon=True,
                      name="sse-reader").start()
-    wait = first_seconds
-    while True:
+    wait, since = first_seconds, clock()
+    while not cancelled():
         try:
-            item = lines.get(timeout=wait)
+            item = lines.get_nowait()
         except queue.Empty:
-            return
+            if clock() - since >= wait:
+                return
+            sleep(POLL_SECONDS)
+            continue
         if item is _END:
             return
         if isinstance(item, BaseException):
             raise item
-        line = str(item)
+        line, since = str(item), clock()
         if line.startswith("data:"):
             wait = idle_seconds
         yield line

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from gitops_runner.runpod.sse import lines_until_quiet
+from tests.fakes.clock import FakeClock
 
 RUNPOD = Path(__file__).resolve().parents[2] / "gitops_runner" / "runpod"
 
@@ -53,6 +54,20 @@ def test_sse_waits_longer_for_the_first_event_than_between_events() -> None:
 def test_sse_a_stream_that_never_starts_ends_after_the_first_event_wait() -> None:
     started = time.monotonic()
     assert _lines(_Stream([(5.0, "data: never")]), first=0.2, idle=0.1) == []
+    assert time.monotonic() - started < 1.0
+
+
+def test_sse_quiet_is_measured_on_the_runs_clock_and_ends_on_cancel() -> None:
+    """In the sandbox the run's clock is virtual: 30 quiet seconds of it pass without 30
+    real ones. A cancelled run stops waiting at once."""
+    clock = FakeClock()
+    begun, started = clock(), time.monotonic()
+    silent = _Stream([(5.0, "data: never")])
+    assert list(lines_until_quiet(silent, 30.0, 2.0, clock, clock.advance)) == []  # type: ignore[arg-type]
+    assert clock() - begun >= 30.0 and time.monotonic() - started < 1.0
+    cancel = threading.Event()
+    cancel.set()
+    assert list(lines_until_quiet(silent, 30.0, 2.0, cancelled=cancel.is_set)) == []  # type: ignore[arg-type]
     assert time.monotonic() - started < 1.0
 
 
