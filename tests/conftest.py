@@ -3,6 +3,7 @@ no real RunPod key or AWS credential is ever used by a test."""
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import socket
@@ -66,6 +67,12 @@ def pytest_configure(config: pytest.Config) -> None:
     # pytest's documented root for tmp_path; the xdist workers inherit it.
     if "PYTEST_DEBUG_TEMPROOT" not in os.environ and _memory_tmp_fits():
         os.environ["PYTEST_DEBUG_TEMPROOT"] = MEMORY_TMP
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # What collection built (modules, test items) lives all run: out of the collector's
+    # sight, each full collection walks only what the tests make.
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
