@@ -29,16 +29,16 @@ MAX_FILE_BYTES = 1_000_000
 # Nodes visited while building the data; aliases count every time they expand.
 MAX_NODES = 100_000
 MAX_DEPTH = 64
-# The C parser recurses on the C stack and crashes the process instead of raising: seen
-# past 8,000 levels on an 8 MB stack, near 2,000 on a 512 KB one. A document that could
-# nest deeper than this goes to the pure parser, whose RecursionError is caught.
+# The C parser's composer recurses on the C stack and crashes the process instead of
+# raising: seen past 8,000 levels on an 8 MB stack, near 2,000 on a 512 KB one. A document
+# whose events nest deeper than this never reaches it (nor the pure parser, which would
+# take minutes over it): it is refused, being past MAX_DEPTH anyway.
 _C_NESTING_BOUND = 300
 # Where libyaml and the pure parser part ways, the pure one decides: libyaml ends an anchor
 # or alias at ':' (`&x: 1`), counts NEL and U+2028/2029 as line breaks (shifting every line
 # after), and accepts tabs the pure parser rejects (a file must not validate only on
 # CPython with the wheel).
 _PURE_ONLY = re.compile(r"[\t\x85\u2028\u2029]|[&*][^\s\[\]{},]*:|^%", re.MULTILINE)
-_BLOCK_PREFIX = re.compile(r"^[ \-?:]*", re.MULTILINE)
 
 Path = tuple[str | int, ...]
 
@@ -189,21 +189,16 @@ def _syntax_hint(detail: str, line: int) -> str:
     return detail
 
 
-def _nesting_bound(text: str) -> int:
-    """An upper bound on how deep `text` can nest, read without parsing it.
-
-    A block collection starts a level only where its line's indentation and `- `, `? `
-    markers end (two levels per column at most: `- a:` opens a sequence and a mapping),
-    and a flow collection one level per bracket.
-    """
-    prefix = max((len(m.group()) for m in _BLOCK_PREFIX.finditer(text)), default=0)
-    return 2 * prefix + 2 + text.count("[") + text.count("{")
+class _TooDeep(Exception):
+    """The document nests past the bound (libyaml's events say so)."""
 
 
-def _nests_within(text: str, bound: int) -> bool:
+def _nests_within(text: str, bound: int) -> bool | None:
     """Whether no collection in `text` sits more than `bound` deep, read from libyaml's
-    events: its parser keeps its own stack (any depth is safe to read), and the read
-    stops as soon as the bound is passed (deep documents read slower the deeper they go)."""
+    events (None: libyaml cannot read it). Its parser keeps its own stack, so any depth
+    is safe to read, and the read stops as soon as the bound is passed. Read from the
+    events, not the text: libyaml starts lines where a regular expression would not
+    (a lone CR, a BOM), and a text bound that misses one lets a deep document through."""
     depth = 0
     try:
         for event in YAML(typ="safe", pure=False).parse(text):
@@ -214,7 +209,7 @@ def _nests_within(text: str, bound: int) -> bool:
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
     except (YAMLError, ValueError):
-        return False
+        return None
     return True
 
 
@@ -222,16 +217,15 @@ def _compose(text: str) -> list[Node | None]:
     # Directives (%YAML 1.1) change how scalars resolve and only the pure parser honours
     # them; a document the C parser rejects is parsed again so the error is the pure
     # parser's (its messages name the character, e.g. a tab, that the hints rely on).
-    # The bound read from the text alone counts every bracket: a file of flow mappings
-    # passes it, and then the events say how deep it really goes.
-    fast = (_C_PARSER and not _PURE_ONLY.search(text)
-            and (_nesting_bound(text) <= _C_NESTING_BOUND
-                 or _nests_within(text, _C_NESTING_BOUND)))
-    if fast:
-        try:
-            return list(YAML(typ="safe", pure=False).compose_all(text))
-        except (YAMLError, ValueError):
-            pass
+    if _C_PARSER and not _PURE_ONLY.search(text):
+        within = _nests_within(text, _C_NESTING_BOUND)
+        if within is False:  # past MAX_DEPTH too: the pure parser would take minutes
+            raise _TooDeep
+        if within:
+            try:
+                return list(YAML(typ="safe", pure=False).compose_all(text))
+            except (YAMLError, ValueError):
+                pass
     # "safe", not "rt": the round-trip scanner marks folds in `>` scalars with BEL characters.
     return list(YAML(typ="safe", pure=True).compose_all(text))
 
@@ -255,7 +249,7 @@ def load_yaml_text(file: str, raw: bytes) -> tuple[LoadedYaml | None, list[Probl
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         detail = exc.problem or exc.context or "invalid YAML"
         return None, [Problem(file, line, col, f"YAML syntax error: {_syntax_hint(detail, line)}")]
-    except RecursionError:
+    except (RecursionError, _TooDeep):
         return None, [Problem(file, 1, 1, "document nests too deeply")]
     except (YAMLError, ValueError) as exc:
         return None, [Problem(file, 1, 1, f"YAML syntax error: {type(exc).__name__}")]

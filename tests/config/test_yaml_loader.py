@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from gitops_runner.config import parse_stack
@@ -170,7 +172,8 @@ def test_the_loader_uses_the_c_parser_for_an_ordinary_file(
 
 
 class _Spy:
-    """Which parser (pure or C) was asked for what: `parse` (events) or `compose_all`."""
+    """Which parser (pure or C) was asked for what: `parse` (events) or `compose_all`.
+    The C composer is never called through: a deep document would crash the process."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         from gitops_runner.config import yaml_loader
@@ -188,8 +191,11 @@ class _Spy:
 
             def compose_all(self, text: str) -> object:
                 spy.calls.append((self.pure, "compose_all"))
+                if not self.pure and spy.refuse_c_compose:
+                    raise AssertionError("the C composer was given it")
                 return self.real.compose_all(text)
 
+        self.refuse_c_compose = False
         monkeypatch.setattr(yaml_loader, "YAML", Spied)
 
 
@@ -197,18 +203,24 @@ class _Spy:
     b"a: " + b"[" * 400 + b"]" * 400 + b"\n",  # flow: one level per bracket
     b"a:\n" + b"".join(b" " * i + b"- \n" for i in range(1, 400)),  # block: per column
     b"a: " + b"[x, {b: " * 200 + b"1" + b"}]" * 200 + b"\n",
+    # libyaml starts a line at a lone CR and skips a BOM there: a bound read from the
+    # text with regular expressions missed both (found by review; a segfault before).
+    b"#\r" + b"- " * 100_000 + b"a\n",
+    b"#\n\xef\xbb\xbf" + b"- " * 100_000 + b"a\n",
 ])
 def test_nesting_too_deep_for_the_c_parser_never_reaches_it(
         raw: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     """The C parser's composer crashes the process (a segfault, not an exception) some
-    thousands of levels deep, fewer on a small stack: a document that nests past the bound
-    is only read as events by it (libyaml keeps its own stack there) and composed by the
-    pure parser, whose RecursionError is a problem like any other."""
+    thousands of levels deep, fewer on a small stack: a document whose events nest past
+    the bound is read only as events (libyaml keeps its own stack there) and refused,
+    without the pure parser's minutes over it."""
     spy = _Spy(monkeypatch)
+    spy.refuse_c_compose = True
+    started = time.monotonic()
     found = messages(raw)
-    assert (False, "compose_all") not in spy.calls, "the C composer was given it"
-    assert spy.calls[-1] == (True, "compose_all")
-    assert found and ("nesting deeper" in found[0] or "nests too deeply" in found[0]), found
+    assert spy.calls == [(False, "parse")], spy.calls
+    assert found == ["deploy.yaml:1:1: document nests too deeply"], found
+    assert time.monotonic() - started < 5
 
 
 def test_a_file_of_flow_mappings_is_composed_by_the_c_parser(
