@@ -9,6 +9,7 @@ import boto3
 import pytest
 
 from tests.helpers import SANDBOX, deploy_repo, run_cli
+from tests.state.servers import unique
 
 DEPLOY = """\
 version: 1
@@ -135,20 +136,22 @@ S3_DEPLOY = DEPLOY.replace("state: {path: .state}", """state:
 def test_cli_apply_with_s3_state_and_dynamodb_lock(repo: Path, moto_endpoint: str,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    bucket, table = unique("ops-state"), unique("gitops-locks")  # the moto server is shared
     s3 = boto3.client("s3", region_name="us-east-1")
-    s3.create_bucket(Bucket="ops-state")
+    s3.create_bucket(Bucket=bucket)
     db = boto3.client("dynamodb", region_name="us-east-1")
-    db.create_table(TableName="gitops-locks",
+    db.create_table(TableName=table,
                     KeySchema=[{"AttributeName": "LockID", "KeyType": "HASH"}],
                     AttributeDefinitions=[{"AttributeName": "LockID", "AttributeType": "S"}],
                     BillingMode="PAY_PER_REQUEST")
-    (repo / "deploy.yaml").write_text(S3_DEPLOY)
+    (repo / "deploy.yaml").write_text(S3_DEPLOY.replace("ops-state", bucket)
+                                      .replace("gitops-locks", table))
     applied = run_cli(["apply", "--auto-approve"], SANDBOX)
     assert applied.code == 0, applied.err
-    assert "warning: bucket ops-state has no versioning" in applied.err
-    body = s3.get_object(Bucket="ops-state", Key="runpod/ops/dev.json")["Body"].read()
+    assert f"warning: bucket {bucket} has no versioning" in applied.err
+    body = s3.get_object(Bucket=bucket, Key="runpod/ops/dev.json")["Body"].read()
     assert sorted(json.loads(body)["pods"]) == ["web", "web-1"]
-    assert db.scan(TableName="gitops-locks")["Items"] == []
+    assert db.scan(TableName=table)["Items"] == []
     assert run_cli(["plan", "--detailed-exitcode"], SANDBOX).code == 0
 
 

@@ -16,13 +16,18 @@ import time
 
 
 def _alive(pid: int) -> bool:
+    """Running: a process that has exited but is not yet reaped (a zombie) is not."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # pragma: no cover - another user's process with that id
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:  # gone, or no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:  # pragma: no cover - another user's process with that id
+            return True
         return True
-    return True
 
 
 def main(argv: list[str]) -> int:

@@ -81,8 +81,12 @@ def shared_server(factory: pytest.TempPathFactory, name: str,
         data = home / f"{name}-data"
         data.mkdir(exist_ok=True)
         # It runs in its data directory: DynamoDB Local writes a metadata file where it runs.
+        # No inherited output: a caller reading pytest's output to its end must not wait
+        # on a keeper that outlives pytest by a poll.
         keeper = subprocess.Popen([sys.executable, str(KEEPER), str(run_pid),
-                                   *command(port, data)], cwd=data, start_new_session=True)
+                                   *command(port, data)], cwd=data, start_new_session=True,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
         try:
             wait_for_port(port, keeper, seconds)
         except RuntimeError:

@@ -10,6 +10,7 @@ from gitops_runner.state.base import LockInfo, RunIdentity
 from gitops_runner.state.s3 import S3Locker
 from tests.fakes.github import fake_github
 from tests.helpers import run_cli
+from tests.state.servers import unique
 
 DEPLOY = """\
 version: 1
@@ -26,12 +27,13 @@ def test_force_unlock_if_run_finished(tmp_path: Path, moto_endpoint: str,
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    (tmp_path / "deploy.yaml").write_text(DEPLOY)
+    bucket = unique("fu-state")  # the moto server is the whole run's
+    (tmp_path / "deploy.yaml").write_text(DEPLOY.replace("bucket: fu-state", f"bucket: {bucket}"))
     s3 = boto3.client("s3", region_name="us-east-1")
-    s3.create_bucket(Bucket="fu-state")
+    s3.create_bucket(Bucket=bucket)
     held = LockInfo.new("apply", "fu/prod", RunIdentity(
         "ci-bot", commit="abc123", run_url="https://github.com/acme/models/actions/runs/77"))
-    S3Locker(s3, "fu-state", "gitops-runner/fu/prod.json", "fu/prod").lock(held, time.time())
+    S3Locker(s3, bucket, "gitops-runner/fu/prod.json", "fu/prod").lock(held, time.time())
     with fake_github() as (api, gh):
         gh.runs["77"] = {"status": "in_progress"}
         env = {"GITHUB_API_URL": api, "GITHUB_TOKEN": "t"}

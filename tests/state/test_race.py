@@ -14,6 +14,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from tests.state.servers import unique
 from tests.state.test_remote import new_table
 
 # Real processes racing for one lock, on the real servers (started once per run).
@@ -41,7 +42,7 @@ def test_race_eight_applies_one_stack(tmp_path: Path, seaweedfs_endpoint: str,
     creds = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing",
              "region_name": "us-east-1"}
     s3 = boto3.client("s3", endpoint_url=seaweedfs_endpoint, **creds)
-    bucket = "race-state"
+    bucket = unique("race-state")
     s3.create_bucket(Bucket=bucket)
     s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
     table = new_table(boto3.client("dynamodb", endpoint_url=dynamodb_local_endpoint, **creds))
