@@ -35,6 +35,9 @@ def _read(resp: requests.Response, lines: queue.Queue[object]) -> None:
 
 # How often the waiting caller looks at the queue, in the clock's seconds.
 POLL_SECONDS = 0.05
+# A quiet spell also lasts this long in real time (or the whole wait, if shorter): the
+# stream's own delays are real even when the run's clock is virtual, as in the sandbox.
+REAL_FLOOR_SECONDS = 0.5
 
 
 def lines_until_quiet(resp: requests.Response, first_seconds: float, idle_seconds: float,
@@ -47,12 +50,13 @@ def lines_until_quiet(resp: requests.Response, first_seconds: float, idle_second
     lines: queue.Queue[object] = queue.Queue()
     threading.Thread(target=_read, args=(resp, lines), daemon=True,
                      name="sse-reader").start()
-    wait, since = first_seconds, clock()
+    wait, since, real_since = first_seconds, clock(), time.monotonic()
     while not cancelled():
         try:
             item = lines.get_nowait()
         except queue.Empty:
-            if clock() - since >= wait:
+            if (clock() - since >= wait
+                    and time.monotonic() - real_since >= min(wait, REAL_FLOOR_SECONDS)):
                 return
             sleep(POLL_SECONDS)
             continue
@@ -60,7 +64,7 @@ def lines_until_quiet(resp: requests.Response, first_seconds: float, idle_second
             return
         if isinstance(item, BaseException):
             raise item
-        line, since = str(item), clock()
+        line, since, real_since = str(item), clock(), time.monotonic()
         if line.startswith("data:"):
             wait = idle_seconds
         yield line

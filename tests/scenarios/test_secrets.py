@@ -62,6 +62,8 @@ def test_secrets_never_leak_through_any_command(repo: Path, fast_sim: Simulator,
                     ["state", "history"], ["lock", "list"], ["lock", "show"]):
         results.append(run_cli(command, rotated))
         assert results[-1].code == 0, (command, results[-1].err)
+        # Each says something, so "no secret in it" is not true of an empty answer.
+        assert results[-1].out.strip(), command
     results.append(run_cli(["destroy", "--auto-approve"], rotated))
     for r in results:
         no_secret_in(r.out, r.err)
