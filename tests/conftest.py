@@ -58,7 +58,9 @@ def _memory_tmp_fits() -> bool:
         stat = os.statvfs(MEMORY_TMP)
     except OSError:
         return False
-    return os.access(MEMORY_TMP, os.W_OK) and stat.f_bavail * stat.f_frsize >= MEMORY_TMP_MIN_FREE
+    # noexec would stop the clean-venv test running the tool it installed there.
+    return (os.access(MEMORY_TMP, os.W_OK) and not stat.f_flag & os.ST_NOEXEC
+            and stat.f_bavail * stat.f_frsize >= MEMORY_TMP_MIN_FREE)
 
 
 def pytest_configure(config: pytest.Config) -> None:
