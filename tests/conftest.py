@@ -78,10 +78,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The live check is opt-in: deselected (and counted as such in the summary) unless
+    """Scenarios first: they hold the long waits (boots, rollouts, streams), and the quick
+    unit tests after them are what an idle xdist worker takes from a busy one at the end.
+    The live check is opt-in: deselected (and counted as such in the summary) unless
     RUNPOD_LIVE_TESTS=1, rather than collected and skipped."""
-    # Scenarios first: they hold the long waits (boots, rollouts, streams), and the quick
-    # unit tests after them are what an idle xdist worker takes from a busy one at the end.
     items.sort(key=lambda item: not item.nodeid.startswith("tests/scenarios/"))
     if LIVE:
         return
