@@ -19,6 +19,19 @@ def readme_example() -> bytes:
     return example.encode()
 
 
+TGI_IMAGE = "ghcr.io/huggingface/text-generation-inference:2.4.0"
+
+
+def served_by(engine: str, text: str) -> str:
+    """The README example's text, served by `engine` (the README's is vLLM)."""
+    if engine != "tgi":
+        return text
+    text = text.replace("vllm/vllm-openai:v0.6.3", TGI_IMAGE).replace("engine: vllm",
+                                                                     "engine: tgi")
+    text = text.replace("VLLM_API_KEY:", "API_KEY:")
+    return text.replace(", options: {gpu-memory-utilization: 0.9}", "")
+
+
 def test_readme_model_example_validates_and_derives_serving_args() -> None:
     stack, problems = parse_stack("README.md", readme_example())
     assert problems == [] and stack is not None

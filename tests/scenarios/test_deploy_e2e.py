@@ -21,20 +21,15 @@ from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.simulator import catalog
 from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import Settings, World
-from tests.config.test_readme_example import readme_example
+from tests.config.test_readme_example import readme_example, served_by
 from tests.fakes.clock import FakeClock
 
-TGI_IMAGE = "ghcr.io/huggingface/text-generation-inference:2.4.0"
 SECRETS = {"HF_TOKEN": "hf_value"}
 
 
 def example(engine: str, gpus: int) -> Stack:
     text = readme_example().decode().replace("count: 1", f"count: {gpus}")
-    if engine == "tgi":
-        text = text.replace("vllm/vllm-openai:v0.6.3", TGI_IMAGE).replace("engine: vllm",
-                                                                         "engine: tgi")
-        text = text.replace("VLLM_API_KEY:", "API_KEY:")
-        text = text.replace(", options: {gpu-memory-utilization: 0.9}", "")
+    text = served_by(engine, text)
     stack, problems = parse_stack("README.md", text.encode())
     assert problems == [] and stack is not None
     return stack

@@ -16,11 +16,10 @@ from gitops_runner.runpod.client import RunPodClient
 from gitops_runner.runpod.errors import RateLimitWaitTooLongError
 from gitops_runner.runpod.simulator.server import Simulator
 from gitops_runner.runpod.simulator.world import Fault, Settings, World
-from tests.config.test_readme_example import readme_example
+from tests.config.test_readme_example import readme_example, served_by
 from tests.fakes.clock import ScaledClock
 from tests.helpers import make_session, sim_access
 
-TGI_IMAGE = "ghcr.io/huggingface/text-generation-inference:2.4.0"
 SECRETS = {"HF_TOKEN": "hf_value"}
 
 
@@ -33,11 +32,7 @@ def example(engine: str, gpus: int, state_dir: Path, log_level: str = "info") ->
     text = text.replace("path: .gitops-runner", f"path: {state_dir}")
     text = text.replace("LOG_LEVEL: info", f"LOG_LEVEL: {log_level}")
     text = text.replace("timeout_seconds: 900", "timeout_seconds: 120")
-    if engine == "tgi":
-        text = text.replace("vllm/vllm-openai:v0.6.3", TGI_IMAGE).replace("engine: vllm",
-                                                                         "engine: tgi")
-        text = text.replace("VLLM_API_KEY:", "API_KEY:")
-        text = text.replace(", options: {gpu-memory-utilization: 0.9}", "")
+    text = served_by(engine, text)
     stack, problems = parse_stack("README.md", text.encode())
     assert problems == [] and stack is not None, [str(p) for p in problems]
     return stack
